@@ -1,0 +1,101 @@
+/**
+ * Login grant: the authorization code handed out when a login flow finishes (RFC 6749 §4.1.2).
+ *
+ * Home Assistant keeps codes in a process dict keyed by `(client_id, code)`, pops them on first
+ * use and accepts them while `utcnow() - created < 10 minutes` (homeassistant/components/auth/__init__.py).
+ * Here the code is a persisted record so that any instance can redeem it, exactly once:
+ *
+ *   issued ──REDEEM (same client, < 10 min)──▶ redeemed ──REDEEM (replay)──▶ revoked
+ *     │ └──REDEEM (at or after 10 min)──▶ expired
+ *     └──REVOKE──▶ revoked
+ *
+ * A REDEEM with another `client_id` finds nothing in Home Assistant (the key includes the client),
+ * so it leaves the code untouched. A replay of a redeemed code is denied and, as RFC 6749 §4.1.2
+ * asks, revokes the refresh token the first redemption produced: the machine emits its id.
+ * The refresh-token id is chosen before the redemption so that the grant records it in the same write.
+ */
+import { assign, enqueueActions, setup } from 'xstate';
+
+export const LOGIN_GRANT_VERSION = 1;
+
+/** RFC 6749 §4.1.2 recommends at most 10 minutes; Home Assistant compares with a strict `<`. */
+export const LOGIN_GRANT_LIFETIME_MS = 10 * 60 * 1000;
+
+/** The login credential the code stands for; it may not be linked to a user yet (Home Assistant's `is_new`). */
+export interface GrantCredential {
+  id: string;
+  authProviderType: string;
+  authProviderId: string | null;
+  data: Record<string, string>;
+}
+
+export interface LoginGrantInput {
+  codeId: string;
+  clientId: string;
+  credential: GrantCredential;
+  issuedAt: number;
+}
+
+export interface LoginGrantContext extends LoginGrantInput {
+  refreshTokenId: string | null;
+  endedAt: number | null;
+}
+
+export type LoginGrantEvent =
+  | { type: 'REDEEM'; now: number; clientId: string; refreshTokenId: string }
+  | { type: 'REVOKE'; now: number };
+
+export type LoginGrantEmitted = { type: 'refreshTokenCompromised'; refreshTokenId: string };
+
+export const loginGrantMachine = setup({
+  types: {
+    input: {} as LoginGrantInput,
+    context: {} as LoginGrantContext,
+    events: {} as LoginGrantEvent,
+    emitted: {} as LoginGrantEmitted,
+  },
+  guards: {
+    isForAnotherClient: ({ context, event }) =>
+      event.type === 'REDEEM' && event.clientId !== context.clientId,
+    isPastLifetime: ({ context, event }) => event.now - context.issuedAt >= LOGIN_GRANT_LIFETIME_MS,
+  },
+  actions: {
+    recordRedemption: assign(({ event }) => ({
+      refreshTokenId: event.type === 'REDEEM' ? event.refreshTokenId : null,
+      endedAt: event.now,
+    })),
+    recordEnd: assign(({ event }) => ({ endedAt: event.now })),
+    reportCompromisedToken: enqueueActions(({ context, enqueue }) => {
+      if (context.refreshTokenId !== null) {
+        enqueue.emit({ type: 'refreshTokenCompromised', refreshTokenId: context.refreshTokenId });
+      }
+    }),
+  },
+}).createMachine({
+  id: 'loginGrant',
+  context: ({ input }) => ({ ...input, refreshTokenId: null, endedAt: null }),
+  initial: 'issued',
+  states: {
+    issued: {
+      on: {
+        REDEEM: [
+          { guard: 'isForAnotherClient' },
+          { guard: 'isPastLifetime', target: 'expired', actions: 'recordEnd' },
+          { target: 'redeemed', actions: 'recordRedemption' },
+        ],
+        REVOKE: { target: 'revoked', actions: 'recordEnd' },
+      },
+    },
+    redeemed: {
+      on: {
+        REDEEM: [
+          { guard: 'isForAnotherClient' },
+          { target: 'revoked', actions: ['recordEnd', 'reportCompromisedToken'] },
+        ],
+        REVOKE: { target: 'revoked', actions: ['recordEnd', 'reportCompromisedToken'] },
+      },
+    },
+    expired: { type: 'final' },
+    revoked: { type: 'final' },
+  },
+});

@@ -1,0 +1,143 @@
+/**
+ * The store contract: what every adapter (embedded SQLite, Redis) provides to the services.
+ * One contract suite (test/stores/contract.ts) runs against every adapter.
+ *
+ * Persisted lifecycles (grants, refresh tokens, flows) are kept as envelopes and changed only with
+ * compare-and-set on `rev`, so that two instances can never both apply a transition to the same
+ * revision (ARCHITECTURE.md, "Every write is a compare-and-set"). TTLs only collect garbage: the
+ * machines' guards on `now` decide expiry.
+ */
+import type { MachineName } from '../../machines/index.js';
+
+/** A persisted actor: the machine it belongs to, that machine's version, a revision, its snapshot. */
+export interface Envelope {
+  machine: MachineName;
+  v: number;
+  /** 1 on create, +1 on every successful compare-and-set. */
+  rev: number;
+  /** The machine's persisted snapshot (`machine.getPersistedSnapshot`) as plain JSON. */
+  snapshot: unknown;
+}
+
+/** A failed compare-and-set returns what is stored now (null when nothing is), read in the same round trip. */
+export type CasResult = { ok: true } | { ok: false; current: Envelope | null };
+
+/** `number` sets a time to live in ms from now, `null` removes it, `undefined` keeps the current one. */
+export type TtlChange = number | null | undefined;
+
+/** Envelopes under an id, with create-if-absent and compare-and-set. */
+export interface ActorRecords {
+  /** The live envelope, or null when absent or past its TTL. */
+  load(id: string): Promise<Envelope | null>;
+  /** Writes only when no live record has this id; false otherwise. `envelope.rev` must be 1. */
+  create(id: string, envelope: Envelope, ttlMs: number | null): Promise<boolean>;
+  /** Writes `next` (with `next.rev === expectedRev + 1`) only if the stored rev is `expectedRev`. */
+  compareAndSet(id: string, expectedRev: number, next: Envelope, ttl?: TtlChange): Promise<CasResult>;
+  delete(id: string): Promise<void>;
+}
+
+/** Login grants (authorization codes), keyed by the SHA-256 of the code: the code itself is never stored. */
+export type GrantStore = ActorRecords;
+
+/** Login flows, keyed by flow id. */
+export type FlowStore = ActorRecords;
+
+export interface RefreshTokenKeys {
+  id: string;
+  userId: string;
+  /** SHA-256 (hex) of the 128-hex-char secret; the secret itself is never stored. */
+  tokenHash: string;
+}
+
+/** Refresh tokens by id, findable by the hash of their secret and listable per user. */
+export interface RefreshTokenStore extends Omit<ActorRecords, 'create'> {
+  /** Writes the record and both indexes at once; false when the id or the hash is already taken. */
+  create(keys: RefreshTokenKeys, envelope: Envelope): Promise<boolean>;
+  /** The id whose secret hashes to `tokenHash`, or null. The record may be gone (check `load`). */
+  findIdByTokenHash(tokenHash: string): Promise<string | null>;
+  /** Every live record of the user, in no particular order. */
+  listByUser(userId: string): Promise<Array<{ id: string; envelope: Envelope }>>;
+  /** Removes the record and its indexes (`delete` does the same). */
+  delete(id: string): Promise<void>;
+}
+
+/** Home Assistant's `User` (homeassistant/auth/models.py); times are epoch ms. */
+export interface User {
+  id: string;
+  name: string | null;
+  isOwner: boolean;
+  isActive: boolean;
+  systemGenerated: boolean;
+  localOnly: boolean;
+  groupIds: string[];
+  createdAt: number;
+}
+
+/** A stored credential, always linked to a user (Home Assistant stores credentials inside users). */
+export interface Credential {
+  id: string;
+  userId: string;
+  authProviderType: string;
+  authProviderId: string | null;
+  /** Provider data, e.g. `{username}` for `homeassistant`, `{user_id}` for `trusted_networks`. */
+  data: Record<string, string>;
+  /** What identifies the login to its provider (the username, the user id): unique per provider. */
+  lookupKey: string;
+}
+
+/** An entry of the `homeassistant` provider: the password as Home Assistant stores it (base64 of the bcrypt hash). */
+export interface PasswordEntry {
+  username: string;
+  passwordHash: string;
+}
+
+export interface UserStore {
+  /** False when the id exists. With `asOwner`, false also when an owner exists already (atomic). */
+  createUser(user: User, options?: { asOwner?: boolean }): Promise<boolean>;
+  getUser(id: string): Promise<User | null>;
+  listUsers(): Promise<User[]>;
+  /** Replaces a user; false when it does not exist. */
+  updateUser(user: User): Promise<boolean>;
+  /** Removes the user and its credentials. Refresh tokens are the service's to end (revocations). */
+  deleteUser(id: string): Promise<void>;
+  /** False when the id, or the (provider type, provider id, lookup key) triple, is taken. */
+  addCredential(credential: Credential): Promise<boolean>;
+  findCredential(authProviderType: string, authProviderId: string | null, lookupKey: string): Promise<Credential | null>;
+  getCredential(id: string): Promise<Credential | null>;
+  listCredentials(userId: string): Promise<Credential[]>;
+  removeCredential(id: string): Promise<void>;
+  /** The `homeassistant` provider's entries. `addPassword` is false when the username exists. */
+  addPassword(entry: PasswordEntry): Promise<boolean>;
+  getPassword(username: string): Promise<PasswordEntry | null>;
+  /** Replaces the hash; false when the username does not exist. */
+  setPassword(entry: PasswordEntry): Promise<boolean>;
+  deletePassword(username: string): Promise<void>;
+  listPasswords(): Promise<PasswordEntry[]>;
+}
+
+/** Tells every instance that refresh tokens ended, so each closes the sockets authenticated with them. */
+export interface RevocationBus {
+  publish(refreshTokenIds: string[]): Promise<void>;
+  /** The listener gets each id once per publish, on every instance (this one too). Returns an unsubscribe. */
+  subscribe(listener: (refreshTokenId: string) => void): () => void;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'redis';
+  readonly users: UserStore;
+  readonly grants: GrantStore;
+  readonly refreshTokens: RefreshTokenStore;
+  readonly flows: FlowStore;
+  readonly revocations: RevocationBus;
+  /** Resolves when the store answers; rejects with StoreUnavailableError otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The store cannot be reached (Redis down): the service answers 503, never a 500. */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
