@@ -130,12 +130,12 @@ export const loginFlowMachine = setup({
     abortReason: null,
   }),
   initial: 'credentials',
-  on: {
-    ABORT: { target: '.aborted', actions: 'abortWith' },
-  },
+  // ABORT is declared on each step rather than on the root: `transition()` on a restored `done` or
+  // `aborted` snapshot still selects root handlers, which would turn a finished flow into `aborted`.
   states: {
     credentials: {
       on: {
+        ABORT: { target: 'aborted', actions: 'abortWith' },
         CREDENTIALS_ACCEPTED: [
           { guard: 'skipsMfa', target: 'done', actions: 'recordCredential' },
           { guard: 'hasOneMfaModule', target: 'mfa', actions: ['recordCredential', 'chooseOnlyModule'] },
@@ -146,6 +146,7 @@ export const loginFlowMachine = setup({
     },
     mfa_select: {
       on: {
+        ABORT: { target: 'aborted', actions: 'abortWith' },
         SELECT_MFA_MODULE: [
           { guard: 'isKnownModule', target: 'mfa', actions: 'chooseModule' },
           { actions: 'rejectModule' },
@@ -154,6 +155,7 @@ export const loginFlowMachine = setup({
     },
     mfa: {
       on: {
+        ABORT: { target: 'aborted', actions: 'abortWith' },
         MFA_CODE: [
           { guard: 'isPastMfaWindow', target: 'aborted', actions: 'abortExpired' },
           { guard: 'isValidCode', target: 'done', actions: 'clearError' },

@@ -7,7 +7,7 @@
  *
  *   issued ──REDEEM (same client, < 10 min)──▶ redeemed ──REDEEM (replay)──▶ revoked
  *     │ └──REDEEM (at or after 10 min)──▶ expired
- *     └──REVOKE──▶ revoked
+ *     └──REVOKE (an unused code)──▶ revoked
  *
  * A REDEEM with another `client_id` finds nothing in Home Assistant (the key includes the client),
  * so it leaves the code untouched. A replay of a redeemed code is denied and, as RFC 6749 §4.1.2
@@ -92,7 +92,7 @@ export const loginGrantMachine = setup({
           { guard: 'isForAnotherClient' },
           { target: 'revoked', actions: ['recordEnd', 'reportCompromisedToken'] },
         ],
-        REVOKE: { target: 'revoked', actions: ['recordEnd', 'reportCompromisedToken'] },
+        // No REVOKE: a redeemed code lives on as its refresh token, which is revoked on its own.
       },
     },
     expired: { type: 'final' },

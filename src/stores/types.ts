@@ -22,10 +22,17 @@ export interface Envelope {
 /** A failed compare-and-set returns what is stored now (null when nothing is), read in the same round trip. */
 export type CasResult = { ok: true } | { ok: false; current: Envelope | null };
 
-/** `number` sets a time to live in ms from now, `null` removes it, `undefined` keeps the current one. */
+/**
+ * `number` sets a time to live in ms from now (0 or less: gone at once), `null` removes it,
+ * `undefined` keeps the current one.
+ */
 export type TtlChange = number | null | undefined;
 
-/** Envelopes under an id, with create-if-absent and compare-and-set. */
+/**
+ * Envelopes under an id, with create-if-absent and compare-and-set. Stored text that is not an
+ * envelope makes `load` and `compareAndSet` reject with UnreadableRecordError (envelope-codec.ts);
+ * a `rev` that breaks the rules below makes a write reject with RangeError, writing nothing.
+ */
 export interface ActorRecords {
   /** The live envelope, or null when absent or past its TTL. */
   load(id: string): Promise<Envelope | null>;
@@ -55,7 +62,7 @@ export interface RefreshTokenStore extends Omit<ActorRecords, 'create'> {
   create(keys: RefreshTokenKeys, envelope: Envelope): Promise<boolean>;
   /** The id whose secret hashes to `tokenHash`, or null. The record may be gone (check `load`). */
   findIdByTokenHash(tokenHash: string): Promise<string | null>;
-  /** Every live record of the user, in no particular order. */
+  /** Every live, readable record of the user, in no particular order. */
   listByUser(userId: string): Promise<Array<{ id: string; envelope: Envelope }>>;
   /** Removes the record and its indexes (`delete` does the same). */
   delete(id: string): Promise<void>;
@@ -100,7 +107,7 @@ export interface UserStore {
   updateUser(user: User): Promise<boolean>;
   /** Removes the user and its credentials. Refresh tokens are the service's to end (revocations). */
   deleteUser(id: string): Promise<void>;
-  /** False when the id, or the (provider type, provider id, lookup key) triple, is taken. */
+  /** False when the id, or the (provider type, provider id, lookup key) triple, is taken; rejects for an unknown user. */
   addCredential(credential: Credential): Promise<boolean>;
   findCredential(authProviderType: string, authProviderId: string | null, lookupKey: string): Promise<Credential | null>;
   getCredential(id: string): Promise<Credential | null>;
@@ -118,7 +125,10 @@ export interface UserStore {
 /** Tells every instance that refresh tokens ended, so each closes the sockets authenticated with them. */
 export interface RevocationBus {
   publish(refreshTokenIds: string[]): Promise<void>;
-  /** The listener gets each id once per publish, on every instance (this one too). Returns an unsubscribe. */
+  /**
+   * The listener gets each id once per publish made after `subscribe` returns, on every instance
+   * (this one too). Returns an unsubscribe.
+   */
   subscribe(listener: (refreshTokenId: string) => void): () => void;
 }
 

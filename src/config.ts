@@ -1,0 +1,67 @@
+/**
+ * Configuration from the environment, validated once at start (env-schema: JSON schema with ajv,
+ * the validator Fastify itself uses). A bad value stops the process with a message naming it.
+ */
+import envSchema from 'env-schema';
+
+export const configSchema = {
+  type: 'object',
+  properties: {
+    PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 8123 },
+    HOST: { type: 'string', minLength: 1, default: '0.0.0.0' },
+    DATA_DIR: { type: 'string', minLength: 1, default: './data' },
+    REDIS_URL: { type: 'string', pattern: '^rediss?://' },
+    REDIS_KEY_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9:._-]{1,64}$', default: 'hass-auth:' },
+    LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+  },
+} as const;
+
+/** The environment variables the service reads (docker-compose.yml is checked against these). */
+export const CONFIG_ENV_NAMES = Object.keys(configSchema.properties);
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Where the embedded store keeps its file; unused when `redisUrl` is set. */
+  dataDir: string;
+  /** Set: every instance shares this Redis. Unset or empty: the embedded SQLite store in `dataDir`. */
+  redisUrl: string | null;
+  redisKeyPrefix: string;
+  logLevel: string;
+}
+
+interface RawConfig {
+  PORT: number;
+  HOST: string;
+  DATA_DIR: string;
+  REDIS_URL?: string;
+  REDIS_KEY_PREFIX: string;
+  LOG_LEVEL: string;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable counts as unset (`REDIS_URL=` selects the embedded store).
+  const data = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  let raw: RawConfig;
+  try {
+    raw = envSchema<RawConfig>({ schema: configSchema, data, env: false, dotenv: false });
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new ConfigError(`Invalid configuration: ${detail.replaceAll('env/', '')}`);
+  }
+  return {
+    port: raw.PORT,
+    host: raw.HOST,
+    dataDir: raw.DATA_DIR,
+    redisUrl: raw.REDIS_URL ?? null,
+    redisKeyPrefix: raw.REDIS_KEY_PREFIX,
+    logLevel: raw.LOG_LEVEL,
+  };
+}

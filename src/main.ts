@@ -1,0 +1,48 @@
+/**
+ * Composition root: config → store → app → listen, and a graceful stop on SIGTERM/SIGINT.
+ * The only module that picks a store adapter: Redis when `REDIS_URL` is set, else embedded SQLite.
+ */
+import { pino, type Logger as Pino } from 'pino';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { systemClock } from './domain/clock.js';
+import { openRedisStore } from './stores/redis/redis-store.js';
+import { DataDirLockedError, openSqliteStore } from './stores/sqlite/sqlite-store.js';
+import { StoreUnavailableError, type Store } from './stores/types.js';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/** Failures the operator fixes from one line of text; anything else also prints its stack. */
+const OPERATOR_ERRORS = [ConfigError, DataDirLockedError, StoreUnavailableError];
+
+async function openStore(config: Config, logger: Pino): Promise<Store> {
+  if (config.redisUrl !== null) {
+    return openRedisStore({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger: logger.child({ store: 'redis' }) });
+  }
+  return openSqliteStore({ dataDir: config.dataDir });
+}
+
+async function start(): Promise<void> {
+  const config = loadConfig();
+  const logger = pino({ level: config.logLevel });
+  const store = await openStore(config, logger);
+  const app = await buildApp({ store, clock: systemClock, logger });
+  const stop = async (signal: string) => {
+    app.log.info({ signal }, 'shutting down');
+    // In-flight requests get a bounded time to finish; a stuck close must not keep the process.
+    setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref();
+    await app.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', (signal) => void stop(signal));
+  process.once('SIGINT', (signal) => void stop(signal));
+  await app.listen({ port: config.port, host: config.host });
+}
+
+start().catch((error: unknown) => {
+  const known = OPERATOR_ERRORS.some((kind) => error instanceof kind);
+  console.error(`hass-auth: ${error instanceof Error ? error.message : String(error)}`);
+  if (!known && error instanceof Error && error.stack !== undefined) console.error(error.stack);
+  process.exit(1);
+});

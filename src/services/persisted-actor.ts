@@ -1,0 +1,139 @@
+/**
+ * The persisted-actor runtime (ARCHITECTURE.md, "Every write is a compare-and-set"):
+ * load the envelope → restore → `transition(machine, snapshot, event)` → compare-and-set the next
+ * envelope on the revision that was read → on conflict, retry from the record the store returned →
+ * hand the emitted events back to the caller, who performs the effects only now that the write won.
+ *
+ * Transitions are pure, so a retry simply recomputes from the newer snapshot: if another instance
+ * redeemed a code first, the retry sees `redeemed` and the machine decides what a second REDEEM means.
+ * A record that cannot be restored counts as absent (expired), is logged, and is never written over.
+ */
+import { initialTransition, transition, type EventFromLogic, type InputFrom, type SnapshotFrom } from 'xstate';
+import { machines, type MachineName, type MachineOf } from '../../machines/index.js';
+import type { Logger } from '../domain/logger.js';
+import { UnreadableRecordError } from '../stores/envelope-codec.js';
+import { restoreSnapshot, toEnvelope } from '../stores/envelope.js';
+import type { ActorRecords, CasResult, Envelope, TtlChange } from '../stores/types.js';
+
+type Snapshot<N extends MachineName> = SnapshotFrom<MachineOf<N>>;
+type EventOf<N extends MachineName> = EventFromLogic<MachineOf<N>>;
+
+/** What a machine emitted (`emit(...)` actions): the effects to perform after the write. */
+export interface EmittedEvent {
+  type: string;
+  [key: string]: unknown;
+}
+
+export interface Transitioned<N extends MachineName> {
+  before: Snapshot<N>;
+  after: Snapshot<N>;
+  emitted: EmittedEvent[];
+  /** False when the event changed nothing (nothing was written). */
+  changed: boolean;
+}
+
+export type RecordAccess = Pick<ActorRecords, 'load' | 'compareAndSet'>;
+
+export interface TransitionOptions<N extends MachineName> {
+  /** The TTL to give the record after this transition (undefined keeps the current one). */
+  ttlAfter?: (after: Snapshot<N>) => TtlChange;
+  logger: Logger;
+  /** Conflicts to absorb before giving up; each retry is one store round trip. */
+  maxAttempts?: number;
+}
+
+export class TooMuchContentionError extends Error {
+  constructor(name: MachineName, id: string, attempts: number) {
+    super(`${name} ${id}: still conflicting after ${attempts} attempts`);
+    this.name = 'TooMuchContentionError';
+  }
+}
+
+function emittedBy(actions: ReadonlyArray<{ type: string; params?: unknown }>): EmittedEvent[] {
+  return actions
+    .filter((action) => action.type === 'xstate.emit')
+    .map((action) => (action.params as { event: EmittedEvent }).event);
+}
+
+function persistedJson(name: MachineName, snapshot: unknown): string {
+  return JSON.stringify(machines[name].machine.getPersistedSnapshot(snapshot as never));
+}
+
+/** A machine's initial snapshot for `input`, and its envelope as revision 1. */
+export function initialEnvelope<N extends MachineName>(name: N, input: InputFrom<MachineOf<N>>) {
+  const [snapshot] = initialTransition(machines[name].machine as MachineOf<N>, input as never) as [Snapshot<N>, unknown];
+  return { snapshot, envelope: toEnvelope(name, snapshot, 1) };
+}
+
+/** Starts a record from its initial snapshot. `created` is false when the id is taken. */
+export async function createRecord<N extends MachineName>(
+  records: Pick<ActorRecords, 'create'>,
+  name: N,
+  id: string,
+  input: InputFrom<MachineOf<N>>,
+  ttlMs: number | null,
+): Promise<{ created: boolean; snapshot: Snapshot<N>; envelope: Envelope }> {
+  const { snapshot, envelope } = initialEnvelope(name, input);
+  return { created: await records.create(id, envelope, ttlMs), snapshot, envelope };
+}
+
+/** Stored text that is not an envelope at all is unreadable like a snapshot that cannot be migrated. */
+async function unlessGarbled<T>(read: Promise<T>, onGarbled: T, name: MachineName, id: string, logger: Logger): Promise<T> {
+  try {
+    return await read;
+  } catch (error) {
+    if (!(error instanceof UnreadableRecordError)) throw error;
+    logger.warn({ machine: name, recordId: id, reason: error.message }, 'unreadable record treated as expired');
+    return onGarbled;
+  }
+}
+
+/** Restores a record; null when absent or unreadable (logged, and treated as expired). */
+export async function loadRecord<N extends MachineName>(
+  records: Pick<ActorRecords, 'load'>,
+  name: N,
+  id: string,
+  logger: Logger,
+): Promise<{ envelope: Envelope; snapshot: Snapshot<N> } | null> {
+  return restoreOrNull(name, id, await unlessGarbled(records.load(id), null, name, id, logger), logger);
+}
+
+function restoreOrNull<N extends MachineName>(name: N, id: string, envelope: Envelope | null, logger: Logger) {
+  if (envelope === null) return null;
+  const restored = restoreSnapshot(name, envelope);
+  if (!restored.ok) {
+    logger.warn({ machine: name, recordId: id, reason: restored.reason }, 'unreadable record treated as expired');
+    return null;
+  }
+  return { envelope, snapshot: restored.snapshot };
+}
+
+/** Applies `event` to the record `id`; null when there is no readable record. */
+export async function transitionRecord<N extends MachineName>(
+  records: RecordAccess,
+  name: N,
+  id: string,
+  event: EventOf<N>,
+  options: TransitionOptions<N>,
+): Promise<Transitioned<N> | null> {
+  const maxAttempts = options.maxAttempts ?? 8;
+  const { logger } = options;
+  let current = restoreOrNull(name, id, await unlessGarbled(records.load(id), null, name, id, logger), logger);
+  for (let attempt = 1; current !== null; attempt += 1) {
+    const { envelope, snapshot: before } = current;
+    const [after, actions] = transition(machines[name].machine as MachineOf<N>, before, event as never) as [
+      Snapshot<N>,
+      Array<{ type: string; params?: unknown }>,
+    ];
+    const emitted = emittedBy(actions);
+    const changed = persistedJson(name, before) !== persistedJson(name, after);
+    if (!changed && emitted.length === 0) return { before, after, emitted, changed };
+    const next = toEnvelope(name, after, envelope.rev + 1);
+    const write = records.compareAndSet(id, envelope.rev, next, options.ttlAfter?.(after));
+    const result = await unlessGarbled<CasResult>(write, { ok: false, current: null }, name, id, logger);
+    if (result.ok) return { before, after, emitted, changed };
+    if (attempt >= maxAttempts) throw new TooMuchContentionError(name, id, attempt);
+    current = restoreOrNull(name, id, result.current, logger);
+  }
+  return null;
+}

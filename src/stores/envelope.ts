@@ -1,0 +1,82 @@
+/**
+ * The one place that turns stored JSON back into a machine snapshot (ARCHITECTURE.md, "Lifecycles").
+ *
+ * A stored envelope is `{machine, v, rev, snapshot}`. `v` is the machine's version when the snapshot
+ * was written; restoring runs the migrations from `v` up to the current version, then lets xstate
+ * resolve the state. Anything that cannot be read (unknown machine, a version from the future, a
+ * missing migration, a state the machine no longer has) is reported as unreadable: callers treat it as
+ * expired, never as valid, and never crash.
+ */
+import type { SnapshotFrom } from 'xstate';
+import { machines, type MachineName, type MachineOf } from '../../machines/index.js';
+import type { Envelope } from './types.js';
+
+/** What `getPersistedSnapshot` produces once through JSON. */
+export interface PersistedJson {
+  value: unknown;
+  context: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** Turns a snapshot of version `v` into one of version `v + 1`. */
+export type Migration = (snapshot: PersistedJson) => PersistedJson;
+
+/** `migrations[machine][v]` upgrades a snapshot from `v` to `v + 1`. */
+export type MigrationTable = { readonly [N in MachineName]?: Readonly<Record<number, Migration>> };
+
+/**
+ * Every machine is at version 1: nothing to migrate yet. Each entry added here says when and why it
+ * exists (the change to the machine that made old snapshots unreadable as they are).
+ */
+export const migrations: MigrationTable = {};
+
+export type Restored<N extends MachineName> =
+  | { ok: true; snapshot: SnapshotFrom<MachineOf<N>> }
+  | { ok: false; reason: string };
+
+export function toEnvelope<N extends MachineName>(name: N, snapshot: SnapshotFrom<MachineOf<N>>, rev: number): Envelope {
+  const { machine, version } = machines[name];
+  const persisted: unknown = machine.getPersistedSnapshot(snapshot);
+  return { machine: name, v: version, rev, snapshot: JSON.parse(JSON.stringify(persisted)) };
+}
+
+function isPersistedJson(value: unknown): value is PersistedJson {
+  if (typeof value !== 'object' || value === null) return false;
+  const { context } = value as { context?: unknown };
+  return 'value' in value && typeof context === 'object' && context !== null;
+}
+
+function migrate(name: MachineName, from: number, snapshot: PersistedJson, table: MigrationTable): PersistedJson | string {
+  const target = machines[name].version;
+  if (from > target) return `version ${from} is newer than this service knows (${target})`;
+  let current = snapshot;
+  for (let v = from; v < target; v += 1) {
+    const step = table[name]?.[v];
+    if (step === undefined) return `no migration from version ${v}`;
+    current = step(current);
+  }
+  return current;
+}
+
+export function restoreSnapshot<N extends MachineName>(
+  name: N,
+  envelope: Envelope,
+  table: MigrationTable = migrations,
+): Restored<N> {
+  if (envelope.machine !== name) return { ok: false, reason: `record of ${envelope.machine}, expected ${name}` };
+  if (!Number.isInteger(envelope.v) || !isPersistedJson(envelope.snapshot)) {
+    return { ok: false, reason: 'malformed envelope' };
+  }
+  try {
+    const migrated = migrate(name, envelope.v, envelope.snapshot, table);
+    if (typeof migrated === 'string') return { ok: false, reason: migrated };
+    const machine = machines[name].machine;
+    const snapshot = machine.resolveState({
+      value: migrated.value as never,
+      context: migrated.context as never,
+    }) as SnapshotFrom<MachineOf<N>>;
+    return { ok: true, snapshot };
+  } catch (error) {
+    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Envelope records under an id: login grants and login flows, with `PX` TTLs (ARCHITECTURE.md,
+ * "Expiry is data": the TTL collects garbage, the machines' guards decide). Refresh tokens reuse
+ * `load` and `compareAndSet` with their hash index as the companion key that shares the TTL.
+ * Redis drops a key when its TTL ends, so a record past its TTL is absent to every read and write.
+ */
+import type { ActorRecords, CasResult } from '../types.js';
+import { assertRev, decodeEnvelope, encodeEnvelope } from '../envelope-codec.js';
+import { createTtlArgument, ttlChangeArgument } from './codec.js';
+import type { Run } from './guard.js';
+
+export interface RecordSpace {
+  /** Names operations in errors: `grants`, `flows`, `refreshTokens`. */
+  name: string;
+  key: (id: string) => string;
+  /** Stem of the key named by the record's `hash` field that takes the record's TTL ('' for none). */
+  companionStem?: string;
+}
+
+export function redisEnvelopeAccess(run: Run, space: RecordSpace): Pick<ActorRecords, 'load' | 'compareAndSet'> {
+  return {
+    load: async (id) => {
+      const text = await run(`${space.name}.load`, (client) => client.hGet(space.key(id), 'env'));
+      return text === null ? null : decodeEnvelope(text);
+    },
+    compareAndSet: async (id, expectedRev, next, ttl): Promise<CasResult> => {
+      assertRev(next, expectedRev + 1);
+      const args = [String(expectedRev), String(next.rev), encodeEnvelope(next), ttlChangeArgument(ttl), space.companionStem ?? ''];
+      const reply = await run(`${space.name}.compareAndSet`, (client) => client.recordCompareAndSet([space.key(id)], args));
+      return reply.ok ? reply : { ok: false, current: reply.current === null ? null : decodeEnvelope(reply.current) };
+    },
+  };
+}
+
+export function redisActorRecords(run: Run, space: RecordSpace): ActorRecords {
+  return {
+    ...redisEnvelopeAccess(run, space),
+    create: async (id, envelope, ttlMs) => {
+      assertRev(envelope, 1);
+      const args = [String(envelope.rev), encodeEnvelope(envelope), createTtlArgument(ttlMs)];
+      return (await run(`${space.name}.create`, (client) => client.recordCreate([space.key(id)], args))) === 1;
+    },
+    delete: async (id) => {
+      await run(`${space.name}.delete`, (client) => client.del(space.key(id)));
+    },
+  };
+}
+

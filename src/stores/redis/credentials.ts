@@ -1,0 +1,56 @@
+/**
+ * Credentials: the logins linked to a user (Home Assistant keeps them inside the user record). A
+ * login is unique per (provider type, provider id, lookup key): its lookup key `cred:…` is created
+ * with the credential, in one script, only when neither the id nor the lookup key exists.
+ */
+import type { Credential, UserStore } from '../types.js';
+import { decodeCredential } from './codec.js';
+import type { Run } from './guard.js';
+import type { RedisKeys } from './keys.js';
+import { NO_SUCH_USER } from './scripts/credential-scripts.js';
+
+type CredentialRecords = Pick<
+  UserStore,
+  'addCredential' | 'findCredential' | 'getCredential' | 'listCredentials' | 'removeCredential'
+>;
+
+export function redisCredentials(run: Run, keys: RedisKeys): CredentialRecords {
+  const lookupSuffix = (c: Pick<Credential, 'authProviderType' | 'authProviderId' | 'lookupKey'>) =>
+    keys.credentialLookupSuffix(c.authProviderType, c.authProviderId, c.lookupKey);
+  return {
+    addCredential: async (credential) => {
+      const suffix = lookupSuffix(credential);
+      const scriptKeys = [
+        keys.credential(credential.id),
+        keys.prefix + suffix,
+        keys.userCredentials(credential.userId),
+        keys.users,
+      ];
+      const args = [credential.id, JSON.stringify(credential), credential.userId, suffix];
+      const reply = await run('users.addCredential', (client) => client.credentialAdd(scriptKeys, args));
+      // A credential is always linked to a user: like the embedded store's foreign key, an unknown
+      // user is the caller's bug and rejects rather than reading as "taken".
+      if (reply === NO_SUCH_USER) throw new Error(`addCredential: no user ${credential.userId}`);
+      return reply === 1;
+    },
+    findCredential: async (authProviderType, authProviderId, lookupKey) => {
+      const lookup = keys.prefix + lookupSuffix({ authProviderType, authProviderId, lookupKey });
+      const text = await run('users.findCredential', (client) => client.credentialFind([lookup], [keys.stems.credential]));
+      return text === null ? null : decodeCredential(text);
+    },
+    getCredential: async (id) => {
+      const text = await run('users.getCredential', (client) => client.hGet(keys.credential(id), 'json'));
+      return text === null ? null : decodeCredential(text);
+    },
+    listCredentials: async (userId) => {
+      const texts = await run('users.listCredentials', (client) =>
+        client.credentialList([keys.userCredentials(userId)], [keys.stems.credential]),
+      );
+      return texts.map(decodeCredential);
+    },
+    removeCredential: async (id) => {
+      const args = [id, keys.prefix, keys.stems.credential, keys.stems.userCredentials];
+      await run('users.removeCredential', (client) => client.credentialRemove([keys.credential(id)], args));
+    },
+  };
+}

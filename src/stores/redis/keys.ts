@@ -1,0 +1,79 @@
+/**
+ * The Redis key layout, in one place. Every key and the revocation channel start with the
+ * configured prefix, taken as is (end it with `:`), so that several deployments or test runs share
+ * one Redis without seeing each other, and `SCAN MATCH <prefix>*` finds all of one deployment's keys.
+ *
+ *   <p>grant:<codeHash>          hash {rev, env}             PX TTL (10 min from issue)
+ *   <p>flow:<flowId>             hash {rev, env}             PX TTL (flow TTL)
+ *   <p>rt:<id>                   hash {rev, env, hash, user} no TTL while usable; tombstones get one
+ *   <p>rt-hash:<tokenHash>       string → refresh token id   same TTL as its record
+ *   <p>user-rts:<userId>         set of refresh token ids    members cleaned when their record is gone
+ *   <p>users                     hash userId → User JSON     (also the list of user ids)
+ *   <p>owners                    set of ids of users with isOwner
+ *   <p>credential:<id>           hash {json, user, lookup}
+ *   <p>cred:<type>:<pid|%>:<lookupKey>  string → credential id (`lookup` above is this name minus <p>)
+ *   <p>user-creds:<userId>       set of credential ids
+ *   <p>passwords                 hash username → password hash
+ *   <p>revocations               pub/sub channel: JSON array of refresh token ids
+ *
+ * Scripts that follow a reference stored in Redis (a token's hash, a user's credentials) build the
+ * referenced key from a stem passed as an argument, so this file stays the only place that names keys.
+ */
+
+/** `null` provider ids (Home Assistant's default providers) are stored as a bare `%`, which
+ * `encodeURIComponent` never produces, so it cannot collide with a provider id. */
+const NO_PROVIDER_ID = '%';
+
+export interface RedisKeys {
+  readonly prefix: string;
+  readonly grant: (id: string) => string;
+  readonly flow: (id: string) => string;
+  readonly refreshToken: (id: string) => string;
+  readonly refreshTokenHash: (tokenHash: string) => string;
+  readonly userRefreshTokens: (userId: string) => string;
+  readonly users: string;
+  readonly owners: string;
+  readonly credential: (id: string) => string;
+  /** The lookup key's name without the prefix: what a credential record keeps in its `lookup` field. */
+  readonly credentialLookupSuffix: (type: string, providerId: string | null, lookupKey: string) => string;
+  readonly userCredentials: (userId: string) => string;
+  readonly passwords: string;
+  readonly revocationChannel: string;
+  /** Stems for scripts: `stem + id` is the key. */
+  readonly stems: {
+    refreshToken: string;
+    refreshTokenHash: string;
+    userRefreshTokens: string;
+    credential: string;
+    userCredentials: string;
+  };
+}
+
+export function redisKeys(prefix: string): RedisKeys {
+  const stems = {
+    refreshToken: `${prefix}rt:`,
+    refreshTokenHash: `${prefix}rt-hash:`,
+    userRefreshTokens: `${prefix}user-rts:`,
+    credential: `${prefix}credential:`,
+    userCredentials: `${prefix}user-creds:`,
+  };
+  return {
+    prefix,
+    grant: (id) => `${prefix}grant:${id}`,
+    flow: (id) => `${prefix}flow:${id}`,
+    refreshToken: (id) => stems.refreshToken + id,
+    refreshTokenHash: (tokenHash) => stems.refreshTokenHash + tokenHash,
+    userRefreshTokens: (userId) => stems.userRefreshTokens + userId,
+    users: `${prefix}users`,
+    owners: `${prefix}owners`,
+    credential: (id) => stems.credential + id,
+    // Type and provider id are encoded so that a `:` inside them cannot shift the fields; the lookup
+    // key comes last, so it may hold anything and stays readable (it is the username).
+    credentialLookupSuffix: (type, providerId, lookupKey) =>
+      `cred:${encodeURIComponent(type)}:${providerId === null ? NO_PROVIDER_ID : encodeURIComponent(providerId)}:${lookupKey}`,
+    userCredentials: (userId) => stems.userCredentials + userId,
+    passwords: `${prefix}passwords`,
+    revocationChannel: `${prefix}revocations`,
+    stems,
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * The Redis store (ARCHITECTURE.md, "Stores"): for many instances sharing one Redis. Every key and
+ * the revocation channel live under `keyPrefix` (keys.ts has the layout); every write that touches
+ * more than one key, or must compare before it writes, is one Lua script (scripts/). While Redis is
+ * down every operation rejects at once with StoreUnavailableError and the connection keeps trying to
+ * come back; opening rejects within a few seconds when Redis cannot be reached at all.
+ */
+import type { Logger } from '../../domain/logger.js';
+import type { Store } from '../types.js';
+import { redisActorRecords } from './actor-records.js';
+import { connectRedis, redactUrl, type RedisClient } from './connect.js';
+import { withDeadline } from './deadline.js';
+import { DEFAULT_COMMAND_TIMEOUT_MS, guardedRun } from './guard.js';
+import { redisKeys } from './keys.js';
+import { redisRefreshTokens } from './refresh-tokens.js';
+import { RedisRevocationBus } from './revocation-bus.js';
+import { redisUsers } from './users.js';
+
+export interface RedisStoreOptions {
+  /** `redis://[user:password@]host:port[/db]` */
+  url: string;
+  /** Prepended as is to every key and to the channel, e.g. `hass-auth:`. */
+  keyPrefix: string;
+  /** Per connection attempt (default 2 s). */
+  connectTimeoutMs?: number;
+  /** How long one operation waits for Redis' answer (default 3 s). */
+  commandTimeoutMs?: number;
+  logger?: Logger;
+}
+
+export async function openRedisStore(options: RedisStoreOptions): Promise<Store> {
+  const client = await connectRedis(options);
+  const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  const run = guardedRun(client, commandTimeoutMs);
+  const keys = redisKeys(options.keyPrefix);
+  const revocations = new RedisRevocationBus({
+    client,
+    run,
+    channel: keys.revocationChannel,
+    subscribeWaitMs: commandTimeoutMs,
+    where: redactUrl(options.url),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+  return {
+    kind: 'redis',
+    users: redisUsers(run, keys),
+    grants: redisActorRecords(run, { name: 'grants', key: keys.grant }),
+    flows: redisActorRecords(run, { name: 'flows', key: keys.flow }),
+    refreshTokens: redisRefreshTokens(run, keys),
+    revocations,
+    ping: async () => {
+      await run('ping', (c) => c.ping());
+    },
+    close: async () => {
+      revocations.close();
+      await closeClient(client, commandTimeoutMs);
+    },
+  };
+}
+
+/** Lets commands in flight finish (bounded), then drops the connection; a second close is a no-op. */
+async function closeClient(client: RedisClient, waitMs: number): Promise<void> {
+  if (!client.isOpen) return;
+  if (!client.isReady) {
+    client.destroy();
+    return;
+  }
+  try {
+    await withDeadline(client.close(), waitMs, () => new Error('close timed out'));
+  } catch {
+    client.destroy();
+  }
+}

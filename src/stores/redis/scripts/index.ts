@@ -1,0 +1,21 @@
+/** Every script the adapter loads, by the name node-redis gives its client method. */
+import { credentialAdd, credentialFind, credentialList, credentialRemove } from './credential-scripts.js';
+import { recordCompareAndSet, recordCreate } from './record-scripts.js';
+import { refreshTokenCreate, refreshTokenDelete, refreshTokenList } from './refresh-token-scripts.js';
+import { passwordReplace, userCreate, userDelete, userUpdate } from './user-scripts.js';
+
+export const redisScripts = {
+  recordCreate,
+  recordCompareAndSet,
+  refreshTokenCreate,
+  refreshTokenDelete,
+  refreshTokenList,
+  userCreate,
+  userUpdate,
+  userDelete,
+  credentialAdd,
+  credentialRemove,
+  credentialFind,
+  credentialList,
+  passwordReplace,
+};

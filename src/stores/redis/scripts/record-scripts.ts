@@ -1,0 +1,58 @@
+/**
+ * Create-if-absent and compare-and-set on an envelope record, each one round trip and atomic
+ * (ARCHITECTURE.md, "Every write is a compare-and-set").
+ *
+ * A record is a hash `{rev, env}` rather than one JSON string: the script compares `rev` as a plain
+ * field, so it never decodes the envelope, and `env` stays byte for byte the JSON the service wrote
+ * (Lua's cjson would re-encode numbers with 14 significant digits). A refresh token's record adds
+ * `hash` and `user`, the names of its two indexes.
+ */
+import { integerReply, luaScript, UnexpectedReplyError } from './define.js';
+
+/** KEYS[1] record · ARGV[1] rev, ARGV[2] envelope JSON, ARGV[3] TTL in ms or '' for none. → 1 | 0 */
+export const recordCreate = luaScript(
+  `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'rev', ARGV[1], 'env', ARGV[2])
+if ARGV[3] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+return 1
+`,
+  integerReply('record create'),
+);
+
+export type CasReply = { ok: true } | { ok: false; current: string | null };
+
+/**
+ * KEYS[1] record · ARGV[1] expected rev, ARGV[2] next rev, ARGV[3] next envelope JSON,
+ * ARGV[4] TTL: 'keep' | 'persist' | ms, ARGV[5] stem of a companion key named by the record's `hash`
+ * field ('' for none: the refresh-token hash index, which must expire with its record).
+ * → 1 when written; otherwise the stored envelope JSON, or nil when there is none (read in the same call).
+ */
+export const recordCompareAndSet = luaScript(
+  `
+if redis.call('HGET', KEYS[1], 'rev') ~= ARGV[1] then
+  return redis.call('HGET', KEYS[1], 'env')
+end
+redis.call('HSET', KEYS[1], 'rev', ARGV[2], 'env', ARGV[3])
+local keys = { KEYS[1] }
+if ARGV[5] ~= '' then
+  local hash = redis.call('HGET', KEYS[1], 'hash')
+  if hash then keys[2] = ARGV[5] .. hash end
+end
+for _, key in ipairs(keys) do
+  if ARGV[4] == 'persist' then
+    redis.call('PERSIST', key)
+  elseif ARGV[4] ~= 'keep' then
+    redis.call('PEXPIRE', key, ARGV[4])
+  end
+end
+return 1
+`,
+  (reply: unknown): CasReply => {
+    if (reply === 1) return { ok: true };
+    if (reply === null || reply === false) return { ok: false, current: null };
+    if (typeof reply === 'string') return { ok: false, current: reply };
+    throw new UnexpectedReplyError('record compare-and-set', reply);
+  },
+);
+

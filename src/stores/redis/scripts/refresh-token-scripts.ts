@@ -1,0 +1,59 @@
+/**
+ * A refresh token is a record `rt:<id>` plus two indexes: `rt-hash:<tokenHash>` → id (login by
+ * secret) and the set `user-rts:<userId>` (listing). These scripts write and remove the three
+ * together so that no instance ever sees a token without its indexes or an index without its token.
+ * The per-user set is the one index that may hold a dead member (a tombstone whose TTL ran out);
+ * listing drops such members as it meets them.
+ */
+import { integerReply, luaScript, stringArrayReply } from './define.js';
+
+/**
+ * KEYS[1] record, KEYS[2] hash index, KEYS[3] the user's set ·
+ * ARGV[1] id, ARGV[2] rev, ARGV[3] envelope JSON, ARGV[4] token hash, ARGV[5] user id. → 1 | 0 (id or hash taken)
+ */
+export const refreshTokenCreate = luaScript(
+  `
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'rev', ARGV[2], 'env', ARGV[3], 'hash', ARGV[4], 'user', ARGV[5])
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[1])
+return 1
+`,
+  integerReply('refresh token create'),
+);
+
+/**
+ * KEYS[1] record · ARGV[1] id, ARGV[2] hash index stem, ARGV[3] user set stem. → 1
+ * The index is removed only while it still names this id, so a delete never takes another's index.
+ */
+export const refreshTokenDelete = luaScript(
+  `
+local fields = redis.call('HMGET', KEYS[1], 'hash', 'user')
+if fields[1] then
+  local index = ARGV[2] .. fields[1]
+  if redis.call('GET', index) == ARGV[1] then redis.call('DEL', index) end
+end
+if fields[2] then redis.call('SREM', ARGV[3] .. fields[2], ARGV[1]) end
+redis.call('DEL', KEYS[1])
+return 1
+`,
+  integerReply('refresh token delete'),
+);
+
+/** KEYS[1] the user's set · ARGV[1] record stem. → id, envelope JSON, id, envelope JSON, … */
+export const refreshTokenList = luaScript(
+  `
+local out = {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local env = redis.call('HGET', ARGV[1] .. id, 'env')
+  if env then
+    out[#out + 1] = id
+    out[#out + 1] = env
+  else
+    redis.call('SREM', KEYS[1], id)
+  end
+end
+return out
+`,
+  stringArrayReply('refresh token list'),
+);

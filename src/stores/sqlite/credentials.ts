@@ -1,0 +1,59 @@
+/**
+ * Credentials: the logins linked to a user (Home Assistant keeps them inside the user record).
+ * A login is unique per (provider type, provider id, lookup key); schema.ts enforces it with two
+ * partial unique indexes because the default providers' id is NULL, and NULL must match NULL.
+ */
+import type { Database } from 'better-sqlite3';
+import type { Credential, UserStore } from '../types.js';
+
+type CredentialRecords = Pick<
+  UserStore,
+  'addCredential' | 'findCredential' | 'getCredential' | 'listCredentials' | 'removeCredential'
+>;
+
+interface CredentialRow {
+  credential: string;
+}
+
+interface LoginKey {
+  type: string;
+  providerId: string | null;
+  lookupKey: string;
+}
+
+/** Rows hold only what `addCredential` wrote, so the JSON is a Credential by construction. */
+const decode = (row: CredentialRow): Credential => JSON.parse(row.credential) as Credential;
+
+export function sqliteCredentials(db: Database): CredentialRecords {
+  // Both unique indexes and the primary key answer `ON CONFLICT DO NOTHING`; an unknown user
+  // fails the foreign key instead, which is a caller's bug and rejects.
+  const insert = db.prepare<[string, string, string, string | null, string, string]>(
+    `INSERT INTO credentials (id, user_id, auth_provider_type, auth_provider_id, lookup_key, credential)
+     VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+  );
+  // `IS` rather than `=`: a NULL provider id must find the NULL provider id.
+  const selectByLogin = db.prepare<LoginKey, CredentialRow>(
+    `SELECT credential FROM credentials
+     WHERE auth_provider_type = @type AND auth_provider_id IS @providerId AND lookup_key = @lookupKey`,
+  );
+  const selectOne = db.prepare<[string], CredentialRow>('SELECT credential FROM credentials WHERE id = ?');
+  const selectByUser = db.prepare<[string], CredentialRow>('SELECT credential FROM credentials WHERE user_id = ? ORDER BY rowid');
+  const deleteOne = db.prepare<[string]>('DELETE FROM credentials WHERE id = ?');
+
+  return {
+    addCredential: async (c) =>
+      insert.run(c.id, c.userId, c.authProviderType, c.authProviderId, c.lookupKey, JSON.stringify(c)).changes === 1,
+    findCredential: async (type, providerId, lookupKey) => {
+      const row = selectByLogin.get({ type, providerId, lookupKey });
+      return row === undefined ? null : decode(row);
+    },
+    getCredential: async (id) => {
+      const row = selectOne.get(id);
+      return row === undefined ? null : decode(row);
+    },
+    listCredentials: async (userId) => selectByUser.all(userId).map(decode),
+    removeCredential: async (id) => {
+      deleteOne.run(id);
+    },
+  };
+}

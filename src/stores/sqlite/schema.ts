@@ -1,0 +1,74 @@
+/**
+ * The embedded store's tables (ARCHITECTURE.md, "Stores": TTL columns checked on read and swept).
+ *
+ * Each persisted lifecycle gets its own table of envelopes `(id, rev, envelope, expires_at)`:
+ * `rev` is a column so that compare-and-set is one indexed UPDATE, `envelope` is the JSON the
+ * machines' migrations read back (src/stores/envelope.ts), `expires_at` is epoch ms or NULL (no TTL).
+ * Refresh tokens add their two indexes as columns of the same row, so that writing or deleting
+ * the record writes or deletes its indexes with it. Tables are STRICT so a wrong type fails loudly.
+ */
+import type { Database } from 'better-sqlite3';
+
+/** The tables that hold envelopes; names are constants, never input, so SQL may interpolate them. */
+export const ENVELOPE_TABLES = ['grants', 'flows', 'refresh_tokens'] as const;
+export type EnvelopeTable = (typeof ENVELOPE_TABLES)[number];
+
+const SCHEMA_VERSION = 1;
+
+function envelopeTable(name: EnvelopeTable, extraColumns = ''): string {
+  return `
+    CREATE TABLE IF NOT EXISTS ${name} (
+      id TEXT PRIMARY KEY,
+      rev INTEGER NOT NULL,
+      envelope TEXT NOT NULL,
+      expires_at INTEGER${extraColumns}
+    ) STRICT;
+    CREATE INDEX IF NOT EXISTS ${name}_expires_at ON ${name} (expires_at) WHERE expires_at IS NOT NULL;`;
+}
+
+const SCHEMA = `
+  ${envelopeTable('grants')}
+  ${envelopeTable('flows')}
+  ${envelopeTable('refresh_tokens', ',\n      token_hash TEXT NOT NULL UNIQUE,\n      user_id TEXT NOT NULL')}
+  CREATE INDEX IF NOT EXISTS refresh_tokens_user_id ON refresh_tokens (user_id);
+
+  CREATE TABLE IF NOT EXISTS users (
+    id TEXT PRIMARY KEY,
+    is_owner INTEGER NOT NULL,
+    user TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE IF NOT EXISTS credentials (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    auth_provider_type TEXT NOT NULL,
+    auth_provider_id TEXT,
+    lookup_key TEXT NOT NULL,
+    credential TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS credentials_user_id ON credentials (user_id);
+  -- A login is unique per (provider type, provider id, lookup key), a NULL provider id being a value
+  -- of its own (Home Assistant's default providers have id None). UNIQUE treats NULLs as distinct,
+  -- hence two partial indexes.
+  CREATE UNIQUE INDEX IF NOT EXISTS credentials_login ON credentials (auth_provider_type, auth_provider_id, lookup_key)
+    WHERE auth_provider_id IS NOT NULL;
+  CREATE UNIQUE INDEX IF NOT EXISTS credentials_login_default_provider ON credentials (auth_provider_type, lookup_key)
+    WHERE auth_provider_id IS NULL;
+
+  CREATE TABLE IF NOT EXISTS passwords (
+    username TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL
+  ) STRICT;
+`;
+
+/** Creates what is missing, in one transaction. Later versions add their migrations here. */
+export function applySchema(db: Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new Error(`the database has schema version ${version}, newer than this hass-auth (${SCHEMA_VERSION})`);
+  }
+  db.transaction(() => {
+    db.exec(SCHEMA);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
+}

@@ -1,0 +1,56 @@
+/**
+ * The embedded store (ARCHITECTURE.md, "Stores"): SQLite in DATA_DIR, for a single instance. The
+ * default when REDIS_URL is unset; `:memory:` serves fast unit tests.
+ *
+ * Every call is synchronous underneath (better-sqlite3) and the process holds the database
+ * exclusively (data-dir-lock.ts), which is what makes each compare-and-set and each multi-row
+ * write atomic without any locking of our own.
+ */
+import type { Database } from 'better-sqlite3';
+import { systemClock, type Clock } from '../../domain/clock.js';
+import { StoreUnavailableError, type Store } from '../types.js';
+import { sqliteActorRecords } from './actor-records.js';
+import { openDatabase } from './open-database.js';
+import { sqliteRefreshTokens } from './refresh-tokens.js';
+import { inProcessRevocationBus } from './revocation-bus.js';
+import { DEFAULT_SWEEP_INTERVAL_MS, startSweeper } from './sweep.js';
+import { sqliteUsers } from './users.js';
+
+export { DataDirLockedError } from './data-dir-lock.js';
+
+export interface SqliteStoreOptions {
+  /** A directory (created if missing) for `hass-auth.db`, or `':memory:'` (no file, no lock). */
+  dataDir: string;
+  clock?: Clock;
+  /** How often expired rows are deleted; one minute by default. */
+  sweepIntervalMs?: number;
+}
+
+/** Opens the store, or throws DataDirLockedError when another process holds `dataDir`. */
+export function openSqliteStore(options: SqliteStoreOptions): Store {
+  const clock = options.clock ?? systemClock;
+  const db = openDatabase(options.dataDir);
+  const stopSweeper = startSweeper(db, clock, options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
+  return {
+    kind: 'sqlite',
+    users: sqliteUsers(db),
+    grants: sqliteActorRecords(db, 'grants', clock),
+    flows: sqliteActorRecords(db, 'flows', clock),
+    refreshTokens: sqliteRefreshTokens(db, clock),
+    revocations: inProcessRevocationBus(),
+    ping: async () => ping(db),
+    close: async () => {
+      stopSweeper();
+      // Closing releases the directory lock; a second close is harmless.
+      if (db.open) db.close();
+    },
+  };
+}
+
+function ping(db: Database): void {
+  try {
+    db.prepare('SELECT 1').get();
+  } catch (error) {
+    throw new StoreUnavailableError('the embedded store is closed', { cause: error });
+  }
+}

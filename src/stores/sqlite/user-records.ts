@@ -1,0 +1,48 @@
+/**
+ * Users as JSON rows, with `is_owner` as a column of its own so that "is there an owner yet?" is
+ * one query inside the transaction that creates the owner (onboarding creates exactly one owner,
+ * even when two requests race: homeassistant/components/onboarding/views.py).
+ */
+import type { Database } from 'better-sqlite3';
+import type { User, UserStore } from '../types.js';
+
+type UserRecords = Pick<UserStore, 'createUser' | 'getUser' | 'listUsers' | 'updateUser' | 'deleteUser'>;
+
+interface UserRow {
+  user: string;
+}
+
+/** Rows hold only what `encode` wrote, so the JSON is a User by construction. */
+const decode = (row: UserRow): User => JSON.parse(row.user) as User;
+
+const encode = (user: User) => ({ id: user.id, isOwner: user.isOwner ? 1 : 0, user: JSON.stringify(user) });
+
+export function sqliteUserRecords(db: Database): UserRecords {
+  const insert = db.prepare<ReturnType<typeof encode>>(
+    'INSERT INTO users (id, is_owner, user) VALUES (@id, @isOwner, @user) ON CONFLICT DO NOTHING',
+  );
+  const selectOwner = db.prepare<[], { id: string }>('SELECT id FROM users WHERE is_owner = 1 LIMIT 1');
+  const selectOne = db.prepare<[string], UserRow>('SELECT user FROM users WHERE id = ?');
+  const selectAll = db.prepare<[], UserRow>('SELECT user FROM users ORDER BY rowid');
+  const update = db.prepare<ReturnType<typeof encode>>('UPDATE users SET is_owner = @isOwner, user = @user WHERE id = @id');
+  // Credentials go with the user through `ON DELETE CASCADE` (schema.ts), in the same statement.
+  const deleteOne = db.prepare<[string]>('DELETE FROM users WHERE id = ?');
+
+  const createUser = db.transaction((user: User, asOwner: boolean): boolean => {
+    if (asOwner && selectOwner.get() !== undefined) return false;
+    return insert.run(encode(user)).changes === 1;
+  });
+
+  return {
+    createUser: async (user, options) => createUser(user, options?.asOwner === true),
+    getUser: async (id) => {
+      const row = selectOne.get(id);
+      return row === undefined ? null : decode(row);
+    },
+    listUsers: async () => selectAll.all().map(decode),
+    updateUser: async (user) => update.run(encode(user)).changes === 1,
+    deleteUser: async (id) => {
+      deleteOne.run(id);
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('loadConfig', () => {
+  it('defaults to the embedded store on port 8123 on every interface', () => {
+    expect(loadConfig({})).toEqual({
+      port: 8123,
+      host: '0.0.0.0',
+      dataDir: './data',
+      redisUrl: null,
+      redisKeyPrefix: 'hass-auth:',
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every variable, and treats an empty REDIS_URL as unset', () => {
+    const env = { PORT: '9000', HOST: '127.0.0.1', DATA_DIR: '/var/lib/hass-auth', REDIS_URL: 'redis://r:6379/2', REDIS_KEY_PREFIX: 'ha1:', LOG_LEVEL: 'warn' };
+    expect(loadConfig(env)).toEqual({
+      port: 9000, host: '127.0.0.1', dataDir: '/var/lib/hass-auth', redisUrl: 'redis://r:6379/2', redisKeyPrefix: 'ha1:', logLevel: 'warn',
+    });
+    expect(loadConfig({ REDIS_URL: '' }).redisUrl).toBeNull();
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT must be integer'],
+    [{ PORT: '70000' }, 'PORT must be <= 65535'],
+    [{ REDIS_URL: 'http://redis:6379' }, 'REDIS_URL must match pattern'],
+    [{ REDIS_KEY_PREFIX: 'has space' }, 'REDIS_KEY_PREFIX must match pattern'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be equal to one of the allowed values'],
+  ])('refuses %j with a message naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(`Invalid configuration: ${message}`);
+  });
+
+  it('ignores variables it does not know', () => {
+    expect(loadConfig({ PATH: '/usr/bin', HOME: '/root' }).port).toBe(8123);
+  });
+});

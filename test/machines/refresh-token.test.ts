@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import {
+  REFRESH_TOKEN_INACTIVITY_MS,
+  refreshTokenMachine,
+  type RefreshTokenEvent,
+  type RefreshTokenInput,
+  type RefreshTokenType,
+} from '../../machines/refresh-token.js';
+import { describeModel, persisted, send, start } from './model.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const CREATED_AT = Date.UTC(2025, 5, 1, 12, 0, 0);
+const FIRST_EXPIRY = CREATED_AT + REFRESH_TOKEN_INACTIVITY_MS;
+
+function tokenInput(tokenType: RefreshTokenType): RefreshTokenInput {
+  return {
+    id: 'rt-1',
+    userId: 'user-1',
+    clientId: tokenType === 'normal' ? 'https://app.example/' : null,
+    clientName: tokenType === 'long_lived_access_token' ? 'CLI' : null,
+    clientIcon: null,
+    tokenType,
+    createdAt: CREATED_AT,
+    accessTokenExpirationS: tokenType === 'long_lived_access_token' ? 3650 * 86400 : 1800,
+    jwtKey: 'k'.repeat(128),
+    credentialId: null,
+    version: '0.1.0',
+  };
+}
+
+const use = (now: number, ip: string | null = '192.0.2.10'): RefreshTokenEvent => ({ type: 'USE', now, ip });
+const setExpiry = (now: number, enable: boolean): RefreshTokenEvent => ({ type: 'SET_EXPIRY', now, enable });
+
+const token = (tokenType: RefreshTokenType = 'normal') => start(refreshTokenMachine, tokenInput(tokenType));
+type Token = ReturnType<typeof token>;
+const apply = (snapshot: Token, event: RefreshTokenEvent) => send(refreshTokenMachine, snapshot, event);
+
+/** Applies events in order, as successive stored writes. */
+function after(snapshot: Token, ...events: RefreshTokenEvent[]): Token {
+  return events.reduce((current, event) => apply(current, event).snapshot, snapshot);
+}
+
+describeModel('refresh token', {
+  machine: refreshTokenMachine,
+  input: tokenInput('normal'),
+  events: [
+    use(CREATED_AT + DAY_MS),
+    use(FIRST_EXPIRY, '198.51.100.7'),
+    { type: 'EXPIRE', now: CREATED_AT + DAY_MS },
+    { type: 'EXPIRE', now: FIRST_EXPIRY },
+    setExpiry(CREATED_AT + DAY_MS, false),
+    setExpiry(CREATED_AT + DAY_MS, true),
+    { type: 'REVOKE', now: CREATED_AT + DAY_MS, reason: 'revoked' },
+  ],
+});
+
+describe('refresh token', () => {
+  it('gives a normal token 90 days from its creation', () => {
+    expect(token().value).toBe('issued');
+    expect(token().context).toMatchObject({ expireAt: FIRST_EXPIRY, lastUsedAt: null, lastUsedIp: null });
+  });
+
+  it('slides the expiry to 90 days after each use and records the use', () => {
+    const used = after(token(), use(CREATED_AT + DAY_MS, '192.0.2.10'), use(CREATED_AT + 2 * DAY_MS, '192.0.2.11'));
+
+    expect(used.value).toBe('issued');
+    expect(used.context).toMatchObject({
+      lastUsedAt: CREATED_AT + 2 * DAY_MS,
+      lastUsedIp: '192.0.2.11',
+      expireAt: CREATED_AT + 2 * DAY_MS + REFRESH_TOKEN_INACTIVITY_MS,
+    });
+  });
+
+  it('stays usable 1 ms before its expiry', () => {
+    const { snapshot, emitted } = apply(token(), use(FIRST_EXPIRY - 1));
+
+    expect(snapshot.value).toBe('issued');
+    expect(snapshot.context.expireAt).toBe(FIRST_EXPIRY - 1 + REFRESH_TOKEN_INACTIVITY_MS);
+    expect(emitted).toEqual([]);
+  });
+
+  it('ends a token used at exactly its expiry instead of reviving it, and announces why', () => {
+    const { snapshot, emitted } = apply(token(), use(FIRST_EXPIRY));
+
+    expect(snapshot.value).toBe('expired');
+    expect(snapshot.context).toMatchObject({ endedAt: FIRST_EXPIRY, endReason: 'expired', lastUsedAt: null });
+    expect(emitted).toEqual([{ type: 'refreshTokenEnded', refreshTokenId: 'rt-1', reason: 'expired' }]);
+  });
+
+  it.each<RefreshTokenType>(['long_lived_access_token', 'system'])('never expires a %s token', (tokenType) => {
+    expect(token(tokenType).context.expireAt).toBeNull();
+
+    const tenYearsLater = CREATED_AT + 3650 * DAY_MS;
+    const used = after(token(tokenType), use(tenYearsLater), { type: 'EXPIRE', now: tenYearsLater });
+    expect(used.value).toBe('issued');
+    expect(used.context).toMatchObject({ expireAt: null, lastUsedAt: tenYearsLater });
+  });
+
+  describe('SET_EXPIRY (auth/refresh_token_set_expiry)', () => {
+    it('clears the expiry when disabled', () => {
+      expect(after(token(), setExpiry(CREATED_AT + DAY_MS, false)).context.expireAt).toBeNull();
+    });
+
+    it('enables 90 days after the last use when there is no expiry', () => {
+      const lastUse = CREATED_AT + DAY_MS;
+      const enabled = after(token(), use(lastUse), setExpiry(lastUse, false), setExpiry(lastUse + 5 * DAY_MS, true));
+      expect(enabled.context.expireAt).toBe(lastUse + REFRESH_TOKEN_INACTIVITY_MS);
+    });
+
+    it('enables 90 days from now on a token never used', () => {
+      const now = CREATED_AT + 7 * DAY_MS;
+      const enabled = after(token('long_lived_access_token'), setExpiry(now, true));
+      expect(enabled.context.expireAt).toBe(now + REFRESH_TOKEN_INACTIVITY_MS);
+    });
+
+    it('keeps an expiry that is already set', () => {
+      const enabled = after(token(), use(CREATED_AT + DAY_MS), setExpiry(CREATED_AT + 9 * DAY_MS, true));
+      expect(enabled.context.expireAt).toBe(CREATED_AT + DAY_MS + REFRESH_TOKEN_INACTIVITY_MS);
+    });
+  });
+
+  describe('EXPIRE (the sweep)', () => {
+    it('does nothing before the expiry', () => {
+      const { snapshot, emitted } = apply(token(), { type: 'EXPIRE', now: FIRST_EXPIRY - 1 });
+
+      expect(persisted(refreshTokenMachine, snapshot)).toEqual(persisted(refreshTokenMachine, token()));
+      expect(emitted).toEqual([]);
+    });
+
+    it('ends the token at its expiry and announces it', () => {
+      const { snapshot, emitted } = apply(token(), { type: 'EXPIRE', now: FIRST_EXPIRY });
+
+      expect(snapshot.value).toBe('expired');
+      expect(snapshot.context).toMatchObject({ endedAt: FIRST_EXPIRY, endReason: 'expired' });
+      expect(emitted).toEqual([{ type: 'refreshTokenEnded', refreshTokenId: 'rt-1', reason: 'expired' }]);
+    });
+  });
+
+  it.each(['revoked', 'code_replayed', 'user_removed'] as const)('REVOKE for %s announces that reason', (reason) => {
+    const { snapshot, emitted } = apply(token(), { type: 'REVOKE', now: CREATED_AT + DAY_MS, reason });
+
+    expect(snapshot.value).toBe('revoked');
+    expect(snapshot.context).toMatchObject({ endedAt: CREATED_AT + DAY_MS, endReason: reason });
+    expect(emitted).toEqual([{ type: 'refreshTokenEnded', refreshTokenId: 'rt-1', reason }]);
+  });
+
+  it.each(['expired', 'revoked'] as const)('once %s, ignores every event', (state) => {
+    const ended =
+      state === 'expired'
+        ? after(token(), use(FIRST_EXPIRY))
+        : after(token(), { type: 'REVOKE', now: CREATED_AT, reason: 'revoked' });
+    expect(ended.value).toBe(state);
+
+    const later = FIRST_EXPIRY + DAY_MS;
+    const events: RefreshTokenEvent[] = [
+      use(later),
+      { type: 'EXPIRE', now: later },
+      setExpiry(later, true),
+      setExpiry(later, false),
+      { type: 'REVOKE', now: later, reason: 'user_removed' },
+    ];
+    for (const event of events) {
+      const { snapshot, emitted } = apply(ended, event);
+      expect(persisted(refreshTokenMachine, snapshot)).toEqual(persisted(refreshTokenMachine, ended));
+      expect(emitted).toEqual([]);
+    }
+  });
+});

@@ -1,0 +1,64 @@
+/** `npm start` as a whole process: configuration, store selection, the data-dir lock, shutdown. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runServiceToExit, startService, type ServiceProcess } from './support/service-process.js';
+
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+describe('the service process', () => {
+  const running: ServiceProcess[] = [];
+  const dirs: string[] = [];
+  const dataDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hass-auth-main-'));
+    dirs.push(dir);
+    return dir;
+  };
+  const start = async (env: Record<string, string>) => {
+    const service = await startService(env);
+    running.push(service);
+    return service;
+  };
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((service) => service.stop('SIGKILL')));
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves on the embedded store by default, and stops cleanly on SIGTERM', async () => {
+    const service = await start({ DATA_DIR: dataDir() });
+    const health = await fetch(`${service.baseUrl}/health`);
+    expect(await health.json()).toEqual({ status: 'ok', store: 'sqlite' });
+    const api = await fetch(`${service.baseUrl}/api/`);
+    expect(api.status).toBe(401);
+    expect(await api.text()).toBe('401: Unauthorized');
+    expect(await service.stop('SIGTERM')).toBe(0);
+  });
+
+  it('refuses a second process on the same DATA_DIR with a clear message', async () => {
+    const dir = dataDir();
+    await start({ DATA_DIR: dir });
+    const second = await runServiceToExit({ DATA_DIR: dir });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`hass-auth: DATA_DIR ${dir} is in use by another hass-auth process`);
+    expect(second.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('stops at start with one line naming a bad variable', async () => {
+    const result = await runServiceToExit({ PORT: 'eighty', DATA_DIR: dataDir() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('hass-auth: Invalid configuration: PORT must be integer\n');
+  });
+
+  it('uses Redis when REDIS_URL is set', async () => {
+    const service = await start({ REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `hass-auth-test:main:${process.pid}:` });
+    expect(await (await fetch(`${service.baseUrl}/health`)).json()).toEqual({ status: 'ok', store: 'redis' });
+  });
+
+  it('stops at start with a clear message when Redis cannot be reached', async () => {
+    const result = await runServiceToExit({ REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^hass-auth: .*127\.0\.0\.1:1/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * The store contract suite (src/stores/types.ts): one set of behaviours every adapter must show,
+ * run by test/stores/sqlite.test.ts and by the Redis adapter's tests.
+ *
+ * Adapter-neutral by construction:
+ * - time moves only through `clock.advance`, by at most 100 ms at a time, and TTL assertions poll
+ *   (`vi.waitFor`) because Redis expires keys on its own clock (its harness advances by waiting);
+ * - every id, username and lookup key is fresh (randomUUID), so a shared Redis sees no collisions
+ *   and list assertions check only the records the test wrote.
+ *
+ * What a harness owes the suite: `open()` gives a connected store for one test, whose user space
+ * has no owner yet (the "one owner" rule is global); `cleanup()` closes it and removes what it made.
+ */
+import { afterEach, beforeEach, describe } from 'vitest';
+import type { Store } from '../../src/stores/types.js';
+import type { ContractContext } from './contract/context.js';
+import { describeActorRecordTtl } from './contract/actor-record-ttl.js';
+import { describeCredentials } from './contract/credentials.js';
+import { describeEnvelopeRecords, envelopeKinds } from './contract/envelope-records.js';
+import { describePasswords } from './contract/passwords.js';
+import { describeRefreshTokenIndexes } from './contract/refresh-tokens.js';
+import { describeRevocationBus } from './contract/revocations.js';
+import { describeUsers } from './contract/users.js';
+
+/** The store's notion of now. SQLite: a fake clock. Redis: TTLs run on the server, so `advance` waits. */
+export interface TestClock {
+  now(): number;
+  advance(ms: number): Promise<void>;
+}
+
+export interface OpenedStore {
+  store: Store;
+  clock: TestClock;
+  cleanup(): Promise<void>;
+}
+
+export interface StoreHarness {
+  open(): Promise<OpenedStore>;
+}
+
+export function describeStoreContract(name: string, harness: StoreHarness): void {
+  describe(name, () => {
+    const context = openStorePerTest(harness);
+
+    for (const kind of envelopeKinds) describeEnvelopeRecords(kind, context);
+    describeActorRecordTtl('grants', (store) => store.grants, 'loginGrant', context);
+    describeActorRecordTtl('flows', (store) => store.flows, 'loginFlow', context);
+    describeRefreshTokenIndexes(context);
+    describeUsers(context);
+    describeCredentials(context);
+    describePasswords(context);
+    describeRevocationBus(context);
+  });
+}
+
+/** A fresh store for every test, closed after it, even when the test failed. */
+function openStorePerTest(harness: StoreHarness): ContractContext {
+  let opened: OpenedStore | undefined;
+  beforeEach(async () => {
+    opened = await harness.open();
+  });
+  afterEach(async () => {
+    const current = opened;
+    opened = undefined;
+    await current?.cleanup();
+  });
+  const current = (): OpenedStore => {
+    if (opened === undefined) throw new Error('the store is used outside a test');
+    return opened;
+  };
+  return {
+    get store() {
+      return current().store;
+    },
+    get clock() {
+      return current().clock;
+    },
+  };
+}

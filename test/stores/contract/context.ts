@@ -1,0 +1,35 @@
+/** What every part of the contract suite shares: the test's store and clock, ids, envelopes, timing. */
+import { randomUUID } from 'node:crypto';
+import { vi } from 'vitest';
+import type { MachineName } from '../../../machines/index.js';
+import type { Envelope, Store } from '../../../src/stores/types.js';
+import type { TestClock } from '../contract.js';
+
+export interface ContractContext {
+  readonly store: Store;
+  readonly clock: TestClock;
+}
+
+/** Short enough for a Redis harness that advances by waiting, long enough for a round trip or two. */
+export const SHORT_TTL_MS = 50;
+/** How far to move the clock so that SHORT_TTL_MS has surely passed (the suite never moves it more). */
+export const PAST_SHORT_TTL_MS = 100;
+
+/** 32 hex characters, the shape of Home Assistant's ids, unique across tests sharing one Redis. */
+export function newId(): string {
+  return randomUUID().replaceAll('-', '');
+}
+
+/** A small envelope; `note` makes two envelopes of the same rev tell apart. */
+export function envelope(machine: MachineName, rev: number, note = newId()): Envelope {
+  return { machine, v: 1, rev, snapshot: { value: 'issued', context: { note }, status: 'active' } };
+}
+
+/** Polls an assertion until it holds: TTLs on a server clock end shortly after, not exactly at, the deadline. */
+export async function eventually(assertion: () => Promise<void>): Promise<void> {
+  await vi.waitFor(assertion, { timeout: 2_000, interval: 10 });
+}
+
+export async function letShortTtlPass(clock: TestClock): Promise<void> {
+  await clock.advance(PAST_SHORT_TTL_MS);
+}

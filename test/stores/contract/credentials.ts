@@ -1,0 +1,85 @@
+/**
+ * Contract: credentials, unique per (provider type, provider id, lookup key), where a null provider
+ * id (Home Assistant's default providers) is a value of its own (types.ts `UserStore`).
+ */
+import { describe, expect, it } from 'vitest';
+import type { Credential } from '../../../src/stores/types.js';
+import { newId, type ContractContext } from './context.js';
+import { makeCredential, makeUser } from './users.js';
+
+const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
+
+export function describeCredentials(context: ContractContext): void {
+  const users = () => context.store.users;
+  const newUserId = async (): Promise<string> => {
+    const user = makeUser(context);
+    expect(await users().createUser(user)).toBe(true);
+    return user.id;
+  };
+  const added = async (credential: Credential): Promise<Credential> => {
+    expect(await users().addCredential(credential)).toBe(true);
+    return credential;
+  };
+
+  describe('credentials', () => {
+    it('gets, finds and lists what addCredential wrote', async () => {
+      const userId = await newUserId();
+      const a = await added(makeCredential(userId));
+      const b = await added(makeCredential(userId, { authProviderType: 'trusted_networks', data: { user_id: userId }, lookupKey: userId }));
+      await added(makeCredential(await newUserId()));
+      expect(await users().getCredential(a.id)).toEqual(a);
+      expect(await users().findCredential('homeassistant', null, a.lookupKey)).toEqual(a);
+      expect(await users().findCredential('trusted_networks', null, userId)).toEqual(b);
+      expect((await users().listCredentials(userId)).sort(byId)).toEqual([a, b].sort(byId));
+    });
+
+    it('answers null for unknown ids and logins', async () => {
+      expect(await users().getCredential(newId())).toBeNull();
+      expect(await users().findCredential('homeassistant', null, newId())).toBeNull();
+      expect(await users().listCredentials(newId())).toEqual([]);
+    });
+
+    it('refuses a taken id and keeps the first credential', async () => {
+      const userId = await newUserId();
+      const first = await added(makeCredential(userId));
+      const other = makeCredential(userId, { id: first.id });
+      expect(await users().addCredential(other)).toBe(false);
+      expect(await users().getCredential(first.id)).toEqual(first);
+      expect(await users().findCredential('homeassistant', null, other.lookupKey)).toBeNull();
+    });
+
+    it('refuses a taken login (type, provider id, lookup key) under another id', async () => {
+      const userId = await newUserId();
+      const first = await added(makeCredential(userId, { authProviderId: 'office' }));
+      const twin = makeCredential(await newUserId(), { authProviderId: 'office', lookupKey: first.lookupKey });
+      expect(await users().addCredential(twin)).toBe(false);
+      expect(await users().getCredential(twin.id)).toBeNull();
+      expect(await users().findCredential('homeassistant', 'office', first.lookupKey)).toEqual(first);
+    });
+
+    it('treats a null provider id as a value: unique among nulls, distinct from any id', async () => {
+      const userId = await newUserId();
+      const lookupKey = `name-${newId()}`;
+      const byDefault = await added(makeCredential(userId, { lookupKey }));
+      expect(await users().addCredential(makeCredential(userId, { lookupKey }))).toBe(false);
+      const byOffice = await added(makeCredential(userId, { lookupKey, authProviderId: 'office' }));
+      const otherType = await added(makeCredential(userId, { lookupKey, authProviderType: 'command_line' }));
+      expect(await users().findCredential('homeassistant', null, lookupKey)).toEqual(byDefault);
+      expect(await users().findCredential('homeassistant', 'office', lookupKey)).toEqual(byOffice);
+      expect(await users().findCredential('command_line', null, lookupKey)).toEqual(otherType);
+      expect(await users().findCredential('homeassistant', 'garage', lookupKey)).toBeNull();
+    });
+
+    it('removeCredential removes it everywhere and frees its login', async () => {
+      const userId = await newUserId();
+      const kept = await added(makeCredential(userId));
+      const removed = await added(makeCredential(userId));
+      await users().removeCredential(removed.id);
+      expect(await users().getCredential(removed.id)).toBeNull();
+      expect(await users().findCredential('homeassistant', null, removed.lookupKey)).toBeNull();
+      expect(await users().listCredentials(userId)).toEqual([kept]);
+      expect(await users().addCredential({ ...removed, id: newId() })).toBe(true);
+      await expect(users().removeCredential(newId())).resolves.toBeUndefined();
+    });
+  });
+}

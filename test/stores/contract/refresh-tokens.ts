@@ -1,0 +1,91 @@
+/**
+ * Contract: a refresh token's two indexes, by the hash of its secret and by user (types.ts
+ * `RefreshTokenStore`; ARCHITECTURE.md, "Secrets at rest"). Load and compare-and-set are in
+ * envelope-records.ts.
+ */
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { Envelope, RefreshTokenKeys } from '../../../src/stores/types.js';
+import { envelope, eventually, letShortTtlPass, newId, SHORT_TTL_MS, type ContractContext } from './context.js';
+
+const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
+
+function newKeys(userId = newId()): RefreshTokenKeys {
+  return { id: newId(), userId, tokenHash: createHash('sha256').update(newId()).digest('hex') };
+}
+
+export function describeRefreshTokenIndexes(context: ContractContext): void {
+  const tokens = () => context.store.refreshTokens;
+  const make = (rev: number) => envelope('refreshToken', rev);
+  const created = async (keys = newKeys()): Promise<{ keys: RefreshTokenKeys; first: Envelope }> => {
+    const first = make(1);
+    expect(await tokens().create(keys, first)).toBe(true);
+    return { keys, first };
+  };
+
+  describe('refresh tokens: indexes', () => {
+    it('create writes the record and both indexes', async () => {
+      const { keys, first } = await created();
+      expect(await tokens().load(keys.id)).toEqual(first);
+      expect(await tokens().findIdByTokenHash(keys.tokenHash)).toBe(keys.id);
+      expect(await tokens().listByUser(keys.userId)).toEqual([{ id: keys.id, envelope: first }]);
+    });
+
+    it('refuses a taken id under another hash and user, indexing nothing for them', async () => {
+      const { keys, first } = await created();
+      const other = { ...newKeys(), id: keys.id };
+      expect(await tokens().create(other, make(1))).toBe(false);
+      expect(await tokens().load(keys.id)).toEqual(first);
+      expect(await tokens().findIdByTokenHash(other.tokenHash)).toBeNull();
+      expect(await tokens().listByUser(other.userId)).toEqual([]);
+    });
+
+    it('refuses a taken hash under another id, writing nothing for it', async () => {
+      const { keys } = await created();
+      const other = { ...newKeys(), tokenHash: keys.tokenHash };
+      expect(await tokens().create(other, make(1))).toBe(false);
+      expect(await tokens().load(other.id)).toBeNull();
+      expect(await tokens().findIdByTokenHash(keys.tokenHash)).toBe(keys.id);
+      expect(await tokens().listByUser(other.userId)).toEqual([]);
+    });
+
+    it('finds no id for an unknown hash', async () => {
+      expect(await tokens().findIdByTokenHash(createHash('sha256').update(newId()).digest('hex'))).toBeNull();
+    });
+
+    it("lists every record of the user, with its current envelope, and none of another user's", async () => {
+      const userId = newId();
+      const a = await created(newKeys(userId));
+      const b = await created(newKeys(userId));
+      const other = await created();
+      const bSecond = make(2);
+      expect(await tokens().compareAndSet(b.keys.id, 1, bSecond)).toEqual({ ok: true });
+      const expected = [{ id: a.keys.id, envelope: a.first }, { id: b.keys.id, envelope: bSecond }].sort(byId);
+      expect((await tokens().listByUser(userId)).sort(byId)).toEqual(expected);
+      expect(await tokens().listByUser(other.keys.userId)).toEqual([{ id: other.keys.id, envelope: other.first }]);
+      expect(await tokens().listByUser(newId())).toEqual([]);
+    });
+
+    it('a tombstone given a TTL by compare-and-set leaves load and listByUser once it expires', async () => {
+      const userId = newId();
+      const kept = await created(newKeys(userId));
+      const tombstone = await created(newKeys(userId));
+      expect(await tokens().compareAndSet(tombstone.keys.id, 1, make(2), SHORT_TTL_MS)).toEqual({ ok: true });
+      expect(await tokens().listByUser(userId)).toHaveLength(2);
+      await letShortTtlPass(context.clock);
+      await eventually(async () => expect(await tokens().load(tombstone.keys.id)).toBeNull());
+      await eventually(async () =>
+        expect(await tokens().listByUser(userId)).toEqual([{ id: kept.keys.id, envelope: kept.first }]),
+      );
+    });
+
+    it('delete removes the record and both indexes, freeing the id and the hash', async () => {
+      const { keys } = await created();
+      await tokens().delete(keys.id);
+      expect(await tokens().load(keys.id)).toBeNull();
+      expect(await tokens().findIdByTokenHash(keys.tokenHash)).toBeNull();
+      expect(await tokens().listByUser(keys.userId)).toEqual([]);
+      expect(await tokens().create(keys, make(1))).toBe(true);
+    });
+  });
+}

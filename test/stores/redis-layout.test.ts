@@ -1,0 +1,166 @@
+/**
+ * What the Redis adapter writes, looked at with a plain client: every key under the prefix, the
+ * layout of src/stores/redis/keys.ts, TTLs carried by the indexes, and nothing left after cleanup.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { UnreadableRecordError } from '../../src/stores/envelope-codec.js';
+import { openRedisStore } from '../../src/stores/redis/redis-store.js';
+import type { Store, User } from '../../src/stores/types.js';
+import { deleteKeysUnder, envelope, keysUnder, rawClient, REDIS_URL, uniquePrefix } from './redis-harness.js';
+
+const id = () => randomUUID().replaceAll('-', '');
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const user = (userId: string, isOwner = false): User => ({
+  id: userId,
+  name: 'Paulus',
+  isOwner,
+  isActive: true,
+  systemGenerated: false,
+  localOnly: false,
+  groupIds: ['system-admin'],
+  createdAt: 1_700_000_000_000,
+});
+
+let raw: Awaited<ReturnType<typeof rawClient>>;
+let prefix: string;
+let store: Store;
+
+beforeAll(async () => {
+  raw = await rawClient();
+});
+afterAll(() => raw.destroy());
+beforeEach(async () => {
+  prefix = uniquePrefix();
+  store = await openRedisStore({ url: REDIS_URL, keyPrefix: prefix });
+});
+afterEach(async () => {
+  await store.close();
+  await deleteKeysUnder(prefix);
+});
+
+async function writeOneOfEverything() {
+  const userId = id();
+  const tokenId = id();
+  const tokenHash = sha256(tokenId);
+  await store.users.createUser(user(userId, true), { asOwner: true });
+  await store.users.addCredential({
+    id: 'c1',
+    userId,
+    authProviderType: 'homeassistant',
+    authProviderId: null,
+    data: { username: 'paulus' },
+    lookupKey: 'paulus',
+  });
+  await store.users.addPassword({ username: 'paulus', passwordHash: 'JDJiJDEy' });
+  await store.grants.create('g1', envelope(1), 600_000);
+  await store.flows.create('f1', envelope(1, 'credentials', 'loginFlow'), 600_000);
+  await store.refreshTokens.create({ id: tokenId, userId, tokenHash }, envelope(1, 'issued', 'refreshToken'));
+  return { userId, tokenId, tokenHash };
+}
+
+describe('redis store: key layout', () => {
+  it('keeps every key under the prefix, named as keys.ts says', async () => {
+    const { userId, tokenId, tokenHash } = await writeOneOfEverything();
+    expect(await keysUnder(raw, prefix)).toEqual(
+      [
+        'cred:homeassistant:%:paulus',
+        'credential:c1',
+        'flow:f1',
+        'grant:g1',
+        'owners',
+        'passwords',
+        `rt-hash:${tokenHash}`,
+        `rt:${tokenId}`,
+        `user-creds:${userId}`,
+        `user-rts:${userId}`,
+        'users',
+      ]
+        .map((name) => prefix + name)
+        .sort(),
+    );
+  });
+
+  it('keeps a record as a hash {rev, env} whose env is the envelope JSON as written', async () => {
+    const first = envelope(1);
+    await store.grants.create('g1', first, 600_000);
+    expect(await raw.hGetAll(`${prefix}grant:g1`)).toEqual({ rev: '1', env: JSON.stringify(first) });
+    const pttl = await raw.pTTL(`${prefix}grant:g1`);
+    expect(pttl).toBeGreaterThan(590_000);
+    expect(pttl).toBeLessThanOrEqual(600_000);
+  });
+
+  it('reports stored text that is not an envelope as unreadable, and leaves it out of listings', async () => {
+    await raw.hSet(`${prefix}grant:g1`, { rev: '1', env: '{"machine": "loginGrant", "v": 1, tr' });
+    await expect(store.grants.load('g1')).rejects.toThrow(UnreadableRecordError);
+    await expect(store.grants.compareAndSet('g1', 7, envelope(8))).rejects.toThrow(UnreadableRecordError);
+    const { userId, tokenId } = await writeOneOfEverything();
+    await raw.hSet(`${prefix}rt:${tokenId}`, { env: '[]' });
+    expect(await store.refreshTokens.listByUser(userId)).toEqual([]);
+  });
+
+  it('gives a refresh token hash index the TTL that compare-and-set gives its record, and takes it away with null', async () => {
+    const { tokenId, tokenHash } = await writeOneOfEverything();
+    expect(await raw.pTTL(`${prefix}rt-hash:${tokenHash}`)).toBe(-1);
+    await store.refreshTokens.compareAndSet(tokenId, 1, envelope(2, 'revoked', 'refreshToken'), 60_000);
+    expect(await raw.pTTL(`${prefix}rt:${tokenId}`)).toBeGreaterThan(55_000);
+    expect(await raw.pTTL(`${prefix}rt-hash:${tokenHash}`)).toBeGreaterThan(55_000);
+    await store.refreshTokens.compareAndSet(tokenId, 2, envelope(3, 'revoked', 'refreshToken'));
+    expect(await raw.pTTL(`${prefix}rt-hash:${tokenHash}`)).toBeGreaterThan(55_000);
+    await store.refreshTokens.compareAndSet(tokenId, 3, envelope(4, 'issued', 'refreshToken'), null);
+    expect(await raw.pTTL(`${prefix}rt:${tokenId}`)).toBe(-1);
+    expect(await raw.pTTL(`${prefix}rt-hash:${tokenHash}`)).toBe(-1);
+  });
+
+  it('drops the id of an expired refresh token from the user set when listing', async () => {
+    const { userId, tokenId } = await writeOneOfEverything();
+    await store.refreshTokens.compareAndSet(tokenId, 1, envelope(2, 'revoked', 'refreshToken'), 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await store.refreshTokens.listByUser(userId)).toEqual([]);
+    expect(await raw.exists(`${prefix}user-rts:${userId}`)).toBe(0);
+  });
+
+  it('removes a user with its credentials and their indexes in one step, and its owner mark', async () => {
+    const { userId } = await writeOneOfEverything();
+    await store.users.deleteUser(userId);
+    const left = (await keysUnder(raw, prefix)).map((key) => key.slice(prefix.length));
+    expect(left.filter((key) => key.startsWith('cred') || key.includes(userId) || key === 'owners')).toEqual([
+      `user-rts:${userId}`,
+    ]);
+    expect(await store.users.createUser(user(id(), true), { asOwner: true })).toBe(true);
+  });
+
+  it('keeps provider ids apart from the null provider and from colons in them', async () => {
+    const userId = id();
+    await store.users.createUser(user(userId));
+    const base = { userId, authProviderType: 'command_line', data: {}, lookupKey: 'a' };
+    expect(await store.users.addCredential({ ...base, id: 'c1', authProviderId: null })).toBe(true);
+    expect(await store.users.addCredential({ ...base, id: 'c2', authProviderId: '%' })).toBe(true);
+    expect(await store.users.addCredential({ ...base, id: 'c3', authProviderId: 'x:a' })).toBe(true);
+    expect(await store.users.addCredential({ ...base, id: 'c4', authProviderId: 'x', lookupKey: 'a:a' })).toBe(true);
+    expect((await store.users.findCredential('command_line', null, 'a'))?.id).toBe('c1');
+    expect((await store.users.findCredential('command_line', '%', 'a'))?.id).toBe('c2');
+    expect((await store.users.findCredential('command_line', 'x:a', 'a'))?.id).toBe('c3');
+    expect((await store.users.findCredential('command_line', 'x', 'a:a'))?.id).toBe('c4');
+  });
+
+  it('rejects a credential for a user that does not exist, writing nothing', async () => {
+    const credential = { id: 'c1', userId: 'nobody', authProviderType: 'homeassistant', authProviderId: null, data: {}, lookupKey: 'x' };
+    await expect(store.users.addCredential(credential)).rejects.toThrow(/no user nobody/);
+    expect(await keysUnder(raw, prefix)).toEqual([]);
+  });
+
+  it('creates exactly one owner when several race', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => store.users.createUser(user(id(), true), { asOwner: true })),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('leaves no key behind after cleanup', async () => {
+    await writeOneOfEverything();
+    await store.close();
+    await deleteKeysUnder(prefix);
+    expect(await keysUnder(raw, prefix)).toEqual([]);
+  });
+});
