@@ -2,15 +2,15 @@
  * What the Redis adapter writes, looked at with a plain client: every key under the prefix, the
  * layout of src/stores/redis/keys.ts, TTLs carried by the indexes, and nothing left after cleanup.
  */
-import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UnreadableRecordError } from '../../src/stores/envelope-codec.js';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import type { Store, User } from '../../src/stores/types.js';
 import { deleteKeysUnder, envelope, keysUnder, rawClient, REDIS_URL, uniquePrefix } from './redis-harness.js';
+import { newId, sha256Hex } from '../../src/domain/ids.js';
 
-const id = () => randomUUID().replaceAll('-', '');
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const id = newId;
+const sha256 = sha256Hex;
 const user = (userId: string, isOwner = false): User => ({
   id: userId,
   name: 'Paulus',

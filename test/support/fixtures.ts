@@ -1,12 +1,12 @@
 /** Records that tests put straight into a store, as the services of later issues will. */
-import { randomBytes, randomUUID, createHash } from 'node:crypto';
 import type { RefreshTokenInput } from '../../machines/refresh-token.js';
 import { initialEnvelope } from '../../src/services/persisted-actor.js';
 import type { Store, User } from '../../src/stores/types.js';
+import { newId, newSecret, sha256Hex } from '../../src/domain/ids.js';
 
 export function aUser(overrides: Partial<User> = {}): User {
   return {
-    id: randomUUID().replaceAll('-', ''),
+    id: newId(),
     name: 'Alice',
     isOwner: false,
     isActive: true,
@@ -20,9 +20,9 @@ export function aUser(overrides: Partial<User> = {}): User {
 
 /** Creates an `issued` refresh token for `userId`; returns its id, secret and jwt key. */
 export async function issueRefreshToken(store: Store, userId: string, createdAt: number, overrides: Partial<RefreshTokenInput> = {}) {
-  const id = randomUUID().replaceAll('-', '');
-  const secret = randomBytes(64).toString('hex');
-  const jwtKey = randomBytes(64).toString('hex');
+  const id = newId();
+  const secret = newSecret();
+  const jwtKey = newSecret();
   const { envelope } = initialEnvelope('refreshToken', {
     id,
     userId,
@@ -37,7 +37,7 @@ export async function issueRefreshToken(store: Store, userId: string, createdAt:
     version: null,
     ...overrides,
   });
-  const tokenHash = createHash('sha256').update(secret).digest('hex');
+  const tokenHash = sha256Hex(secret);
   if (!(await store.refreshTokens.create({ id, userId, tokenHash }, envelope))) throw new Error('token not created');
   return { id, secret, jwtKey };
 }

@@ -1,6 +1,6 @@
 /** What every part of the contract suite shares: the test's store and clock, ids, envelopes, timing. */
-import { randomUUID } from 'node:crypto';
 import { vi } from 'vitest';
+import { newId } from '../../../src/domain/ids.js';
 import type { MachineName } from '../../../machines/index.js';
 import type { Envelope, Store } from '../../../src/stores/types.js';
 import type { TestClock } from '../contract.js';
@@ -16,9 +16,7 @@ export const SHORT_TTL_MS = 50;
 export const PAST_SHORT_TTL_MS = 100;
 
 /** 32 hex characters, the shape of Home Assistant's ids, unique across tests sharing one Redis. */
-export function newId(): string {
-  return randomUUID().replaceAll('-', '');
-}
+export { newId };
 
 /** A small envelope; `note` makes two envelopes of the same rev tell apart. */
 export function envelope(machine: MachineName, rev: number, note = newId()): Envelope {

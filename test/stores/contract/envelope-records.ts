@@ -2,11 +2,11 @@
  * Contract: load, create-if-absent and compare-and-set on `rev`, shared by grants, flows and refresh
  * tokens (types.ts `ActorRecords`; ARCHITECTURE.md, "Every write is a compare-and-set").
  */
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { MachineName } from '../../../machines/index.js';
 import type { ActorRecords, Envelope, RefreshTokenKeys, Store } from '../../../src/stores/types.js';
 import { envelope, eventually, letShortTtlPass, newId, SHORT_TTL_MS, type ContractContext } from './context.js';
+import { sha256Hex } from '../../../src/domain/ids.js';
 
 export interface EnvelopeKind {
   label: string;
@@ -18,7 +18,7 @@ export interface EnvelopeKind {
 
 /** The indexes of a refresh token whose id is `id`: derived, so a second create reuses them. */
 export function refreshTokenKeys(id: string): RefreshTokenKeys {
-  return { id, userId: `user-${id}`, tokenHash: createHash('sha256').update(id).digest('hex') };
+  return { id, userId: `user-${id}`, tokenHash: sha256Hex(id) };
 }
 
 export const envelopeKinds: EnvelopeKind[] = [

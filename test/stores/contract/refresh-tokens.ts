@@ -3,15 +3,15 @@
  * `RefreshTokenStore`; ARCHITECTURE.md, "Secrets at rest"). Load and compare-and-set are in
  * envelope-records.ts.
  */
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Envelope, RefreshTokenKeys } from '../../../src/stores/types.js';
 import { envelope, eventually, letShortTtlPass, newId, SHORT_TTL_MS, type ContractContext } from './context.js';
+import { sha256Hex } from '../../../src/domain/ids.js';
 
 const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
 
 function newKeys(userId = newId()): RefreshTokenKeys {
-  return { id: newId(), userId, tokenHash: createHash('sha256').update(newId()).digest('hex') };
+  return { id: newId(), userId, tokenHash: sha256Hex(newId()) };
 }
 
 export function describeRefreshTokenIndexes(context: ContractContext): void {
@@ -50,7 +50,7 @@ export function describeRefreshTokenIndexes(context: ContractContext): void {
     });
 
     it('finds no id for an unknown hash', async () => {
-      expect(await tokens().findIdByTokenHash(createHash('sha256').update(newId()).digest('hex'))).toBeNull();
+      expect(await tokens().findIdByTokenHash(sha256Hex(newId()))).toBeNull();
     });
 
     it("lists every record of the user, with its current envelope, and none of another user's", async () => {
