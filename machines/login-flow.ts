@@ -14,18 +14,13 @@
  * reaches the module's `MAX_RETRY_TIME` (> 0) the flow aborts with `too_many_retry`.
  */
 import { assign, setup } from 'xstate';
+import type { LoginCredential } from './credential.js';
 
 export const LOGIN_FLOW_VERSION = 1;
 
 /** `MFA_SESSION_EXPIRATION`, homeassistant/auth/const.py. */
 export const MFA_SESSION_MS = 5 * 60 * 1000;
 
-export interface FlowCredential {
-  id: string;
-  authProviderType: string;
-  authProviderId: string | null;
-  data: Record<string, string>;
-}
 
 export interface MfaModuleChoice {
   id: string;
@@ -48,7 +43,7 @@ export type FlowAbortReason = 'login_expired' | 'too_many_retry' | 'not_allowed'
 
 export interface LoginFlowContext extends LoginFlowInput {
   error: FlowError | null;
-  credential: FlowCredential | null;
+  credential: LoginCredential | null;
   userId: string | null;
   mfaModules: MfaModuleChoice[];
   mfaModuleId: string | null;
@@ -60,7 +55,7 @@ export type LoginFlowEvent =
   | {
       type: 'CREDENTIALS_ACCEPTED';
       now: number;
-      credential: FlowCredential;
+      credential: LoginCredential;
       userId: string | null;
       /** The user's enabled MFA modules; empty for new credentials and providers without MFA. */
       mfaModules: MfaModuleChoice[];

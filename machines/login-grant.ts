@@ -15,24 +15,18 @@
  * The refresh-token id is chosen before the redemption so that the grant records it in the same write.
  */
 import { assign, enqueueActions, setup } from 'xstate';
+import type { LoginCredential } from './credential.js';
 
 export const LOGIN_GRANT_VERSION = 1;
 
 /** RFC 6749 §4.1.2 recommends at most 10 minutes; Home Assistant compares with a strict `<`. */
 export const LOGIN_GRANT_LIFETIME_MS = 10 * 60 * 1000;
 
-/** The login credential the code stands for; it may not be linked to a user yet (Home Assistant's `is_new`). */
-export interface GrantCredential {
-  id: string;
-  authProviderType: string;
-  authProviderId: string | null;
-  data: Record<string, string>;
-}
 
 export interface LoginGrantInput {
   codeId: string;
   clientId: string;
-  credential: GrantCredential;
+  credential: LoginCredential;
   issuedAt: number;
 }
 

@@ -1,14 +1,26 @@
 /**
- * buildApp(deps): the Fastify application with its routes and hooks. It never listens: main.ts does,
- * and tests call `inject` or listen on a random port themselves.
+ * buildApp(deps): the services over the store, and the Fastify application with its routes and
+ * hooks. It never listens: main.ts does, and tests call `inject` or listen on a random port.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Clock } from './domain/clock.js';
+import { HA_VERSION } from './domain/version.js';
 import { apiRootRoutes } from './http/api-root.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
+import { loginFlowRoutes } from './http/login-flow.js';
+import { onboardingRoutes } from './http/onboarding.js';
 import { addSecurityHeaders } from './http/security-headers.js';
+import { tokenRoutes } from './http/token.js';
 import { accessTokenService } from './services/access-tokens.js';
+import { homeAssistantLoginProvider } from './services/homeassistant-login.js';
+import { createHomeAssistantProvider } from './services/homeassistant-provider.js';
+import { loginFlowService } from './services/login-flows.js';
+import { loginGrantService } from './services/login-grants.js';
+import { onboardingService } from './services/onboarding.js';
+import { refreshTokenService } from './services/refresh-tokens.js';
+import { tokenService } from './services/tokens.js';
+import { userService } from './services/users.js';
 import type { Store } from './stores/types.js';
 
 export interface AppDeps {
@@ -16,16 +28,42 @@ export interface AppDeps {
   clock: Clock;
   /** Where requests and errors are logged; silent when absent (tests). */
   logger?: FastifyBaseLogger;
+  /** bcrypt cost of new passwords: 12, as Home Assistant; tests lower it to stay fast. */
+  bcryptRounds?: number;
+  /** Trust `X-Forwarded-For` from these proxies (Fastify's `trustProxy`); none by default. */
+  trustProxy?: string[];
+}
+
+function services(deps: AppDeps, logger: FastifyBaseLogger) {
+  const { store, clock } = deps;
+  const users = userService(store, clock);
+  const refreshTokens = refreshTokenService(store, clock, logger, HA_VERSION);
+  const grants = loginGrantService(store, clock, logger, refreshTokens);
+  const passwords = createHomeAssistantProvider(store.users, deps.bcryptRounds === undefined ? {} : { rounds: deps.bcryptRounds });
+  const providers = [homeAssistantLoginProvider(passwords, store.users)];
+  return {
+    accessTokens: accessTokenService(store, clock, logger),
+    loginFlows: loginFlowService({ store, clock, logger, providers, users, grants }),
+    onboarding: onboardingService(users, passwords, grants),
+    tokens: tokenService({ users, grants, refreshTokens }),
+  };
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const app = Fastify({ ...(deps.logger === undefined ? {} : { loggerInstance: deps.logger }), return503OnClosing: true });
+  const app = Fastify({
+    ...(deps.logger === undefined ? {} : { loggerInstance: deps.logger }),
+    ...(deps.trustProxy === undefined ? {} : { trustProxy: deps.trustProxy }),
+    return503OnClosing: true,
+  });
   app.decorateRequest('hassAuth', null);
   addSecurityHeaders(app);
   installErrorHandling(app);
-  const accessTokens = accessTokenService(deps.store, deps.clock, app.log);
+  const { accessTokens, loginFlows, onboarding, tokens } = services(deps, app.log);
   healthRoutes(app, () => deps.store.ping(), deps.store.kind);
   apiRootRoutes(app, accessTokens);
+  onboardingRoutes(app, onboarding);
+  loginFlowRoutes(app, loginFlows, onboarding);
+  tokenRoutes(app, tokens);
   await app.ready();
   return app;
 }

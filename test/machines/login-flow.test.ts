@@ -28,7 +28,7 @@ function flowInput(credentialOnly = false): LoginFlowInput {
 }
 
 function accepted(mfaModules: MfaModuleChoice[]): LoginFlowEvent {
-  const credential = { id: 'cred-1', authProviderType: 'homeassistant', authProviderId: null, data: { username: 'ada' } };
+  const credential = { id: 'cred-1', authProviderType: 'homeassistant', authProviderId: null, data: { username: 'ada' }, lookupKey: 'ada' };
   return { type: 'CREDENTIALS_ACCEPTED', now: SOON, credential, userId: 'user-1', mfaModules };
 }
 const rejected: LoginFlowEvent = { type: 'CREDENTIALS_REJECTED', now: SOON };

@@ -16,7 +16,7 @@ const EXPIRY = ISSUED_AT + LOGIN_GRANT_LIFETIME_MS;
 const input: LoginGrantInput = {
   codeId: 'c0de',
   clientId: CLIENT,
-  credential: { id: 'cred-1', authProviderType: 'homeassistant', authProviderId: null, data: { username: 'ada' } },
+  credential: { id: 'cred-1', authProviderType: 'homeassistant', authProviderId: null, data: { username: 'ada' }, lookupKey: 'ada' },
   issuedAt: ISSUED_AT,
 };
 

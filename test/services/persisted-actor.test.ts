@@ -9,7 +9,7 @@ const clientId = 'https://app.example/';
 const grantInput = (issuedAt: number) => ({
   codeId: 'code-id',
   clientId,
-  credential: { id: 'cred', authProviderType: 'homeassistant', authProviderId: null, data: { username: 'alice' } },
+  credential: { id: 'cred', authProviderType: 'homeassistant', authProviderId: null, data: { username: 'alice' }, lookupKey: 'alice' },
   issuedAt,
 });
 const redeem = (refreshTokenId: string, now = 1_000) => ({ type: 'REDEEM' as const, now, clientId, refreshTokenId });

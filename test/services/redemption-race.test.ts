@@ -19,7 +19,7 @@ const clientId = 'https://app.example/';
 const grantInput = {
   codeId: 'code-id',
   clientId,
-  credential: { id: 'cred', authProviderType: 'homeassistant', authProviderId: null, data: { username: 'alice' } },
+  credential: { id: 'cred', authProviderType: 'homeassistant', authProviderId: null, data: { username: 'alice' }, lookupKey: 'alice' },
   issuedAt: 0,
 };
 

@@ -7,7 +7,7 @@ import { restoreSnapshot, toEnvelope, type MigrationTable, type PersistedJson } 
 const grantInput = {
   codeId: 'c1',
   clientId: 'https://app.example/',
-  credential: { id: 'cred', authProviderType: 'homeassistant', authProviderId: null, data: { username: 'alice' } },
+  credential: { id: 'cred', authProviderType: 'homeassistant', authProviderId: null, data: { username: 'alice' }, lookupKey: 'alice' },
   issuedAt: 1_000,
 };
 

@@ -1,0 +1,86 @@
+/**
+ * Login flow views (homeassistant/components/auth/login_flow.py):
+ *
+ *   GET  /auth/providers → {"providers": [{"name": "Home Assistant Local", "id": null, "type": "homeassistant"}],
+ *                           "preselect_remember_me": true}
+ *        (400 {"message": "Onboarding not finished", "code": "onboarding_required"} before onboarding)
+ *   POST /auth/login_flow {"client_id": "https://app.example/", "handler": ["homeassistant", null],
+ *                          "redirect_uri": "https://app.example/cb", "type": "authorize"} → the first form
+ *   POST /auth/login_flow/{flow_id} {"client_id": "…", "username": "…", "password": "…"}
+ *        → a form (with errors {"base": "invalid_auth"}) or {"type": "create_entry", …, "result": "<code>"}
+ *   DELETE /auth/login_flow/{flow_id} → {"message": "Flow aborted"}
+ *
+ * Errors are `{"message": …}`: 400 "Invalid client id", 404 "Invalid handler specified",
+ * 404 "Invalid flow specified", 400 "IP address changed", 400 "User input malformed",
+ * 403 "Invalid redirect URI", 403 "Login blocked: <reason>".
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { isLocal, parseIp } from '../domain/network.js';
+import type { Handler } from '../services/flow-results.js';
+import type { FlowOutcome, LoginFlowService } from '../services/login-flows.js';
+import type { OnboardingService } from '../services/onboarding.js';
+import { acceptJsonBodies, validatedBody } from './json-body.js';
+
+const FAILURE_MESSAGES = {
+  invalid_client_id: [400, 'Invalid client id'],
+  unknown_handler: [404, 'Invalid handler specified'],
+  unknown_flow: [404, 'Invalid flow specified'],
+  ip_changed: [400, 'IP address changed'],
+  malformed_input: [400, 'User input malformed'],
+  invalid_redirect_uri: [403, 'Invalid redirect URI'],
+} as const;
+
+function render(reply: FastifyReply, outcome: FlowOutcome) {
+  if (outcome.kind === 'result') return reply.send(outcome.result);
+  if (outcome.kind === 'login_blocked') return reply.code(403).send({ message: `Login blocked: ${outcome.reason}` });
+  const [status, message] = FAILURE_MESSAGES[outcome.kind];
+  return reply.code(status).send({ message });
+}
+
+const startSchema = {
+  fields: {
+    client_id: { type: 'str', required: true },
+    handler: { type: 'handler', required: true },
+    redirect_uri: { type: 'str', required: true },
+    type: { type: 'str', default: 'authorize' },
+  },
+} as const;
+
+const stepSchema = { fields: { client_id: { type: 'str', required: true } }, allowExtra: true } as const;
+
+export function loginFlowRoutes(app: FastifyInstance, flows: LoginFlowService, onboarding: OnboardingService): void {
+  app.get('/auth/providers', async (request, reply) => {
+    if (!(await onboarding.isStarted())) {
+      return reply.code(400).send({ message: 'Onboarding not finished', code: 'onboarding_required' });
+    }
+    const ip = parseIp(request.ip);
+    if (ip === null) return reply.code(400).send({ message: 'Invalid remote IP', code: 'invalid_remote_ip' });
+    const providers = flows.providers().map(({ name, id, type }) => ({ name, id, type }));
+    return { providers, preselect_remember_me: isLocal(ip) };
+  });
+
+  void app.register(async (scope) => {
+    acceptJsonBodies(scope);
+
+    scope.post('/auth/login_flow', async (request, reply) => {
+      const data = await validatedBody(request, reply, startSchema);
+      if (data === null) return reply;
+      const { client_id, handler, redirect_uri, type } = data as { client_id: string; handler: Handler; redirect_uri: string; type: string };
+      return render(reply, await flows.start({ clientId: client_id, handler, redirectUri: redirect_uri, type, ip: request.ip }));
+    });
+
+    scope.post<{ Params: { flowId: string } }>('/auth/login_flow/:flowId', async (request, reply) => {
+      const data = await validatedBody(request, reply, stepSchema);
+      if (data === null) return reply;
+      const { client_id: clientId, ...input } = data as { client_id: string };
+      return render(reply, await flows.step(request.params.flowId, clientId, input, request.ip));
+    });
+  });
+
+  app.get('/auth/login_flow', async (_request, reply) => reply.code(405).send());
+  app.get('/auth/login_flow/:flowId', async (_request, reply) => reply.code(404).send({ message: 'Invalid flow specified' }));
+  app.delete<{ Params: { flowId: string } }>('/auth/login_flow/:flowId', async (request, reply) => {
+    if (!(await flows.abort(request.params.flowId))) return reply.code(404).send({ message: 'Invalid flow specified' });
+    return { message: 'Flow aborted' };
+  });
+}

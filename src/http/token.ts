@@ -1,0 +1,66 @@
+/**
+ * POST /auth/token — OAuth 2 token endpoint (homeassistant/components/auth/__init__.py, `TokenView`).
+ * Form-encoded or multipart:
+ *
+ *   grant_type=authorization_code&client_id=https://app.example/&code=411ee2f916e648d691e937ae9344681e
+ *     → 200 {"access_token": "<JWT>", "token_type": "Bearer", "refresh_token": "<128 hex>",
+ *            "expires_in": 1800, "ha_auth_provider": "homeassistant"}
+ *   grant_type=refresh_token&client_id=https://app.example/&refresh_token=<128 hex>
+ *     → 200 {"access_token": "<JWT>", "token_type": "Bearer", "expires_in": 1800}
+ *   action=revoke&token=<refresh token>   (deprecated alias of POST /auth/revoke) → 200, empty
+ *
+ * Errors are 400 `{"error": "invalid_request", "error_description": "Invalid client id"|"Invalid code"}`,
+ * 400 `{"error": "invalid_request"}`, 400 `{"error": "invalid_grant"}`, 400 `{"error": "unsupported_grant_type"}`
+ * and 403 `{"error": "access_denied", "error_description": "<reason>"}`. Successes carry
+ * `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1).
+ *
+ * POST /auth/revoke — RFC 7009: `token=<refresh token>` → always 200 with an empty body.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { TokenOutcome, TokenService } from '../services/tokens.js';
+import { acceptFormBodies, formFields } from './form-body.js';
+
+function render(reply: FastifyReply, outcome: TokenOutcome) {
+  switch (outcome.kind) {
+    case 'tokens': {
+      const body: Record<string, unknown> = { access_token: outcome.accessToken, token_type: 'Bearer' };
+      if (outcome.refreshToken !== undefined) body.refresh_token = outcome.refreshToken;
+      body.expires_in = outcome.expiresIn;
+      if (outcome.authProvider !== undefined) body.ha_auth_provider = outcome.authProvider;
+      return reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache').send(body);
+    }
+    case 'invalid_client_id':
+      return reply.code(400).send({ error: 'invalid_request', error_description: 'Invalid client id' });
+    case 'invalid_code':
+      return reply.code(400).send({ error: 'invalid_request', error_description: 'Invalid code' });
+    case 'invalid_request':
+      return reply.code(400).send({ error: 'invalid_request' });
+    case 'invalid_grant':
+      return reply.code(400).send({ error: 'invalid_grant' });
+    case 'access_denied':
+      return reply.code(403).send({ error: 'access_denied', error_description: outcome.reason });
+  }
+}
+
+export function tokenRoutes(app: FastifyInstance, tokens: TokenService): void {
+  void app.register(async (scope) => {
+    acceptFormBodies(scope);
+
+    scope.post('/auth/token', async (request, reply) => {
+      const data = formFields(request);
+      if (data.action === 'revoke') {
+        await tokens.revoke(data.token);
+        return reply.code(200).send();
+      }
+      const ip = request.ip;
+      if (data.grant_type === 'authorization_code') return render(reply, await tokens.exchangeCode(data.client_id, data.code, ip));
+      if (data.grant_type === 'refresh_token') return render(reply, await tokens.refresh(data.client_id, data.refresh_token, ip));
+      return reply.code(400).send({ error: 'unsupported_grant_type' });
+    });
+
+    scope.post('/auth/revoke', async (request, reply) => {
+      await tokens.revoke(formFields(request).token);
+      return reply.code(200).send();
+    });
+  });
+}

@@ -1,0 +1,144 @@
+/**
+ * Login flows (`POST /auth/login_flow…`; homeassistant/components/auth/login_flow.py and the flow
+ * manager of homeassistant/auth/__init__.py). Each flow is a login-flow machine record, so any
+ * instance can continue a flow another started. Home Assistant keeps flows in memory without a
+ * lifetime; here an abandoned flow disappears with its TTL.
+ *
+ * A step runs the provider's check (bcrypt for `homeassistant`), turns the verdict into a machine
+ * event, and only the request whose write finished the flow issues the code: a second, racing
+ * submission sees a finished flow, which is an unknown flow (404) as in Home Assistant.
+ */
+import type { LoginCredential } from '../../machines/credential.js';
+import type { LoginFlowContext } from '../../machines/login-flow.js';
+import type { Clock } from '../domain/clock.js';
+import { newId } from '../domain/ids.js';
+import { redirectUriAllowedWithoutDiscovery, verifyClientId } from '../domain/indieauth.js';
+import type { Logger } from '../domain/logger.js';
+import { parseIp } from '../domain/network.js';
+import { validate, type Schema } from '../domain/voluptuous.js';
+import type { Store } from '../stores/types.js';
+import { createEntryResult, formResult, type FlowResult, type Handler, type SchemaField } from './flow-results.js';
+import type { LoginGrantService } from './login-grants.js';
+import { createRecord, loadRecord, transitionRecord } from './persisted-actor.js';
+import type { UserService } from './users.js';
+
+/** Abandoned flows are collected after this; a user may sit on the login page for a while. */
+export const LOGIN_FLOW_TTL_MS = 60 * 60 * 1000;
+
+/** An auth provider as the login flow uses it (homeassistant/auth/providers/__init__.py). */
+export interface LoginProvider {
+  type: string;
+  id: string | null;
+  name: string;
+  /** The `init` step's fields, serialized and as a validation schema. */
+  initForm: { fields: SchemaField[]; schema: Schema };
+  /** The credential that the `init` input proves, or null (`invalid_auth`). */
+  checkCredentials(input: Record<string, unknown>): Promise<LoginCredential | null>;
+}
+
+export type FlowOutcome =
+  | { kind: 'result'; result: FlowResult; failedLogin: boolean }
+  | { kind: 'invalid_client_id' | 'unknown_handler' | 'unknown_flow' | 'ip_changed' | 'malformed_input' | 'invalid_redirect_uri' }
+  | { kind: 'login_blocked'; reason: string };
+
+export interface StartRequest {
+  clientId: string;
+  handler: Handler;
+  redirectUri: string;
+  type: string;
+  ip: string;
+}
+
+export interface LoginFlowService {
+  providers(): LoginProvider[];
+  start(request: StartRequest): Promise<FlowOutcome>;
+  step(flowId: string, clientId: string, input: Record<string, unknown>, ip: string): Promise<FlowOutcome>;
+  /** False when there is no such open flow. */
+  abort(flowId: string): Promise<boolean>;
+}
+
+interface Deps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  providers: LoginProvider[];
+  users: UserService;
+  grants: LoginGrantService;
+}
+
+const sameIp = (a: string, b: string) => (parseIp(a) ?? a) === (parseIp(b) ?? b);
+
+export function loginFlowService({ store, clock, logger, providers, users, grants }: Deps): LoginFlowService {
+  const providerOf = (handler: Handler) => providers.find((p) => p.type === handler[0] && p.id === handler[1]);
+  const options = { logger };
+
+  const initForm = (flow: LoginFlowContext, provider: LoginProvider, errors: Record<string, string>): FlowResult =>
+    formResult(flow.flowId, flow.handler, { stepId: 'init', dataSchema: provider.initForm.fields, errors });
+
+  /** Completion (`_async_flow_result_to_response`): the redirect check, the user check, then the code. */
+  async function finish(flow: LoginFlowContext, clientId: string, ip: string): Promise<FlowOutcome> {
+    await store.flows.delete(flow.flowId);
+    const credential = flow.credential;
+    if (credential === null) throw new Error(`flow ${flow.flowId} finished without a credential`);
+    if (!redirectUriAllowedWithoutDiscovery(clientId, flow.redirectUri)) return { kind: 'invalid_redirect_uri' };
+    const user = await users.userOf(credential);
+    const reason = user === null ? null : users.notAllowedReason(user, ip);
+    if (reason !== null) return { kind: 'login_blocked', reason };
+    const code = await grants.issue(clientId, credential);
+    return { kind: 'result', result: createEntryResult(flow.flowId, flow.handler, code), failedLogin: false };
+  }
+
+  async function submitCredentials(provider: LoginProvider, input: Record<string, unknown>) {
+    const credential = await provider.checkCredentials(input);
+    const now = clock();
+    if (credential === null) return { type: 'CREDENTIALS_REJECTED' as const, now };
+    const user = await users.userOf(credential);
+    return { type: 'CREDENTIALS_ACCEPTED' as const, now, credential, userId: user?.id ?? null, mfaModules: [] };
+  }
+
+  return {
+    providers: () => providers,
+
+    async start(request) {
+      if (!verifyClientId(request.clientId)) return { kind: 'invalid_client_id' };
+      const provider = providerOf(request.handler);
+      if (provider === undefined) return { kind: 'unknown_handler' };
+      const input = {
+        flowId: newId(),
+        handler: request.handler,
+        clientId: request.clientId,
+        redirectUri: request.redirectUri,
+        ipAddress: parseIp(request.ip) ?? request.ip,
+        credentialOnly: request.type === 'link_user',
+        createdAt: clock(),
+      };
+      const { snapshot } = await createRecord(store.flows, 'loginFlow', input.flowId, input, LOGIN_FLOW_TTL_MS);
+      return { kind: 'result', result: initForm(snapshot.context, provider, {}), failedLogin: false };
+    },
+
+    async step(flowId, clientId, input, ip) {
+      if (!verifyClientId(clientId)) return { kind: 'invalid_client_id' };
+      const record = await loadRecord(store.flows, 'loginFlow', flowId, logger);
+      if (record === null || record.snapshot.status === 'done') return { kind: 'unknown_flow' };
+      const flow = record.snapshot.context;
+      if (!sameIp(flow.ipAddress, ip)) return { kind: 'ip_changed' };
+      const provider = providerOf(flow.handler);
+      if (provider === undefined) return { kind: 'unknown_flow' };
+      if (!validate(provider.initForm.schema, input).ok) return { kind: 'malformed_input' };
+      const event = await submitCredentials(provider, input);
+      const result = await transitionRecord(store.flows, 'loginFlow', flowId, event, options);
+      if (result === null || result.before.status === 'done') return { kind: 'unknown_flow' };
+      if (result.after.matches('done')) return finish(result.after.context, clientId, ip);
+      const { error } = result.after.context;
+      const errors: Record<string, string> = error === null ? {} : { base: error };
+      return { kind: 'result', result: initForm(result.after.context, provider, errors), failedLogin: error !== null };
+    },
+
+    async abort(flowId) {
+      const result = await transitionRecord(store.flows, 'loginFlow', flowId, { type: 'ABORT', now: clock(), reason: 'user_abort' }, options);
+      if (result === null || result.before.status === 'done') return false;
+      await store.flows.delete(flowId);
+      return true;
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * Authorization codes (Home Assistant's `_create_auth_code_store`, homeassistant/components/auth/__init__.py):
+ * a 32-hex code bound to the exact `client_id`, good once and for less than 10 minutes. The record
+ * is keyed by the code's SHA-256 and lives 10 minutes (its TTL) whether redeemed or not, so that a
+ * replay within that time is recognized and revokes what the first redemption produced.
+ */
+import type { LoginCredential } from '../../machines/credential.js';
+import { LOGIN_GRANT_LIFETIME_MS } from '../../machines/login-grant.js';
+import type { Clock } from '../domain/clock.js';
+import { newId, sha256Hex } from '../domain/ids.js';
+import type { Logger } from '../domain/logger.js';
+import type { Store } from '../stores/types.js';
+import { createRecord, loadRecord, transitionRecord } from './persisted-actor.js';
+import type { RefreshTokenService } from './refresh-tokens.js';
+
+export type Redemption =
+  | { ok: true; credential: LoginCredential; refreshTokenId: string }
+  | { ok: false; reason: 'unknown' | 'other_client' | 'expired' | 'replayed' };
+
+export interface LoginGrantService {
+  issue(clientId: string, credential: LoginCredential): Promise<string>;
+  /** Consumes the code for `clientId`, reserving `refreshTokenId` for the token it will produce. */
+  redeem(clientId: string, code: string, refreshTokenId: string): Promise<Redemption>;
+  /** True when the code was redeemed and then replayed (its grant revoked): the winner's token must die too. */
+  wasReplayed(code: string): Promise<boolean>;
+}
+
+export function loginGrantService(store: Store, clock: Clock, logger: Logger, refreshTokens: RefreshTokenService): LoginGrantService {
+  return {
+    async issue(clientId, credential) {
+      const code = newId();
+      const input = { codeId: newId(), clientId, credential, issuedAt: clock() };
+      const { created } = await createRecord(store.grants, 'loginGrant', sha256Hex(code), input, LOGIN_GRANT_LIFETIME_MS);
+      if (!created) throw new Error('authorization code collision');
+      return code;
+    },
+
+    async redeem(clientId, code, refreshTokenId) {
+      const event = { type: 'REDEEM' as const, now: clock(), clientId, refreshTokenId };
+      const result = await transitionRecord(store.grants, 'loginGrant', sha256Hex(code), event, { logger });
+      if (result === null) return { ok: false, reason: 'unknown' };
+      // RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
+      for (const effect of result.emitted) {
+        if (effect.type === 'refreshTokenCompromised' && typeof effect.refreshTokenId === 'string') {
+          await refreshTokens.revoke(effect.refreshTokenId, 'code_replayed');
+        }
+      }
+      if (result.before.matches('issued') && result.after.matches('redeemed')) {
+        return { ok: true, credential: result.after.context.credential, refreshTokenId };
+      }
+      if (result.after.matches('issued')) return { ok: false, reason: 'other_client' };
+      return { ok: false, reason: result.after.matches('expired') ? 'expired' : 'replayed' };
+    },
+
+    async wasReplayed(code) {
+      const record = await loadRecord(store.grants, 'loginGrant', sha256Hex(code), logger);
+      return record?.snapshot.matches('revoked') ?? false;
+    },
+  };
+}

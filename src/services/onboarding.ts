@@ -1,0 +1,63 @@
+/**
+ * Onboarding (homeassistant/components/onboarding/views.py, ha-auth-spec §8): creating the owner is
+ * the only step this service has. The step is done once an owner exists, whichever instance made
+ * it; the store lets only one owner be created. Home Assistant creates the user before checking the
+ * username and then fails with a 500; here the username is checked first and a late failure removes
+ * the user again, so nothing is half-written.
+ */
+import type { LoginCredential } from '../../machines/credential.js';
+import { newId } from '../domain/ids.js';
+import { InvalidUserError, normalizeUsername, type HomeAssistantProvider } from './homeassistant-provider.js';
+import type { LoginGrantService } from './login-grants.js';
+import type { UserService } from './users.js';
+
+/** `STEPS`, homeassistant/components/onboarding/const.py. */
+export const ONBOARDING_STEPS = ['user', 'core_config', 'analytics', 'integration'] as const;
+
+export type OwnerOutcome =
+  | { kind: 'created'; authCode: string }
+  | { kind: 'already_done' }
+  | { kind: 'invalid_username'; message: string };
+
+export interface OnboardingService {
+  /** Every step, done or not. The steps after `user` have nothing to do here: they are done with it. */
+  steps(): Promise<Array<{ step: string; done: boolean }>>;
+  isStarted(): Promise<boolean>;
+  createOwner(request: { name: string; username: string; password: string; clientId: string }): Promise<OwnerOutcome>;
+}
+
+export function onboardingService(users: UserService, provider: HomeAssistantProvider, grants: LoginGrantService): OnboardingService {
+  return {
+    async steps() {
+      const done = await users.hasOwner();
+      return ONBOARDING_STEPS.map((step) => ({ step, done }));
+    },
+
+    isStarted: () => users.hasOwner(),
+
+    async createOwner({ name, username, password, clientId }) {
+      if (await users.hasOwner()) return { kind: 'already_done' };
+      if (normalizeUsername(username) !== username) {
+        return { kind: 'invalid_username', message: new InvalidUserError('username_not_normalized', { new_username: username }).message };
+      }
+      const owner = await users.createOwner(name);
+      if (owner === null) return { kind: 'already_done' };
+      try {
+        await provider.addAuth(username, password);
+      } catch (error) {
+        await users.remove(owner.id);
+        if (error instanceof InvalidUserError) return { kind: 'invalid_username', message: error.message };
+        throw error;
+      }
+      const credential: LoginCredential = {
+        id: newId(),
+        authProviderType: 'homeassistant',
+        authProviderId: null,
+        data: { username },
+        lookupKey: username,
+      };
+      await users.link(owner, credential);
+      return { kind: 'created', authCode: await grants.issue(clientId, credential) };
+    },
+  };
+}

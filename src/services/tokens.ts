@@ -1,0 +1,76 @@
+/**
+ * The token endpoint's use cases (homeassistant/components/auth/__init__.py, `TokenView` and
+ * `RevokeTokenView`; ha-auth-spec §6.1, §6.2), checked in Home Assistant's order. Outcomes name
+ * the case; src/http/token.ts renders each one as Home Assistant does.
+ */
+import { newId } from '../domain/ids.js';
+import { verifyClientId } from '../domain/indieauth.js';
+import type { LoginGrantService } from './login-grants.js';
+import { RefreshTokenRuleError, type RefreshTokenService } from './refresh-tokens.js';
+import type { UserService } from './users.js';
+
+export type TokenOutcome =
+  | { kind: 'tokens'; accessToken: string; expiresIn: number; refreshToken?: string; authProvider?: string }
+  | { kind: 'invalid_client_id' | 'invalid_code' | 'invalid_request' | 'invalid_grant' }
+  | { kind: 'access_denied'; reason: string };
+
+export interface TokenService {
+  exchangeCode(clientId: string | undefined, code: string | undefined, ip: string | null): Promise<TokenOutcome>;
+  refresh(clientId: string | undefined, refreshToken: string | undefined, ip: string | null): Promise<TokenOutcome>;
+  /** RFC 7009 §2.2: unknown tokens are not an error. */
+  revoke(token: string | undefined): Promise<void>;
+}
+
+interface Deps {
+  users: UserService;
+  grants: LoginGrantService;
+  refreshTokens: RefreshTokenService;
+}
+
+export function tokenService({ users, grants, refreshTokens }: Deps): TokenService {
+  return {
+    async exchangeCode(clientId, code, ip) {
+      if (clientId === undefined || !verifyClientId(clientId)) return { kind: 'invalid_client_id' };
+      if (code === undefined) return { kind: 'invalid_code' };
+      const redemption = await grants.redeem(clientId, code, newId());
+      if (!redemption.ok) return { kind: 'invalid_code' };
+      const { credential, refreshTokenId } = redemption;
+      const user = await users.getOrCreateUser(credential);
+      const reason = users.notAllowedReason(user, ip);
+      if (reason !== null) return { kind: 'access_denied', reason };
+      try {
+        const created = await refreshTokens.create(user, { id: refreshTokenId, clientId, credentialId: credential.id });
+        // A replay that raced this redemption could not revoke a token that did not exist yet.
+        if (await grants.wasReplayed(code)) await refreshTokens.revoke(refreshTokenId, 'code_replayed');
+        const accessToken = await refreshTokens.mintAccessToken(refreshTokenId, ip);
+        if (accessToken === null) return { kind: 'invalid_code' };
+        const expiresIn = created.token.accessTokenExpirationS;
+        return { kind: 'tokens', accessToken, expiresIn, refreshToken: created.secret, authProvider: credential.authProviderType };
+      } catch (error) {
+        if (error instanceof RefreshTokenRuleError) return { kind: 'access_denied', reason: error.message };
+        throw error;
+      }
+    },
+
+    async refresh(clientId, secret, ip) {
+      if (clientId !== undefined && !verifyClientId(clientId)) return { kind: 'invalid_client_id' };
+      if (secret === undefined) return { kind: 'invalid_request' };
+      const token = await refreshTokens.findBySecret(secret);
+      if (token === null) return { kind: 'invalid_grant' };
+      if (token.clientId !== (clientId ?? null)) return { kind: 'invalid_request' };
+      const user = await users.getUser(token.userId);
+      if (user === null) return { kind: 'invalid_grant' };
+      const reason = users.notAllowedReason(user, ip);
+      if (reason !== null) return { kind: 'access_denied', reason };
+      const accessToken = await refreshTokens.mintAccessToken(token.id, ip);
+      if (accessToken === null) return { kind: 'invalid_grant' };
+      return { kind: 'tokens', accessToken, expiresIn: token.accessTokenExpirationS };
+    },
+
+    async revoke(secret) {
+      if (secret === undefined) return;
+      const token = await refreshTokens.findBySecret(secret);
+      if (token !== null) await refreshTokens.revoke(token.id, 'revoked');
+    },
+  };
+}

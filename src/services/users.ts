@@ -1,0 +1,90 @@
+/**
+ * Users and who may authenticate (homeassistant/auth/__init__.py, homeassistant/components/http/auth.py).
+ *
+ * - The owner is the first non-system user created on purpose (onboarding); the store makes "only
+ *   one owner" atomic across instances.
+ * - A credential seen for the first time gets a new user when its code is exchanged, in
+ *   `system-admin` as Home Assistant does (`async_get_or_create_user`), never owner.
+ * - `notAllowedReason` is `async_user_not_allowed_do_auth` with its exact texts; this service has no
+ *   Nabu Casa cloud, so the cloud branch never applies.
+ */
+import type { LoginCredential } from '../../machines/credential.js';
+import type { Clock } from '../domain/clock.js';
+import { newId } from '../domain/ids.js';
+import { isLocal, parseIp } from '../domain/network.js';
+import type { Store, User } from '../stores/types.js';
+
+export const GROUP_ID_ADMIN = 'system-admin';
+export const GROUP_ID_USER = 'system-users';
+export const GROUP_ID_READ_ONLY = 'system-read-only';
+
+export interface UserService {
+  getUser(id: string): Promise<User | null>;
+  /** True once an owner exists: Home Assistant's onboarding "user" step is then done. */
+  hasOwner(): Promise<boolean>;
+  /** Creates the owner; null when one exists already. */
+  createOwner(name: string): Promise<User | null>;
+  /** Removes a user made by a step that then failed (onboarding), with its credentials. */
+  remove(id: string): Promise<void>;
+  /** Links a credential to a user; false when the credential is linked already. */
+  link(user: User, credential: LoginCredential): Promise<boolean>;
+  userOf(credential: LoginCredential): Promise<User | null>;
+  getOrCreateUser(credential: LoginCredential): Promise<User>;
+  notAllowedReason(user: User, remoteIp: string | null): string | null;
+}
+
+export function userService(store: Store, clock: Clock): UserService {
+  const newUser = (name: string | null, isOwner: boolean): User => ({
+    id: newId(),
+    name,
+    isOwner,
+    isActive: true,
+    systemGenerated: false,
+    localOnly: false,
+    groupIds: [GROUP_ID_ADMIN],
+    createdAt: clock(),
+  });
+
+  const service: UserService = {
+    getUser: (id) => store.users.getUser(id),
+    hasOwner: async () => (await store.users.listUsers()).some((user) => user.isOwner),
+
+    async createOwner(name) {
+      const owner = newUser(name, true);
+      return (await store.users.createUser(owner, { asOwner: true })) ? owner : null;
+    },
+
+    remove: (id) => store.users.deleteUser(id),
+
+    link: (user, credential) => store.users.addCredential({ ...credential, userId: user.id }),
+
+    async userOf(credential) {
+      const { authProviderType, authProviderId, lookupKey } = credential;
+      const stored = await store.users.findCredential(authProviderType, authProviderId, lookupKey);
+      return stored === null ? null : store.users.getUser(stored.userId);
+    },
+
+    async getOrCreateUser(credential) {
+      const existing = await service.userOf(credential);
+      if (existing !== null) return existing;
+      const user = newUser(credential.data.username ?? null, false);
+      await store.users.createUser(user);
+      if (await service.link(user, credential)) return user;
+      // Another instance linked the same credential first: keep its user, drop ours.
+      await store.users.deleteUser(user.id);
+      const winner = await service.userOf(credential);
+      if (winner === null) throw new Error(`credential ${credential.id} is linked to no user`);
+      return winner;
+    },
+
+    notAllowedReason(user, remoteIp) {
+      if (!user.isActive) return 'User is not active';
+      if (!user.localOnly) return null;
+      if (remoteIp === null) return 'No request available to validate local access';
+      const ip = parseIp(remoteIp);
+      if (ip === null) return 'Invalid remote IP';
+      return isLocal(ip) ? null : 'User cannot authenticate remotely';
+    },
+  };
+  return service;
+}

@@ -1,0 +1,81 @@
+/**
+ * The real HTTP server on a random loopback port, over a fresh store: SQLite in memory, or the shared
+ * Redis under a key prefix of its own (deleted on close). Time is a clock the test moves.
+ */
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { openRedisStore } from '../../src/stores/redis/redis-store.js';
+import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
+import type { Store } from '../../src/stores/types.js';
+import { deleteKeysUnder, REDIS_URL, uniquePrefix } from '../stores/redis-harness.js';
+
+export type StoreKind = 'sqlite' | 'redis';
+
+export interface TestServer {
+  baseUrl: string;
+  store: Store;
+  app: FastifyInstance;
+  clock: { now: number };
+  close(): Promise<void>;
+}
+
+/** A Home Assistant frontend-like client id that passes `verify_client_id`. */
+export const CLIENT_ID = 'http://127.0.0.1:8123/';
+export const REDIRECT_URI = 'http://127.0.0.1:8123/?auth_callback=1';
+
+export async function startTestServer(kind: StoreKind, start = Date.UTC(2026, 10, 27, 12)): Promise<TestServer> {
+  const clock = { now: start };
+  const prefix = uniquePrefix();
+  const store =
+    kind === 'redis'
+      ? await openRedisStore({ url: REDIS_URL, keyPrefix: prefix })
+      : openSqliteStore({ dataDir: ':memory:', clock: () => clock.now });
+  const app = await buildApp({ store, clock: () => clock.now, bcryptRounds: 4 });
+  const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    baseUrl,
+    store,
+    app,
+    clock,
+    async close() {
+      await app.close();
+      await store.close();
+      if (kind === 'redis') await deleteKeysUnder(prefix);
+    },
+  };
+}
+
+/** Form-encoded POST, as OAuth clients send it. */
+export function postForm(server: TestServer, path: string, fields: Record<string, string>): Promise<Response> {
+  return fetch(`${server.baseUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  });
+}
+
+export function postJson(server: TestServer, path: string, body: unknown): Promise<Response> {
+  return fetch(`${server.baseUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+/** Onboards an owner and returns its first tokens (as the Home Assistant frontend does right after onboarding). */
+export async function onboardOwner(server: TestServer, username = 'alice', password = 'secret-password') {
+  const onboarded = await postJson(server, '/api/onboarding/users', {
+    name: 'Alice', username, password, client_id: CLIENT_ID, language: 'en',
+  });
+  const { auth_code: code } = (await onboarded.json()) as { auth_code: string };
+  const tokens = await postForm(server, '/auth/token', { grant_type: 'authorization_code', client_id: CLIENT_ID, code });
+  return (await tokens.json()) as { access_token: string; refresh_token: string; expires_in: number };
+}
+
+/** Runs a login flow to its code. */
+export async function logIn(server: TestServer, username: string, password: string, clientId = CLIENT_ID, redirectUri = REDIRECT_URI) {
+  const started = await postJson(server, '/auth/login_flow', { client_id: clientId, handler: ['homeassistant', null], redirect_uri: redirectUri });
+  const { flow_id: flowId } = (await started.json()) as { flow_id: string };
+  const done = await postJson(server, `/auth/login_flow/${flowId}`, { client_id: clientId, username, password });
+  return (await done.json()) as { type: string; result?: string; errors?: Record<string, string> };
+}
