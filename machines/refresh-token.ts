@@ -37,6 +37,8 @@ export interface RefreshTokenInput {
   credentialId: string | null;
   /** The version of the service that created it (Home Assistant's `version` field). */
   version: string | null;
+  /** The token's first use, when it is created to be used at once (its first access token). */
+  firstUse?: { at: number; ip: string | null };
 }
 
 export type RefreshTokenEndReason = 'expired' | 'revoked' | 'code_replayed' | 'user_removed';
@@ -99,10 +101,10 @@ export const refreshTokenMachine = setup({
   },
 }).createMachine({
   id: 'refreshToken',
-  context: ({ input }) => ({
+  context: ({ input: { firstUse, ...input } }) => ({
     ...input,
-    lastUsedAt: null,
-    lastUsedIp: null,
+    lastUsedAt: firstUse?.at ?? null,
+    lastUsedIp: firstUse?.ip ?? null,
     expireAt: input.tokenType === 'normal' ? input.createdAt + REFRESH_TOKEN_INACTIVITY_MS : null,
     endedAt: null,
     endReason: null,

@@ -8,17 +8,24 @@ import { HA_VERSION } from './domain/version.js';
 import { apiRootRoutes } from './http/api-root.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
+import { externalCallbackRoutes } from './http/external-callback.js';
+import { linkUserRoutes } from './http/link-user.js';
 import { loginFlowRoutes } from './http/login-flow.js';
+import { loginPageRoutes } from './http/login-page.js';
 import { onboardingRoutes } from './http/onboarding.js';
-import { addSecurityHeaders } from './http/security-headers.js';
+import { addSecurityHeaders, answerUnroutableUrl } from './http/security-headers.js';
 import { tokenRoutes } from './http/token.js';
+import { wellKnownRoutes } from './http/well-known.js';
 import { accessTokenService } from './services/access-tokens.js';
 import { homeAssistantLoginProvider } from './services/homeassistant-login.js';
 import { createHomeAssistantProvider } from './services/homeassistant-provider.js';
 import { loginFlowService } from './services/login-flows.js';
+import { linkUserService } from './services/link-user.js';
 import { loginGrantService } from './services/login-grants.js';
+import { oauth2StateService } from './services/oauth2-state.js';
 import { onboardingService } from './services/onboarding.js';
 import { refreshTokenService } from './services/refresh-tokens.js';
+import { signedPathService } from './services/signed-paths.js';
 import { tokenService } from './services/tokens.js';
 import { userService } from './services/users.js';
 import type { Store } from './stores/types.js';
@@ -32,6 +39,8 @@ export interface AppDeps {
   bcryptRounds?: number;
   /** Trust `X-Forwarded-For` from these proxies (Fastify's `trustProxy`); none by default. */
   trustProxy?: string[];
+  /** The configured internal and external URLs (OAuth metadata, `WWW-Authenticate`). */
+  urls?: string[];
 }
 
 function services(deps: AppDeps, logger: FastifyBaseLogger) {
@@ -42,10 +51,12 @@ function services(deps: AppDeps, logger: FastifyBaseLogger) {
   const passwords = createHomeAssistantProvider(store.users, deps.bcryptRounds === undefined ? {} : { rounds: deps.bcryptRounds });
   const providers = [homeAssistantLoginProvider(passwords, store.users)];
   return {
-    accessTokens: accessTokenService(store, clock, logger),
+    authenticators: { accessTokens: accessTokenService(store, clock, logger), signedPaths: signedPathService(store, clock, logger) },
     loginFlows: loginFlowService({ store, clock, logger, providers, users, grants }),
     onboarding: onboardingService(users, passwords, grants),
     tokens: tokenService({ users, grants, refreshTokens }),
+    links: linkUserService(users, grants),
+    oauth2States: oauth2StateService(store, clock),
   };
 }
 
@@ -54,16 +65,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.logger === undefined ? {} : { loggerInstance: deps.logger }),
     ...(deps.trustProxy === undefined ? {} : { trustProxy: deps.trustProxy }),
     return503OnClosing: true,
+    // Long path parameters (flow ids) reach the views, which answer them as unknown (404).
+    maxParamLength: 2048,
+    frameworkErrors: answerUnroutableUrl,
   });
   app.decorateRequest('hassAuth', null);
   addSecurityHeaders(app);
   installErrorHandling(app);
-  const { accessTokens, loginFlows, onboarding, tokens } = services(deps, app.log);
+  wellKnownRoutes(app, deps.urls ?? []);
+  const { authenticators, loginFlows, onboarding, tokens, links, oauth2States } = services(deps, app.log);
   healthRoutes(app, () => deps.store.ping(), deps.store.kind);
-  apiRootRoutes(app, accessTokens);
+  apiRootRoutes(app, authenticators);
   onboardingRoutes(app, onboarding);
   loginFlowRoutes(app, loginFlows, onboarding);
+  loginPageRoutes(app, onboarding);
   tokenRoutes(app, tokens);
+  linkUserRoutes(app, authenticators, links);
+  externalCallbackRoutes(app, oauth2States);
   await app.ready();
   return app;
 }

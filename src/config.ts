@@ -13,6 +13,8 @@ export const configSchema = {
     REDIS_URL: { type: 'string', pattern: '^rediss?://' },
     REDIS_KEY_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9:._-]{1,64}$', default: 'hass-auth:' },
     LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+    INTERNAL_URL: { type: 'string', pattern: '^https?://[^/?#\\s]+(/[^?#\\s]*)?$' },
+    EXTERNAL_URL: { type: 'string', pattern: '^https?://[^/?#\\s]+(/[^?#\\s]*)?$' },
   },
 } as const;
 
@@ -28,6 +30,9 @@ export interface Config {
   redisUrl: string | null;
   redisKeyPrefix: string;
   logLevel: string;
+  /** Home Assistant's `internal_url` / `external_url`: how clients reach this service (OAuth metadata). */
+  internalUrl: string | null;
+  externalUrl: string | null;
 }
 
 interface RawConfig {
@@ -37,6 +42,8 @@ interface RawConfig {
   REDIS_URL?: string;
   REDIS_KEY_PREFIX: string;
   LOG_LEVEL: string;
+  INTERNAL_URL?: string;
+  EXTERNAL_URL?: string;
 }
 
 export class ConfigError extends Error {
@@ -63,5 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: raw.REDIS_URL ?? null,
     redisKeyPrefix: raw.REDIS_KEY_PREFIX,
     logLevel: raw.LOG_LEVEL,
+    internalUrl: raw.INTERNAL_URL ?? null,
+    externalUrl: raw.EXTERNAL_URL ?? null,
   };
 }

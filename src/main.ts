@@ -26,7 +26,8 @@ async function start(): Promise<void> {
   const config = loadConfig();
   const logger = pino({ level: config.logLevel });
   const store = await openStore(config, logger);
-  const app = await buildApp({ store, clock: systemClock, logger });
+  const urls = [config.internalUrl, config.externalUrl].filter((url) => url !== null);
+  const app = await buildApp({ store, clock: systemClock, logger, urls });
   const stop = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
     // In-flight requests get a bounded time to finish; a stuck close must not keep the process.

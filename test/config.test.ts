@@ -10,13 +10,19 @@ describe('loadConfig', () => {
       redisUrl: null,
       redisKeyPrefix: 'hass-auth:',
       logLevel: 'info',
+      internalUrl: null,
+      externalUrl: null,
     });
   });
 
   it('reads every variable, and treats an empty REDIS_URL as unset', () => {
-    const env = { PORT: '9000', HOST: '127.0.0.1', DATA_DIR: '/var/lib/hass-auth', REDIS_URL: 'redis://r:6379/2', REDIS_KEY_PREFIX: 'ha1:', LOG_LEVEL: 'warn' };
+    const env = {
+      PORT: '9000', HOST: '127.0.0.1', DATA_DIR: '/var/lib/hass-auth', REDIS_URL: 'redis://r:6379/2', REDIS_KEY_PREFIX: 'ha1:', LOG_LEVEL: 'warn',
+      INTERNAL_URL: 'http://homeassistant.local:8123', EXTERNAL_URL: 'https://ha.example.com/',
+    };
     expect(loadConfig(env)).toEqual({
       port: 9000, host: '127.0.0.1', dataDir: '/var/lib/hass-auth', redisUrl: 'redis://r:6379/2', redisKeyPrefix: 'ha1:', logLevel: 'warn',
+      internalUrl: 'http://homeassistant.local:8123', externalUrl: 'https://ha.example.com/',
     });
     expect(loadConfig({ REDIS_URL: '' }).redisUrl).toBeNull();
   });
@@ -27,6 +33,8 @@ describe('loadConfig', () => {
     [{ REDIS_URL: 'http://redis:6379' }, 'REDIS_URL must match pattern'],
     [{ REDIS_KEY_PREFIX: 'has space' }, 'REDIS_KEY_PREFIX must match pattern'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be equal to one of the allowed values'],
+    [{ EXTERNAL_URL: 'ha.example.com' }, 'EXTERNAL_URL must match pattern'],
+    [{ INTERNAL_URL: 'http://host/path?query' }, 'INTERNAL_URL must match pattern'],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(`Invalid configuration: ${message}`);

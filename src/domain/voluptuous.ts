@@ -42,7 +42,7 @@ function checkType(type: FieldType, value: unknown, key: string): string | null 
 
 /** `vol.All([vol.Any(str, None)], vol.Length(min=2, max=2), vol.Coerce(tuple))`: a provider key `[type, id]`. */
 function checkHandler(value: unknown, key: string): string | null {
-  if (!Array.isArray(value)) return `expected list for dictionary value ${at(key)}`;
+  if (!Array.isArray(value)) return `expected a list for dictionary value ${at(key)}`;
   const bad = value.findIndex((item) => item !== null && typeof item !== 'string');
   if (bad >= 0) return `expected str ${at(key)}[${bad}]`;
   if (value.length < 2) return `length of value must be at least 2 for dictionary value ${at(key)}`;
@@ -52,9 +52,10 @@ function checkHandler(value: unknown, key: string): string | null {
 
 export function validate(schema: Schema, data: unknown): Validated {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return { ok: false, message: 'expected a dictionary' };
-  const value: Record<string, unknown> = {};
+  // No prototype: keys such as `__proto__` or `constructor` are data here, never inherited members.
+  const value = Object.create(null) as Record<string, unknown>;
   for (const [key, item] of Object.entries(data)) {
-    const field = schema.fields[key];
+    const field = Object.hasOwn(schema.fields, key) ? schema.fields[key] : undefined;
     if (field === undefined) {
       if (!schema.allowExtra) return { ok: false, message: `extra keys not allowed ${at(key)}` };
       value[key] = item;

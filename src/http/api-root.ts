@@ -4,9 +4,8 @@
  * Clients use it to check that a token works.
  */
 import type { FastifyInstance } from 'fastify';
-import type { AccessTokenService } from '../services/access-tokens.js';
-import { requireAuth } from './authenticate.js';
+import { requireAuth, type Authenticators } from './authenticate.js';
 
-export function apiRootRoutes(app: FastifyInstance, accessTokens: AccessTokenService): void {
-  app.get('/api/', { preHandler: requireAuth(accessTokens) }, async () => ({ message: 'API running.' }));
+export function apiRootRoutes(app: FastifyInstance, authenticators: Authenticators): void {
+  app.get('/api/', { preHandler: requireAuth(authenticators) }, async () => ({ message: 'API running.' }));
 }

@@ -1,11 +1,13 @@
 /**
- * Bearer authentication for protected views (homeassistant/components/http/auth.py): the
- * `Authorization` header is split once on the first space, the scheme must be exactly `Bearer`, and
- * the token must validate (ha-auth-spec §13.2). Failure is aiohttp's `HTTPUnauthorized`:
- * 401, `text/plain`, `401: Unauthorized`.
+ * Authentication of protected views (homeassistant/components/http/auth.py, ha-auth-spec §13.2):
+ * with an `Authorization` header, it is split once on the first space, the scheme must be exactly
+ * `Bearer` and the token must validate — a bad header never falls through to a signature; without
+ * one, a GET whose query carries `authSig` may be a signed path. Failure is aiohttp's
+ * `HTTPUnauthorized`: 401, `text/plain`, `401: Unauthorized`.
  */
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { AccessTokenService, Authenticated } from '../services/access-tokens.js';
+import { SIGN_QUERY_PARAM, type SignedPathService } from '../services/signed-paths.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,10 +26,25 @@ export function replyUnauthorized(reply: FastifyReply) {
   return reply.code(401).type('text/plain; charset=utf-8').send('401: Unauthorized');
 }
 
-export function requireAuth(accessTokens: AccessTokenService): preHandlerAsyncHookHandler {
-  return async function requireBearer(request: FastifyRequest, reply: FastifyReply) {
-    const token = bearerToken(request.headers.authorization);
-    request.hassAuth = token === null ? null : await accessTokens.authenticate(token);
+export interface Authenticators {
+  accessTokens: AccessTokenService;
+  signedPaths: SignedPathService;
+}
+
+async function authenticate(request: FastifyRequest, { accessTokens, signedPaths }: Authenticators) {
+  const header = request.headers.authorization;
+  if (header !== undefined) {
+    const token = bearerToken(header);
+    return token === null ? null : accessTokens.authenticate(token);
+  }
+  const query = request.url.split('?')[1] ?? '';
+  if (request.method === 'GET' && query.includes(SIGN_QUERY_PARAM)) return signedPaths.verify(request.url);
+  return null;
+}
+
+export function requireAuth(authenticators: Authenticators): preHandlerAsyncHookHandler {
+  return async function requireAuthentication(request: FastifyRequest, reply: FastifyReply) {
+    request.hassAuth = await authenticate(request, authenticators);
     if (request.hassAuth === null) return replyUnauthorized(reply);
   };
 }

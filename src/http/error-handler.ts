@@ -11,8 +11,26 @@ function isFastifyError(error: unknown): error is FastifyError {
   return error instanceof Error && 'code' in error;
 }
 
+/** Route paths as regular expressions, to tell an unknown path (404) from a known one asked with another method (405). */
+function routeTable(app: FastifyInstance) {
+  const routes: Array<{ pattern: RegExp; methods: string[] }> = [];
+  app.addHook('onRoute', ({ url, method }) => {
+    const pattern = new RegExp(`^${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[^/]+/g, '[^/]+')}$`);
+    routes.push({ pattern, methods: Array.isArray(method) ? method : [method] });
+  });
+  return (path: string) => routes.filter((route) => route.pattern.test(path)).flatMap((route) => route.methods);
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setNotFoundHandler(async (_request, reply) => reply.code(404).type('text/plain').send('404: Not Found'));
+  const methodsOf = routeTable(app);
+  app.setNotFoundHandler(async (request, reply) => {
+    // aiohttp answers a known path asked with another method 405, with the methods it has.
+    const allowed = methodsOf(request.url.split('?')[0] ?? '').filter((method) => method !== 'HEAD');
+    if (allowed.length > 0) {
+      return reply.code(405).header('Allow', allowed.join(',')).type('text/plain').send('405: Method Not Allowed');
+    }
+    return reply.code(404).type('text/plain').send('404: Not Found');
+  });
   app.setErrorHandler(async (error, request, reply) => {
     if (error instanceof StoreUnavailableError) {
       request.log.warn({ err: error.message }, 'store unavailable');

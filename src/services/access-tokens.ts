@@ -7,7 +7,7 @@ import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../domain/logger.js';
 import { unverifiedIssuer, verifyAccessToken } from '../domain/access-token.js';
 import type { Store, User } from '../stores/types.js';
-import { loadRecord } from './persisted-actor.js';
+import { activeSession } from './sessions.js';
 
 export interface Authenticated {
   user: User;
@@ -23,15 +23,10 @@ export function accessTokenService(store: Store, clock: Clock, logger: Logger): 
     async authenticate(token) {
       const refreshTokenId = unverifiedIssuer(token);
       if (refreshTokenId === null) return null;
-      const record = await loadRecord(store.refreshTokens, 'refreshToken', refreshTokenId, logger);
-      if (record === null || !record.snapshot.matches('issued')) return null;
-      const { jwtKey, expireAt, userId } = record.snapshot.context;
       const now = clock();
-      if (expireAt !== null && now >= expireAt) return null;
-      if (!(await verifyAccessToken(token, jwtKey, refreshTokenId, now))) return null;
-      const user = await store.users.getUser(userId);
-      if (user === null || !user.isActive) return null;
-      return { user, refreshTokenId };
+      const session = await activeSession(store, logger, refreshTokenId, now);
+      if (session === null || !(await verifyAccessToken(token, session.token.jwtKey, refreshTokenId, now))) return null;
+      return { user: session.user, refreshTokenId };
     },
   };
 }

@@ -37,7 +37,7 @@ export interface LoginProvider {
 }
 
 export type FlowOutcome =
-  | { kind: 'result'; result: FlowResult; failedLogin: boolean }
+  | { kind: 'result'; result: FlowResult }
   | { kind: 'invalid_client_id' | 'unknown_handler' | 'unknown_flow' | 'ip_changed' | 'malformed_input' | 'invalid_redirect_uri' }
   | { kind: 'login_blocked'; reason: string };
 
@@ -85,7 +85,7 @@ export function loginFlowService({ store, clock, logger, providers, users, grant
     const reason = user === null ? null : users.notAllowedReason(user, ip);
     if (reason !== null) return { kind: 'login_blocked', reason };
     const code = await grants.issue(clientId, credential);
-    return { kind: 'result', result: createEntryResult(flow.flowId, flow.handler, code), failedLogin: false };
+    return { kind: 'result', result: createEntryResult(flow.flowId, flow.handler, code) };
   }
 
   async function submitCredentials(provider: LoginProvider, input: Record<string, unknown>) {
@@ -113,7 +113,7 @@ export function loginFlowService({ store, clock, logger, providers, users, grant
         createdAt: clock(),
       };
       const { snapshot } = await createRecord(store.flows, 'loginFlow', input.flowId, input, LOGIN_FLOW_TTL_MS);
-      return { kind: 'result', result: initForm(snapshot.context, provider, {}), failedLogin: false };
+      return { kind: 'result', result: initForm(snapshot.context, provider, {}) };
     },
 
     async step(flowId, clientId, input, ip) {
@@ -131,7 +131,7 @@ export function loginFlowService({ store, clock, logger, providers, users, grant
       if (result.after.matches('done')) return finish(result.after.context, clientId, ip);
       const { error } = result.after.context;
       const errors: Record<string, string> = error === null ? {} : { base: error };
-      return { kind: 'result', result: initForm(result.after.context, provider, errors), failedLogin: error !== null };
+      return { kind: 'result', result: initForm(result.after.context, provider, errors) };
     },
 
     async abort(flowId) {

@@ -30,6 +30,12 @@ export interface NewRefreshToken {
   credentialId?: string | null;
   /** Chosen in advance when a grant must record it (see machines/login-grant.ts). */
   id?: string;
+  /**
+   * Where the first access token goes. Every refresh token is created to be used at once (Home
+   * Assistant follows `async_create_refresh_token` with `async_create_access_token`, which logs the
+   * use); here the use is recorded in the creating write, so no later event can race it.
+   */
+  ip: string | null;
 }
 
 /** Home Assistant's `ValueError`s of `async_create_refresh_token`, with its exact messages. */
@@ -43,7 +49,8 @@ export class RefreshTokenRuleError extends Error {
 export type RefreshTokenEndReason = 'revoked' | 'code_replayed' | 'user_removed';
 
 export interface RefreshTokenService {
-  create(user: User, request: NewRefreshToken): Promise<{ id: string; secret: string; token: RefreshTokenContext }>;
+  /** The new token, its secret (shown once) and its first access token. */
+  create(user: User, request: NewRefreshToken): Promise<{ id: string; secret: string; token: RefreshTokenContext; accessToken: string }>;
   /** The usable token whose secret this is; null for unknown, ended or expired ones (an expired one is ended now). */
   findBySecret(secret: string): Promise<RefreshTokenContext | null>;
   /** Records the use (sliding a normal token's expiry) and signs an access token; null if the token ended. */
@@ -96,6 +103,7 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
       checkRules(user, tokenType, request, existing);
       const id = request.id ?? newId();
       const secret = newSecret();
+      const now = clock();
       const { snapshot, envelope } = initialEnvelope('refreshToken', {
         id,
         userId: user.id,
@@ -103,16 +111,19 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
         clientName: request.clientName ?? null,
         clientIcon: request.clientIcon ?? null,
         tokenType,
-        createdAt: clock(),
+        createdAt: now,
         accessTokenExpirationS: request.accessTokenExpirationS ?? ACCESS_TOKEN_EXPIRATION_S,
         jwtKey: newSecret(),
         credentialId: request.credentialId ?? null,
         version,
+        firstUse: { at: now, ip: request.ip },
       });
       if (!(await store.refreshTokens.create({ id, userId: user.id, tokenHash: sha256Hex(secret) }, envelope))) {
         throw new RefreshTokenRuleError(`refresh token ${id} exists already`);
       }
-      return { id, secret, token: snapshot.context };
+      const token = snapshot.context;
+      const accessToken = await signAccessToken(id, token.jwtKey, now, token.accessTokenExpirationS);
+      return { id, secret, token, accessToken };
     },
 
     async findBySecret(secret) {

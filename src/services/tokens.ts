@@ -39,13 +39,13 @@ export function tokenService({ users, grants, refreshTokens }: Deps): TokenServi
       const reason = users.notAllowedReason(user, ip);
       if (reason !== null) return { kind: 'access_denied', reason };
       try {
-        const created = await refreshTokens.create(user, { id: refreshTokenId, clientId, credentialId: credential.id });
-        // A replay that raced this redemption could not revoke a token that did not exist yet.
+        const request = { id: refreshTokenId, clientId, credentialId: credential.id, ip };
+        const { secret, token, accessToken } = await refreshTokens.create(user, request);
+        // A replay that raced this redemption could not revoke a token that did not exist yet. The
+        // first redeemer still gets its answer, as in Home Assistant; its tokens just do not work.
         if (await grants.wasReplayed(code)) await refreshTokens.revoke(refreshTokenId, 'code_replayed');
-        const accessToken = await refreshTokens.mintAccessToken(refreshTokenId, ip);
-        if (accessToken === null) return { kind: 'invalid_code' };
-        const expiresIn = created.token.accessTokenExpirationS;
-        return { kind: 'tokens', accessToken, expiresIn, refreshToken: created.secret, authProvider: credential.authProviderType };
+        const expiresIn = token.accessTokenExpirationS;
+        return { kind: 'tokens', accessToken, expiresIn, refreshToken: secret, authProvider: credential.authProviderType };
       } catch (error) {
         if (error instanceof RefreshTokenRuleError) return { kind: 'access_denied', reason: error.message };
         throw error;

@@ -122,6 +122,15 @@ export interface UserStore {
   listPasswords(): Promise<PasswordEntry[]>;
 }
 
+/**
+ * Secrets the whole deployment shares, such as the signed-path secret (Home Assistant keeps it in
+ * memory, so signed URLs die on restart and differ between replicas: ha-auth-spec §16.2 #1).
+ */
+export interface SecretStore {
+  /** The secret stored under `name`; when there is none yet, `candidate` becomes it (first writer wins). */
+  getOrCreate(name: string, candidate: string): Promise<string>;
+}
+
 /** Tells every instance that refresh tokens ended, so each closes the sockets authenticated with them. */
 export interface RevocationBus {
   publish(refreshTokenIds: string[]): Promise<void>;
@@ -139,6 +148,7 @@ export interface Store {
   readonly refreshTokens: RefreshTokenStore;
   readonly flows: FlowStore;
   readonly revocations: RevocationBus;
+  readonly secrets: SecretStore;
   /** Resolves when the store answers; rejects with StoreUnavailableError otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -20,6 +20,7 @@ import { describeEnvelopeRecords, envelopeKinds } from './contract/envelope-reco
 import { describePasswords } from './contract/passwords.js';
 import { describeRefreshTokenIndexes } from './contract/refresh-tokens.js';
 import { describeRevocationBus } from './contract/revocations.js';
+import { describeSecrets } from './contract/secrets.js';
 import { describeUsers } from './contract/users.js';
 
 /** The store's notion of now. SQLite: a fake clock. Redis: TTLs run on the server, so `advance` waits. */
@@ -50,6 +51,7 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
     describeCredentials(context);
     describePasswords(context);
     describeRevocationBus(context);
+    describeSecrets(context);
   });
 }
 

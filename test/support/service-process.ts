@@ -34,12 +34,15 @@ function exitOf(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
-/** Starts the service and resolves once it listens (pino's "Server listening at" line). */
+/** Starts the service and resolves once it listens (pino's "Server listening at" line: LOG_LEVEL must show info). */
 export function startService(env: Record<string, string>, timeoutMs = 15_000): Promise<ServiceProcess> {
   const child = launch(env);
   let out = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start:\n${out}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`service did not start:\n${out}`));
+    }, timeoutMs);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);

@@ -23,14 +23,18 @@ export interface TestServer {
 export const CLIENT_ID = 'http://127.0.0.1:8123/';
 export const REDIRECT_URI = 'http://127.0.0.1:8123/?auth_callback=1';
 
-export async function startTestServer(kind: StoreKind, start = Date.UTC(2026, 10, 27, 12)): Promise<TestServer> {
+export async function startTestServer(
+  kind: StoreKind,
+  start = Date.UTC(2026, 10, 27, 12),
+  options: { trustProxy?: string[] } = {},
+): Promise<TestServer> {
   const clock = { now: start };
   const prefix = uniquePrefix();
   const store =
     kind === 'redis'
       ? await openRedisStore({ url: REDIS_URL, keyPrefix: prefix })
       : openSqliteStore({ dataDir: ':memory:', clock: () => clock.now });
-  const app = await buildApp({ store, clock: () => clock.now, bcryptRounds: 4 });
+  const app = await buildApp({ store, clock: () => clock.now, bcryptRounds: 4, ...options });
   const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     baseUrl,

@@ -14,6 +14,7 @@
  *   <p>cred:<type>:<pid|%>:<lookupKey>  string → credential id (`lookup` above is this name minus <p>)
  *   <p>user-creds:<userId>       set of credential ids
  *   <p>passwords                 hash username → password hash
+ *   <p>secret:<name>             string: a deployment-wide secret (signed paths)
  *   <p>revocations               pub/sub channel: JSON array of refresh token ids
  *
  * Scripts that follow a reference stored in Redis (a token's hash, a user's credentials) build the
@@ -38,6 +39,7 @@ export interface RedisKeys {
   readonly credentialLookupSuffix: (type: string, providerId: string | null, lookupKey: string) => string;
   readonly userCredentials: (userId: string) => string;
   readonly passwords: string;
+  readonly secret: (name: string) => string;
   readonly revocationChannel: string;
   /** Stems for scripts: `stem + id` is the key. */
   readonly stems: {
@@ -73,6 +75,7 @@ export function redisKeys(prefix: string): RedisKeys {
       `cred:${encodeURIComponent(type)}:${providerId === null ? NO_PROVIDER_ID : encodeURIComponent(providerId)}:${lookupKey}`,
     userCredentials: (userId) => stems.userCredentials + userId,
     passwords: `${prefix}passwords`,
+    secret: (name) => `${prefix}secret:${name}`,
     revocationChannel: `${prefix}revocations`,
     stems,
   };

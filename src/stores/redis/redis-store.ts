@@ -14,6 +14,7 @@ import { DEFAULT_COMMAND_TIMEOUT_MS, guardedRun } from './guard.js';
 import { redisKeys } from './keys.js';
 import { redisRefreshTokens } from './refresh-tokens.js';
 import { RedisRevocationBus } from './revocation-bus.js';
+import { redisSecrets } from './secrets.js';
 import { redisUsers } from './users.js';
 
 export interface RedisStoreOptions {
@@ -48,6 +49,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
     flows: redisActorRecords(run, { name: 'flows', key: keys.flow }),
     refreshTokens: redisRefreshTokens(run, keys),
     revocations,
+    secrets: redisSecrets(run, keys),
     ping: async () => {
       await run('ping', (c) => c.ping());
     },

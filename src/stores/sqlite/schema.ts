@@ -59,6 +59,11 @@ const SCHEMA = `
     username TEXT PRIMARY KEY,
     password_hash TEXT NOT NULL
   ) STRICT;
+
+  CREATE TABLE IF NOT EXISTS secrets (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) STRICT;
 `;
 
 /** Creates what is missing, in one transaction. Later versions add their migrations here. */

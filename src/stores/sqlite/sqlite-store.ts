@@ -15,6 +15,7 @@ import { sqliteRefreshTokens } from './refresh-tokens.js';
 import { inProcessRevocationBus } from './revocation-bus.js';
 import { DEFAULT_SWEEP_INTERVAL_MS, startSweeper } from './sweep.js';
 import { sqliteUsers } from './users.js';
+import { sqliteSecrets } from './secrets.js';
 
 export { DataDirLockedError } from './data-dir-lock.js';
 
@@ -38,6 +39,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     flows: sqliteActorRecords(db, 'flows', clock),
     refreshTokens: sqliteRefreshTokens(db, clock),
     revocations: inProcessRevocationBus(),
+    secrets: sqliteSecrets(db),
     ping: async () => ping(db),
     close: async () => {
       stopSweeper();

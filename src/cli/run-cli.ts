@@ -1,0 +1,111 @@
+/**
+ * `hass-auth`: parses the command line, opens the store the server uses, runs one command, closes
+ * the store, and returns the exit code (documented in usage.ts).
+ *
+ * What the operator fixes from one line of text (configuration, the data directory held by a
+ * running server, Redis out of reach) is printed as `hass-auth: <message>` without a stack trace;
+ * anything unexpected also prints its stack.
+ */
+import { ConfigError } from '../config.js';
+import { systemClock } from '../domain/clock.js';
+import type { Logger } from '../domain/logger.js';
+import { HA_VERSION } from '../domain/version.js';
+import { createHomeAssistantProvider } from '../services/homeassistant-provider.js';
+import { refreshTokenService } from '../services/refresh-tokens.js';
+import { DataDirLockedError } from '../stores/sqlite/sqlite-store.js';
+import { StoreUnavailableError } from '../stores/types.js';
+import { loadCliConfig } from './cli-config.js';
+import { isOptionalArg, type CliCommand, type CliContext } from './command.js';
+import { openCliStore } from './open-store.js';
+import { tokenCommands } from './token-commands.js';
+import { usageText } from './usage.js';
+import { userCommands } from './user-commands.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export const COMMANDS: CliCommand[] = [...userCommands, ...tokenCommands];
+
+/** `out` and `err` write one line each (the newline is theirs to add). */
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+type Parsed = { command: CliCommand; args: string[] } | { problem: string | null };
+
+const isHelp = (word: string | undefined) => word === '--help' || word === '-h';
+
+/** Arguments after the command's two words are taken as they are: a password may start with `-`. */
+function parse(argv: string[]): Parsed {
+  const [family, name, ...args] = argv;
+  if (family === undefined || isHelp(family) || isHelp(name)) return { problem: null };
+  const command = COMMANDS.find(({ words }) => words[0] === family && words[1] === name);
+  if (command === undefined) return { problem: `unknown command: ${argv.slice(0, 2).join(' ')}` };
+  const required = command.args.filter((arg) => !isOptionalArg(arg)).length;
+  if (args.length < required || args.length > command.args.length) {
+    const expected = command.args.length === 0 ? 'no arguments' : command.args.join(' ');
+    return { problem: `${command.words.join(' ')} takes ${expected}` };
+  }
+  return { command, args };
+}
+
+/** The one line an operator acts on, or null when the error is unexpected (a bug: print its stack). */
+function operatorMessage(error: unknown): string | null {
+  if (error instanceof DataDirLockedError) {
+    return `${error.message}; stop the server that uses it, then run this command again`;
+  }
+  if (error instanceof ConfigError || error instanceof StoreUnavailableError) return error.message;
+  return null;
+}
+
+function reportFailure(io: CliIo, error: unknown, opening: boolean): number {
+  const message = operatorMessage(error);
+  io.err(`hass-auth: ${message ?? (error instanceof Error ? error.message : String(error))}`);
+  // Failing to open the store is always the environment (a bad URL, an unwritable DATA_DIR).
+  if (message === null && !opening && error instanceof Error && error.stack !== undefined) io.err(error.stack);
+  return EXIT_FAILURE;
+}
+
+/** Warnings of the store and services (an unreadable record, a lost connection), on stderr. */
+function stderrLogger(io: CliIo): Logger {
+  const line = (level: string) => (details: object, message: string) => io.err(`hass-auth: ${level}: ${message} ${JSON.stringify(details)}`);
+  return { info: () => undefined, warn: line('warning'), error: line('error') };
+}
+
+/** The store the server uses and the services over it; throws what reportFailure explains. */
+async function openContext(io: CliIo, logger: Logger): Promise<CliContext> {
+  const { config, bcryptRounds } = loadCliConfig(io.env);
+  const store = await openCliStore(config, logger);
+  return {
+    store,
+    provider: createHomeAssistantProvider(store.users, bcryptRounds === undefined ? {} : { rounds: bcryptRounds }),
+    refreshTokens: refreshTokenService(store, systemClock, logger, HA_VERSION),
+    out: io.out,
+  };
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const parsed = parse(argv);
+  if ('problem' in parsed) {
+    if (parsed.problem !== null) io.err(`hass-auth: ${parsed.problem}\n`);
+    io.err(usageText(COMMANDS).trimEnd());
+    return EXIT_USAGE;
+  }
+  let context: CliContext;
+  try {
+    context = await openContext(io, stderrLogger(io));
+  } catch (error) {
+    return reportFailure(io, error, true);
+  }
+  try {
+    await parsed.command.run(context, parsed.args);
+    return EXIT_OK;
+  } catch (error) {
+    return reportFailure(io, error, false);
+  } finally {
+    await context.store.close();
+  }
+}

@@ -1,0 +1,32 @@
+/** The usage text, printed on stderr with exit code 2 for `--help`, no arguments, or a command it does not know. */
+import { BCRYPT_ROUNDS_ENV } from './cli-config.js';
+import type { CliCommand } from './command.js';
+
+export function usageText(commands: CliCommand[]): string {
+  const synopses = commands.map((command) => [command.words.join(' '), ...command.args].join(' '));
+  const width = Math.max(...synopses.map((synopsis) => synopsis.length)) + 2;
+  const lines = commands.map((command, index) => `  ${(synopses[index] ?? '').padEnd(width)}${command.summary}`);
+  return `Usage: hass-auth COMMAND [ARGUMENTS]
+
+Administers the logins and refresh tokens of the hass-auth store; the user commands print what
+Home Assistant's \`hass --script auth\` prints.
+
+Commands:
+${lines.join('\n')}
+
+token list prints one tab-separated line per live token:
+  [USERNAME] ID TYPE CLIENT CREATED_AT LAST_USED_AT LAST_USED_IP EXPIRE_AT
+(USERNAME only when none is given; times in ISO-8601 UTC, "never" when unset), then the total.
+
+The store is the server's, chosen by the same environment: REDIS_URL (with REDIS_KEY_PREFIX)
+for Redis, else the SQLite store in DATA_DIR (default ./data), which a running server holds:
+stop the server before using the CLI on it. ${BCRYPT_ROUNDS_ENV} (for tests only) sets the
+bcrypt cost of new passwords; it is Home Assistant's 12 otherwise.
+
+Exit codes:
+  0  the command ran, whatever it answered ("Auth invalid", "User not found", "Token not found"
+     included), as Home Assistant's script
+  1  it could not run: invalid configuration, store unreachable or in use
+  2  this text: --help, no command, an unknown command or the wrong number of arguments
+`;
+}

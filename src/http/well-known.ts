@@ -1,0 +1,50 @@
+/**
+ * OAuth metadata in Home Assistant's 2026 shapes (ha-auth-spec §2, [NEWER]; PRs #152385, #166213):
+ *
+ *   GET /.well-known/oauth-authorization-server (RFC 8414)
+ *     → {"issuer": "https://example.com", "authorization_endpoint": "https://example.com/auth/authorize",
+ *        "token_endpoint": "…/auth/token", "revocation_endpoint": "…/auth/revoke",
+ *        "response_types_supported": ["code"], "service_documentation": "…"}
+ *       without `issuer` and with relative endpoints when the request's host matches no known URL;
+ *   GET /.well-known/oauth-protected-resource (RFC 9728)
+ *     → {"resource": "<url>", "authorization_servers": ["<url>"], "resource_documentation": "…"}
+ *       or 404 {"message": "No URL available"};
+ *   every 401 carries `WWW-Authenticate: Bearer resource_metadata="<url>/.well-known/oauth-protected-resource"`
+ *   when there is a URL to point at.
+ *
+ * Home Assistant 2026 also advertises `client_id_metadata_document_supported: true`; this service
+ * does not fetch client metadata documents yet, so it does not claim to (nothing here may lie).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { requestBaseUrl } from '../domain/base-url.js';
+
+const DOCUMENTATION = 'https://developers.home-assistant.io/docs/auth_api';
+const PROTECTED_RESOURCE_PATH = '/.well-known/oauth-protected-resource';
+
+export function wellKnownRoutes(app: FastifyInstance, configuredUrls: readonly string[]): void {
+  const baseUrl = (request: FastifyRequest) => requestBaseUrl(request.headers.host, request.protocol, configuredUrls);
+
+  app.get('/.well-known/oauth-authorization-server', async (request) => {
+    const prefix = baseUrl(request);
+    return {
+      ...(prefix === '' ? {} : { issuer: prefix }),
+      authorization_endpoint: `${prefix}/auth/authorize`,
+      token_endpoint: `${prefix}/auth/token`,
+      revocation_endpoint: `${prefix}/auth/revoke`,
+      response_types_supported: ['code'],
+      service_documentation: DOCUMENTATION,
+    };
+  });
+
+  app.get(PROTECTED_RESOURCE_PATH, async (request, reply) => {
+    const prefix = baseUrl(request);
+    if (prefix === '') return reply.code(404).send({ message: 'No URL available' });
+    return { resource: prefix, authorization_servers: [prefix], resource_documentation: DOCUMENTATION };
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    if (reply.statusCode !== 401) return;
+    const prefix = baseUrl(request);
+    if (prefix !== '') reply.header('WWW-Authenticate', `Bearer resource_metadata="${prefix}${PROTECTED_RESOURCE_PATH}"`);
+  });
+}

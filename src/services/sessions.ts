@@ -1,0 +1,23 @@
+/**
+ * Whether a refresh token still stands for a session: usable (`issued`), not past its expiry (an
+ * expiry is data even before anything ends the token), and its user active. Access tokens and signed
+ * paths are only as good as the refresh token behind them (ha-auth-spec §6.5, §13.2).
+ */
+import type { RefreshTokenContext } from '../../machines/refresh-token.js';
+import type { Logger } from '../domain/logger.js';
+import type { Store, User } from '../stores/types.js';
+import { loadRecord } from './persisted-actor.js';
+
+export interface Session {
+  user: User;
+  token: RefreshTokenContext;
+}
+
+export async function activeSession(store: Store, logger: Logger, refreshTokenId: string, now: number): Promise<Session | null> {
+  const record = await loadRecord(store.refreshTokens, 'refreshToken', refreshTokenId, logger);
+  if (record === null || !record.snapshot.matches('issued')) return null;
+  const token = record.snapshot.context;
+  if (token.expireAt !== null && now >= token.expireAt) return null;
+  const user = await store.users.getUser(token.userId);
+  return user === null || !user.isActive ? null : { user, token };
+}

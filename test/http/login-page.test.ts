@@ -1,0 +1,309 @@
+/**
+ * The login page (`GET /auth/authorize`) and the onboarding page (`GET /`) in a real browser, against
+ * a real server: what a person sees and types, where the browser ends up, and what the pages never
+ * do (run injected markup, break their own Content-Security-Policy).
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { launchChromium, openPage, type WatchedPage } from '../support/browser.js';
+import { onboardOwner, postForm, startTestServer, type TestServer } from '../support/test-server.js';
+
+const HEX32 = /^[0-9a-f]{32}$/;
+const INJECTION = '<img src=x onerror=window.pwned=1>';
+
+let browser: Browser;
+let context: BrowserContext;
+let server: TestServer;
+let watched: WatchedPage | undefined;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  context = await browser.newContext();
+});
+afterAll(async () => {
+  await browser.close();
+});
+beforeEach(async () => {
+  server = await startTestServer('sqlite');
+});
+afterEach(async () => {
+  const problems = watched?.problems ?? [];
+  await watched?.page.close();
+  watched = undefined;
+  await server.close();
+  // Every page must work under its own CSP and without script errors.
+  expect(problems).toEqual([]);
+});
+
+/** A page for this test, on this test's server. */
+async function browse(): Promise<WatchedPage> {
+  watched = await openPage(context, server.baseUrl);
+  return watched;
+}
+
+/** This server's own origin as client: same-origin redirect_uri passes verify_redirect_uri (§4.2). */
+function ownClient() {
+  return { clientId: `${server.baseUrl}/`, redirectUri: `${server.baseUrl}/?auth_callback=1` };
+}
+
+function authorizeUrl(query: Record<string, string>): string {
+  return `${server.baseUrl}/auth/authorize?${new URLSearchParams(query).toString()}`;
+}
+
+/** Waits until the alert region says `text` (and nothing else). */
+async function expectAlert(page: Page, text: string): Promise<void> {
+  await page.getByRole('alert').filter({ hasText: text }).waitFor();
+  expect(await page.getByRole('alert').textContent()).toBe(text);
+}
+
+async function logInWith(page: Page, username: string, password: string): Promise<void> {
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+describe('GET / before onboarding', () => {
+  it('creates the owner through the form, redeems the auth code, then links to a working login', async () => {
+    const { page, requests } = await browse();
+    await page.goto(`${server.baseUrl}/`);
+    await page.getByLabel('Name', { exact: true }).fill('Alice');
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password', { exact: true }).fill('correct horse');
+    await page.getByLabel('Password again').fill('correct horse');
+    const created = page.waitForRequest('**/api/onboarding/users');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('status').filter({ hasText: 'Your owner account is ready.' }).waitFor();
+
+    expect((await created).postDataJSON()).toEqual({
+      name: 'Alice', username: 'alice', password: 'correct horse', client_id: `${server.baseUrl}/`, language: 'en-US',
+    });
+    expect(requests.filter((request) => request.startsWith('POST'))).toEqual([
+      'POST /api/onboarding/users', 'POST /auth/token', 'POST /auth/revoke',
+    ]);
+    const steps = (await (await fetch(`${server.baseUrl}/api/onboarding`)).json()) as Array<{ done: boolean }>;
+    expect(steps.every((step) => step.done)).toBe(true);
+
+    await page.getByRole('link', { name: 'Log in' }).click();
+    await logInWith(page, 'alice', 'correct horse');
+    await page.waitForURL((url) => url.searchParams.has('code'));
+    expect(new URL(page.url()).searchParams.get('auth_callback')).toBe('1');
+    await page.getByRole('heading', { name: 'Home Assistant authentication' }).waitFor();
+  });
+
+  it('shows Home Assistant’s message for a username that is not normalized, and checks the second password', async () => {
+    const { page, requests } = await browse();
+    await page.goto(`${server.baseUrl}/`);
+    await page.getByLabel('Name', { exact: true }).fill('Alice');
+    await page.getByLabel('Username').fill('Alice');
+    await page.getByLabel('Password', { exact: true }).fill('correct horse');
+    await page.getByLabel('Password again').fill('correct horsE');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expectAlert(page, 'The two passwords differ.');
+    expect(requests).not.toContain('POST /api/onboarding/users');
+
+    await page.getByLabel('Password again').fill('correct horse');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expectAlert(page, 
+      'Username "Alice" is not normalized. Please make sure the username is lowercase and does not contain any whitespace.',
+    );
+    const steps = (await (await fetch(`${server.baseUrl}/api/onboarding`)).json()) as Array<{ done: boolean }>;
+    expect(steps.some((step) => step.done)).toBe(false);
+  });
+});
+
+describe('GET / after onboarding', () => {
+  it('says the service runs and links to the login page with this origin as client', async () => {
+    await onboardOwner(server);
+    const { page } = await browse();
+    await page.goto(`${server.baseUrl}/`);
+    const link = page.getByRole('link', { name: 'Go to the login page' });
+    const href = new URL((await link.getAttribute('href')) ?? '', server.baseUrl);
+    expect(href.pathname).toBe('/auth/authorize');
+    expect(Object.fromEntries(href.searchParams)).toEqual(
+      { client_id: `${server.baseUrl}/`, redirect_uri: `${server.baseUrl}/?auth_callback=1` },
+    );
+    expect(await page.getByLabel('Password again').count()).toBe(0);
+  });
+});
+
+describe('GET /auth/authorize', () => {
+  beforeEach(async () => {
+    await onboardOwner(server, 'alice', 'secret-password');
+  });
+
+  it('says "Wrong username or password." for a wrong password, then lands on redirect_uri with code and state', async () => {
+    const { page } = await browse();
+    const { clientId, redirectUri } = ownClient();
+    await page.goto(authorizeUrl({ client_id: clientId, redirect_uri: redirectUri, state: 'st4te/+=&x' }));
+    await logInWith(page, 'alice', 'wrong-password');
+    await expectAlert(page, 'Wrong username or password.');
+    expect(await page.getByLabel('Username').inputValue()).toBe('alice');
+    expect(await page.getByLabel('Password').inputValue()).toBe('');
+    await page.screenshot({ path: join(tmpdir(), 'hass-auth-login-page.png') });
+
+    await page.getByLabel('Password').fill('secret-password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL((url) => url.searchParams.has('code'));
+
+    const landed = new URL(page.url());
+    expect(landed.origin + landed.pathname).toBe(`${server.baseUrl}/`);
+    expect([...landed.searchParams.keys()]).toEqual(['auth_callback', 'code', 'state']);
+    expect(landed.searchParams.get('auth_callback')).toBe('1');
+    expect(landed.searchParams.get('state')).toBe('st4te/+=&x');
+    const code = landed.searchParams.get('code') ?? '';
+    expect(code).toMatch(HEX32);
+    const tokens = await postForm(server, '/auth/token', { grant_type: 'authorization_code', client_id: clientId, code });
+    expect(tokens.status).toBe(200);
+    const issued = (await tokens.json()) as { token_type?: string; access_token?: string; refresh_token?: string };
+    expect(issued.token_type).toBe('Bearer');
+    expect(issued.access_token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(issued.refresh_token).toMatch(/^[0-9a-f]{128}$/);
+  });
+
+  it('shows "Invalid redirect URI" when redirect_uri is on another origin, and stays on the page', async () => {
+    const { page } = await browse();
+    await page.goto(authorizeUrl({ client_id: ownClient().clientId, redirect_uri: 'https://elsewhere.example/cb', state: 's' }));
+    await logInWith(page, 'alice', 'secret-password');
+    await expectAlert(page, 'Invalid redirect URI');
+    expect(new URL(page.url()).pathname).toBe('/auth/authorize');
+    await page.getByRole('button', { name: 'Start again' }).waitFor();
+  });
+
+  it('says what is missing instead of starting a flow without client_id or redirect_uri', async () => {
+    const { page, requests } = await browse();
+    await page.goto(authorizeUrl({ client_id: ownClient().clientId }));
+    await page.getByRole('alert').filter({ hasText: 'no redirect_uri' }).waitFor();
+    expect(await page.getByLabel('Password').count()).toBe(0);
+    expect(requests).toEqual(['GET /auth/authorize']);
+  });
+
+  it('renders markup in client_id and state as text: nothing runs, no element appears', async () => {
+    const { page } = await browse();
+    const { redirectUri } = ownClient();
+    const clientId = `${server.baseUrl}/?${INJECTION}`;
+    await page.goto(authorizeUrl({ client_id: clientId, redirect_uri: redirectUri, state: INJECTION }));
+    await page.getByLabel('Username').waitFor();
+    expect(await page.locator('#client-id').textContent()).toBe(clientId);
+    expect(await page.locator('img').count()).toBe(0);
+    await logInWith(page, 'alice', 'wrong-password');
+    await expectAlert(page, 'Wrong username or password.');
+    expect(await page.evaluate(() => (globalThis as { pwned?: unknown }).pwned)).toBeUndefined();
+
+    await logInWith(page, 'alice', 'secret-password');
+    await page.waitForURL((url) => url.searchParams.has('code'));
+    expect(new URL(page.url()).searchParams.get('state')).toBe(INJECTION);
+  });
+
+  describe('steps the server sends later (faked in the browser: this service has no MFA module yet)', () => {
+    const flowStep = (overrides: Record<string, unknown>) => ({
+      type: 'form', flow_id: 'f'.repeat(32), handler: ['homeassistant', null], errors: {},
+      description_placeholders: null, last_step: null, preview: null, ...overrides,
+    });
+    const abort = (reason: string) => ({
+      type: 'abort', flow_id: 'f'.repeat(32), handler: ['homeassistant', null], reason, description_placeholders: null,
+    });
+
+    /** Answers the n-th step submission with `answers[n]`; returns the bodies the page sent. */
+    async function fakeSteps(page: Page, answers: Array<{ status?: number; body: unknown }>): Promise<unknown[]> {
+      const sent: unknown[] = [];
+      await page.route('**/auth/login_flow/*', async (route: Route) => {
+        sent.push(route.request().postDataJSON());
+        const answer = answers[sent.length - 1] ?? { status: 500, body: { message: 'no more answers' } };
+        await route.fulfill({ status: answer.status ?? 200, contentType: 'application/json', body: JSON.stringify(answer.body) });
+      });
+      return sent;
+    }
+
+    it('asks for the module, then the code labelled with its name, and says what went wrong', async () => {
+      const { page, requests } = await browse();
+      const sent = await fakeSteps(page, [
+        { body: flowStep({ step_id: 'select_mfa_module', data_schema: [
+          { type: 'select', options: [['totp', 'Authenticator app'], ['notify', 'Notify One-Time Password']], name: 'multi_factor_auth_module' },
+        ] }) },
+        { body: flowStep({ step_id: 'mfa', data_schema: [{ type: 'string', name: 'code', required: true }],
+          description_placeholders: { mfa_module_name: 'Authenticator app', mfa_module_id: 'totp' } }) },
+        { body: flowStep({ step_id: 'mfa', data_schema: [{ type: 'string', name: 'code', required: true }],
+          description_placeholders: { mfa_module_name: 'Authenticator app', mfa_module_id: 'totp' }, errors: { base: 'invalid_code' } }) },
+        { body: abort('too_many_retry') },
+      ]);
+      const { clientId, redirectUri } = ownClient();
+      await page.goto(authorizeUrl({ client_id: clientId, redirect_uri: redirectUri }));
+      await logInWith(page, 'alice', 'secret-password');
+
+      const method = page.getByLabel('Two-factor method');
+      expect(await method.locator('option').allTextContents()).toEqual(['Authenticator app', 'Notify One-Time Password']);
+      await method.selectOption('totp');
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByLabel('Code from Authenticator app').fill('123456');
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await expectAlert(page, 'Wrong code. Check your authenticator app.');
+      expect(await page.getByLabel('Code from Authenticator app').inputValue()).toBe('');
+      await page.getByLabel('Code from Authenticator app').fill('654321');
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await expectAlert(page, 'Too many wrong codes. Start again.');
+
+      await page.getByRole('button', { name: 'Start again' }).click();
+      await page.getByLabel('Username').waitFor();
+      expect(requests.filter((request) => request === 'POST /auth/login_flow')).toHaveLength(2);
+
+      expect(sent).toEqual([
+        { client_id: clientId, username: 'alice', password: 'secret-password' },
+        { client_id: clientId, multi_factor_auth_module: 'totp' },
+        { client_id: clientId, code: '123456' },
+        { client_id: clientId, code: '654321' },
+      ]);
+    });
+
+    it.each([
+      ['abort login_expired', 'The login took too long. Start again.', { body: abort('login_expired') }],
+      ['abort not_allowed', 'You are not allowed to log in from this network.', { body: abort('not_allowed') }],
+      [
+        'select_mfa_module with invalid_auth_module',
+        'That two-factor method is not available. Choose another one.',
+        { body: flowStep({ step_id: 'select_mfa_module', errors: { base: 'invalid_auth_module' }, data_schema: [
+          { type: 'select', options: [['totp', 'Authenticator app']], name: 'multi_factor_auth_module' }] }) },
+      ],
+      ['403 Login blocked', 'Login blocked: User is not active', { status: 403, body: { message: 'Login blocked: User is not active' } }],
+    ])('%s → says "%s"', async (_name, text, answer) => {
+      const { page } = await browse();
+      await fakeSteps(page, [answer]);
+      const { clientId, redirectUri } = ownClient();
+      await page.goto(authorizeUrl({ client_id: clientId, redirect_uri: redirectUri }));
+      await logInWith(page, 'alice', 'secret-password');
+      await expectAlert(page, text);
+    });
+  });
+});
+
+describe('page headers', () => {
+  it.each([
+    ['login', '/auth/authorize?client_id=x&redirect_uri=y', true],
+    ['onboarding', '/', false],
+    ['running', '/', true],
+  ])('%s page: HTML that no frame may hold, under a strict CSP', async (_page, path, onboarded) => {
+    if (onboarded) await onboardOwner(server);
+    const response = await fetch(`${server.baseUrl}${path}`);
+    const html = await response.text();
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const csp = response.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/]+=*'(;|$)/);
+    expect(csp).not.toContain('unsafe');
+    expect(html).toMatch(/^<!doctype html>\n<html lang="en">/);
+    expect(html).toContain('<meta name="viewport"');
+    expect(html).not.toMatch(/\s(src|href)="?https?:/);
+    expect(html).not.toMatch(/\son[a-z]+=/);
+  });
+
+  it('leaves the other responses as they were: SAMEORIGIN, no page CSP', async () => {
+    const response = await fetch(`${server.baseUrl}/api/onboarding`);
+    expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(response.headers.get('content-security-policy')).toBeNull();
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * GET /auth/providers over HTTP (ha-auth-spec §3.1): closed until the owner exists, then the one
+ * `homeassistant` provider and whether the login page should preselect "remember me".
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onboardOwner, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
+import { expectHomeAssistantHeaders, jsonOf, startProxiedServer } from './http-helpers.js';
+
+const PROVIDERS = [{ name: 'Home Assistant Local', id: null, type: 'homeassistant' }];
+
+describe.each(['sqlite', 'redis'] as const)('GET /auth/providers over %s', (kind: StoreKind) => {
+  // Onboarded servers shared by the block (a Redis-backed server costs a few hundred ms to start).
+  let onboarded: TestServer;
+  let proxied: TestServer;
+  beforeAll(async () => {
+    [onboarded, proxied] = await Promise.all([startTestServer(kind), startProxiedServer(kind)]);
+    await Promise.all([onboardOwner(onboarded), onboardOwner(proxied)]);
+  });
+  afterAll(async () => {
+    await Promise.all([onboarded.close(), proxied.close()]);
+  });
+
+  const getProviders = (from: TestServer, clientIp?: string) =>
+    fetch(`${from.baseUrl}/auth/providers`, { headers: clientIp === undefined ? {} : { 'x-forwarded-for': clientIp } });
+
+  it('is 400 onboarding_required before the owner exists', async () => {
+    const server = await startTestServer(kind);
+    try {
+      const response = await getProviders(server);
+      expectHomeAssistantHeaders(response);
+      expect(await jsonOf(response)).toEqual({
+        status: 400,
+        body: { message: 'Onboarding not finished', code: 'onboarding_required' },
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('lists the homeassistant provider and preselects "remember me" for 127.0.0.1', async () => {
+    const response = await getProviders(onboarded);
+    expectHomeAssistantHeaders(response);
+    expect(await jsonOf(response)).toEqual({ status: 200, body: { providers: PROVIDERS, preselect_remember_me: true } });
+  });
+
+  it.each([
+    ['192.168.1.20', true],
+    ['8.8.8.8', false],
+    ['100.64.0.1', false],
+  ])('from %s (behind a trusted proxy) sets preselect_remember_me to %s', async (clientIp, local) => {
+    expect(await jsonOf(await getProviders(proxied, clientIp))).toEqual({
+      status: 200,
+      body: { providers: PROVIDERS, preselect_remember_me: local },
+    });
+  });
+
+  it('is 400 invalid_remote_ip when the client address is not an IP', async () => {
+    // Home Assistant's forwarded middleware would refuse such a header before the view; here the
+    // only way to reach the view's "Invalid remote IP" row is a proxy that forwards garbage.
+    const response = await getProviders(proxied, 'not-an-ip');
+    expectHomeAssistantHeaders(response);
+    expect(await jsonOf(response)).toEqual({ status: 400, body: { message: 'Invalid remote IP', code: 'invalid_remote_ip' } });
+  });
+});
