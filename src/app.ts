@@ -8,6 +8,7 @@ import { HA_VERSION } from './domain/version.js';
 import { apiRootRoutes } from './http/api-root.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
+import { allowCrossOrigin } from './http/cors.js';
 import { externalCallbackRoutes } from './http/external-callback.js';
 import { linkUserRoutes } from './http/link-user.js';
 import { loginFlowRoutes } from './http/login-flow.js';
@@ -41,6 +42,8 @@ export interface AppDeps {
   trustProxy?: string[];
   /** The configured internal and external URLs (OAuth metadata, `WWW-Authenticate`). */
   urls?: string[];
+  /** Origins allowed on views other than the token endpoints; Home Assistant's default when absent. */
+  corsAllowedOrigins?: string[];
 }
 
 function services(deps: AppDeps, logger: FastifyBaseLogger) {
@@ -66,11 +69,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.trustProxy === undefined ? {} : { trustProxy: deps.trustProxy }),
     return503OnClosing: true,
     // Long path parameters (flow ids) reach the views, which answer them as unknown (404).
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
     frameworkErrors: answerUnroutableUrl,
   });
   app.decorateRequest('hassAuth', null);
   addSecurityHeaders(app);
+  await allowCrossOrigin(app, deps.corsAllowedOrigins ?? ['https://cast.home-assistant.io']);
   installErrorHandling(app);
   wellKnownRoutes(app, deps.urls ?? []);
   const { authenticators, loginFlows, onboarding, tokens, links, oauth2States } = services(deps, app.log);

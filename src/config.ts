@@ -14,6 +14,7 @@ export const configSchema = {
     REDIS_KEY_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9:._-]{1,64}$', default: 'hass-auth:' },
     LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
     INTERNAL_URL: { type: 'string', pattern: '^https?://[^/?#\\s]+(/[^?#\\s]*)?$' },
+    CORS_ALLOWED_ORIGINS: { type: 'string', default: 'https://cast.home-assistant.io' },
     EXTERNAL_URL: { type: 'string', pattern: '^https?://[^/?#\\s]+(/[^?#\\s]*)?$' },
   },
 } as const;
@@ -33,6 +34,8 @@ export interface Config {
   /** Home Assistant's `internal_url` / `external_url`: how clients reach this service (OAuth metadata). */
   internalUrl: string | null;
   externalUrl: string | null;
+  /** Home Assistant's `cors_allowed_origins`: origins allowed on views other than the token endpoints. */
+  corsAllowedOrigins: string[];
 }
 
 interface RawConfig {
@@ -44,6 +47,7 @@ interface RawConfig {
   LOG_LEVEL: string;
   INTERNAL_URL?: string;
   EXTERNAL_URL?: string;
+  CORS_ALLOWED_ORIGINS: string;
 }
 
 export class ConfigError extends Error {
@@ -72,5 +76,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: raw.LOG_LEVEL,
     internalUrl: raw.INTERNAL_URL ?? null,
     externalUrl: raw.EXTERNAL_URL ?? null,
+    corsAllowedOrigins: raw.CORS_ALLOWED_ORIGINS.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''),
   };
 }

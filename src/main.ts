@@ -27,7 +27,7 @@ async function start(): Promise<void> {
   const logger = pino({ level: config.logLevel });
   const store = await openStore(config, logger);
   const urls = [config.internalUrl, config.externalUrl].filter((url) => url !== null);
-  const app = await buildApp({ store, clock: systemClock, logger, urls });
+  const app = await buildApp({ store, clock: systemClock, logger, urls, corsAllowedOrigins: config.corsAllowedOrigins });
   const stop = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
     // In-flight requests get a bounded time to finish; a stuck close must not keep the process.

@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       internalUrl: null,
       externalUrl: null,
+      corsAllowedOrigins: ['https://cast.home-assistant.io'],
     });
   });
 
@@ -19,10 +20,12 @@ describe('loadConfig', () => {
     const env = {
       PORT: '9000', HOST: '127.0.0.1', DATA_DIR: '/var/lib/hass-auth', REDIS_URL: 'redis://r:6379/2', REDIS_KEY_PREFIX: 'ha1:', LOG_LEVEL: 'warn',
       INTERNAL_URL: 'http://homeassistant.local:8123', EXTERNAL_URL: 'https://ha.example.com/',
+      CORS_ALLOWED_ORIGINS: 'https://cast.home-assistant.io, https://ha.example.com',
     };
     expect(loadConfig(env)).toEqual({
       port: 9000, host: '127.0.0.1', dataDir: '/var/lib/hass-auth', redisUrl: 'redis://r:6379/2', redisKeyPrefix: 'ha1:', logLevel: 'warn',
       internalUrl: 'http://homeassistant.local:8123', externalUrl: 'https://ha.example.com/',
+      corsAllowedOrigins: ['https://cast.home-assistant.io', 'https://ha.example.com'],
     });
     expect(loadConfig({ REDIS_URL: '' }).redisUrl).toBeNull();
   });

@@ -473,7 +473,7 @@ describe('bad input (SQLite)', () => {
     const paths = ['/auth/token', '/auth/revoke', '/api/', '/api/onboarding/users', '/auth/login_flow', `/auth/login_flow/${newId()}`];
     const seen: Array<{ request: string; status: number }> = [];
     for (const path of paths) {
-      for (const method of ['PUT', 'PATCH', 'OPTIONS', 'DELETE', 'GET']) {
+      for (const method of ['PUT', 'PATCH', 'DELETE', 'GET']) {
         if ((method === 'GET' && ['/api/', '/auth/login_flow'].includes(path)) || (method === 'DELETE' && path.startsWith('/auth/login_flow/'))) continue;
         const response = await send(path, { method, ...(['PUT', 'PATCH'].includes(method) ? { body: 'grant_type=refresh_token' } : {}) });
         await response.arrayBuffer();
@@ -482,6 +482,16 @@ describe('bad input (SQLite)', () => {
     }
     expect(seen.filter(({ status }) => status !== 404 && status !== 405)).toEqual([]);
     expect(writes()).toEqual([]);
+  });
+
+  it('refuses an OPTIONS request that is not a CORS preflight with a 400, never a 500', async () => {
+    const statuses = [];
+    for (const path of ['/auth/token', '/api/', '/auth/login_flow']) {
+      const response = await send(path, { method: 'OPTIONS' });
+      await response.arrayBuffer();
+      statuses.push(response.status);
+    }
+    expect(statuses).toEqual([400, 400, 400]);
   });
 
   it('treats keys named like Object.prototype members as the plain keys they are (voluptuous messages, no "undefined")', async () => {
