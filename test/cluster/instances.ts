@@ -1,22 +1,11 @@
 /**
- * Several real service processes (`src/main.ts`, as `npm start` runs it) on one Redis key prefix,
- * reached over plain HTTP as a load balancer would reach its replicas. Each cluster works under a
- * prefix of its own on the shared Redis and deletes exactly its keys when closed.
- *
- * Not `startService` (test/support/service-process.ts): that one waits for pino's info-level
- * "Server listening at" line, which `LOG_LEVEL=warn` never prints. Here the port is chosen up front
- * and an instance is ready once `GET /health` answers for the Redis store.
+ * Several real service processes (test/support/service-process.ts) on one Redis key prefix, reached
+ * over plain HTTP as a load balancer would reach its replicas. Each cluster works under a prefix of
+ * its own on the shared Redis and deletes exactly its keys when closed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
-import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { deleteKeysUnder, freePort, REDIS_URL, uniquePrefix } from '../stores/redis-harness.js';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-/** Generous: on a loaded machine (other test suites, browsers) four processes compiling with tsx start slowly. */
-export const READY_TIMEOUT_MS = 45_000;
-const STOP_GRACE_MS = 5_000;
+import { deleteKeysUnder, REDIS_URL, uniquePrefix } from '../stores/redis-harness.js';
+import { startService } from '../support/service-process.js';
 
 export interface Instance {
   name: string;
@@ -34,55 +23,9 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
-
-async function stopChild(child: ChildProcess): Promise<number | null> {
-  const exit = exited(child);
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-  try {
-    return await exit;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function isReady(baseUrl: string): Promise<boolean> {
-  try {
-    const health = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(2_000) });
-    const body = (await health.json()) as { status?: string; store?: string };
-    return health.status === 200 && body.status === 'ok' && body.store === 'redis';
-  } catch {
-    return false;
-  }
-}
-
 export async function startInstance(name: string, env: Record<string, string>): Promise<Instance> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const started = Date.now();
-  while (!(await isReady(baseUrl))) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`instance ${name} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${out}`);
-    }
-    if (Date.now() - started > READY_TIMEOUT_MS) {
-      await stopChild(child);
-      throw new Error(`instance ${name} not ready after ${READY_TIMEOUT_MS} ms:\n${out}`);
-    }
-    await sleep(50);
-  }
-  return { name, baseUrl, output: () => out, stop: () => stopChild(child) };
+  const service = await startService(env);
+  return { name, baseUrl: service.baseUrl, output: service.output, stop: () => service.stop() };
 }
 
 /** Instances named `names`, all on one fresh prefix of the shared Redis, bcrypt at its real cost. */

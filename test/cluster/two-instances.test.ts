@@ -8,7 +8,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_ID, REDIRECT_URI } from '../support/test-server.js';
-import { getWithBearer, postForm, postJson, postJsonFrom, READY_TIMEOUT_MS, startCluster, type Cluster, type Instance } from './instances.js';
+import { READY_TIMEOUT_MS } from '../support/service-process.js';
+import { getWithBearer, postForm, postJson, postJsonFrom, startCluster, type Cluster, type Instance } from './instances.js';
 
 const OWNER = { name: 'Alice', username: 'alice', password: 'correct horse battery staple', language: 'en' };
 const INVALID_CODE = { error: 'invalid_request', error_description: 'Invalid code' };
