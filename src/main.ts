@@ -1,31 +1,24 @@
 /**
  * Composition root: config → store → app → listen, and a graceful stop on SIGTERM/SIGINT.
- * The only module that picks a store adapter: Redis when `REDIS_URL` is set, else embedded SQLite.
+ * The store is the one the environment selects (open-store.ts): Redis when `REDIS_URL` is set, else embedded SQLite.
  */
-import { pino, type Logger as Pino } from 'pino';
+import { pino } from 'pino';
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig } from './config.js';
 import { systemClock } from './domain/clock.js';
-import { openRedisStore } from './stores/redis/redis-store.js';
-import { DataDirLockedError, openSqliteStore } from './stores/sqlite/sqlite-store.js';
-import { StoreUnavailableError, type Store } from './stores/types.js';
+import { openConfiguredStore } from './open-store.js';
+import { DataDirLockedError } from './stores/sqlite/sqlite-store.js';
+import { StoreUnavailableError } from './stores/types.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Failures the operator fixes from one line of text; anything else also prints its stack. */
 const OPERATOR_ERRORS = [ConfigError, DataDirLockedError, StoreUnavailableError];
 
-async function openStore(config: Config, logger: Pino): Promise<Store> {
-  if (config.redisUrl !== null) {
-    return openRedisStore({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger: logger.child({ store: 'redis' }) });
-  }
-  return openSqliteStore({ dataDir: config.dataDir });
-}
-
 async function start(): Promise<void> {
   const config = loadConfig();
   const logger = pino({ level: config.logLevel });
-  const store = await openStore(config, logger);
+  const store = await openConfiguredStore(config, logger.child({ store: config.redisUrl === null ? 'sqlite' : 'redis' }));
   const urls = [config.internalUrl, config.externalUrl].filter((url) => url !== null);
   const app = await buildApp({ store, clock: systemClock, logger, urls, corsAllowedOrigins: config.corsAllowedOrigins });
   const stop = async (signal: string) => {

@@ -16,7 +16,7 @@ import { DataDirLockedError } from '../stores/sqlite/sqlite-store.js';
 import { StoreUnavailableError } from '../stores/types.js';
 import { loadCliConfig } from './cli-config.js';
 import { isOptionalArg, type CliCommand, type CliContext } from './command.js';
-import { openCliStore } from './open-store.js';
+import { openConfiguredStore } from '../open-store.js';
 import { tokenCommands } from './token-commands.js';
 import { usageText } from './usage.js';
 import { userCommands } from './user-commands.js';
@@ -78,7 +78,7 @@ function stderrLogger(io: CliIo): Logger {
 /** The store the server uses and the services over it; throws what reportFailure explains. */
 async function openContext(io: CliIo, logger: Logger): Promise<CliContext> {
   const { config, bcryptRounds } = loadCliConfig(io.env);
-  const store = await openCliStore(config, logger);
+  const store = await openConfiguredStore(config, logger);
   return {
     store,
     provider: createHomeAssistantProvider(store.users, bcryptRounds === undefined ? {} : { rounds: bcryptRounds }),
