@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { deleteKeysUnder, REDIS_URL, uniquePrefix } from './stores/redis-harness.js';
 import { runServiceToExit, startService, type ServiceProcess } from './support/service-process.js';
 
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 describe('the service process', () => {
   const running: ServiceProcess[] = [];
@@ -51,8 +51,11 @@ describe('the service process', () => {
   });
 
   it('uses Redis when REDIS_URL is set', async () => {
-    const service = await start({ REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `hass-auth-test:main:${process.pid}:` });
+    const prefix = uniquePrefix();
+    const service = await start({ REDIS_URL, REDIS_KEY_PREFIX: prefix });
     expect(await (await fetch(`${service.baseUrl}/health`)).json()).toEqual({ status: 'ok', store: 'redis' });
+    await service.stop();
+    await deleteKeysUnder(prefix);
   });
 
   it('stops at start with a clear message when Redis cannot be reached', async () => {

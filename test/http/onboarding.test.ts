@@ -112,6 +112,16 @@ describe.each(['sqlite', 'redis'] as const)('onboarding over %s', (kind) => {
     expect(await jsonOf(await getSteps())).toEqual({ status: 200, body: stepsDone(true) });
   });
 
+  it('refuses a username a command-line login already has, and removes the owner it had created', async () => {
+    const taken = { username: 'alice', passwordHash: 'JDJiJDA0JHRha2Vu' };
+    await server.store.users.addPassword(taken);
+    const response = await createOwner();
+    expect(await jsonOf(response)).toEqual({ status: 400, body: { message: 'Username "alice" already exists' } });
+    expect(await server.store.users.listUsers()).toEqual([]);
+    expect(await server.store.users.listPasswords()).toEqual([taken]);
+    expect(await jsonOf(await getSteps())).toEqual({ status: 200, body: stepsDone(false) });
+  });
+
   it('does not check the client_id (spec §8.3 step 6): the token endpoint does', async () => {
     const response = await createOwner({ ...OWNER, client_id: 'not a url' });
     const { status, body } = await jsonOf(response);
