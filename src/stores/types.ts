@@ -113,6 +113,14 @@ export interface UserStore {
   getCredential(id: string): Promise<Credential | null>;
   listCredentials(userId: string): Promise<Credential[]>;
   removeCredential(id: string): Promise<void>;
+  /**
+   * Replaces the stored credential with this id, its `data` and `lookupKey`, moving its login in the
+   * same step (a renamed `homeassistant` username: HA's `async_update_user_credentials_data`). False
+   * when the id does not exist or the new login is another credential's. Rejects, writing nothing,
+   * when `userId`, `authProviderType` or `authProviderId` differ from the stored ones: a credential
+   * never moves to another user or provider, so that is the caller's bug.
+   */
+  updateCredential(credential: Credential): Promise<boolean>;
   /** The `homeassistant` provider's entries. `addPassword` is false when the username exists. */
   addPassword(entry: PasswordEntry): Promise<boolean>;
   getPassword(username: string): Promise<PasswordEntry | null>;
@@ -139,6 +147,13 @@ export interface RevocationBus {
    * (this one too). Returns an unsubscribe.
    */
   subscribe(listener: (refreshTokenId: string) => void): () => void;
+  /**
+   * The listener is called after the bus's subscription was interrupted and is back: ids published
+   * meanwhile may have been lost, so holders must re-check what they hold (e.g. that each open
+   * socket's refresh token is still usable). By then new publishes are heard again. Returns an
+   * unsubscribe.
+   */
+  onMissedMessages(listener: () => void): () => void;
 }
 
 export interface Store {

@@ -55,8 +55,8 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
   });
 }
 
-/** A fresh store for every test, closed after it, even when the test failed. */
-function openStorePerTest(harness: StoreHarness): ContractContext {
+/** A fresh store for every test, closed after it, even when the test failed. Service tests use it too. */
+export function openStorePerTest(harness: StoreHarness): ContractContext {
   let opened: OpenedStore | undefined;
   beforeEach(async () => {
     opened = await harness.open();

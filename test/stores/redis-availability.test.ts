@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import { StoreUnavailableError, type Store } from '../../src/stores/types.js';
-import { envelope, eventually, freePort, killRedisServer, startRedisServer } from './redis-harness.js';
+import { envelope, eventually, freePort, killRedisServer, rawClient, startRedisServer } from './redis-harness.js';
 
 async function timed<T>(work: Promise<T>): Promise<{ ms: number; result: PromiseSettledResult<T> }> {
   const started = Date.now();
@@ -134,6 +134,61 @@ describe('redis store: Redis goes away and comes back', () => {
       await opened.revocations.publish(['after']);
       expect(heard).toContain('after');
     }, 8_000);
+  });
+
+  it('tells onMissedMessages listeners once the subscription is back, not before, and hears new publishes by then', async () => {
+    const port = await freePort();
+    server = await startRedisServer(port);
+    store = await openRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: 'p:' });
+    const opened = store;
+    const heard: string[] = [];
+    let missed = 0;
+    let missedAfterUnsubscribe = 0;
+    opened.revocations.subscribe((id) => heard.push(id));
+    opened.revocations.onMissedMessages(() => (missed += 1));
+    const unsubscribe = opened.revocations.onMissedMessages(() => (missedAfterUnsubscribe += 1));
+    await opened.revocations.publish(['before']);
+    await eventually(async () => expect(heard).toEqual(['before']), 2_000);
+    expect(missed).toBe(0);
+
+    unsubscribe();
+    await killRedisServer(server);
+    server = await startRedisServer(port);
+    // Another instance publishes as soon as Redis is back; whether this one heard it, only the
+    // missed-messages signal can tell.
+    const other = await rawClient(`redis://127.0.0.1:${port}`);
+    try {
+      await eventually(async () => expect(missed).toBe(1), 8_000);
+      await other.publish('p:revocations', JSON.stringify(['after']));
+      await eventually(async () => expect(heard).toEqual(['before', 'after']), 2_000);
+    } finally {
+      other.destroy();
+    }
+    expect(missed).toBe(1);
+    expect(missedAfterUnsubscribe).toBe(0);
+  });
+
+  it('reports missed messages when the subscription could start only after Redis came back', async () => {
+    const port = await freePort();
+    server = await startRedisServer(port);
+    store = await openRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: 'p:' });
+    const opened = store;
+    await killRedisServer(server);
+    let missed = 0;
+    const heard: string[] = [];
+    opened.revocations.onMissedMessages(() => (missed += 1));
+    opened.revocations.subscribe((id) => heard.push(id));
+
+    server = await startRedisServer(port);
+    const other = await rawClient(`redis://127.0.0.1:${port}`);
+    try {
+      await eventually(async () => expect(missed).toBe(1), 8_000);
+      await other.publish('p:revocations', JSON.stringify(['after']));
+      await eventually(async () => expect(heard).toEqual(['after']), 2_000);
+    } finally {
+      other.destroy();
+    }
+    expect(missed).toBe(1);
   });
 
   it('closes promptly while Redis is down', async () => {

@@ -1,17 +1,18 @@
 /**
  * Credentials: the logins linked to a user (Home Assistant keeps them inside the user record). A
  * login is unique per (provider type, provider id, lookup key): its lookup key `cred:…` is created
- * with the credential, in one script, only when neither the id nor the lookup key exists.
+ * with the credential, in one script, only when neither the id nor the lookup key exists, and an
+ * update moves it in one script too, so no instance sees a credential under two logins or none.
  */
 import type { Credential, UserStore } from '../types.js';
 import { decodeCredential } from './codec.js';
 import type { Run } from './guard.js';
 import type { RedisKeys } from './keys.js';
-import { NO_SUCH_USER } from './scripts/credential-scripts.js';
+import { NO_SUCH_USER, OTHER_USER_OR_PROVIDER } from './scripts/credential-scripts.js';
 
 type CredentialRecords = Pick<
   UserStore,
-  'addCredential' | 'findCredential' | 'getCredential' | 'listCredentials' | 'removeCredential'
+  'addCredential' | 'findCredential' | 'getCredential' | 'listCredentials' | 'removeCredential' | 'updateCredential'
 >;
 
 export function redisCredentials(run: Run, keys: RedisKeys): CredentialRecords {
@@ -51,6 +52,17 @@ export function redisCredentials(run: Run, keys: RedisKeys): CredentialRecords {
     removeCredential: async (id) => {
       const args = [id, keys.prefix, keys.stems.credential, keys.stems.userCredentials];
       await run('users.removeCredential', (client) => client.credentialRemove([keys.credential(id)], args));
+    },
+    updateCredential: async (credential) => {
+      const suffix = lookupSuffix(credential);
+      const providerPart = lookupSuffix({ ...credential, lookupKey: '' });
+      const scriptKeys = [keys.credential(credential.id), keys.prefix + suffix];
+      const args = [credential.id, JSON.stringify(credential), credential.userId, suffix, keys.prefix, providerPart];
+      const reply = await run('users.updateCredential', (client) => client.credentialUpdate(scriptKeys, args));
+      if (reply === OTHER_USER_OR_PROVIDER) {
+        throw new Error(`updateCredential: credential ${credential.id} cannot move to another user or provider`);
+      }
+      return reply === 1;
     },
   };
 }

@@ -6,7 +6,8 @@
  * A subscribed connection can run nothing but pub/sub commands, so subscribing uses a duplicate of
  * the store's connection, opened on the first `subscribe` (an instance that never listens never
  * opens it) and closed by `close`. node-redis resubscribes after a reconnect; messages published
- * while it was disconnected are lost, as pub/sub does not keep them.
+ * while it was disconnected are lost, as pub/sub does not keep them, so the bus tells its
+ * `onMissedMessages` listeners once the subscription is back and they re-check what they hold.
  */
 import type { Logger } from '../../domain/logger.js';
 import type { RevocationBus } from '../types.js';
@@ -41,6 +42,7 @@ export function parseRevocationMessage(message: string): string[] | null {
 export class RedisRevocationBus implements RevocationBus {
   // One entry per subscribe call, so that the same function subscribed twice is unsubscribed once per call.
   readonly #listeners = new Set<{ listener: Listener }>();
+  readonly #missedListeners = new Set<{ listener: () => void }>();
   #subscriber: RedisClient | undefined;
   #subscribed: Promise<void> | undefined;
   #closed = false;
@@ -64,9 +66,19 @@ export class RedisRevocationBus implements RevocationBus {
     };
   }
 
+  onMissedMessages(listener: () => void): () => void {
+    if (this.#closed) return () => undefined;
+    const entry = { listener };
+    this.#missedListeners.add(entry);
+    return () => {
+      this.#missedListeners.delete(entry);
+    };
+  }
+
   close(): void {
     this.#closed = true;
     this.#listeners.clear();
+    this.#missedListeners.clear();
     // destroy, not close: nothing is pending on a subscriber, and a subscriber still reconnecting
     // must stop at once.
     this.#subscriber?.destroy();
@@ -89,12 +101,33 @@ export class RedisRevocationBus implements RevocationBus {
     const subscriber = client.duplicate();
     this.#subscriber = subscriber;
     watchConnection(subscriber, `${where} (revocations)`, logger);
+    // Attempts that failed before the first connection are a gap too: the listeners were waiting
+    // while other instances may have published.
+    let failedBefore = false;
+    subscriber.on('error', () => {
+      failedBefore = true;
+    });
     try {
       // Keeps trying while Redis is down (the store has opened, so the reconnect strategy retries).
       await subscriber.connect();
       await subscriber.subscribe(channel, (message: string) => this.#deliver(message));
     } catch (error) {
       if (!this.#closed) logger?.error({ err: describeError(error) }, 'revocation bus: subscribing failed');
+      return;
+    }
+    // Every later `ready` ends a reconnect, and node-redis emits it only once its resubscribe was
+    // answered (the socket initiator), so the listeners re-check while new publishes are heard again.
+    subscriber.on('ready', () => this.#announceMissedMessages());
+    if (failedBefore) this.#announceMissedMessages();
+  }
+
+  #announceMissedMessages(): void {
+    for (const { listener } of [...this.#missedListeners]) {
+      try {
+        listener();
+      } catch (error) {
+        this.options.logger?.error({ err: describeError(error) }, 'missed-revocations listener failed');
+      }
     }
   }
 

@@ -8,7 +8,7 @@ import type { Credential, UserStore } from '../types.js';
 
 type CredentialRecords = Pick<
   UserStore,
-  'addCredential' | 'findCredential' | 'getCredential' | 'listCredentials' | 'removeCredential'
+  'addCredential' | 'findCredential' | 'getCredential' | 'listCredentials' | 'removeCredential' | 'updateCredential'
 >;
 
 interface CredentialRow {
@@ -39,6 +39,22 @@ export function sqliteCredentials(db: Database): CredentialRecords {
   const selectOne = db.prepare<[string], CredentialRow>('SELECT credential FROM credentials WHERE id = ?');
   const selectByUser = db.prepare<[string], CredentialRow>('SELECT credential FROM credentials WHERE user_id = ? ORDER BY rowid');
   const deleteOne = db.prepare<[string]>('DELETE FROM credentials WHERE id = ?');
+  // One statement moves the login: `OR IGNORE` leaves the row as it was when the new login is
+  // another credential's (the unique indexes answer), and `changes` then reads 0.
+  const update = db.prepare<{ id: string; lookupKey: string; credential: string }>(
+    'UPDATE OR IGNORE credentials SET lookup_key = @lookupKey, credential = @credential WHERE id = @id',
+  );
+
+  // The check and the write run in one transaction, so nothing can come between them.
+  const updateCredential = db.transaction((c: Credential): boolean => {
+    const row = selectOne.get(c.id);
+    if (row === undefined) return false;
+    const stored = decode(row);
+    if (stored.userId !== c.userId || stored.authProviderType !== c.authProviderType || stored.authProviderId !== c.authProviderId) {
+      throw new Error(`updateCredential: credential ${c.id} cannot move to another user or provider`);
+    }
+    return update.run({ id: c.id, lookupKey: c.lookupKey, credential: JSON.stringify(c) }).changes === 1;
+  });
 
   return {
     addCredential: async (c) =>
@@ -55,5 +71,6 @@ export function sqliteCredentials(db: Database): CredentialRecords {
     removeCredential: async (id) => {
       deleteOne.run(id);
     },
+    updateCredential: async (credential) => updateCredential(credential),
   };
 }

@@ -37,5 +37,8 @@ export function inProcessRevocationBus(): RevocationBus {
         listeners.delete(subscription);
       };
     },
+    // Publishing calls the listeners directly, in this process: there is no subscription to
+    // interrupt, so no message can be missed and this never fires.
+    onMissedMessages: () => () => undefined,
   };
 }

@@ -81,5 +81,69 @@ export function describeCredentials(context: ContractContext): void {
       expect(await users().addCredential({ ...removed, id: newId() })).toBe(true);
       await expect(users().removeCredential(newId())).resolves.toBeUndefined();
     });
+
+    describe('updateCredential', () => {
+      const renamed = (credential: Credential): Credential => {
+        const username = `name-${newId()}`;
+        return { ...credential, data: { username }, lookupKey: username };
+      };
+
+      it('replaces data and lookup key and moves the login: the old one is free, the new one finds it', async () => {
+        const userId = await newUserId();
+        const before = await added(makeCredential(userId));
+        const after = renamed(before);
+        expect(await users().updateCredential(after)).toBe(true);
+        expect(await users().getCredential(before.id)).toEqual(after);
+        expect(await users().findCredential('homeassistant', null, after.lookupKey)).toEqual(after);
+        expect(await users().findCredential('homeassistant', null, before.lookupKey)).toBeNull();
+        expect(await users().listCredentials(userId)).toEqual([after]);
+        expect(await users().addCredential({ ...before, id: newId() })).toBe(true);
+      });
+
+      it('keeps the login when the lookup key stays, changing only the data', async () => {
+        const before = await added(makeCredential(await newUserId(), { authProviderId: 'office' }));
+        const after = { ...before, data: { ...before.data, note: 'renamed by an admin' } };
+        expect(await users().updateCredential(after)).toBe(true);
+        expect(await users().findCredential('homeassistant', 'office', before.lookupKey)).toEqual(after);
+      });
+
+      it('is false for an unknown id and writes nothing', async () => {
+        const ghost = makeCredential(await newUserId());
+        expect(await users().updateCredential(ghost)).toBe(false);
+        expect(await users().getCredential(ghost.id)).toBeNull();
+        expect(await users().findCredential('homeassistant', null, ghost.lookupKey)).toBeNull();
+      });
+
+      it("is false when the new login is another credential's, and changes neither", async () => {
+        const mine = await added(makeCredential(await newUserId()));
+        const theirs = await added(makeCredential(await newUserId()));
+        expect(await users().updateCredential({ ...mine, data: theirs.data, lookupKey: theirs.lookupKey })).toBe(false);
+        expect(await users().getCredential(mine.id)).toEqual(mine);
+        expect(await users().findCredential('homeassistant', null, mine.lookupKey)).toEqual(mine);
+        expect(await users().findCredential('homeassistant', null, theirs.lookupKey)).toEqual(theirs);
+      });
+
+      it('moves a login within its provider only: the same lookup key under another provider id is no conflict', async () => {
+        const userId = await newUserId();
+        const byDefault = await added(makeCredential(userId));
+        const byOffice = await added(makeCredential(userId, { authProviderId: 'office' }));
+        const moved = { ...byOffice, data: byDefault.data, lookupKey: byDefault.lookupKey };
+        expect(await users().updateCredential(moved)).toBe(true);
+        expect(await users().findCredential('homeassistant', 'office', byDefault.lookupKey)).toEqual(moved);
+        expect(await users().findCredential('homeassistant', null, byDefault.lookupKey)).toEqual(byDefault);
+      });
+
+      it.each([
+        ['user', async (): Promise<Partial<Credential>> => ({ userId: await newUserId() })],
+        ['provider type', async (): Promise<Partial<Credential>> => ({ authProviderType: 'command_line' })],
+        ['provider id', async (): Promise<Partial<Credential>> => ({ authProviderId: 'office' })],
+      ])('rejects a change of %s as a caller bug, writing nothing', async (_what, change) => {
+        const before = await added(makeCredential(await newUserId()));
+        const after = { ...renamed(before), ...(await change()) };
+        await expect(users().updateCredential(after)).rejects.toThrow(/cannot move to another user or provider/);
+        expect(await users().getCredential(before.id)).toEqual(before);
+        expect(await users().findCredential(after.authProviderType, after.authProviderId, after.lookupKey)).toBeNull();
+      });
+    });
   });
 }

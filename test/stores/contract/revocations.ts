@@ -55,6 +55,17 @@ export function describeRevocationBus(context: ContractContext): void {
       await eventually(async () => expect(staying.received).toEqual([id]));
       expect(gone.received).toEqual([]);
     });
+
+    it('does not report missed messages while the subscription holds, first connection included', async () => {
+      const id = newId();
+      const seen = recorder(new Set([id]));
+      let missed = 0;
+      bus().onMissedMessages(() => (missed += 1));
+      bus().subscribe(seen.listener);
+      await bus().publish([id]);
+      await eventually(async () => expect(seen.received).toEqual([id]));
+      expect(missed).toBe(0);
+    });
   });
 
   describe('ping', () => {

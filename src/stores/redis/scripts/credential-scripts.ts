@@ -40,6 +40,34 @@ return 1
   integerReply('credential add'),
 );
 
+/** Returned by `credentialUpdate` when the user or the provider differ from the stored ones. */
+export const OTHER_USER_OR_PROVIDER = -1;
+
+/**
+ * KEYS[1] credential, KEYS[2] new lookup key · ARGV[1] id, ARGV[2] Credential JSON, ARGV[3] user id,
+ * ARGV[4] new lookup key without prefix, ARGV[5] key prefix, ARGV[6] the lookup name's provider part
+ * (`cred:<type>:<provider id>:`, whose fields hold no `:`, so a stored lookup starting with it
+ * names the same provider).
+ * → 1 | 0 (no such credential, or the new login is another's) | -1 (other user or provider)
+ */
+export const credentialUpdate = luaScript(
+  `
+local fields = redis.call('HMGET', KEYS[1], 'user', 'lookup')
+if not fields[1] then return 0 end
+if fields[1] ~= ARGV[3] or string.sub(fields[2], 1, #ARGV[6]) ~= ARGV[6] then return ${OTHER_USER_OR_PROVIDER} end
+local holder = redis.call('GET', KEYS[2])
+if holder and holder ~= ARGV[1] then return 0 end
+if fields[2] ~= ARGV[4] then
+  local old = ARGV[5] .. fields[2]
+  if redis.call('GET', old) == ARGV[1] then redis.call('DEL', old) end
+  redis.call('SET', KEYS[2], ARGV[1])
+end
+redis.call('HSET', KEYS[1], 'json', ARGV[2], 'lookup', ARGV[4])
+return 1
+`,
+  integerReply('credential update'),
+);
+
 /** KEYS[1] credential · ARGV[1] id, ARGV[2] key prefix, ARGV[3] credential stem, ARGV[4] user credential set stem. → 1 */
 export const credentialRemove = luaScript(
   `${REMOVE_CREDENTIAL_LUA}

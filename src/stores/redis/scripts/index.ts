@@ -1,5 +1,5 @@
 /** Every script the adapter loads, by the name node-redis gives its client method. */
-import { credentialAdd, credentialFind, credentialList, credentialRemove } from './credential-scripts.js';
+import { credentialAdd, credentialFind, credentialList, credentialRemove, credentialUpdate } from './credential-scripts.js';
 import { recordCompareAndSet, recordCreate } from './record-scripts.js';
 import { refreshTokenCreate, refreshTokenDelete, refreshTokenList } from './refresh-token-scripts.js';
 import { passwordReplace, userCreate, userDelete, userUpdate } from './user-scripts.js';
@@ -15,6 +15,7 @@ export const redisScripts = {
   userDelete,
   credentialAdd,
   credentialRemove,
+  credentialUpdate,
   credentialFind,
   credentialList,
   passwordReplace,
