@@ -30,6 +30,16 @@ import { signedPathService } from './services/signed-paths.js';
 import { tokenService } from './services/tokens.js';
 import { userService } from './services/users.js';
 import type { Store } from './stores/types.js';
+import { socketSessionService } from './services/socket-sessions.js';
+import { systemTimers, type Timers } from './domain/timers.js';
+import { homeAssistantAccountService } from './services/homeassistant-accounts.js';
+import { userAdminService } from './services/user-admin.js';
+import { authProviderHomeAssistantCommands } from './ws/commands/auth-provider-homeassistant.js';
+import { authSessionCommands } from './ws/commands/auth-session.js';
+import { configAuthCommands } from './ws/commands/config-auth.js';
+import { authTokenCommands } from './ws/commands/auth-tokens.js';
+import { PING, SUPPORTED_FEATURES } from './ws/commands/websocket-api.js';
+import { DEFAULT_WEBSOCKET_LIMITS, websocketRoutes, type WebSocketLimits } from './ws/websocket-route.js';
 
 export interface AppDeps {
   store: Store;
@@ -44,17 +54,34 @@ export interface AppDeps {
   urls?: string[];
   /** Origins allowed on views other than the token endpoints; Home Assistant's default when absent. */
   corsAllowedOrigins?: string[];
+  /** The Home Assistant version to answer as (`ha_version`, a token's `version`); HA_VERSION when absent. */
+  haVersion?: string;
+  /** Delays (WebSocket timeouts); real ones when absent, a fake in tests. */
+  timers?: Timers;
+  /** WebSocket limits other than Home Assistant's (tests lower them). */
+  websocketLimits?: Partial<WebSocketLimits>;
 }
 
 function services(deps: AppDeps, logger: FastifyBaseLogger) {
   const { store, clock } = deps;
   const users = userService(store, clock);
-  const refreshTokens = refreshTokenService(store, clock, logger, HA_VERSION);
+  const refreshTokens = refreshTokenService(store, clock, logger, deps.haVersion ?? HA_VERSION);
   const grants = loginGrantService(store, clock, logger, refreshTokens);
   const passwords = createHomeAssistantProvider(store.users, deps.bcryptRounds === undefined ? {} : { rounds: deps.bcryptRounds });
   const providers = [homeAssistantLoginProvider(passwords, store.users)];
+  const accessTokens = accessTokenService(store, clock, logger);
+  const signedPaths = signedPathService(store, clock, logger);
   return {
-    authenticators: { accessTokens: accessTokenService(store, clock, logger), signedPaths: signedPathService(store, clock, logger) },
+    authenticators: { accessTokens, signedPaths },
+    sockets: socketSessionService(store, clock, accessTokens, refreshTokens),
+    commands: [
+      PING,
+      SUPPORTED_FEATURES,
+      ...authSessionCommands({ users, signedPaths }),
+      ...authTokenCommands({ users, refreshTokens }),
+      ...configAuthCommands(userAdminService(store, clock, refreshTokens, passwords)),
+      ...authProviderHomeAssistantCommands(homeAssistantAccountService(store.users, passwords)),
+    ],
     loginFlows: loginFlowService({ store, clock, logger, providers, users, grants }),
     onboarding: onboardingService(users, passwords, grants),
     tokens: tokenService({ users, grants, refreshTokens }),
@@ -77,7 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await allowCrossOrigin(app, deps.corsAllowedOrigins ?? ['https://cast.home-assistant.io']);
   installErrorHandling(app);
   wellKnownRoutes(app, deps.urls ?? []);
-  const { authenticators, loginFlows, onboarding, tokens, links, oauth2States } = services(deps, app.log);
+  const { authenticators, sockets, commands, loginFlows, onboarding, tokens, links, oauth2States } = services(deps, app.log);
   healthRoutes(app, () => deps.store.ping(), deps.store.kind);
   apiRootRoutes(app, authenticators);
   onboardingRoutes(app, onboarding);
@@ -86,6 +113,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   tokenRoutes(app, tokens);
   linkUserRoutes(app, authenticators, links);
   externalCallbackRoutes(app, oauth2States);
+  await websocketRoutes(app, {
+    haVersion: deps.haVersion ?? HA_VERSION,
+    sessions: sockets,
+    commands,
+    timers: deps.timers ?? systemTimers,
+    limits: { ...DEFAULT_WEBSOCKET_LIMITS, ...deps.websocketLimits },
+  });
   await app.ready();
   return app;
 }

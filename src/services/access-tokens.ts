@@ -12,6 +12,8 @@ import { activeSession } from './sessions.js';
 export interface Authenticated {
   user: User;
   refreshTokenId: string;
+  /** When the refresh token behind it expires unless used again (epoch ms); null when it does not expire. */
+  expireAt: number | null;
 }
 
 export interface AccessTokenService {
@@ -26,7 +28,7 @@ export function accessTokenService(store: Store, clock: Clock, logger: Logger): 
       const now = clock();
       const session = await activeSession(store, logger, refreshTokenId, now);
       if (session === null || !(await verifyAccessToken(token, session.token.jwtKey, refreshTokenId, now))) return null;
-      return { user: session.user, refreshTokenId };
+      return { user: session.user, refreshTokenId, expireAt: session.token.expireAt };
     },
   };
 }

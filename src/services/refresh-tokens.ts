@@ -56,7 +56,11 @@ export interface RefreshTokenService {
   /** Records the use (sliding a normal token's expiry) and signs an access token; null if the token ended. */
   mintAccessToken(id: string, ip: string | null): Promise<string | null>;
   revoke(id: string, reason: RefreshTokenEndReason): Promise<void>;
+  /** The usable token with this id, or null (an expired one is ended now). */
+  get(id: string): Promise<RefreshTokenContext | null>;
   listForUser(userId: string): Promise<RefreshTokenContext[]>;
+  /** `auth/refresh_token_set_expiry` (machines/refresh-token.ts `SET_EXPIRY`); false when the token ended. */
+  setExpiry(id: string, enable: boolean): Promise<boolean>;
 }
 
 function checkRules(user: User, tokenType: RefreshTokenType, request: NewRefreshToken, existing: RefreshTokenContext[]) {
@@ -146,9 +150,16 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
       await announceEnds(ended?.emitted ?? []);
     },
 
+    get: live,
+
     async listForUser(userId) {
       const tokens = await Promise.all((await store.refreshTokens.listByUser(userId)).map(({ id }) => live(id)));
       return tokens.filter((token) => token !== null);
+    },
+
+    async setExpiry(id, enable) {
+      const changed = await transitionRecord(store.refreshTokens, 'refreshToken', id, { type: 'SET_EXPIRY', now: clock(), enable }, options);
+      return changed !== null && changed.after.matches('issued');
     },
   };
 }

@@ -71,7 +71,7 @@ export function signedPathService(store: Store, clock: Clock, logger: Logger): S
       if (claims.path !== path || JSON.stringify(claims.params) !== JSON.stringify(signedParams(params))) return null;
       if (typeof claims.iss !== 'string') return null;
       const session = await activeSession(store, logger, claims.iss, clock());
-      return session === null ? null : { user: session.user, refreshTokenId: claims.iss };
+      return session === null ? null : { user: session.user, refreshTokenId: claims.iss, expireAt: session.token.expireAt };
     },
   };
 }

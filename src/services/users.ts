@@ -12,7 +12,7 @@ import type { LoginCredential } from '../../machines/credential.js';
 import type { Clock } from '../domain/clock.js';
 import { newId } from '../domain/ids.js';
 import { isLocal, parseIp } from '../domain/network.js';
-import type { Store, User } from '../stores/types.js';
+import type { Credential, Store, User } from '../stores/types.js';
 
 export const GROUP_ID_ADMIN = 'system-admin';
 export const GROUP_ID_USER = 'system-users';
@@ -29,6 +29,8 @@ export interface UserService {
   /** Links a credential to a user; false when the credential is linked already. */
   link(user: User, credential: LoginCredential): Promise<boolean>;
   userOf(credential: LoginCredential): Promise<User | null>;
+  /** The credentials linked to the user. */
+  credentialsOf(userId: string): Promise<Credential[]>;
   getOrCreateUser(credential: LoginCredential): Promise<User>;
   notAllowedReason(user: User, remoteIp: string | null): string | null;
 }
@@ -64,6 +66,8 @@ export function userService(store: Store, clock: Clock): UserService {
       return stored === null ? null : store.users.getUser(stored.userId);
     },
 
+    credentialsOf: (userId) => store.users.listCredentials(userId),
+
     async getOrCreateUser(credential) {
       const existing = await service.userOf(credential);
       if (existing !== null) return existing;
@@ -87,4 +91,9 @@ export function userService(store: Store, clock: Clock): UserService {
     },
   };
   return service;
+}
+
+/** Home Assistant's `User.is_admin`: the owner, or an active member of `system-admin`. */
+export function isAdmin(user: User): boolean {
+  return user.isOwner || (user.isActive && user.groupIds.includes(GROUP_ID_ADMIN));
 }

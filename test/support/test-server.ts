@@ -7,7 +7,9 @@ import { buildApp } from '../../src/app.js';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import type { Store } from '../../src/stores/types.js';
+import type { WebSocketLimits } from '../../src/ws/websocket-route.js';
 import { deleteKeysUnder, REDIS_URL, uniquePrefix } from '../stores/redis-harness.js';
+import { manualTimers, type ManualTimers } from './manual-timers.js';
 
 export type StoreKind = 'sqlite' | 'redis';
 
@@ -16,7 +18,16 @@ export interface TestServer {
   store: Store;
   app: FastifyInstance;
   clock: { now: number };
+  /** The server's delays (WebSocket timeouts); `advance` moves `clock` too. */
+  timers: ManualTimers;
   close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  trustProxy?: string[];
+  /** Another Redis than the shared one (a private redis-server that a test stops or cuts off). */
+  redisUrl?: string;
+  websocketLimits?: Partial<WebSocketLimits>;
 }
 
 /** A Home Assistant frontend-like client id that passes `verify_client_id`. */
@@ -26,25 +37,31 @@ export const REDIRECT_URI = 'http://127.0.0.1:8123/?auth_callback=1';
 export async function startTestServer(
   kind: StoreKind,
   start = Date.UTC(2026, 10, 27, 12),
-  options: { trustProxy?: string[] } = {},
+  options: TestServerOptions = {},
 ): Promise<TestServer> {
   const clock = { now: start };
+  const timers = manualTimers(clock);
+  const { redisUrl, websocketLimits, ...appOptions } = options;
   const prefix = uniquePrefix();
   const store =
     kind === 'redis'
-      ? await openRedisStore({ url: REDIS_URL, keyPrefix: prefix })
+      ? await openRedisStore({ url: redisUrl ?? REDIS_URL, keyPrefix: prefix })
       : openSqliteStore({ dataDir: ':memory:', clock: () => clock.now });
-  const app = await buildApp({ store, clock: () => clock.now, bcryptRounds: 4, ...options });
+  // No heartbeat unless a test asks for one: moving the fake clock by days must not drop sockets
+  // that had no chance to answer a ping in between.
+  const limits = { heartbeatMs: Number.MAX_SAFE_INTEGER, ...websocketLimits };
+  const app = await buildApp({ store, clock: () => clock.now, timers, bcryptRounds: 4, websocketLimits: limits, ...appOptions });
   const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     baseUrl,
     store,
     app,
     clock,
+    timers,
     async close() {
       await app.close();
       await store.close();
-      if (kind === 'redis') await deleteKeysUnder(prefix);
+      if (kind === 'redis' && redisUrl === undefined) await deleteKeysUnder(prefix);
     },
   };
 }

@@ -1,0 +1,39 @@
+/**
+ * What a WebSocket command declares (Home Assistant's `@websocket_command` schema plus its
+ * `@ws_require_user` / `@require_admin` decorators): its type, the fields it takes besides `id`
+ * and `type`, who may run it, and the work. The registry (command-registry.ts) checks the first
+ * three in Home Assistant's order, so that every guard error comes from one place.
+ */
+import type { Field } from '../domain/voluptuous.js';
+import type { User } from '../stores/types.js';
+
+/**
+ * - `any_user`: no check (`change_password`, `ping`);
+ * - `active_user`: `ws_require_user()` — the user must be active;
+ * - `active_human`: `ws_require_user(allow_system_user=False)`;
+ * - `admin`: `require_admin` — owner, or active and in `system-admin`;
+ * - `admin_owner`: `require_admin` and then owner (the `admin_change_*` commands).
+ */
+export type Requirement = 'any_user' | 'active_user' | 'active_human' | 'admin' | 'admin_owner';
+
+export interface CommandContext {
+  user: User;
+  /** The refresh token the connection authenticated with (`connection.refresh_token_id`). */
+  refreshTokenId: string;
+  /** Work to run `ms` from now, or at once when the server stops first (Home Assistant's tracked task). */
+  later: (ms: number, work: () => Promise<void>) => void;
+}
+
+export interface WsCommand {
+  type: string;
+  /**
+   * The fields besides `id` and `type`. Null is Home Assistant's command without a schema: any key
+   * besides those two is refused with `extra keys not allowed`.
+   */
+  fields: Record<string, Field> | null;
+  requires: Requirement;
+  /** The `result`, or a thrown CommandError. */
+  run(context: CommandContext, message: Record<string, unknown>): Promise<unknown>;
+  /** The answer when it is not a `result` message (`ping` answers `pong`). */
+  reply?(id: number, result: unknown): object;
+}
