@@ -3,6 +3,7 @@
  * the validator Fastify itself uses). A bad value stops the process with a message naming it.
  */
 import envSchema from 'env-schema';
+import { HA_VERSION } from './domain/version.js';
 
 export const configSchema = {
   type: 'object',
@@ -16,6 +17,7 @@ export const configSchema = {
     INTERNAL_URL: { type: 'string', pattern: '^https?://[^/?#\\s]+(/[^?#\\s]*)?$' },
     CORS_ALLOWED_ORIGINS: { type: 'string', default: 'https://cast.home-assistant.io' },
     EXTERNAL_URL: { type: 'string', pattern: '^https?://[^/?#\\s]+(/[^?#\\s]*)?$' },
+    HA_VERSION: { type: 'string', pattern: '^\\d{4}\\.\\d{1,2}\\.\\d+$', default: HA_VERSION },
   },
 } as const;
 
@@ -36,6 +38,12 @@ export interface Config {
   externalUrl: string | null;
   /** Home Assistant's `cors_allowed_origins`: origins allowed on views other than the token endpoints. */
   corsAllowedOrigins: string[];
+  /**
+   * The Home Assistant version announced in the WebSocket's `auth_required`/`auth_ok` and recorded
+   * in new refresh tokens. Clients change behaviour by it (home-assistant-js-websocket sends
+   * `supported_features` from 2022.9 on), so it stays a release whose auth behaviour this service has.
+   */
+  haVersion: string;
 }
 
 interface RawConfig {
@@ -48,6 +56,7 @@ interface RawConfig {
   INTERNAL_URL?: string;
   EXTERNAL_URL?: string;
   CORS_ALLOWED_ORIGINS: string;
+  HA_VERSION: string;
 }
 
 export class ConfigError extends Error {
@@ -77,5 +86,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     internalUrl: raw.INTERNAL_URL ?? null,
     externalUrl: raw.EXTERNAL_URL ?? null,
     corsAllowedOrigins: raw.CORS_ALLOWED_ORIGINS.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''),
+    haVersion: raw.HA_VERSION,
   };
 }

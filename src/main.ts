@@ -20,7 +20,14 @@ async function start(): Promise<void> {
   const logger = pino({ level: config.logLevel });
   const store = await openConfiguredStore(config, logger.child({ store: config.redisUrl === null ? 'sqlite' : 'redis' }));
   const urls = [config.internalUrl, config.externalUrl].filter((url) => url !== null);
-  const app = await buildApp({ store, clock: systemClock, logger, urls, corsAllowedOrigins: config.corsAllowedOrigins });
+  const app = await buildApp({
+    store,
+    clock: systemClock,
+    logger,
+    urls,
+    corsAllowedOrigins: config.corsAllowedOrigins,
+    haVersion: config.haVersion,
+  });
   const stop = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
     // In-flight requests get a bounded time to finish; a stuck close must not keep the process.

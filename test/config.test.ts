@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       internalUrl: null,
       externalUrl: null,
       corsAllowedOrigins: ['https://cast.home-assistant.io'],
+      haVersion: '2025.6.3',
     });
   });
 
@@ -20,12 +21,12 @@ describe('loadConfig', () => {
     const env = {
       PORT: '9000', HOST: '127.0.0.1', DATA_DIR: '/var/lib/hass-auth', REDIS_URL: 'redis://r:6379/2', REDIS_KEY_PREFIX: 'ha1:', LOG_LEVEL: 'warn',
       INTERNAL_URL: 'http://homeassistant.local:8123', EXTERNAL_URL: 'https://ha.example.com/',
-      CORS_ALLOWED_ORIGINS: 'https://cast.home-assistant.io, https://ha.example.com',
+      CORS_ALLOWED_ORIGINS: 'https://cast.home-assistant.io, https://ha.example.com', HA_VERSION: '2026.4.1',
     };
     expect(loadConfig(env)).toEqual({
       port: 9000, host: '127.0.0.1', dataDir: '/var/lib/hass-auth', redisUrl: 'redis://r:6379/2', redisKeyPrefix: 'ha1:', logLevel: 'warn',
       internalUrl: 'http://homeassistant.local:8123', externalUrl: 'https://ha.example.com/',
-      corsAllowedOrigins: ['https://cast.home-assistant.io', 'https://ha.example.com'],
+      corsAllowedOrigins: ['https://cast.home-assistant.io', 'https://ha.example.com'], haVersion: '2026.4.1',
     });
     expect(loadConfig({ REDIS_URL: '' }).redisUrl).toBeNull();
   });
@@ -38,6 +39,7 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be equal to one of the allowed values'],
     [{ EXTERNAL_URL: 'ha.example.com' }, 'EXTERNAL_URL must match pattern'],
     [{ INTERNAL_URL: 'http://host/path?query' }, 'INTERNAL_URL must match pattern'],
+    [{ HA_VERSION: 'latest' }, 'HA_VERSION must match pattern'],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(`Invalid configuration: ${message}`);

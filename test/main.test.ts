@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deleteKeysUnder, REDIS_URL, uniquePrefix } from './stores/redis-harness.js';
 import { runServiceToExit, startService, type ServiceProcess } from './support/service-process.js';
+import { TestSocket } from './support/ws-client.js';
 
 
 describe('the service process', () => {
@@ -25,14 +26,17 @@ describe('the service process', () => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('serves on the embedded store by default, and stops cleanly on SIGTERM', async () => {
-    const service = await start({ DATA_DIR: dataDir() });
+  it('serves on the embedded store by default, and stops cleanly on SIGTERM, closing sockets with 1001', async () => {
+    const service = await start({ DATA_DIR: dataDir(), HA_VERSION: '2026.4.1' });
     const health = await fetch(`${service.baseUrl}/health`);
     expect(await health.json()).toEqual({ status: 'ok', store: 'sqlite' });
     const api = await fetch(`${service.baseUrl}/api/`);
     expect(api.status).toBe(401);
     expect(await api.text()).toBe('401: Unauthorized');
+    const socket = await TestSocket.open(service.baseUrl);
+    expect(await socket.next()).toEqual({ type: 'auth_required', ha_version: '2026.4.1' });
     expect(await service.stop('SIGTERM')).toBe(0);
+    expect(await socket.closedWithin()).toEqual({ code: 1001, reason: 'Server shutting down' });
   });
 
   it('refuses a second process on the same DATA_DIR with a clear message', async () => {
