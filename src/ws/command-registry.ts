@@ -82,7 +82,12 @@ export function commandRegistry(commands: WsCommand[], logger: Logger) {
   async function run(connection: CommandConnection, command: WsCommand, message: Record<string, unknown>, id: number): Promise<'closed' | void> {
     const checked = checkSchema(command, message);
     if (typeof checked === 'string') return connection.send(errorMessage(id, { code: ERR_INVALID_FORMAT, message: checked }));
-    const context = await connection.context();
+    let context: CommandContext | null;
+    try {
+      context = await connection.context();
+    } catch (error) {
+      return answerFailure(connection, id, command, error);
+    }
     if (context === null) return 'closed';
     const refused = refusal(command.requires, context.user);
     if (refused !== null) return connection.send(errorMessage(id, failureOf(refused).failure));
@@ -90,10 +95,14 @@ export function commandRegistry(commands: WsCommand[], logger: Logger) {
       const result = await command.run(context, checked);
       connection.send(command.reply === undefined ? resultMessage(id, result) : command.reply(id, result));
     } catch (error) {
-      const { failure, expected } = failureOf(error);
-      if (!expected) logger.error({ err: error, command: command.type }, 'Error handling message');
-      connection.send(errorMessage(id, failure));
+      answerFailure(connection, id, command, error);
     }
+  }
+
+  function answerFailure(connection: CommandConnection, id: number, command: WsCommand, error: unknown): void {
+    const { failure, expected } = failureOf(error);
+    if (!expected) logger.error({ err: error, command: command.type }, 'Error handling message');
+    connection.send(errorMessage(id, failure));
   }
 
   /** Handles one message; 'closed' when the connection's session turned out to have ended. */

@@ -19,6 +19,7 @@ import { unverifiedIssuer } from '../domain/access-token.js';
 import type { Logger } from '../domain/logger.js';
 import type { Timers } from '../domain/timers.js';
 import type { SocketSessionService } from '../services/socket-sessions.js';
+import { StoreUnavailableError } from '../stores/types.js';
 import type { CommandConnection, CommandHandler } from './command-registry.js';
 import type { DeferredWork } from './deferred-work.js';
 import { readAuthMessage } from './auth-message.js';
@@ -48,6 +49,8 @@ export interface ConnectionDeps {
 export const CLOSE_NORMAL = 1000;
 export const CLOSE_GOING_AWAY = 1001;
 export const CLOSE_POLICY_VIOLATION = 1008;
+export const CLOSE_INTERNAL_ERROR = 1011;
+export const CLOSE_TRY_AGAIN_LATER = 1013;
 
 type Frame = { data: RawData; isBinary: boolean };
 
@@ -78,9 +81,11 @@ export class Connection {
     const { socket, deps } = this;
     socket.on('message', (data, isBinary) => this.#receive({ data, isBinary }));
     socket.on('close', () => this.#closed());
+    // ws closes the socket itself after a protocol error, with the code that names it (1009 for a
+    // frame over the limit, 1007 for text that is not UTF-8).
     socket.on('error', (error) => {
       deps.logger.info({ err: error.message }, 'websocket: connection error');
-      this.close(CLOSE_POLICY_VIOLATION, 'Protocol error');
+      this.#closed();
     });
     socket.on('pong', () => {
       this.#answeredPing = true;
@@ -138,8 +143,11 @@ export class Connection {
         await (this.#phase === 'auth' ? this.#authenticate(frame) : this.#command(frame));
       }
     } catch (error) {
+      // Never `auth_invalid` for a store that cannot answer: clients discard their tokens on it.
+      // A close tells them to come back, and 1013 (try again later) says why.
+      if (error instanceof StoreUnavailableError) return this.close(CLOSE_TRY_AGAIN_LATER, 'Store unavailable');
       this.deps.logger.error({ err: error }, 'websocket: message handling failed');
-      this.close(CLOSE_POLICY_VIOLATION, 'Internal error');
+      this.close(CLOSE_INTERNAL_ERROR, 'Internal error');
     } finally {
       this.#draining = false;
     }

@@ -4,8 +4,8 @@
  *
  * This instance keeps its open sockets by refresh token (open-sockets.ts) and listens for ends of
  * refresh tokens from the whole deployment; when the bus says it may have missed some, every
- * socket's session is checked again. On shutdown, work left for later runs at once (a token due to
- * be removed is removed) and every socket closes with 1001 "going away".
+ * socket's session is checked again (session-recheck.ts). On shutdown, work left for later runs at
+ * once (a token due to be removed is removed) and every socket closes with 1001 "going away".
  */
 import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
@@ -18,6 +18,7 @@ import { CLOSE_GOING_AWAY, Connection, type ConnectionLimits } from './connectio
 import { DeferredWork } from './deferred-work.js';
 import { OpenSockets } from './open-sockets.js';
 import { HA_OUTBOUND_LIMITS } from './outbound.js';
+import { sessionRecheck } from './session-recheck.js';
 
 export interface WebSocketLimits extends ConnectionLimits {
   /** The largest frame accepted; a larger one closes the socket with 1009 (message too big). */
@@ -63,20 +64,16 @@ export async function websocketRoutes(app: FastifyInstance, deps: WebSocketDeps)
     },
   });
 
-  const recheck = async () => {
-    for (const refreshTokenId of openSockets.refreshTokenIds()) {
-      try {
-        if ((await deps.sessions.current(refreshTokenId)) === null) openSockets.end(refreshTokenId);
-      } catch (error) {
-        logger.warn({ err: error }, 'websocket: could not re-check a session after the revocation bus reconnected');
-      }
-    }
-  };
+  let stopped = false;
+  const recheck = sessionRecheck(deps.sessions, openSockets, logger, () => stopped);
   const stopWatching = deps.sessions.watch(
     (refreshTokenId) => openSockets.end(refreshTokenId),
     () => void recheck(),
   );
-  app.addHook('onClose', async () => stopWatching());
+  app.addHook('onClose', async () => {
+    stopped = true;
+    stopWatching();
+  });
 
   const handle = commandRegistry(deps.commands, logger);
   app.route({

@@ -1,0 +1,57 @@
+/**
+ * The WebSocket while Redis is down (ARCHITECTURE.md, "Stores": fail fast): a command gets an
+ * error, not a hang and not a closed socket; a handshake is closed with 1013 (try again later), never
+ * answered `auth_invalid`, which would make clients throw their tokens away. When Redis is back, the
+ * same socket works again.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freePort, killRedisServer, startRedisServer } from '../stores/redis-harness.js';
+import { onboardOwner, startTestServer, type TestServer } from '../support/test-server.js';
+import { TestSocket } from '../support/ws-client.js';
+import { failure } from './ws-helpers.js';
+
+describe('the WebSocket while Redis is down', () => {
+  let port: number;
+  let redis: Awaited<ReturnType<typeof startRedisServer>>;
+  let server: TestServer;
+  beforeEach(async () => {
+    port = await freePort();
+    redis = await startRedisServer(port);
+    server = await startTestServer('redis', undefined, { redisUrl: `redis://127.0.0.1:${port}` });
+  });
+  afterEach(async () => {
+    await server.close();
+    await killRedisServer(redis);
+  });
+
+  it('answers commands with an error, refuses handshakes with 1013, and recovers without a restart', async () => {
+    const { access_token: accessToken } = await onboardOwner(server);
+    const socket = await TestSocket.authenticated(server, accessToken);
+    console.log('DEBUG kill', Date.now() % 100000);
+    await killRedisServer(redis);
+    const started = performance.now();
+    expect(await socket.command({ type: 'auth/current_user' })).toEqual(
+      failure(1, 'home_assistant_error', 'Service unavailable: the store cannot be reached'),
+    );
+    expect(performance.now() - started).toBeLessThan(1000);
+    const refused = await TestSocket.open(server.baseUrl);
+    expect(await refused.next()).toEqual(expect.objectContaining({ type: 'auth_required' }));
+    refused.send({ type: 'auth', access_token: accessToken });
+    expect(await refused.closedWithin()).toEqual({ code: 1013, reason: 'Store unavailable' });
+    expect(refused.unread).toEqual([]);
+
+    // Back, but empty (no persistence): once resubscribed, the server re-checks its sockets and
+    // closes the one whose session is gone; a new owner and socket work on the same process.
+    console.log('DEBUG restarting', Date.now() % 100000);
+    redis = await startRedisServer(port);
+    console.log('DEBUG restarted', Date.now() % 100000);
+    expect(await socket.closedWithin()).toEqual({ code: 1000, reason: 'Session ended' });
+    for (let attempt = 0; (await fetch(`${server.baseUrl}/health`)).status !== 200; attempt++) {
+      if (attempt > 50) throw new Error('the store did not come back');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const fresh = await TestSocket.authenticated(server, (await onboardOwner(server)).access_token);
+    expect(await fresh.command({ type: 'ping' })).toEqual({ id: 1, type: 'pong' });
+    fresh.close();
+  });
+});
