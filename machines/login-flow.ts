@@ -21,7 +21,6 @@ export const LOGIN_FLOW_VERSION = 1;
 /** `MFA_SESSION_EXPIRATION`, homeassistant/auth/const.py. */
 export const MFA_SESSION_MS = 5 * 60 * 1000;
 
-
 export interface MfaModuleChoice {
   id: string;
   /** `MAX_RETRY_TIME` of the module: 3 by default, 5 for TOTP; 0 means unlimited. */
@@ -61,9 +60,15 @@ export type LoginFlowEvent =
       mfaModules: MfaModuleChoice[];
     }
   | { type: 'CREDENTIALS_REJECTED'; now: number }
-  | { type: 'SELECT_MFA_MODULE'; now: number; moduleId: string }
+  /** `moduleId` is null when the form came back without a choice. */
+  | { type: 'SELECT_MFA_MODULE'; now: number; moduleId: string | null }
   | { type: 'MFA_CODE'; now: number; valid: boolean }
   | { type: 'ABORT'; now: number; reason: FlowAbortReason };
+
+/** Past the MFA window (strict `>`, as Home Assistant compares): a code then aborts the flow. */
+export function isPastMfaWindow(context: Pick<LoginFlowContext, 'createdAt'>, now: number): boolean {
+  return now > context.createdAt + MFA_SESSION_MS;
+}
 
 function acceptedModules(event: LoginFlowEvent): MfaModuleChoice[] {
   return event.type === 'CREDENTIALS_ACCEPTED' ? event.mfaModules : [];
@@ -80,7 +85,7 @@ export const loginFlowMachine = setup({
     hasOneMfaModule: ({ event }) => acceptedModules(event).length === 1,
     isKnownModule: ({ context, event }) =>
       event.type === 'SELECT_MFA_MODULE' && context.mfaModules.some((m) => m.id === event.moduleId),
-    isPastMfaWindow: ({ context, event }) => event.now > context.createdAt + MFA_SESSION_MS,
+    isPastMfaWindow: ({ context, event }) => isPastMfaWindow(context, event.now),
     isValidCode: ({ event }) => event.type === 'MFA_CODE' && event.valid,
     exhaustsRetries: ({ context }) => {
       const module = context.mfaModules.find((m) => m.id === context.mfaModuleId);

@@ -2,7 +2,12 @@
  * Refresh token: a login session (Home Assistant's `RefreshToken`, homeassistant/auth/models.py).
  *
  *   issued ──USE (not past expireAt)──▶ issued   (records last use, slides a normal token's expiry)
- *     ├──USE / EXPIRE (at or past expireAt)──▶ expired
+ *     ├──ROTATE──▶ redeemed   (exchanged for a successor: clients whose policy rotates, RFC 9700 §4.14)
+ *     ├──USE / ROTATE / EXPIRE (at or past expireAt, or past the family's lifetime)──▶ expired
+ *     └──REVOKE──▶ revoked
+ *   redeemed ──ROTATE within the grace window──▶ redeemed   (a new successor; the previous one is retired)
+ *     ├──ROTATE after the grace window──▶ revoked   (reuse: the whole family is revoked)
+ *     ├──ROTATE past the family's lifetime──▶ expired
  *     └──REVOKE──▶ revoked
  *
  * Home Assistant slides `expire_at = now + 90 days` on every access-token mint for tokens that have
@@ -11,11 +16,20 @@
  * on `now`: a use at or after `expireAt` ends the token instead of reviving it.
  * `SET_EXPIRY` is `auth/refresh_token_set_expiry`: disabling clears the expiry; enabling sets
  * `(lastUsedAt ?? now) + 90 days` only when none is set, as Home Assistant does.
- * Every end emits `refreshTokenEnded` so that sockets authenticated with it close (revocation bus).
+ *
+ * Rotation (beyond Home Assistant, which never rotates): a rotating token belongs to a family, the
+ * chain of tokens that replaced one another since the first one a login produced. Presenting a
+ * `redeemed` token again within its grace window (a lost response, two tabs) gets a new successor
+ * and retires the previous one, so the family keeps exactly one usable token; presenting it after
+ * the window is reuse, and revokes the family (RFC 9700 §4.14.2).
+ *
+ * Every end emits `refreshTokenEnded` so that sockets authenticated with it close (revocation bus);
+ * `successorRetired` and `familyCompromised` ask the service to end other tokens.
  */
 import { assign, emit, setup } from 'xstate';
 
-export const REFRESH_TOKEN_VERSION = 1;
+/** 2: rotation (`redeemed`, `family`, `successorId`, `redeemedAt`, `graceUntil`); see src/stores/envelope.ts. */
+export const REFRESH_TOKEN_VERSION = 2;
 
 /** `REFRESH_TOKEN_EXPIRATION`, homeassistant/auth/const.py: 90 days of inactivity. */
 export const REFRESH_TOKEN_INACTIVITY_MS = 90 * 24 * 60 * 60 * 1000;
@@ -39,29 +53,49 @@ export interface RefreshTokenInput {
   version: string | null;
   /** The token's first use, when it is created to be used at once (its first access token). */
   firstUse?: { at: number; ip: string | null };
+  /** The rotating family it belongs to; absent for a token that does not rotate. */
+  family?: RefreshTokenFamily;
 }
 
-export type RefreshTokenEndReason = 'expired' | 'revoked' | 'code_replayed' | 'user_removed';
+/** Where a rotating token stands in its family. */
+export interface RefreshTokenFamily {
+  /** The id of the family's first token. */
+  id: string;
+  /** 1 for the first token, +1 for each successor. */
+  generation: number;
+  predecessorId: string | null;
+  /** The family's absolute end (epoch ms), or null for none. */
+  expiresAt: number | null;
+}
 
-export interface RefreshTokenContext extends RefreshTokenInput {
+export type RefreshTokenEndReason = 'expired' | 'revoked' | 'code_replayed' | 'user_removed' | 'superseded' | 'reuse_detected';
+
+export interface RefreshTokenContext extends Omit<RefreshTokenInput, 'firstUse' | 'family'> {
   lastUsedAt: number | null;
   lastUsedIp: string | null;
   expireAt: number | null;
+  family: RefreshTokenFamily | null;
+  /** The token that replaced it, once `redeemed`. */
+  successorId: string | null;
+  redeemedAt: number | null;
+  /** Until when presenting it again gets a new successor rather than counting as reuse. */
+  graceUntil: number | null;
   endedAt: number | null;
   endReason: RefreshTokenEndReason | null;
 }
 
 export type RefreshTokenEvent =
   | { type: 'USE'; now: number; ip: string | null }
+  /** Exchange for the successor `successorId`; `graceMs` is the client's grace window, `family` the family to start when it has none. */
+  | { type: 'ROTATE'; now: number; ip: string | null; successorId: string; graceMs: number; family: RefreshTokenFamily }
   | { type: 'SET_EXPIRY'; now: number; enable: boolean }
   | { type: 'EXPIRE'; now: number }
   | { type: 'REVOKE'; now: number; reason: Exclude<RefreshTokenEndReason, 'expired'> };
 
-export type RefreshTokenEmitted = {
-  type: 'refreshTokenEnded';
-  refreshTokenId: string;
-  reason: RefreshTokenEndReason;
-};
+export type RefreshTokenEmitted =
+  | { type: 'refreshTokenEnded'; refreshTokenId: string; reason: RefreshTokenEndReason }
+  | { type: 'successorRetired'; refreshTokenId: string }
+  | { type: 'familyCompromised'; familyId: string; userId: string };
 
 export const refreshTokenMachine = setup({
   types: {
@@ -72,16 +106,30 @@ export const refreshTokenMachine = setup({
   },
   guards: {
     isPastExpiry: ({ context, event }) => context.expireAt !== null && event.now >= context.expireAt,
+    isPastFamilyLifetime: ({ context, event }) =>
+      context.family?.expiresAt !== undefined && context.family.expiresAt !== null && event.now >= context.family.expiresAt,
+    isWithinGrace: ({ context, event }) => context.graceUntil !== null && event.now < context.graceUntil,
   },
   actions: {
     recordUse: assign(({ context, event }) => {
-      if (event.type !== 'USE') return {};
+      if (event.type !== 'USE' && event.type !== 'ROTATE') return {};
       return {
         lastUsedAt: event.now,
         lastUsedIp: event.ip,
-        expireAt: context.expireAt === null ? null : event.now + REFRESH_TOKEN_INACTIVITY_MS,
+        expireAt: context.expireAt === null || event.type === 'ROTATE' ? context.expireAt : event.now + REFRESH_TOKEN_INACTIVITY_MS,
       };
     }),
+    recordRotation: assign(({ context, event }) => {
+      if (event.type !== 'ROTATE') return {};
+      return {
+        family: context.family ?? event.family,
+        successorId: event.successorId,
+        redeemedAt: event.now,
+        graceUntil: event.now + event.graceMs,
+      };
+    }),
+    retireSuccessor: emit(({ context }) => ({ type: 'successorRetired' as const, refreshTokenId: context.successorId ?? '' })),
+    replaceSuccessor: assign(({ event }) => (event.type === 'ROTATE' ? { successorId: event.successorId } : {})),
     setExpiry: assign(({ context, event }) => {
       if (event.type !== 'SET_EXPIRY') return {};
       if (!event.enable) return { expireAt: null };
@@ -93,19 +141,29 @@ export const refreshTokenMachine = setup({
       endedAt: event.now,
       endReason: event.type === 'REVOKE' ? event.reason : null,
     })),
+    recordReuse: assign(({ event }) => ({ endedAt: event.now, endReason: 'reuse_detected' as const })),
     announceEnd: emit(({ context }) => ({
       type: 'refreshTokenEnded' as const,
       refreshTokenId: context.id,
       reason: context.endReason ?? 'revoked',
     })),
+    announceCompromise: emit(({ context }) => ({
+      type: 'familyCompromised' as const,
+      familyId: context.family?.id ?? context.id,
+      userId: context.userId,
+    })),
   },
 }).createMachine({
   id: 'refreshToken',
-  context: ({ input: { firstUse, ...input } }) => ({
+  context: ({ input: { firstUse, family, ...input } }) => ({
     ...input,
     lastUsedAt: firstUse?.at ?? null,
     lastUsedIp: firstUse?.ip ?? null,
     expireAt: input.tokenType === 'normal' ? input.createdAt + REFRESH_TOKEN_INACTIVITY_MS : null,
+    family: family ?? null,
+    successorId: null,
+    redeemedAt: null,
+    graceUntil: null,
     endedAt: null,
     endReason: null,
   }),
@@ -117,8 +175,23 @@ export const refreshTokenMachine = setup({
           { guard: 'isPastExpiry', target: 'expired', actions: ['recordExpiry', 'announceEnd'] },
           { actions: 'recordUse' },
         ],
+        ROTATE: [
+          { guard: 'isPastExpiry', target: 'expired', actions: ['recordExpiry', 'announceEnd'] },
+          { guard: 'isPastFamilyLifetime', target: 'expired', actions: ['recordExpiry', 'announceEnd'] },
+          { target: 'redeemed', actions: ['recordUse', 'recordRotation'] },
+        ],
         EXPIRE: { guard: 'isPastExpiry', target: 'expired', actions: ['recordExpiry', 'announceEnd'] },
         SET_EXPIRY: { actions: 'setExpiry' },
+        REVOKE: { target: 'revoked', actions: ['recordRevocation', 'announceEnd'] },
+      },
+    },
+    redeemed: {
+      on: {
+        ROTATE: [
+          { guard: 'isPastFamilyLifetime', target: 'expired', actions: ['recordExpiry', 'announceEnd'] },
+          { guard: 'isWithinGrace', actions: ['recordUse', 'retireSuccessor', 'replaceSuccessor'] },
+          { target: 'revoked', actions: ['recordReuse', 'announceEnd', 'announceCompromise'] },
+        ],
         REVOKE: { target: 'revoked', actions: ['recordRevocation', 'announceEnd'] },
       },
     },

@@ -17,6 +17,7 @@ export const configSchema = {
     INTERNAL_URL: { type: 'string', pattern: '^https?://[^/?#\\s]+(/[^?#\\s]*)?$' },
     CORS_ALLOWED_ORIGINS: { type: 'string', default: 'https://cast.home-assistant.io' },
     EXTERNAL_URL: { type: 'string', pattern: '^https?://[^/?#\\s]+(/[^?#\\s]*)?$' },
+    CONFIG_FILE: { type: 'string', minLength: 1 },
     HA_VERSION: { type: 'string', pattern: '^\\d{4}\\.\\d{1,2}\\.\\d+$', default: HA_VERSION },
   },
 } as const;
@@ -44,6 +45,8 @@ export interface Config {
    * `supported_features` from 2022.9 on), so it stays a release whose auth behaviour this service has.
    */
   haVersion: string;
+  /** The YAML file of auth providers, MFA modules and client policies (auth-config.ts); null: the defaults. */
+  configFile: string | null;
 }
 
 interface RawConfig {
@@ -57,6 +60,7 @@ interface RawConfig {
   EXTERNAL_URL?: string;
   CORS_ALLOWED_ORIGINS: string;
   HA_VERSION: string;
+  CONFIG_FILE?: string;
 }
 
 export class ConfigError extends Error {
@@ -87,5 +91,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     externalUrl: raw.EXTERNAL_URL ?? null,
     corsAllowedOrigins: raw.CORS_ALLOWED_ORIGINS.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''),
     haVersion: raw.HA_VERSION,
+    configFile: raw.CONFIG_FILE ?? null,
   };
 }

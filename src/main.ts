@@ -4,6 +4,7 @@
  */
 import { pino } from 'pino';
 import { buildApp } from './app.js';
+import { AuthConfigError, loadAuthConfig } from './auth-config.js';
 import { ConfigError, loadConfig } from './config.js';
 import { systemClock } from './domain/clock.js';
 import { openConfiguredStore } from './open-store.js';
@@ -13,10 +14,11 @@ import { StoreUnavailableError } from './stores/types.js';
 const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Failures the operator fixes from one line of text; anything else also prints its stack. */
-const OPERATOR_ERRORS = [ConfigError, DataDirLockedError, StoreUnavailableError];
+const OPERATOR_ERRORS = [ConfigError, AuthConfigError, DataDirLockedError, StoreUnavailableError];
 
 async function start(): Promise<void> {
   const config = loadConfig();
+  const authConfig = loadAuthConfig(config.configFile);
   const logger = pino({ level: config.logLevel });
   const store = await openConfiguredStore(config, logger.child({ store: config.redisUrl === null ? 'sqlite' : 'redis' }));
   const urls = [config.internalUrl, config.externalUrl].filter((url) => url !== null);
@@ -27,6 +29,7 @@ async function start(): Promise<void> {
     urls,
     corsAllowedOrigins: config.corsAllowedOrigins,
     haVersion: config.haVersion,
+    authConfig,
   });
   const stop = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');

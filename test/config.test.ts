@@ -14,6 +14,7 @@ describe('loadConfig', () => {
       externalUrl: null,
       corsAllowedOrigins: ['https://cast.home-assistant.io'],
       haVersion: '2025.6.3',
+      configFile: null,
     });
   });
 
@@ -21,12 +22,12 @@ describe('loadConfig', () => {
     const env = {
       PORT: '9000', HOST: '127.0.0.1', DATA_DIR: '/var/lib/hass-auth', REDIS_URL: 'redis://r:6379/2', REDIS_KEY_PREFIX: 'ha1:', LOG_LEVEL: 'warn',
       INTERNAL_URL: 'http://homeassistant.local:8123', EXTERNAL_URL: 'https://ha.example.com/',
-      CORS_ALLOWED_ORIGINS: 'https://cast.home-assistant.io, https://ha.example.com', HA_VERSION: '2026.4.1',
+      CORS_ALLOWED_ORIGINS: 'https://cast.home-assistant.io, https://ha.example.com', HA_VERSION: '2026.4.1', CONFIG_FILE: '/etc/hass-auth.yaml',
     };
     expect(loadConfig(env)).toEqual({
       port: 9000, host: '127.0.0.1', dataDir: '/var/lib/hass-auth', redisUrl: 'redis://r:6379/2', redisKeyPrefix: 'ha1:', logLevel: 'warn',
       internalUrl: 'http://homeassistant.local:8123', externalUrl: 'https://ha.example.com/',
-      corsAllowedOrigins: ['https://cast.home-assistant.io', 'https://ha.example.com'], haVersion: '2026.4.1',
+      corsAllowedOrigins: ['https://cast.home-assistant.io', 'https://ha.example.com'], haVersion: '2026.4.1', configFile: '/etc/hass-auth.yaml',
     });
     expect(loadConfig({ REDIS_URL: '' }).redisUrl).toBeNull();
   });

@@ -1,5 +1,5 @@
 /** `npm start` as a whole process: configuration, store selection, the data-dir lock, shutdown. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -52,6 +52,16 @@ describe('the service process', () => {
     const result = await runServiceToExit({ PORT: 'eighty', DATA_DIR: dataDir() });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('hass-auth: Invalid configuration: PORT must be integer\n');
+  });
+
+  it('stops at start with one line naming a configuration file it cannot use', async () => {
+    const missing = await runServiceToExit({ CONFIG_FILE: '/nonexistent/auth.yaml', DATA_DIR: dataDir() });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe('hass-auth: CONFIG_FILE /nonexistent/auth.yaml cannot be read: ENOENT\n');
+    const file = join(dataDir(), 'auth.yaml');
+    writeFileSync(file, 'clients: {"https://a/": {grace_period: -1}}\n');
+    const invalid = await runServiceToExit({ CONFIG_FILE: file, DATA_DIR: dataDir() });
+    expect(invalid.stderr).toBe(`hass-auth: CONFIG_FILE ${file}: clients["https://a/"].grace_period must be >= 0\n`);
   });
 
   it('uses Redis when REDIS_URL is set', async () => {

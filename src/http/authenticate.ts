@@ -35,10 +35,10 @@ async function authenticate(request: FastifyRequest, { accessTokens, signedPaths
   const header = request.headers.authorization;
   if (header !== undefined) {
     const token = bearerToken(header);
-    return token === null ? null : accessTokens.authenticate(token);
+    return token === null ? null : accessTokens.authenticate(token, request.ip);
   }
   const query = request.url.split('?')[1] ?? '';
-  if (request.method === 'GET' && query.includes(SIGN_QUERY_PARAM)) return signedPaths.verify(request.url);
+  if (request.method === 'GET' && query.includes(SIGN_QUERY_PARAM)) return signedPaths.verify(request.url, request.ip);
   return null;
 }
 

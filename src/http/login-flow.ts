@@ -8,6 +8,10 @@
  *                          "redirect_uri": "https://app.example/cb", "type": "authorize"} → the first form
  *   POST /auth/login_flow/{flow_id} {"client_id": "…", "username": "…", "password": "…"}
  *        → a form (with errors {"base": "invalid_auth"}) or {"type": "create_entry", …, "result": "<code>"}
+ *        or, for a user with MFA, the form `select_mfa_module` (two or more modules) or `mfa`:
+ *   POST /auth/login_flow/{flow_id} {"client_id": "…", "multi_factor_auth_module": "totp"} → the `mfa` form
+ *   POST /auth/login_flow/{flow_id} {"client_id": "…", "code": "123456"} → the `mfa` form with errors
+ *        {"base": "invalid_code"}, {"type": "abort", …, "reason": "login_expired" | "too_many_retry"}, or create_entry
  *   DELETE /auth/login_flow/{flow_id} → {"message": "Flow aborted"}
  *
  * Errors are `{"message": …}`: 400 "Invalid client id", 404 "Invalid handler specified",

@@ -14,6 +14,8 @@
  *
  * Home Assistant 2026 also advertises `client_id_metadata_document_supported: true`; this service
  * does not fetch client metadata documents yet, so it does not claim to (nothing here may lie).
+ * Refresh-token rotation is a per-client policy with no metadata field (RFC 8414 defines none), so
+ * the documents are the same whatever the policies are.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { requestBaseUrl } from '../domain/base-url.js';

@@ -8,6 +8,7 @@ import type { Logger } from '../domain/logger.js';
 import { unverifiedIssuer, verifyAccessToken } from '../domain/access-token.js';
 import type { Store, User } from '../stores/types.js';
 import { activeSession } from './sessions.js';
+import { notAllowedReason } from './users.js';
 
 export interface Authenticated {
   user: User;
@@ -17,17 +18,22 @@ export interface Authenticated {
 }
 
 export interface AccessTokenService {
-  authenticate(token: string): Promise<Authenticated | null>;
+  /**
+   * Who `token` speaks for, seen from `ip` (the client's address after trusted proxies): null when
+   * it does not validate or its user may not authenticate from there (`local_only`, §9.2).
+   */
+  authenticate(token: string, ip: string | null): Promise<Authenticated | null>;
 }
 
 export function accessTokenService(store: Store, clock: Clock, logger: Logger): AccessTokenService {
   return {
-    async authenticate(token) {
+    async authenticate(token, ip) {
       const refreshTokenId = unverifiedIssuer(token);
       if (refreshTokenId === null) return null;
       const now = clock();
       const session = await activeSession(store, logger, refreshTokenId, now);
       if (session === null || !(await verifyAccessToken(token, session.token.jwtKey, refreshTokenId, now))) return null;
+      if (notAllowedReason(session.user, ip) !== null) return null;
       return { user: session.user, refreshTokenId, expireAt: session.token.expireAt };
     },
   };

@@ -15,10 +15,13 @@ export interface SchemaField {
 
 export type Handler = [string, string | null];
 
+/** A login flow's handler is its provider key; an MFA setup flow's is the module id. */
+export type FlowHandler = Handler | string;
+
 export interface FormResult {
   type: 'form';
   flow_id: string;
-  handler: Handler;
+  handler: FlowHandler;
   data_schema: SchemaField[];
   errors: Record<string, string> | null;
   description_placeholders: Record<string, string> | null;
@@ -44,11 +47,25 @@ export interface CreateEntryResult {
   result: string;
 }
 
+/**
+ * A finished MFA setup flow, sent unstripped (`result.copy()` in mfa_setup_flow.py, ha-auth-spec §12.2):
+ * `data.result` is what the module's `async_setup_user` returned, the TOTP secret.
+ */
+export interface SetupEntryResult {
+  type: 'create_entry';
+  flow_id: string;
+  handler: string;
+  data: { result: string };
+  description: null;
+  description_placeholders: null;
+  context: Record<string, never>;
+}
+
 export type FlowResult = FormResult | AbortResult | CreateEntryResult;
 
 export function formResult(
   flowId: string,
-  handler: Handler,
+  handler: FlowHandler,
   step: { stepId: string; dataSchema: SchemaField[]; errors: Record<string, string> | null; placeholders?: Record<string, string> },
 ): FormResult {
   return {
@@ -71,4 +88,16 @@ export function abortResult(flowId: string, handler: Handler, reason: string): A
 /** `result` is the authorization code; `data`, `context` and the credential are never sent. */
 export function createEntryResult(flowId: string, handler: Handler, code: string): CreateEntryResult {
   return { type: 'create_entry', flow_id: flowId, handler, description: null, description_placeholders: null, result: code };
+}
+
+export function setupEntryResult(flowId: string, moduleId: string, result: string): SetupEntryResult {
+  return {
+    type: 'create_entry',
+    flow_id: flowId,
+    handler: moduleId,
+    data: { result },
+    description: null,
+    description_placeholders: null,
+    context: {},
+  };
 }

@@ -17,6 +17,7 @@ export function homeAssistantLoginProvider(provider: HomeAssistantProvider, user
     type: 'homeassistant',
     id: null,
     name: HOMEASSISTANT_PROVIDER_TITLE,
+    supportsMfa: true,
     initForm: {
       fields: [
         { type: 'string', name: 'username', required: true },

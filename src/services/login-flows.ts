@@ -7,9 +7,13 @@
  * A step runs the provider's check (bcrypt for `homeassistant`), turns the verdict into a machine
  * event, and only the request whose write finished the flow issues the code: a second, racing
  * submission sees a finished flow, which is an unknown flow (404) as in Home Assistant.
+ *
+ * After correct credentials of an existing credential whose user has MFA modules enabled, the flow
+ * asks which module (`select_mfa_module`, only with two or more) and then for a code (`mfa`):
+ * login-flow-mfa.ts. An aborted flow (`login_expired`, `too_many_retry`) is removed, as in Home Assistant.
  */
 import type { LoginCredential } from '../../machines/credential.js';
-import type { LoginFlowContext } from '../../machines/login-flow.js';
+import type { LoginFlowContext, LoginFlowEvent } from '../../machines/login-flow.js';
 import type { Clock } from '../domain/clock.js';
 import { newId } from '../domain/ids.js';
 import { redirectUriAllowedWithoutDiscovery, verifyClientId } from '../domain/indieauth.js';
@@ -17,8 +21,10 @@ import type { Logger } from '../domain/logger.js';
 import { parseIp } from '../domain/network.js';
 import { validate, type Schema } from '../domain/voluptuous.js';
 import type { Store } from '../stores/types.js';
-import { createEntryResult, formResult, type FlowResult, type Handler, type SchemaField } from './flow-results.js';
+import { abortResult, createEntryResult, formResult, type FlowResult, type Handler, type SchemaField } from './flow-results.js';
+import { loginMfa } from './login-flow-mfa.js';
 import type { LoginGrantService } from './login-grants.js';
+import type { MfaService } from './mfa.js';
 import { createRecord, loadRecord, transitionRecord } from './persisted-actor.js';
 import type { UserService } from './users.js';
 
@@ -34,6 +40,8 @@ export interface LoginProvider {
   initForm: { fields: SchemaField[]; schema: Schema };
   /** The credential that the `init` input proves, or null (`invalid_auth`). */
   checkCredentials(input: Record<string, unknown>): Promise<LoginCredential | null>;
+  /** `support_mfa`: whether a login of this provider asks for the user's MFA modules. */
+  supportsMfa: boolean;
 }
 
 export type FlowOutcome =
@@ -64,13 +72,15 @@ interface Deps {
   providers: LoginProvider[];
   users: UserService;
   grants: LoginGrantService;
+  mfa: MfaService;
 }
 
 const sameIp = (a: string, b: string) => (parseIp(a) ?? a) === (parseIp(b) ?? b);
 
-export function loginFlowService({ store, clock, logger, providers, users, grants }: Deps): LoginFlowService {
+export function loginFlowService({ store, clock, logger, providers, users, grants, mfa }: Deps): LoginFlowService {
   const providerOf = (handler: Handler) => providers.find((p) => p.type === handler[0] && p.id === handler[1]);
   const options = { logger };
+  const mfaSteps = loginMfa(mfa);
 
   const initForm = (flow: LoginFlowContext, provider: LoginProvider, errors: Record<string, string>): FlowResult =>
     formResult(flow.flowId, flow.handler, { stepId: 'init', dataSchema: provider.initForm.fields, errors });
@@ -88,12 +98,33 @@ export function loginFlowService({ store, clock, logger, providers, users, grant
     return { kind: 'result', result: createEntryResult(flow.flowId, flow.handler, code) };
   }
 
-  async function submitCredentials(provider: LoginProvider, input: Record<string, unknown>) {
+  async function submitCredentials(provider: LoginProvider, input: Record<string, unknown>): Promise<LoginFlowEvent | null> {
+    if (!validate(provider.initForm.schema, input).ok) return null;
     const credential = await provider.checkCredentials(input);
-    const now = clock();
-    if (credential === null) return { type: 'CREDENTIALS_REJECTED' as const, now };
-    const user = await users.userOf(credential);
-    return { type: 'CREDENTIALS_ACCEPTED' as const, now, credential, userId: user?.id ?? null, mfaModules: [] };
+    if (credential === null) return { type: 'CREDENTIALS_REJECTED', now: clock() };
+    const userId = (await users.userOf(credential))?.id ?? null;
+    const mfaModules = await mfaSteps.choicesFor(userId, provider.supportsMfa);
+    return { type: 'CREDENTIALS_ACCEPTED', now: clock(), credential, userId, mfaModules };
+  }
+
+  /** The event a submission is at the flow's current step; null when the input fails the step's schema. */
+  function eventFor(state: unknown, flow: LoginFlowContext, provider: LoginProvider, input: Record<string, unknown>) {
+    if (state === 'mfa_select') return Promise.resolve(mfaSteps.selectEvent(flow, input, clock()));
+    if (state === 'mfa') return mfaSteps.codeEvent(flow, input, clock());
+    return submitCredentials(provider, input);
+  }
+
+  /** What the flow shows after a step: the next form, the end of the flow, or the code. */
+  async function outcomeOf(state: unknown, flow: LoginFlowContext, provider: LoginProvider, clientId: string, ip: string) {
+    if (state === 'done') return finish(flow, clientId, ip);
+    if (state === 'aborted') {
+      await store.flows.delete(flow.flowId);
+      return { kind: 'result' as const, result: abortResult(flow.flowId, flow.handler, flow.abortReason ?? 'unknown_error') };
+    }
+    if (state === 'mfa_select') return { kind: 'result' as const, result: mfaSteps.selectForm(flow) };
+    if (state === 'mfa') return { kind: 'result' as const, result: mfaSteps.codeForm(flow) };
+    const errors: Record<string, string> = flow.error === null ? {} : { base: flow.error };
+    return { kind: 'result' as const, result: initForm(flow, provider, errors) };
   }
 
   return {
@@ -124,14 +155,11 @@ export function loginFlowService({ store, clock, logger, providers, users, grant
       if (!sameIp(flow.ipAddress, ip)) return { kind: 'ip_changed' };
       const provider = providerOf(flow.handler);
       if (provider === undefined) return { kind: 'unknown_flow' };
-      if (!validate(provider.initForm.schema, input).ok) return { kind: 'malformed_input' };
-      const event = await submitCredentials(provider, input);
+      const event = await eventFor(record.snapshot.value, flow, provider, input);
+      if (event === null) return { kind: 'malformed_input' };
       const result = await transitionRecord(store.flows, 'loginFlow', flowId, event, options);
       if (result === null || result.before.status === 'done') return { kind: 'unknown_flow' };
-      if (result.after.matches('done')) return finish(result.after.context, clientId, ip);
-      const { error } = result.after.context;
-      const errors: Record<string, string> = error === null ? {} : { base: error };
-      return { kind: 'result', result: initForm(result.after.context, provider, errors) };
+      return outcomeOf(result.after.value, result.after.context, provider, clientId, ip);
     },
 
     async abort(flowId) {

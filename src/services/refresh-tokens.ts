@@ -8,7 +8,8 @@
  * (revoke, expiry) is a transition of its machine; the ended record stays as a tombstone for a day
  * (audit, reuse detection) and every instance hears of the end on the revocation bus.
  */
-import type { RefreshTokenContext, RefreshTokenType } from '../../machines/refresh-token.js';
+import type { RefreshTokenContext, RefreshTokenEmitted, RefreshTokenFamily, RefreshTokenType } from '../../machines/refresh-token.js';
+import type { ClientPolicy } from '../auth-config.js';
 import { signAccessToken } from '../domain/access-token.js';
 import type { Clock } from '../domain/clock.js';
 import { newId, newSecret, sha256Hex } from '../domain/ids.js';
@@ -30,6 +31,8 @@ export interface NewRefreshToken {
   credentialId?: string | null;
   /** Chosen in advance when a grant must record it (see machines/login-grant.ts). */
   id?: string;
+  /** The rotating family the token starts (a login of a client whose policy rotates); none otherwise. */
+  family?: RefreshTokenFamily;
   /**
    * Where the first access token goes. Every refresh token is created to be used at once (Home
    * Assistant follows `async_create_refresh_token` with `async_create_access_token`, which logs the
@@ -46,18 +49,38 @@ export class RefreshTokenRuleError extends Error {
   }
 }
 
-export type RefreshTokenEndReason = 'revoked' | 'code_replayed' | 'user_removed';
+export type RefreshTokenEndReason = 'revoked' | 'code_replayed' | 'user_removed' | 'superseded' | 'reuse_detected';
+
+/** A token presented at the refresh grant: usable, or redeemed (its family rotated past it). */
+export interface PresentedToken {
+  token: RefreshTokenContext;
+  redeemed: boolean;
+}
+
+export type Rotation = { ok: true; secret: string; accessToken: string; successor: RefreshTokenContext } | { ok: false };
 
 export interface RefreshTokenService {
   /** The new token, its secret (shown once) and its first access token. */
   create(user: User, request: NewRefreshToken): Promise<{ id: string; secret: string; token: RefreshTokenContext; accessToken: string }>;
   /** The usable token whose secret this is; null for unknown, ended or expired ones (an expired one is ended now). */
   findBySecret(secret: string): Promise<RefreshTokenContext | null>;
+  /** The token whose secret this is when it is usable or redeemed; null otherwise. */
+  findPresented(secret: string): Promise<PresentedToken | null>;
+  /**
+   * The refresh grant for a rotating client (or a redeemed token): one compare-and-set exchanges the
+   * token for a new one. `ok: false` when the token cannot be exchanged (ended, reuse, family over).
+   */
+  rotate(token: RefreshTokenContext, ip: string | null, policy: ClientPolicy): Promise<Rotation>;
   /** Records the use (sliding a normal token's expiry) and signs an access token; null if the token ended. */
   mintAccessToken(id: string, ip: string | null): Promise<string | null>;
   revoke(id: string, reason: RefreshTokenEndReason): Promise<void>;
   /** The usable token with this id, or null (an expired one is ended now). */
   get(id: string): Promise<RefreshTokenContext | null>;
+  /**
+   * The token with this id while it backs a session: usable, or redeemed (the access tokens it
+   * minted stay good until they expire, and the family carries on in its successor).
+   */
+  backingSession(id: string): Promise<RefreshTokenContext | null>;
   listForUser(userId: string): Promise<RefreshTokenContext[]>;
   /** `auth/refresh_token_set_expiry` (machines/refresh-token.ts `SET_EXPIRY`); false when the token ended. */
   setExpiry(id: string, enable: boolean): Promise<boolean>;
@@ -83,21 +106,63 @@ function checkRules(user: User, tokenType: RefreshTokenType, request: NewRefresh
 }
 
 export function refreshTokenService(store: Store, clock: Clock, logger: Logger, version: string): RefreshTokenService {
-  const options = { logger, ttlAfter: (after: { status: string }) => (after.status === 'done' ? TOMBSTONE_MS : undefined) };
+  // Ended tokens stay a day as tombstones; a redeemed one as long, so that its reuse is caught.
+  const options = {
+    logger,
+    ttlAfter: (after: { status: string; value: unknown }) => (after.status === 'done' || after.value === 'redeemed' ? TOMBSTONE_MS : undefined),
+  };
 
-  async function announceEnds(emitted: Array<{ type: string; refreshTokenId?: unknown }>) {
-    const ids = emitted.flatMap((e) => (e.type === 'refreshTokenEnded' && typeof e.refreshTokenId === 'string' ? [e.refreshTokenId] : []));
-    if (ids.length > 0) await store.revocations.publish(ids);
+  /** The effects of a transition, run once it is written. */
+  async function perform(emitted: RefreshTokenEmitted[]): Promise<void> {
+    const ended = emitted.flatMap((e) => (e.type === 'refreshTokenEnded' ? [e.refreshTokenId] : []));
+    if (ended.length > 0) await store.revocations.publish(ended);
+    for (const effect of emitted) {
+      if (effect.type === 'successorRetired') await end(effect.refreshTokenId, 'superseded');
+      if (effect.type === 'familyCompromised') await endFamily(effect.userId, effect.familyId);
+    }
   }
 
-  async function live(id: string): Promise<RefreshTokenContext | null> {
-    const record = await loadRecord(store.refreshTokens, 'refreshToken', id, logger);
+  async function end(id: string, reason: RefreshTokenEndReason): Promise<void> {
+    const ended = await transitionRecord(store.refreshTokens, 'refreshToken', id, { type: 'REVOKE', now: clock(), reason }, options);
+    await perform((ended?.emitted ?? []) as RefreshTokenEmitted[]);
+  }
+
+  /** Reuse detected (RFC 9700 §4.14.2): every token of the family ends, wherever its sockets are. */
+  async function endFamily(userId: string, familyId: string): Promise<void> {
+    for (const { id } of await store.refreshTokens.listByUser(userId)) {
+      const record = await loadRecord(store.refreshTokens, 'refreshToken', id, logger);
+      if (record?.snapshot.context.family?.id === familyId && record.snapshot.status !== 'done') await end(id, 'reuse_detected');
+    }
+  }
+
+  type Loaded = Awaited<ReturnType<typeof loadRecord<'refreshToken'>>>;
+
+  /** The token of `record` if it is usable; one past its expiry is ended now (expiry is data). */
+  async function usable(id: string, record: Loaded): Promise<RefreshTokenContext | null> {
     if (record === null || !record.snapshot.matches('issued')) return null;
     const { context } = record.snapshot;
     if (context.expireAt === null || clock() < context.expireAt) return context;
     const ended = await transitionRecord(store.refreshTokens, 'refreshToken', id, { type: 'EXPIRE', now: clock() }, options);
-    await announceEnds(ended?.emitted ?? []);
+    await perform((ended?.emitted ?? []) as RefreshTokenEmitted[]);
     return null;
+  }
+
+  const live = async (id: string) => usable(id, await loadRecord(store.refreshTokens, 'refreshToken', id, logger));
+
+  /** One read decides, so that a token redeemed by a racing instance in between is still found. */
+  async function presented(id: string): Promise<PresentedToken | null> {
+    const record = await loadRecord(store.refreshTokens, 'refreshToken', id, logger);
+    if (record?.snapshot.matches('redeemed')) return { token: record.snapshot.context, redeemed: true };
+    const token = await usable(id, record);
+    return token === null ? null : { token, redeemed: false };
+  }
+
+  async function createRecord(input: Parameters<typeof initialEnvelope<'refreshToken'>>[1], secret: string) {
+    const { snapshot, envelope } = initialEnvelope('refreshToken', input);
+    if (!(await store.refreshTokens.create({ id: input.id, userId: input.userId, tokenHash: sha256Hex(secret) }, envelope))) {
+      throw new RefreshTokenRuleError(`refresh token ${input.id} exists already`);
+    }
+    return snapshot.context;
   }
 
   return {
@@ -108,24 +173,24 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
       const id = request.id ?? newId();
       const secret = newSecret();
       const now = clock();
-      const { snapshot, envelope } = initialEnvelope('refreshToken', {
-        id,
-        userId: user.id,
-        clientId: request.clientId,
-        clientName: request.clientName ?? null,
-        clientIcon: request.clientIcon ?? null,
-        tokenType,
-        createdAt: now,
-        accessTokenExpirationS: request.accessTokenExpirationS ?? ACCESS_TOKEN_EXPIRATION_S,
-        jwtKey: newSecret(),
-        credentialId: request.credentialId ?? null,
-        version,
-        firstUse: { at: now, ip: request.ip },
-      });
-      if (!(await store.refreshTokens.create({ id, userId: user.id, tokenHash: sha256Hex(secret) }, envelope))) {
-        throw new RefreshTokenRuleError(`refresh token ${id} exists already`);
-      }
-      const token = snapshot.context;
+      const token = await createRecord(
+        {
+          id,
+          userId: user.id,
+          clientId: request.clientId,
+          clientName: request.clientName ?? null,
+          clientIcon: request.clientIcon ?? null,
+          tokenType,
+          createdAt: now,
+          accessTokenExpirationS: request.accessTokenExpirationS ?? ACCESS_TOKEN_EXPIRATION_S,
+          jwtKey: newSecret(),
+          credentialId: request.credentialId ?? null,
+          version,
+          firstUse: { at: now, ip: request.ip },
+          ...(request.family === undefined ? {} : { family: request.family }),
+        },
+        secret,
+      );
       const accessToken = await signAccessToken(id, token.jwtKey, now, token.accessTokenExpirationS);
       return { id, secret, token, accessToken };
     },
@@ -135,22 +200,69 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
       return id === null ? null : live(id);
     },
 
+    async findPresented(secret) {
+      const id = await store.refreshTokens.findIdByTokenHash(sha256Hex(secret));
+      return id === null ? null : presented(id);
+    },
+
+    async rotate(token, ip, policy) {
+      const now = clock();
+      const family = token.family ?? {
+        id: token.id,
+        generation: 1,
+        predecessorId: null,
+        expiresAt: policy.familyLifetimeMs === null ? null : token.createdAt + policy.familyLifetimeMs,
+      };
+      // The successor exists before the exchange that names it, so that a later retry within the
+      // grace window can always retire it; if the exchange fails, it is deleted unused.
+      const successorId = newId();
+      const secret = newSecret();
+      const successor = await createRecord(
+        {
+          id: successorId,
+          userId: token.userId,
+          clientId: token.clientId,
+          clientName: token.clientName,
+          clientIcon: token.clientIcon,
+          tokenType: token.tokenType,
+          createdAt: now,
+          accessTokenExpirationS: token.accessTokenExpirationS,
+          jwtKey: newSecret(),
+          credentialId: token.credentialId,
+          version,
+          firstUse: { at: now, ip },
+          family: { ...family, generation: family.generation + 1, predecessorId: token.id },
+        },
+        secret,
+      );
+      const event = { type: 'ROTATE' as const, now, ip, successorId, graceMs: policy.graceMs, family };
+      const rotated = await transitionRecord(store.refreshTokens, 'refreshToken', token.id, event, options);
+      await perform((rotated?.emitted ?? []) as RefreshTokenEmitted[]);
+      if (rotated?.after.matches('redeemed') && rotated.after.context.successorId === successorId) {
+        const accessToken = await signAccessToken(successorId, successor.jwtKey, now, successor.accessTokenExpirationS);
+        return { ok: true, secret, accessToken, successor };
+      }
+      await store.refreshTokens.delete(successorId);
+      return { ok: false };
+    },
+
     async mintAccessToken(id, ip) {
       const now = clock();
       const used = await transitionRecord(store.refreshTokens, 'refreshToken', id, { type: 'USE', now, ip }, options);
       if (used === null) return null;
-      await announceEnds(used.emitted);
+      await perform(used.emitted as RefreshTokenEmitted[]);
       if (!used.after.matches('issued')) return null;
       const { jwtKey, accessTokenExpirationS } = used.after.context;
       return signAccessToken(id, jwtKey, now, accessTokenExpirationS);
     },
 
-    async revoke(id, reason) {
-      const ended = await transitionRecord(store.refreshTokens, 'refreshToken', id, { type: 'REVOKE', now: clock(), reason }, options);
-      await announceEnds(ended?.emitted ?? []);
-    },
+    revoke: end,
 
     get: live,
+
+    async backingSession(id) {
+      return (await presented(id))?.token ?? null;
+    },
 
     async listForUser(userId) {
       const tokens = await Promise.all((await store.refreshTokens.listByUser(userId)).map(({ id }) => live(id)));

@@ -1,7 +1,8 @@
 /**
- * Whether a refresh token still stands for a session: usable (`issued`), not past its expiry (an
- * expiry is data even before anything ends the token), and its user active. Access tokens and signed
- * paths are only as good as the refresh token behind them (ha-auth-spec §6.5, §13.2).
+ * Whether a refresh token still stands for a session: usable (`issued`) or exchanged for a successor
+ * (`redeemed`, rotation: what it minted stays good until it expires), not past its expiry (an expiry
+ * is data even before anything ends the token), and its user active. Access tokens and signed paths
+ * are only as good as the refresh token behind them (ha-auth-spec §6.5, §13.2).
  */
 import type { RefreshTokenContext } from '../../machines/refresh-token.js';
 import type { Logger } from '../domain/logger.js';
@@ -15,7 +16,7 @@ export interface Session {
 
 export async function activeSession(store: Store, logger: Logger, refreshTokenId: string, now: number): Promise<Session | null> {
   const record = await loadRecord(store.refreshTokens, 'refreshToken', refreshTokenId, logger);
-  if (record === null || !record.snapshot.matches('issued')) return null;
+  if (record === null || !(record.snapshot.matches('issued') || record.snapshot.matches('redeemed'))) return null;
   const token = record.snapshot.context;
   if (token.expireAt !== null && now >= token.expireAt) return null;
   const user = await store.users.getUser(token.userId);

@@ -13,6 +13,7 @@ import type { Logger } from '../domain/logger.js';
 import type { Store } from '../stores/types.js';
 import type { Authenticated } from './access-tokens.js';
 import { activeSession } from './sessions.js';
+import { notAllowedReason } from './users.js';
 
 /** `SIGN_QUERY_PARAM` and `SAFE_QUERY_PARAMS`. */
 export const SIGN_QUERY_PARAM = 'authSig';
@@ -23,8 +24,11 @@ const SECRET_NAME = 'http.auth.sign_secret';
 export interface SignedPathService {
   /** `auth/sign_path`: the path with `authSig` appended, valid for `expiresS` seconds. */
   sign(path: string, expiresS: number, refreshTokenId: string): Promise<string>;
-  /** Who signed this GET request's URL, or null when the signature does not hold. */
-  verify(url: string): Promise<Authenticated | null>;
+  /**
+   * Who signed this GET request's URL, or null when the signature does not hold or the signer's user
+   * may not authenticate from `ip` (beyond Home Assistant, which skips `local_only` here, §16.2 #12).
+   */
+  verify(url: string, ip: string | null): Promise<Authenticated | null>;
 }
 
 function splitUrl(url: string): { path: string; params: Array<[string, string]> } {
@@ -54,7 +58,7 @@ export function signedPathService(store: Store, clock: Clock, logger: Logger): S
       return `${path.split('?')[0]}?${query.toString()}`;
     },
 
-    async verify(url) {
+    async verify(url, ip) {
       const { path, params } = splitUrl(url);
       const signature = params.find(([key]) => key === SIGN_QUERY_PARAM)?.[1];
       if (signature === undefined) return null;
@@ -71,7 +75,8 @@ export function signedPathService(store: Store, clock: Clock, logger: Logger): S
       if (claims.path !== path || JSON.stringify(claims.params) !== JSON.stringify(signedParams(params))) return null;
       if (typeof claims.iss !== 'string') return null;
       const session = await activeSession(store, logger, claims.iss, clock());
-      return session === null ? null : { user: session.user, refreshTokenId: claims.iss, expireAt: session.token.expireAt };
+      if (session === null || notAllowedReason(session.user, ip) !== null) return null;
+      return { user: session.user, refreshTokenId: claims.iss, expireAt: session.token.expireAt };
     },
   };
 }

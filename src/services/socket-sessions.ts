@@ -14,6 +14,7 @@ import type { Clock } from '../domain/clock.js';
 import type { Store, User } from '../stores/types.js';
 import type { AccessTokenService, Authenticated } from './access-tokens.js';
 import type { RefreshTokenService } from './refresh-tokens.js';
+import { notAllowedReason } from './users.js';
 
 export interface SocketSession {
   user: User;
@@ -23,10 +24,16 @@ export interface SocketSession {
 }
 
 export interface SocketSessionService {
-  /** The handshake: the session this access token speaks for, or null (`auth_invalid`). */
-  authenticate(accessToken: string): Promise<SocketSession | null>;
-  /** The session as it stands now (its user re-read), or null when it ended; an expired token is ended now. */
-  current(refreshTokenId: string): Promise<SocketSession | null>;
+  /**
+   * The handshake: the session this access token speaks for, seen from `ip`, or null (`auth_invalid`).
+   * Beyond Home Assistant, a `local_only` user cannot open a socket from outside (§16.2 #10).
+   */
+  authenticate(accessToken: string, ip: string | null): Promise<SocketSession | null>;
+  /**
+   * The session as it stands now (its user re-read), or null when it ended; an expired token is
+   * ended now. With `ip`, also null when the user may no longer authenticate from there.
+   */
+  current(refreshTokenId: string, ip?: string | null): Promise<SocketSession | null>;
   /** Calls `ended` with each refresh token id that ends anywhere, and `missed` when ends may have been lost. */
   watch(ended: (refreshTokenId: string) => void, missed: () => void): () => void;
 }
@@ -44,16 +51,17 @@ export function socketSessionService(
   });
 
   return {
-    async authenticate(accessToken) {
-      const session = await accessTokens.authenticate(accessToken);
+    async authenticate(accessToken, ip) {
+      const session = await accessTokens.authenticate(accessToken, ip);
       return session === null ? null : withTimeLeft(session);
     },
 
-    async current(refreshTokenId) {
-      const token = await refreshTokens.get(refreshTokenId);
+    async current(refreshTokenId, ip) {
+      const token = await refreshTokens.backingSession(refreshTokenId);
       if (token === null) return null;
       const user = await store.users.getUser(token.userId);
       if (user === null || !user.isActive) return null;
+      if (ip !== undefined && notAllowedReason(user, ip) !== null) return null;
       return withTimeLeft({ user, refreshTokenId, expireAt: token.expireAt });
     },
 

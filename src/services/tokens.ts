@@ -3,6 +3,7 @@
  * `RevokeTokenView`; ha-auth-spec §6.1, §6.2), checked in Home Assistant's order. Outcomes name
  * the case; src/http/token.ts renders each one as Home Assistant does.
  */
+import type { ClientPolicy } from '../auth-config.js';
 import { newId } from '../domain/ids.js';
 import { verifyClientId } from '../domain/indieauth.js';
 import type { LoginGrantService } from './login-grants.js';
@@ -25,9 +26,12 @@ interface Deps {
   users: UserService;
   grants: LoginGrantService;
   refreshTokens: RefreshTokenService;
+  /** The refresh-token policy of a client (auth-config.ts): whether its tokens rotate. */
+  clientPolicy: (clientId: string | null) => ClientPolicy;
+  clock: () => number;
 }
 
-export function tokenService({ users, grants, refreshTokens }: Deps): TokenService {
+export function tokenService({ users, grants, refreshTokens, clientPolicy, clock }: Deps): TokenService {
   return {
     async exchangeCode(clientId, code, ip) {
       if (clientId === undefined || !verifyClientId(clientId)) return { kind: 'invalid_client_id' };
@@ -39,7 +43,11 @@ export function tokenService({ users, grants, refreshTokens }: Deps): TokenServi
       const reason = users.notAllowedReason(user, ip);
       if (reason !== null) return { kind: 'access_denied', reason };
       try {
-        const request = { id: refreshTokenId, clientId, credentialId: credential.id, ip };
+        const policy = clientPolicy(clientId);
+        const family = policy.rotateRefreshTokens
+          ? { id: refreshTokenId, generation: 1, predecessorId: null, expiresAt: policy.familyLifetimeMs === null ? null : clock() + policy.familyLifetimeMs }
+          : undefined;
+        const request = { id: refreshTokenId, clientId, credentialId: credential.id, ip, ...(family === undefined ? {} : { family }) };
         const { secret, token, accessToken } = await refreshTokens.create(user, request);
         // A replay that raced this redemption could not revoke a token that did not exist yet. The
         // first redeemer still gets its answer, as in Home Assistant; its tokens just do not work.
@@ -55,13 +63,22 @@ export function tokenService({ users, grants, refreshTokens }: Deps): TokenServi
     async refresh(clientId, secret, ip) {
       if (clientId !== undefined && !verifyClientId(clientId)) return { kind: 'invalid_client_id' };
       if (secret === undefined) return { kind: 'invalid_request' };
-      const token = await refreshTokens.findBySecret(secret);
-      if (token === null) return { kind: 'invalid_grant' };
+      const found = await refreshTokens.findPresented(secret);
+      if (found === null) return { kind: 'invalid_grant' };
+      const { token } = found;
       if (token.clientId !== (clientId ?? null)) return { kind: 'invalid_request' };
       const user = await users.getUser(token.userId);
       if (user === null) return { kind: 'invalid_grant' };
       const reason = users.notAllowedReason(user, ip);
       if (reason !== null) return { kind: 'access_denied', reason };
+      const policy = clientPolicy(token.clientId);
+      // A redeemed token is always judged by rotation's rules (grace or reuse), even if the policy changed since.
+      if (found.redeemed || policy.rotateRefreshTokens) {
+        const rotation = await refreshTokens.rotate(token, ip, policy);
+        if (!rotation.ok) return { kind: 'invalid_grant' };
+        const { accessToken, secret: refreshToken, successor } = rotation;
+        return { kind: 'tokens', accessToken, expiresIn: successor.accessTokenExpirationS, refreshToken };
+      }
       const accessToken = await refreshTokens.mintAccessToken(token.id, ip);
       if (accessToken === null) return { kind: 'invalid_grant' };
       return { kind: 'tokens', accessToken, expiresIn: token.accessTokenExpirationS };
@@ -69,8 +86,8 @@ export function tokenService({ users, grants, refreshTokens }: Deps): TokenServi
 
     async revoke(secret) {
       if (secret === undefined) return;
-      const token = await refreshTokens.findBySecret(secret);
-      if (token !== null) await refreshTokens.revoke(token.id, 'revoked');
+      const found = await refreshTokens.findPresented(secret);
+      if (found !== null) await refreshTokens.revoke(found.token.id, 'revoked');
     },
   };
 }

@@ -81,16 +81,19 @@ export function userService(store: Store, clock: Clock): UserService {
       return winner;
     },
 
-    notAllowedReason(user, remoteIp) {
-      if (!user.isActive) return 'User is not active';
-      if (!user.localOnly) return null;
-      if (remoteIp === null) return 'No request available to validate local access';
-      const ip = parseIp(remoteIp);
-      if (ip === null) return 'Invalid remote IP';
-      return isLocal(ip) ? null : 'User cannot authenticate remotely';
-    },
+    notAllowedReason,
   };
   return service;
+}
+
+/** `async_user_not_allowed_do_auth` (ha-auth-spec §9.2), with its exact texts; `remoteIp` is the client's, after trusted proxies. */
+export function notAllowedReason(user: User, remoteIp: string | null): string | null {
+  if (!user.isActive) return 'User is not active';
+  if (!user.localOnly) return null;
+  if (remoteIp === null) return 'No request available to validate local access';
+  const ip = parseIp(remoteIp);
+  if (ip === null) return 'Invalid remote IP';
+  return isLocal(ip) ? null : 'User cannot authenticate remotely';
 }
 
 /** Home Assistant's `User.is_admin`: the owner, or an active member of `system-admin`. */

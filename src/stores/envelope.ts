@@ -25,10 +25,19 @@ export type Migration = (snapshot: PersistedJson) => PersistedJson;
 export type MigrationTable = { readonly [N in MachineName]?: Readonly<Record<number, Migration>> };
 
 /**
- * Every machine is at version 1: nothing to migrate yet. Each entry added here says when and why it
- * exists (the change to the machine that made old snapshots unreadable as they are).
+ * Each entry says when and why it exists (the change to the machine that made old snapshots
+ * unreadable as they are).
  */
-export const migrations: MigrationTable = {};
+export const migrations: MigrationTable = {
+  refreshToken: {
+    // v2 (rotation) added the `redeemed` state and the context of a token's family. A v1 token was
+    // never rotated: it belongs to no family and has no successor.
+    1: (snapshot) => ({
+      ...snapshot,
+      context: { ...snapshot.context, family: null, successorId: null, redeemedAt: null, graceUntil: null },
+    }),
+  },
+};
 
 export type Restored<N extends MachineName> =
   | { ok: true; snapshot: SnapshotFrom<MachineOf<N>> }

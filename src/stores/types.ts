@@ -2,9 +2,9 @@
  * The store contract: what every adapter (embedded SQLite, Redis) provides to the services.
  * One contract suite (test/stores/contract.ts) runs against every adapter.
  *
- * Persisted lifecycles (grants, refresh tokens, flows) are kept as envelopes and changed only with
- * compare-and-set on `rev`, so that two instances can never both apply a transition to the same
- * revision (ARCHITECTURE.md, "Every write is a compare-and-set"). TTLs only collect garbage: the
+ * Persisted lifecycles (grants, refresh tokens, login and MFA setup flows) are kept as envelopes and
+ * changed only with compare-and-set on `rev`, so that two instances can never both apply a transition
+ * to the same revision (ARCHITECTURE.md, "Every write is a compare-and-set"). TTLs only collect garbage: the
  * machines' guards on `now` decide expiry.
  */
 import type { MachineName } from '../../machines/index.js';
@@ -48,6 +48,9 @@ export type GrantStore = ActorRecords;
 
 /** Login flows, keyed by flow id. */
 export type FlowStore = ActorRecords;
+
+/** MFA setup flows (`auth/setup_mfa`), keyed by flow id. */
+export type MfaSetupFlowStore = ActorRecords;
 
 export interface RefreshTokenKeys {
   id: string;
@@ -131,6 +134,34 @@ export interface UserStore {
 }
 
 /**
+ * What users set up for their MFA modules, per (module id, user id): Home Assistant's
+ * `.storage/auth_module.totp` `{"users": {"<user_id>": "<base32 secret>"}}` (ha-auth-spec §14.5), one
+ * entry per configured module id. The TOTP secret is an HMAC key and is stored as is (like `jwt_key`s);
+ * nobody logs it. Beside it, the last time step a code was accepted at: a code is good once, where
+ * Home Assistant accepts it again while it is in its window. Deleting a user deletes its entries.
+ */
+export interface MfaStore {
+  /** The user's secret for the module, or null when the user has not set the module up. */
+  getSecret(moduleId: string, userId: string): Promise<string | null>;
+  /**
+   * Sets up the module for the user, replacing a previous secret, with `acceptedStep` as the last
+   * accepted time step (the step of the code that confirmed the setup). False, writing nothing, when
+   * the user does not exist.
+   */
+  setSecret(moduleId: string, userId: string, secret: string, acceptedStep: number): Promise<boolean>;
+  /** Removes the user's secret and step for the module; nothing when there is none. */
+  deleteSecret(moduleId: string, userId: string): Promise<void>;
+  /** The ids of the modules the user has set up, in no particular order. */
+  listModuleIds(userId: string): Promise<string[]>;
+  /**
+   * Compare-and-set of the replay guard: moves the last accepted step to `step` only when the stored
+   * secret is still `secret` (the one the code was checked against) and `step` is greater than the
+   * last accepted step. True when it moved: of two callers racing with one code, exactly one gets true.
+   */
+  acceptStep(moduleId: string, userId: string, secret: string, step: number): Promise<boolean>;
+}
+
+/**
  * Secrets the whole deployment shares, such as the signed-path secret (Home Assistant keeps it in
  * memory, so signed URLs die on restart and differ between replicas: ha-auth-spec §16.2 #1).
  */
@@ -162,6 +193,8 @@ export interface Store {
   readonly grants: GrantStore;
   readonly refreshTokens: RefreshTokenStore;
   readonly flows: FlowStore;
+  readonly mfaSetupFlows: MfaSetupFlowStore;
+  readonly mfa: MfaStore;
   readonly revocations: RevocationBus;
   readonly secrets: SecretStore;
   /** Resolves when the store answers; rejects with StoreUnavailableError otherwise. */

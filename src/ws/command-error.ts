@@ -6,6 +6,7 @@
  */
 import { AccountError } from '../services/homeassistant-accounts.js';
 import { InvalidUserError } from '../services/homeassistant-provider.js';
+import { MfaError } from '../services/mfa.js';
 import { RefreshTokenRuleError } from '../services/refresh-tokens.js';
 import { UserAdminError } from '../services/user-admin.js';
 import { StoreUnavailableError } from '../stores/types.js';
@@ -43,7 +44,7 @@ const REFUSAL_CODES: Record<string, string> = { invalid_group: ERR_HOME_ASSISTAN
 
 /** The failure a thrown error answers with; `expected` is false for the ones to log as bugs. */
 export function failureOf(error: unknown): { failure: CommandFailure; expected: boolean } {
-  if (error instanceof UserAdminError || error instanceof AccountError) {
+  if (error instanceof UserAdminError || error instanceof AccountError || error instanceof MfaError) {
     return { failure: { code: REFUSAL_CODES[error.code] ?? error.code, message: error.message }, expected: true };
   }
   if (error instanceof CommandError) {

@@ -36,6 +36,8 @@ export interface ConnectionLimits extends OutboundLimits {
 
 export interface ConnectionDeps {
   haVersion: string;
+  /** The client's address (after trusted proxies), for `local_only` users. */
+  ip: string | null;
   sessions: SocketSessionService;
   handle: CommandHandler;
   openSockets: OpenSockets;
@@ -172,7 +174,7 @@ export class Connection {
     // Registered before the check, so that an end published while it runs still reaches this socket.
     this.#holder = { refreshTokenId, sessionEnded: () => this.#sessionEnded() };
     this.deps.openSockets.add(this.#holder);
-    const session = await this.deps.sessions.authenticate(auth.accessToken);
+    const session = await this.deps.sessions.authenticate(auth.accessToken, this.deps.ip);
     if (session === null || session.refreshTokenId !== refreshTokenId) return this.#refuse('Invalid access token or password');
     if (this.#ended) return this.close(CLOSE_NORMAL, 'Session ended');
     this.#phase = 'command';
@@ -236,7 +238,7 @@ export class Connection {
       lastId: 0,
       send: (message) => this.#outbound.send(message),
       context: async () => {
-        const session = await this.deps.sessions.current(refreshTokenId);
+        const session = await this.deps.sessions.current(refreshTokenId, this.deps.ip);
         if (session === null || this.#ended) return null;
         return { user: session.user, refreshTokenId, later: (ms, work) => this.deps.deferred.schedule(ms, work) };
       },

@@ -80,9 +80,10 @@ export async function websocketRoutes(app: FastifyInstance, deps: WebSocketDeps)
     method: 'GET',
     url: '/api/websocket',
     handler: async (_request, reply) => reply.code(400).type('text/plain; charset=utf-8').send('400: Bad Request'),
-    wsHandler: (socket) => {
+    wsHandler: (socket, request) => {
       const connection = new Connection(socket, {
         haVersion: deps.haVersion,
+        ip: request.ip,
         sessions: deps.sessions,
         handle,
         openSockets,

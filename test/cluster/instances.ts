@@ -29,9 +29,9 @@ export async function startInstance(name: string, env: Record<string, string>): 
 }
 
 /** Instances named `names`, all on one fresh prefix of the shared Redis, bcrypt at its real cost. */
-export async function startCluster(names: string[]): Promise<Cluster> {
+export async function startCluster(names: string[], extraEnv: Record<string, string> = {}): Promise<Cluster> {
   const prefix = uniquePrefix();
-  const env = { REDIS_URL, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'warn' };
+  const env = { REDIS_URL, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'warn', ...extraEnv };
   const results = await Promise.allSettled(names.map((name) => startInstance(name, env)));
   const instances = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const close = async () => {

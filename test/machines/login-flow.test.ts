@@ -32,7 +32,7 @@ function accepted(mfaModules: MfaModuleChoice[]): LoginFlowEvent {
   return { type: 'CREDENTIALS_ACCEPTED', now: SOON, credential, userId: 'user-1', mfaModules };
 }
 const rejected: LoginFlowEvent = { type: 'CREDENTIALS_REJECTED', now: SOON };
-const select = (moduleId: string): LoginFlowEvent => ({ type: 'SELECT_MFA_MODULE', now: SOON, moduleId });
+const select = (moduleId: string | null): LoginFlowEvent => ({ type: 'SELECT_MFA_MODULE', now: SOON, moduleId });
 const code = (valid: boolean, now = SOON): LoginFlowEvent => ({ type: 'MFA_CODE', now, valid });
 const abort: LoginFlowEvent = { type: 'ABORT', now: SOON, reason: 'user_abort' };
 
@@ -100,6 +100,10 @@ describe('login flow', () => {
     const unknown = after(choosing, select('sms'));
     expect(unknown.value).toBe('mfa_select');
     expect(unknown.context).toMatchObject({ error: 'invalid_auth_module', mfaModuleId: null });
+
+    const none = after(choosing, select(null));
+    expect(none.value).toBe('mfa_select');
+    expect(none.context).toMatchObject({ error: 'invalid_auth_module', mfaModuleId: null });
 
     const chosen = after(unknown, select('notify'));
     expect(chosen.value).toBe('mfa');

@@ -40,10 +40,27 @@ function after(snapshot: Token, ...events: RefreshTokenEvent[]): Token {
   return events.reduce((current, event) => apply(current, event).snapshot, snapshot);
 }
 
+const FAMILY_END = CREATED_AT + 30 * DAY_MS;
+const GRACE_MS = 60_000;
+const family = (expiresAt: number | null = FAMILY_END) => ({ id: 'rt-1', generation: 1, predecessorId: null, expiresAt });
+const rotate = (now: number, successorId = 'rt-2'): RefreshTokenEvent => ({
+  type: 'ROTATE',
+  now,
+  ip: '192.0.2.20',
+  successorId,
+  graceMs: GRACE_MS,
+  family: family(),
+});
+
 describeModel('refresh token', {
   machine: refreshTokenMachine,
-  input: tokenInput('normal'),
+  input: { ...tokenInput('normal'), family: family() },
   events: [
+    rotate(CREATED_AT + DAY_MS),
+    rotate(CREATED_AT + DAY_MS + 1000, 'rt-3'),
+    rotate(CREATED_AT + 2 * DAY_MS, 'rt-4'),
+    rotate(FAMILY_END, 'rt-5'),
+    rotate(FIRST_EXPIRY, 'rt-6'),
     use(CREATED_AT + DAY_MS),
     use(FIRST_EXPIRY, '198.51.100.7'),
     { type: 'EXPIRE', now: CREATED_AT + DAY_MS },
@@ -164,5 +181,67 @@ describe('refresh token', () => {
       expect(persisted(refreshTokenMachine, snapshot)).toEqual(persisted(refreshTokenMachine, ended));
       expect(emitted).toEqual([]);
     }
+  });
+
+  describe('ROTATE (clients whose policy rotates)', () => {
+    const rotating = () => start(refreshTokenMachine, { ...tokenInput('normal'), family: family() });
+    const RDAY = CREATED_AT + DAY_MS;
+
+    it('redeems the token for its successor, records the use and opens the grace window, announcing nothing', () => {
+      const { snapshot, emitted } = apply(rotating(), rotate(RDAY));
+      expect(snapshot.value).toBe('redeemed');
+      expect(snapshot.context).toMatchObject({
+        successorId: 'rt-2',
+        redeemedAt: RDAY,
+        graceUntil: RDAY + GRACE_MS,
+        lastUsedAt: RDAY,
+        lastUsedIp: '192.0.2.20',
+        expireAt: FIRST_EXPIRY,
+      });
+      expect(emitted).toEqual([]);
+    });
+
+    it('starts the family the event names when the token had none (rotation switched on later)', () => {
+      const { snapshot } = apply(token(), rotate(RDAY));
+      expect(snapshot.context.family).toEqual(family());
+    });
+
+    it('within the grace window, takes a new successor and retires the previous one, once per retry', () => {
+      const redeemed = after(rotating(), rotate(RDAY));
+      const { snapshot, emitted } = apply(redeemed, rotate(RDAY + GRACE_MS - 1, 'rt-3'));
+      expect(snapshot.value).toBe('redeemed');
+      expect(snapshot.context).toMatchObject({ successorId: 'rt-3', graceUntil: RDAY + GRACE_MS, redeemedAt: RDAY });
+      expect(emitted).toEqual([{ type: 'successorRetired', refreshTokenId: 'rt-2' }]);
+    });
+
+    it('from the end of the grace window on, counts a presentation as reuse and compromises the family', () => {
+      const redeemed = after(rotating(), rotate(RDAY));
+      const { snapshot, emitted } = apply(redeemed, rotate(RDAY + GRACE_MS, 'rt-3'));
+      expect(snapshot.value).toBe('revoked');
+      expect(snapshot.context).toMatchObject({ endReason: 'reuse_detected', endedAt: RDAY + GRACE_MS, successorId: 'rt-2' });
+      expect(emitted).toEqual([
+        { type: 'refreshTokenEnded', refreshTokenId: 'rt-1', reason: 'reuse_detected' },
+        { type: 'familyCompromised', familyId: 'rt-1', userId: 'user-1' },
+      ]);
+    });
+
+    it('ends a family at its lifetime, issued or redeemed, without calling it reuse', () => {
+      const issuedAtEnd = apply(rotating(), rotate(FAMILY_END));
+      expect(issuedAtEnd.snapshot.value).toBe('expired');
+      expect(issuedAtEnd.emitted).toEqual([{ type: 'refreshTokenEnded', refreshTokenId: 'rt-1', reason: 'expired' }]);
+      const redeemedAtEnd = apply(after(rotating(), rotate(FAMILY_END - 1000)), rotate(FAMILY_END - 1000 + 1, 'rt-3'));
+      expect(redeemedAtEnd.snapshot.value).toBe('redeemed');
+      const late = apply(after(rotating(), rotate(FAMILY_END - 1000)), rotate(FAMILY_END, 'rt-3'));
+      expect(late.snapshot.value).toBe('expired');
+      expect(late.emitted).toEqual([{ type: 'refreshTokenEnded', refreshTokenId: 'rt-1', reason: 'expired' }]);
+    });
+
+    it('never extends a family without a lifetime, and can revoke a redeemed token', () => {
+      const unlimited = start(refreshTokenMachine, { ...tokenInput('normal'), family: family(null) });
+      expect(after(unlimited, rotate(FIRST_EXPIRY - 1)).value).toBe('redeemed');
+      const { snapshot, emitted } = apply(after(rotating(), rotate(RDAY)), { type: 'REVOKE', now: RDAY + 1, reason: 'user_removed' });
+      expect(snapshot.value).toBe('revoked');
+      expect(emitted).toEqual([{ type: 'refreshTokenEnded', refreshTokenId: 'rt-1', reason: 'user_removed' }]);
+    });
   });
 });

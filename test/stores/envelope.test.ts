@@ -2,7 +2,7 @@ import { initialTransition, transition } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { loginGrantMachine } from '../../machines/login-grant.js';
 import { refreshTokenMachine } from '../../machines/refresh-token.js';
-import { restoreSnapshot, toEnvelope, type MigrationTable, type PersistedJson } from '../../src/stores/envelope.js';
+import { migrations, restoreSnapshot, toEnvelope, type MigrationTable, type PersistedJson } from '../../src/stores/envelope.js';
 
 const grantInput = {
   codeId: 'c1',
@@ -56,12 +56,38 @@ describe('envelope', () => {
     // A version-0 snapshot named its state `active`, as the first issue called it.
     const old = { ...current, value: 'active' };
     const table: MigrationTable = {
-      refreshToken: { 0: (s) => ({ ...s, value: s.value === 'active' ? 'issued' : s.value }) },
+      refreshToken: { ...migrations.refreshToken, 0: (s) => ({ ...s, value: s.value === 'active' ? 'issued' : s.value }) },
     };
     const envelope = { machine: 'refreshToken' as const, v: 0, rev: 3, snapshot: old };
     const migrated = restoreSnapshot('refreshToken', envelope, table);
     if (!migrated.ok) throw new Error(migrated.reason);
     expect(migrated.snapshot.value).toBe('issued');
     expect(restoreSnapshot('refreshToken', envelope, {})).toEqual({ ok: false, reason: 'no migration from version 0' });
+  });
+
+  it('reads a version-1 refresh token (before rotation) as a token of no family that can rotate', () => {
+    const v1 = {
+      machine: 'refreshToken' as const,
+      v: 1,
+      rev: 4,
+      snapshot: {
+        status: 'active',
+        value: 'issued',
+        historyValue: {},
+        context: {
+          id: 'rt', userId: 'u', clientId: 'https://app.example/', clientName: null, clientIcon: null, tokenType: 'normal',
+          createdAt: 0, accessTokenExpirationS: 1800, jwtKey: 'k', credentialId: null, version: '2025.6.3',
+          lastUsedAt: 5, lastUsedIp: '192.0.2.1', expireAt: 1_000_000, endedAt: null, endReason: null,
+        },
+      },
+    };
+    const restored = restoreSnapshot('refreshToken', v1);
+    if (!restored.ok) throw new Error(restored.reason);
+    expect(restored.snapshot.value).toBe('issued');
+    expect(restored.snapshot.context).toMatchObject({ family: null, successorId: null, redeemedAt: null, graceUntil: null, lastUsedAt: 5 });
+    const family = { id: 'rt', generation: 1, predecessorId: null, expiresAt: null };
+    const [rotated] = transition(refreshTokenMachine, restored.snapshot, { type: 'ROTATE', now: 10, ip: null, successorId: 'rt2', graceMs: 60_000, family });
+    expect(rotated.value).toBe('redeemed');
+    expect(rotated.context).toMatchObject({ family, successorId: 'rt2', redeemedAt: 10, graceUntil: 60_010 });
   });
 });

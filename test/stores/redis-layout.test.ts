@@ -55,6 +55,8 @@ async function writeOneOfEverything() {
   await store.users.addPassword({ username: 'paulus', passwordHash: 'JDJiJDEy' });
   await store.grants.create('g1', envelope(1), 600_000);
   await store.flows.create('f1', envelope(1, 'credentials', 'loginFlow'), 600_000);
+  await store.mfaSetupFlows.create('m1', envelope(1, 'awaiting_code', 'mfaSetupFlow'), 600_000);
+  await store.mfa.setSecret('totp', userId, 'JBSWY3DPEHPK3PXP', 100);
   await store.refreshTokens.create({ id: tokenId, userId, tokenHash }, envelope(1, 'issued', 'refreshToken'));
   return { userId, tokenId, tokenHash };
 }
@@ -68,6 +70,8 @@ describe('redis store: key layout', () => {
         'credential:c1',
         'flow:f1',
         'grant:g1',
+        `mfa:${userId}`,
+        'mfa-flow:m1',
         'owners',
         'passwords',
         `rt-hash:${tokenHash}`,
@@ -79,6 +83,12 @@ describe('redis store: key layout', () => {
         .map((name) => prefix + name)
         .sort(),
     );
+  });
+
+  it('keeps a user\'s MFA entries in one hash, a secret and a step per module', async () => {
+    const { userId } = await writeOneOfEverything();
+    await store.mfa.acceptStep('totp', userId, 'JBSWY3DPEHPK3PXP', 101);
+    expect(await raw.hGetAll(`${prefix}mfa:${userId}`)).toEqual({ 'secret:totp': 'JBSWY3DPEHPK3PXP', 'step:totp': '101' });
   });
 
   it('keeps a record as a hash {rev, env} whose env is the envelope JSON as written', async () => {
@@ -120,7 +130,7 @@ describe('redis store: key layout', () => {
     expect(await raw.exists(`${prefix}user-rts:${userId}`)).toBe(0);
   });
 
-  it('removes a user with its credentials and their indexes in one step, and its owner mark', async () => {
+  it('removes a user with its credentials and their indexes, its MFA entries and its owner mark in one step', async () => {
     const { userId } = await writeOneOfEverything();
     await store.users.deleteUser(userId);
     const left = (await keysUnder(raw, prefix)).map((key) => key.slice(prefix.length));

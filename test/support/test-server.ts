@@ -7,6 +7,7 @@ import { buildApp } from '../../src/app.js';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import type { Store } from '../../src/stores/types.js';
+import type { AuthConfig } from '../../src/auth-config.js';
 import type { WebSocketLimits } from '../../src/ws/websocket-route.js';
 import { deleteKeysUnder, REDIS_URL, uniquePrefix } from '../stores/redis-harness.js';
 import { manualTimers, type ManualTimers } from './manual-timers.js';
@@ -28,6 +29,8 @@ export interface TestServerOptions {
   /** Another Redis than the shared one (a private redis-server that a test stops or cuts off). */
   redisUrl?: string;
   websocketLimits?: Partial<WebSocketLimits>;
+  /** The configuration file's content (providers, MFA modules, client policies); the defaults when absent. */
+  authConfig?: AuthConfig;
 }
 
 /** A Home Assistant frontend-like client id that passes `verify_client_id`. */

@@ -34,7 +34,7 @@ describe.each(['sqlite', 'redis'] as const)('auth/* commands (%s)', (kind) => {
       is_owner: true,
       is_admin: true,
       credentials: [{ auth_provider_type: 'homeassistant', auth_provider_id: null }],
-      mfa_modules: [],
+      mfa_modules: [{ id: 'totp', name: 'Authenticator app', enabled: false }],
     });
     const other = await aLoggedInUser(server, 'bob');
     const bob = await TestSocket.authenticated(server, other.tokens.access_token);
@@ -55,6 +55,7 @@ describe.each(['sqlite', 'redis'] as const)('auth/* commands (%s)', (kind) => {
         is_current: true,
         last_used_at: iso(created),
         last_used_ip: '127.0.0.1',
+        rotation: null,
         type: 'normal',
       },
     ]);
@@ -83,6 +84,7 @@ describe.each(['sqlite', 'redis'] as const)('auth/* commands (%s)', (kind) => {
       is_current: false,
       last_used_at: iso(created + 1234),
       last_used_ip: null,
+      rotation: null,
       type: 'long_lived_access_token',
     });
   });

@@ -8,7 +8,7 @@ import { junkText, seeded, WRONG_TYPES, hex, type Rng } from '../http/junk-reque
 import { onboardOwner, startTestServer, type TestServer } from '../support/test-server.js';
 import { TestSocket, type Message } from '../support/ws-client.js';
 
-/** Every command and its fields (ha-auth-spec §12.1, §12.3, §12.4). */
+/** Every command and its fields (ha-auth-spec §12.1, §12.2, §12.3, §12.4). */
 const COMMANDS: Record<string, string[]> = {
   ping: [],
   supported_features: ['features'],
@@ -19,6 +19,8 @@ const COMMANDS: Record<string, string[]> = {
   'auth/delete_all_refresh_tokens': ['token_type', 'delete_current_token'],
   'auth/refresh_token_set_expiry': ['refresh_token_id', 'enable_expiry'],
   'auth/sign_path': ['path', 'expires'],
+  'auth/setup_mfa': ['mfa_module_id', 'flow_id', 'user_input'],
+  'auth/depose_mfa': ['mfa_module_id'],
   'config/auth/list': [],
   'config/auth/create': ['name', 'group_ids', 'local_only'],
   'config/auth/update': ['user_id', 'name', 'is_active', 'group_ids', 'local_only'],

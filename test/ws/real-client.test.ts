@@ -152,7 +152,7 @@ describe.each(['redis', 'sqlite'] as const)('home-assistant-js-websocket against
       is_owner: true,
       is_admin: true,
       credentials: [{ auth_provider_type: 'homeassistant', auth_provider_id: null }],
-      mfa_modules: [],
+      mfa_modules: [{ id: 'totp', name: 'Authenticator app', enabled: false }],
     });
     expect(await within(getUser(conn), 'getUser')).toEqual(user);
     await within(conn.ping(), 'ping');

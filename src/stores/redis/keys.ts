@@ -5,6 +5,7 @@
  *
  *   <p>grant:<codeHash>          hash {rev, env}             PX TTL (10 min from issue)
  *   <p>flow:<flowId>             hash {rev, env}             PX TTL (flow TTL)
+ *   <p>mfa-flow:<flowId>         hash {rev, env}             PX TTL (MFA setup window)
  *   <p>rt:<id>                   hash {rev, env, hash, user} no TTL while usable; tombstones get one
  *   <p>rt-hash:<tokenHash>       string → refresh token id   same TTL as its record
  *   <p>user-rts:<userId>         set of refresh token ids    members cleaned when their record is gone
@@ -14,6 +15,7 @@
  *   <p>cred:<type>:<pid|%>:<lookupKey>  string → credential id (`lookup` above is this name minus <p>)
  *   <p>user-creds:<userId>       set of credential ids
  *   <p>passwords                 hash username → password hash
+ *   <p>mfa:<userId>              hash secret:<moduleId> → MFA secret, step:<moduleId> → last accepted step
  *   <p>secret:<name>             string: a deployment-wide secret (signed paths)
  *   <p>revocations               pub/sub channel: JSON array of refresh token ids
  *
@@ -29,6 +31,9 @@ export interface RedisKeys {
   readonly prefix: string;
   readonly grant: (id: string) => string;
   readonly flow: (id: string) => string;
+  readonly mfaSetupFlow: (id: string) => string;
+  /** The user's MFA entries: fields `secret:<module id>` and `step:<module id>`. */
+  readonly mfa: (userId: string) => string;
   readonly refreshToken: (id: string) => string;
   readonly refreshTokenHash: (tokenHash: string) => string;
   readonly userRefreshTokens: (userId: string) => string;
@@ -63,6 +68,8 @@ export function redisKeys(prefix: string): RedisKeys {
     prefix,
     grant: (id) => `${prefix}grant:${id}`,
     flow: (id) => `${prefix}flow:${id}`,
+    mfaSetupFlow: (id) => `${prefix}mfa-flow:${id}`,
+    mfa: (userId) => `${prefix}mfa:${userId}`,
     refreshToken: (id) => stems.refreshToken + id,
     refreshTokenHash: (tokenHash) => stems.refreshTokenHash + tokenHash,
     userRefreshTokens: (userId) => stems.userRefreshTokens + userId,

@@ -12,6 +12,7 @@ import { connectRedis, redactUrl, type RedisClient } from './connect.js';
 import { withDeadline } from './deadline.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS, guardedRun } from './guard.js';
 import { redisKeys } from './keys.js';
+import { redisMfa } from './mfa.js';
 import { redisRefreshTokens } from './refresh-tokens.js';
 import { RedisRevocationBus } from './revocation-bus.js';
 import { redisSecrets } from './secrets.js';
@@ -47,6 +48,8 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
     users: redisUsers(run, keys),
     grants: redisActorRecords(run, { name: 'grants', key: keys.grant }),
     flows: redisActorRecords(run, { name: 'flows', key: keys.flow }),
+    mfaSetupFlows: redisActorRecords(run, { name: 'mfaSetupFlows', key: keys.mfaSetupFlow }),
+    mfa: redisMfa(run, keys),
     refreshTokens: redisRefreshTokens(run, keys),
     revocations,
     secrets: redisSecrets(run, keys),

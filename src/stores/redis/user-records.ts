@@ -34,7 +34,7 @@ export function redisUserRecords(run: Run, keys: RedisKeys): UserRecords {
     deleteUser: async (id) => {
       const { prefix, stems } = keys;
       const args = [id, prefix, stems.credential, stems.userCredentials];
-      await run('users.deleteUser', (client) => client.userDelete([...userKeys, keys.userCredentials(id)], args));
+      await run('users.deleteUser', (client) => client.userDelete([...userKeys, keys.userCredentials(id), keys.mfa(id)], args));
     },
   };
 }

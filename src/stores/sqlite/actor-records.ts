@@ -1,6 +1,6 @@
 /**
- * Login grants and login flows: envelopes under an id with a TTL (ARCHITECTURE.md, "Lifecycles":
- * a grant is kept 10 minutes from issue, a flow for the flow TTL).
+ * Login grants, login flows and MFA setup flows: envelopes under an id with a TTL (ARCHITECTURE.md,
+ * "Lifecycles": a grant is kept 10 minutes from issue, a flow for the flow TTL).
  */
 import type { Database } from 'better-sqlite3';
 import type { Clock } from '../../domain/clock.js';
@@ -17,7 +17,7 @@ interface InsertParameters {
   expiresAt: number | null;
 }
 
-export function sqliteActorRecords(db: Database, table: 'grants' | 'flows', clock: Clock): ActorRecords {
+export function sqliteActorRecords(db: Database, table: 'grants' | 'flows' | 'mfa_setup_flows', clock: Clock): ActorRecords {
   const { dropIfExpired, ...operations } = envelopeTable(db, table satisfies EnvelopeTable, clock);
   const insert = db.prepare<InsertParameters>(
     `INSERT INTO ${table} (id, rev, envelope, expires_at) VALUES (@id, @rev, @envelope, @expiresAt)

@@ -10,7 +10,7 @@
 import type { Database } from 'better-sqlite3';
 
 /** The tables that hold envelopes; names are constants, never input, so SQL may interpolate them. */
-export const ENVELOPE_TABLES = ['grants', 'flows', 'refresh_tokens'] as const;
+export const ENVELOPE_TABLES = ['grants', 'flows', 'mfa_setup_flows', 'refresh_tokens'] as const;
 export type EnvelopeTable = (typeof ENVELOPE_TABLES)[number];
 
 const SCHEMA_VERSION = 1;
@@ -29,6 +29,7 @@ function envelopeTable(name: EnvelopeTable, extraColumns = ''): string {
 const SCHEMA = `
   ${envelopeTable('grants')}
   ${envelopeTable('flows')}
+  ${envelopeTable('mfa_setup_flows')}
   ${envelopeTable('refresh_tokens', ',\n      token_hash TEXT NOT NULL UNIQUE,\n      user_id TEXT NOT NULL')}
   CREATE INDEX IF NOT EXISTS refresh_tokens_user_id ON refresh_tokens (user_id);
 
@@ -60,13 +61,27 @@ const SCHEMA = `
     password_hash TEXT NOT NULL
   ) STRICT;
 
+  -- What a user set up for an MFA module: the secret (an HMAC key, stored as is) and the last time
+  -- step a code was accepted at (the replay guard). Entries go with their user.
+  CREATE TABLE IF NOT EXISTS mfa_secrets (
+    module_id TEXT NOT NULL,
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    secret TEXT NOT NULL,
+    last_step INTEGER NOT NULL,
+    PRIMARY KEY (module_id, user_id)
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS mfa_secrets_user_id ON mfa_secrets (user_id);
+
   CREATE TABLE IF NOT EXISTS secrets (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
   ) STRICT;
 `;
 
-/** Creates what is missing, in one transaction. Later versions add their migrations here. */
+/**
+ * Creates what is missing, in one transaction. Later versions add their migrations here; a table
+ * added without changing an existing one (the MFA tables) needs none, `IF NOT EXISTS` creates it.
+ */
 export function applySchema(db: Database): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {

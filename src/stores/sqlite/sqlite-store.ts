@@ -10,6 +10,7 @@ import type { Database } from 'better-sqlite3';
 import { systemClock, type Clock } from '../../domain/clock.js';
 import { StoreUnavailableError, type Store } from '../types.js';
 import { sqliteActorRecords } from './actor-records.js';
+import { sqliteMfa } from './mfa.js';
 import { openDatabase } from './open-database.js';
 import { sqliteRefreshTokens } from './refresh-tokens.js';
 import { inProcessRevocationBus } from './revocation-bus.js';
@@ -37,6 +38,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     users: sqliteUsers(db),
     grants: sqliteActorRecords(db, 'grants', clock),
     flows: sqliteActorRecords(db, 'flows', clock),
+    mfaSetupFlows: sqliteActorRecords(db, 'mfa_setup_flows', clock),
+    mfa: sqliteMfa(db),
     refreshTokens: sqliteRefreshTokens(db, clock),
     revocations: inProcessRevocationBus(),
     secrets: sqliteSecrets(db),

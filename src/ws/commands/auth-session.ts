@@ -6,10 +6,11 @@
  *     "credentials": [{"auth_provider_type", "auth_provider_id"}], "mfa_modules": [{"id", "name", "enabled"}]}
  *   {"id": 2, "type": "auth/sign_path", "path": "/api/x?a=1", "expires": 30} → {"path": "/api/x?a=1&authSig=…"}
  *
- * `mfa_modules` lists every configured module; none is configured until MFA exists, so it is empty.
+ * `mfa_modules` lists every configured module, `enabled` when the user has set it up.
  * `expires` keeps Home Assistant's range (a Python `timedelta`: ±999999999 days); a negative one
  * signs an already expired path, as in Home Assistant.
  */
+import type { MfaService } from '../../services/mfa.js';
 import type { SignedPathService } from '../../services/signed-paths.js';
 import { isAdmin, type UserService } from '../../services/users.js';
 import type { WsCommand } from '../command.js';
@@ -19,9 +20,10 @@ const MAX_TIMEDELTA_S = 999_999_999 * 24 * 60 * 60;
 export interface AuthSessionDeps {
   users: UserService;
   signedPaths: SignedPathService;
+  mfa: MfaService;
 }
 
-export function authSessionCommands({ users, signedPaths }: AuthSessionDeps): WsCommand[] {
+export function authSessionCommands({ users, signedPaths, mfa }: AuthSessionDeps): WsCommand[] {
   const currentUser: WsCommand = {
     type: 'auth/current_user',
     fields: null,
@@ -37,7 +39,7 @@ export function authSessionCommands({ users, signedPaths }: AuthSessionDeps): Ws
           auth_provider_type: credential.authProviderType,
           auth_provider_id: credential.authProviderId,
         })),
-        mfa_modules: [],
+        mfa_modules: await mfa.describe(user.id),
       };
     },
   };

@@ -5,7 +5,8 @@
  *   {"id": 2, "type": "auth/long_lived_access_token", "client_name": "script", "lifespan": 3650}
  *     → "<access token>"
  *   {"id": 3, "type": "auth/refresh_tokens"} → [{"auth_provider_type", "client_icon", "client_id",
- *     "client_name", "created_at", "expire_at", "id", "is_current", "last_used_at", "last_used_ip", "type"}]
+ *     "client_name", "created_at", "expire_at", "id", "is_current", "last_used_at", "last_used_ip",
+ *     "rotation", "type"}]   (`rotation`: {family_id, generation, predecessor_id} of a rotating token, else null)
  *   {"id": 4, "type": "auth/delete_refresh_token", "refresh_token_id": "…"} → {}
  *   {"id": 5, "type": "auth/delete_all_refresh_tokens", "token_type": "normal", "delete_current_token": true} → {}
  *   {"id": 6, "type": "auth/refresh_token_set_expiry", "refresh_token_id": "…", "enable_expiry": false} → {}
@@ -84,6 +85,11 @@ export function authTokenCommands({ users, refreshTokens }: AuthTokenDeps): WsCo
           is_current: token.id === refreshTokenId,
           last_used_at: isoOrNull(token.lastUsedAt),
           last_used_ip: token.lastUsedIp,
+          // Beyond Home Assistant, ignored by its clients: where a rotating token stands in its family.
+          rotation:
+            token.family === null
+              ? null
+              : { family_id: token.family.id, generation: token.family.generation, predecessor_id: token.family.predecessorId },
           type: token.tokenType,
         }));
     },

@@ -1,6 +1,6 @@
 /**
- * Contract: load, create-if-absent and compare-and-set on `rev`, shared by grants, flows and refresh
- * tokens (types.ts `ActorRecords`; ARCHITECTURE.md, "Every write is a compare-and-set").
+ * Contract: load, create-if-absent and compare-and-set on `rev`, shared by grants, flows (login and
+ * MFA setup) and refresh tokens (types.ts `ActorRecords`; ARCHITECTURE.md, "Every write is a compare-and-set").
  */
 import { describe, expect, it } from 'vitest';
 import type { MachineName } from '../../../machines/index.js';
@@ -24,6 +24,12 @@ export function refreshTokenKeys(id: string): RefreshTokenKeys {
 export const envelopeKinds: EnvelopeKind[] = [
   { label: 'grants', machine: 'loginGrant', records: (s) => s.grants, create: (s, id, e) => s.grants.create(id, e, null) },
   { label: 'flows', machine: 'loginFlow', records: (s) => s.flows, create: (s, id, e) => s.flows.create(id, e, null) },
+  {
+    label: 'MFA setup flows',
+    machine: 'mfaSetupFlow',
+    records: (s) => s.mfaSetupFlows,
+    create: (s, id, e) => s.mfaSetupFlows.create(id, e, null),
+  },
   {
     label: 'refresh tokens',
     machine: 'refreshToken',

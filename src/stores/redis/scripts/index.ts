@@ -1,5 +1,6 @@
 /** Every script the adapter loads, by the name node-redis gives its client method. */
 import { credentialAdd, credentialFind, credentialList, credentialRemove, credentialUpdate } from './credential-scripts.js';
+import { mfaAcceptStep, mfaSet } from './mfa-scripts.js';
 import { recordCompareAndSet, recordCreate } from './record-scripts.js';
 import { refreshTokenCreate, refreshTokenDelete, refreshTokenList } from './refresh-token-scripts.js';
 import { passwordReplace, userCreate, userDelete, userUpdate } from './user-scripts.js';
@@ -19,4 +20,6 @@ export const redisScripts = {
   credentialFind,
   credentialList,
   passwordReplace,
+  mfaSet,
+  mfaAcceptStep,
 };

@@ -38,16 +38,17 @@ return 1
 );
 
 /**
- * KEYS[1] users, KEYS[2] owners, KEYS[3] the user's credential set ·
+ * KEYS[1] users, KEYS[2] owners, KEYS[3] the user's credential set, KEYS[4] the user's MFA hash ·
  * ARGV[1] id, ARGV[2] key prefix, ARGV[3] credential stem, ARGV[4] user credential set stem. → 1
- * The user and every credential with its lookup key go in one step: no login outlives its user.
+ * The user, every credential with its lookup key and the MFA entries go in one step: no login or
+ * MFA secret outlives its user.
  */
 export const userDelete = luaScript(
   `${REMOVE_CREDENTIAL_LUA}
 for _, credentialId in ipairs(redis.call('SMEMBERS', KEYS[3])) do
   removeCredential(credentialId, ARGV[2], ARGV[3], ARGV[4])
 end
-redis.call('DEL', KEYS[3])
+redis.call('DEL', KEYS[3], KEYS[4])
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('SREM', KEYS[2], ARGV[1])
 return 1

@@ -1,0 +1,186 @@
+/**
+ * The configuration file (`CONFIG_FILE`, YAML): what Home Assistant keeps under `homeassistant:` in
+ * its configuration.yaml for authentication (`auth_providers`, `auth_mfa_modules`, ha-auth-spec
+ * §14), and the per-client refresh-token policy that Home Assistant does not have. Validated once at
+ * start (ajv); a bad file stops the service with a message naming the file and the field.
+ *
+ *   auth_providers:                 # default: [{type: homeassistant}]
+ *     - type: homeassistant
+ *   auth_mfa_modules:               # default: [{type: totp, id: totp, name: Authenticator app}]
+ *     - type: totp
+ *   redirect_uri_discovery:
+ *     allow_private_addresses: false  # let the client_id fetch reach loopback/private addresses
+ *   clients:                        # refresh-token policy per client_id; absent: no rotation
+ *     "https://app.example/":
+ *       refresh_token_rotation: true
+ *       grace_period: 60            # seconds an exchanged token may be presented again (default 60)
+ *       family_lifetime: 2592000    # seconds a rotating family lives at most (default: no limit)
+ */
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject } from 'ajv';
+import { parse } from 'yaml';
+
+export interface AuthProviderConfig {
+  type: 'homeassistant';
+  name: string | null;
+}
+
+export interface MfaModuleConfig {
+  type: 'totp';
+  id: string;
+  name: string;
+}
+
+/** How a client's refresh tokens behave (RFC 9700 §4.14: a public client's must rotate or be sender-constrained). */
+export interface ClientPolicy {
+  /** Off by default: Home Assistant's frontend keeps its first refresh token forever. */
+  rotateRefreshTokens: boolean;
+  /** How long an exchanged token may be presented again (a lost response, two tabs), in ms. */
+  graceMs: number;
+  /** The longest a rotating family lives, from its first token, in ms; null: no limit. */
+  familyLifetimeMs: number | null;
+}
+
+export interface AuthConfig {
+  authProviders: AuthProviderConfig[];
+  mfaModules: MfaModuleConfig[];
+  /** IndieAuth discovery (services/redirect-discovery.ts): whether it may fetch private addresses. */
+  discovery: { allowPrivateAddresses: boolean };
+  /** The policy of a client id; every client without an entry gets `DEFAULT_CLIENT_POLICY`. */
+  clientPolicy: (clientId: string | null) => ClientPolicy;
+}
+
+export const DEFAULT_CLIENT_POLICY: ClientPolicy = { rotateRefreshTokens: false, graceMs: 60_000, familyLifetimeMs: null };
+
+const schema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    auth_providers: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        required: ['type'],
+        additionalProperties: false,
+        properties: { type: { enum: ['homeassistant'] }, name: { type: 'string', minLength: 1 } },
+      },
+    },
+    auth_mfa_modules: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['type'],
+        additionalProperties: false,
+        properties: { type: { enum: ['totp'] }, id: { type: 'string', minLength: 1 }, name: { type: 'string', minLength: 1 } },
+      },
+    },
+    redirect_uri_discovery: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { allow_private_addresses: { type: 'boolean' } },
+    },
+    clients: {
+      type: 'object',
+      propertyNames: { pattern: '^https?://' },
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          refresh_token_rotation: { type: 'boolean' },
+          grace_period: { type: 'integer', minimum: 0, maximum: 3600 },
+          family_lifetime: { type: 'integer', minimum: 60 },
+        },
+      },
+    },
+  },
+} as const;
+
+interface RawConfig {
+  auth_providers?: Array<{ type: 'homeassistant'; name?: string }>;
+  auth_mfa_modules?: Array<{ type: 'totp'; id?: string; name?: string }>;
+  clients?: Record<string, { refresh_token_rotation?: boolean; grace_period?: number; family_lifetime?: number }>;
+  redirect_uri_discovery?: { allow_private_addresses?: boolean };
+}
+
+export class AuthConfigError extends Error {
+  override readonly name = 'AuthConfigError';
+}
+
+const validateRaw = new Ajv({ allErrors: false }).compile<RawConfig>(schema);
+
+/** A JSON pointer as the YAML reads: `clients["https://app.example/"].grace_period`, `auth_providers[0].type`. */
+function fieldPath(pointer: string): string {
+  const steps = pointer.split('/').slice(1).map((step) => step.replaceAll('~1', '/').replaceAll('~0', '~'));
+  return steps
+    .map((step, index) => {
+      if (/^\d+$/.test(step)) return `[${step}]`;
+      if (/^[A-Za-z_]\w*$/.test(step)) return index === 0 ? step : `.${step}`;
+      return `[${JSON.stringify(step)}]`;
+    })
+    .join('');
+}
+
+function describe(error: ErrorObject): string {
+  const where = error.instancePath === '' ? 'the file' : fieldPath(error.instancePath);
+  if (error.propertyName !== undefined) return `${where}: ${JSON.stringify(error.propertyName)} is not an http(s) client id`;
+  if (error.keyword === 'additionalProperties') return `${where}: unknown key ${String(error.params.additionalProperty)}`;
+  if (error.keyword === 'enum') return `${where} must be one of ${(error.params.allowedValues as unknown[]).join(', ')}`;
+  return `${where} ${error.message ?? 'is invalid'}`;
+}
+
+/** Duplicates of a type need distinct ids (HA's `_check_mfa_modules`). */
+function checkUniqueIds(modules: MfaModuleConfig[], source: string): void {
+  const seen = new Set<string>();
+  for (const { id } of modules) {
+    if (seen.has(id)) throw new AuthConfigError(`${source}: auth_mfa_modules: two modules with the id ${id}`);
+    seen.add(id);
+  }
+}
+
+/** The configuration in `text` (YAML); `source` names it in errors. */
+export function parseAuthConfig(text: string, source: string): AuthConfig {
+  let raw: unknown;
+  try {
+    raw = parse(text) ?? {};
+  } catch (error) {
+    throw new AuthConfigError(`${source}: not YAML: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!validateRaw(raw)) throw new AuthConfigError(`${source}: ${describe((validateRaw.errors ?? [])[0] as ErrorObject)}`);
+  const authProviders = (raw.auth_providers ?? [{ type: 'homeassistant' }]).map(({ type, name }) => ({ type, name: name ?? null }));
+  if (authProviders.length > 1) throw new AuthConfigError(`${source}: auth_providers: the homeassistant provider may be listed once`);
+  const mfaModules = (raw.auth_mfa_modules ?? [{ type: 'totp', id: 'totp', name: 'Authenticator app' }]).map(({ type, id, name }) => ({
+    type,
+    id: id ?? type,
+    name: name ?? 'Time-based One Time Password',
+  }));
+  checkUniqueIds(mfaModules, source);
+  const policies = new Map(
+    Object.entries(raw.clients ?? {}).map(([clientId, policy]) => [
+      clientId,
+      {
+        rotateRefreshTokens: policy.refresh_token_rotation ?? DEFAULT_CLIENT_POLICY.rotateRefreshTokens,
+        graceMs: (policy.grace_period ?? DEFAULT_CLIENT_POLICY.graceMs / 1000) * 1000,
+        familyLifetimeMs: policy.family_lifetime === undefined ? null : policy.family_lifetime * 1000,
+      },
+    ]),
+  );
+  return {
+    authProviders,
+    mfaModules,
+    discovery: { allowPrivateAddresses: raw.redirect_uri_discovery?.allow_private_addresses ?? false },
+    clientPolicy: (clientId) => (clientId === null ? undefined : policies.get(clientId)) ?? DEFAULT_CLIENT_POLICY,
+  };
+}
+
+/** The file at `path`, or the defaults when there is none. */
+export function loadAuthConfig(path: string | null): AuthConfig {
+  if (path === null) return parseAuthConfig('', 'defaults');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new AuthConfigError(`CONFIG_FILE ${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  return parseAuthConfig(text, `CONFIG_FILE ${path}`);
+}

@@ -1,0 +1,85 @@
+/**
+ * instrumentStore(store, metrics): the same store, with every round trip timed in
+ * `hass_auth_store_seconds{operation}` and every rejection counted in
+ * `hass_auth_store_errors_total{operation}`, then rethrown as it came (StoreUnavailableError still
+ * reaches the error handler, which answers 503). `operation` is `<family>.<method>`
+ * (`refreshTokens.compareAndSet`), or `ping`.
+ *
+ * Listening on the revocation bus is no round trip: `subscribe` and `onMissedMessages` pass through,
+ * and so does `close`. The method lists are typed against the contract (types.ts), so a method added
+ * there fails to compile here until it is timed too.
+ */
+import type { Metrics } from './metrics.js';
+import type {
+  FlowStore, GrantStore, MfaSetupFlowStore, MfaStore, RefreshTokenStore, SecretStore, Store, UserStore,
+} from '../stores/types.js';
+
+type AsyncCall = (...args: never[]) => Promise<unknown>;
+
+function timed<F extends AsyncCall>(call: F, operation: string, metrics: Metrics): F {
+  const seconds = metrics.storeSeconds.labels(operation);
+  const errors = metrics.storeErrors.labels(operation);
+  // Zero from the start, so that a rate over the first error is defined.
+  errors.inc(0);
+  const timedCall = async (...args: Parameters<F>) => {
+    const started = performance.now();
+    try {
+      return await call(...args);
+    } catch (error) {
+      errors.inc();
+      throw error;
+    } finally {
+      seconds.observe((performance.now() - started) / 1000);
+    }
+  };
+  return timedCall as F;
+}
+
+/**
+ * The method is looked up on every call, not once: what replaces it later (a test's spy) is what runs.
+ */
+function timedMethods<T extends object>(target: T, family: string, methods: Record<keyof T, true>, metrics: Metrics): T {
+  const methodsOf = target as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const wrapped: Record<string, AsyncCall> = {};
+  for (const name of Object.keys(methods)) {
+    if (typeof methodsOf[name] !== 'function') throw new TypeError(`store.${family}.${name} is not a method`);
+    wrapped[name] = timed((...args: unknown[]) => methodsOf[name]!(...args), `${family}.${name}`, metrics);
+  }
+  return wrapped as T;
+}
+
+const ACTOR_RECORDS = { load: true, create: true, compareAndSet: true, delete: true } as const;
+
+const USERS: Record<keyof UserStore, true> = {
+  createUser: true, getUser: true, listUsers: true, updateUser: true, deleteUser: true,
+  addCredential: true, findCredential: true, getCredential: true, listCredentials: true,
+  removeCredential: true, updateCredential: true,
+  addPassword: true, getPassword: true, setPassword: true, deletePassword: true, listPasswords: true,
+};
+const GRANTS: Record<keyof GrantStore, true> = ACTOR_RECORDS;
+const FLOWS: Record<keyof FlowStore, true> = ACTOR_RECORDS;
+const MFA_SETUP_FLOWS: Record<keyof MfaSetupFlowStore, true> = ACTOR_RECORDS;
+const MFA: Record<keyof MfaStore, true> = { getSecret: true, setSecret: true, deleteSecret: true, listModuleIds: true, acceptStep: true };
+const REFRESH_TOKENS: Record<keyof RefreshTokenStore, true> = { ...ACTOR_RECORDS, findIdByTokenHash: true, listByUser: true };
+const SECRETS: Record<keyof SecretStore, true> = { getOrCreate: true };
+
+export function instrumentStore(store: Store, metrics: Metrics): Store {
+  const { revocations } = store;
+  return {
+    kind: store.kind,
+    users: timedMethods(store.users, 'users', USERS, metrics),
+    grants: timedMethods(store.grants, 'grants', GRANTS, metrics),
+    refreshTokens: timedMethods(store.refreshTokens, 'refreshTokens', REFRESH_TOKENS, metrics),
+    flows: timedMethods(store.flows, 'flows', FLOWS, metrics),
+    mfaSetupFlows: timedMethods(store.mfaSetupFlows, 'mfaSetupFlows', MFA_SETUP_FLOWS, metrics),
+    mfa: timedMethods(store.mfa, 'mfa', MFA, metrics),
+    secrets: timedMethods(store.secrets, 'secrets', SECRETS, metrics),
+    revocations: {
+      publish: timed((ids: string[]) => revocations.publish(ids), 'revocations.publish', metrics),
+      subscribe: (listener) => revocations.subscribe(listener),
+      onMissedMessages: (listener) => revocations.onMissedMessages(listener),
+    },
+    ping: timed(() => store.ping(), 'ping', metrics),
+    close: () => store.close(),
+  };
+}

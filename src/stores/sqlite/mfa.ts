@@ -1,0 +1,54 @@
+/**
+ * MFA entries: one row per (module id, user id) with the secret and the last accepted time step
+ * (types.ts `MfaStore`). The replay guard is one conditional UPDATE, so two callers with the same
+ * code cannot both move it: the second finds `last_step < @step` false. Rows go with their user
+ * through `ON DELETE CASCADE` (schema.ts).
+ */
+import type { Database } from 'better-sqlite3';
+import type { MfaStore } from '../types.js';
+
+interface EntryKey {
+  moduleId: string;
+  userId: string;
+}
+
+interface Entry extends EntryKey {
+  secret: string;
+  step: number;
+}
+
+export function sqliteMfa(db: Database): MfaStore {
+  const selectUser = db.prepare<[string], { id: string }>('SELECT id FROM users WHERE id = ?');
+  const upsert = db.prepare<Entry>(
+    `INSERT INTO mfa_secrets (module_id, user_id, secret, last_step) VALUES (@moduleId, @userId, @secret, @step)
+     ON CONFLICT (module_id, user_id) DO UPDATE SET secret = excluded.secret, last_step = excluded.last_step`,
+  );
+  const selectSecret = db.prepare<EntryKey, { secret: string }>(
+    'SELECT secret FROM mfa_secrets WHERE module_id = @moduleId AND user_id = @userId',
+  );
+  const selectModules = db.prepare<[string], { moduleId: string }>(
+    'SELECT module_id AS moduleId FROM mfa_secrets WHERE user_id = ? ORDER BY rowid',
+  );
+  const deleteEntry = db.prepare<EntryKey>('DELETE FROM mfa_secrets WHERE module_id = @moduleId AND user_id = @userId');
+  const advance = db.prepare<Entry>(
+    `UPDATE mfa_secrets SET last_step = @step
+     WHERE module_id = @moduleId AND user_id = @userId AND secret = @secret AND last_step < @step`,
+  );
+
+  // The user check and the write in one transaction: a user deleted meanwhile cannot get an entry.
+  const setSecret = db.transaction((entry: Entry): boolean => {
+    if (selectUser.get(entry.userId) === undefined) return false;
+    upsert.run(entry);
+    return true;
+  });
+
+  return {
+    getSecret: async (moduleId, userId) => selectSecret.get({ moduleId, userId })?.secret ?? null,
+    setSecret: async (moduleId, userId, secret, step) => setSecret({ moduleId, userId, secret, step }),
+    deleteSecret: async (moduleId, userId) => {
+      deleteEntry.run({ moduleId, userId });
+    },
+    listModuleIds: async (userId) => selectModules.all(userId).map((row) => row.moduleId),
+    acceptStep: async (moduleId, userId, secret, step) => advance.run({ moduleId, userId, secret, step }).changes === 1,
+  };
+}
