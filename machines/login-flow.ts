@@ -16,7 +16,8 @@
 import { assign, setup } from 'xstate';
 import type { LoginCredential } from './credential.js';
 
-export const LOGIN_FLOW_VERSION = 1;
+/** 2: `codeChallenge` (PKCE) in the context; 3: `userChoices` (trusted_networks); see src/stores/envelope.ts. */
+export const LOGIN_FLOW_VERSION = 3;
 
 /** `MFA_SESSION_EXPIRATION`, homeassistant/auth/const.py. */
 export const MFA_SESSION_MS = 5 * 60 * 1000;
@@ -35,6 +36,14 @@ export interface LoginFlowInput {
   ipAddress: string;
   credentialOnly: boolean;
   createdAt: number;
+  /** RFC 7636: the S256 challenge the client sent at the start, handed on to the code; null without PKCE. */
+  codeChallenge: string | null;
+  /**
+   * The users a trusted_networks flow offers, as `[user id, name]`, fixed when the flow starts (Home
+   * Assistant builds the form's `vol.In({id: name})` then): the only ones its `init` step accepts.
+   * Null for providers whose `init` step asks for something else.
+   */
+  userChoices: Array<[string, string | null]> | null;
 }
 
 export type FlowError = 'invalid_auth' | 'invalid_auth_module' | 'invalid_code';

@@ -10,14 +10,17 @@
  *     └──REVOKE (an unused code)──▶ revoked
  *
  * A REDEEM with another `client_id` finds nothing in Home Assistant (the key includes the client),
- * so it leaves the code untouched. A replay of a redeemed code is denied and, as RFC 6749 §4.1.2
+ * so it leaves the code untouched; so does one whose PKCE proof does not match (RFC 7636 §4.6: the
+ * S256 of its `code_verifier` must equal the code's challenge, and a verifier for a code issued
+ * without a challenge is refused, so that PKCE cannot be stripped from a request). A replay of a redeemed code is denied and, as RFC 6749 §4.1.2
  * asks, revokes the refresh token the first redemption produced: the machine emits its id.
  * The refresh-token id is chosen before the redemption so that the grant records it in the same write.
  */
 import { assign, enqueueActions, setup } from 'xstate';
 import type { LoginCredential } from './credential.js';
 
-export const LOGIN_GRANT_VERSION = 1;
+/** 2: `codeChallenge` (PKCE); see src/stores/envelope.ts. */
+export const LOGIN_GRANT_VERSION = 2;
 
 /** RFC 6749 §4.1.2 recommends at most 10 minutes; Home Assistant compares with a strict `<`. */
 export const LOGIN_GRANT_LIFETIME_MS = 10 * 60 * 1000;
@@ -28,6 +31,8 @@ export interface LoginGrantInput {
   clientId: string;
   credential: LoginCredential;
   issuedAt: number;
+  /** The S256 challenge of the login (RFC 7636), or null. */
+  codeChallenge: string | null;
 }
 
 export interface LoginGrantContext extends LoginGrantInput {
@@ -36,7 +41,8 @@ export interface LoginGrantContext extends LoginGrantInput {
 }
 
 export type LoginGrantEvent =
-  | { type: 'REDEEM'; now: number; clientId: string; refreshTokenId: string }
+  /** `proof`: the S256 of the presented `code_verifier`, or null when none was presented. */
+  | { type: 'REDEEM'; now: number; clientId: string; refreshTokenId: string; proof: string | null }
   | { type: 'REVOKE'; now: number };
 
 export type LoginGrantEmitted = { type: 'refreshTokenCompromised'; refreshTokenId: string };
@@ -52,6 +58,7 @@ export const loginGrantMachine = setup({
     isForAnotherClient: ({ context, event }) =>
       event.type === 'REDEEM' && event.clientId !== context.clientId,
     isPastLifetime: ({ context, event }) => event.now - context.issuedAt >= LOGIN_GRANT_LIFETIME_MS,
+    isWithoutProof: ({ context, event }) => event.type === 'REDEEM' && event.proof !== context.codeChallenge,
   },
   actions: {
     recordRedemption: assign(({ event }) => ({
@@ -75,6 +82,7 @@ export const loginGrantMachine = setup({
         REDEEM: [
           { guard: 'isForAnotherClient' },
           { guard: 'isPastLifetime', target: 'expired', actions: 'recordEnd' },
+          { guard: 'isWithoutProof' },
           { target: 'redeemed', actions: 'recordRedemption' },
         ],
         REVOKE: { target: 'revoked', actions: 'recordEnd' },

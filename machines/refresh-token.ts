@@ -55,6 +55,21 @@ export interface RefreshTokenInput {
   firstUse?: { at: number; ip: string | null };
   /** The rotating family it belongs to; absent for a token that does not rotate. */
   family?: RefreshTokenFamily;
+  /**
+   * A token made elsewhere and brought here as it stands (Home Assistant's `.storage/auth`, read by
+   * `hass-auth import-ha`): its last use and its expiry are kept as they were, instead of being
+   * derived from `createdAt` and `firstUse`. `expireAt: null` on a normal token is one whose expiry
+   * was switched off (`auth/refresh_token_set_expiry`). Only the initial context differs, so the
+   * persisted shape (and REFRESH_TOKEN_VERSION) stays the same.
+   */
+  imported?: ImportedUse;
+}
+
+/** What an imported token has been through: Home Assistant's `last_used_at`, `last_used_ip` and `expire_at`. */
+export interface ImportedUse {
+  lastUsedAt: number | null;
+  lastUsedIp: string | null;
+  expireAt: number | null;
 }
 
 /** Where a rotating token stands in its family. */
@@ -70,7 +85,7 @@ export interface RefreshTokenFamily {
 
 export type RefreshTokenEndReason = 'expired' | 'revoked' | 'code_replayed' | 'user_removed' | 'superseded' | 'reuse_detected';
 
-export interface RefreshTokenContext extends Omit<RefreshTokenInput, 'firstUse' | 'family'> {
+export interface RefreshTokenContext extends Omit<RefreshTokenInput, 'firstUse' | 'family' | 'imported'> {
   lastUsedAt: number | null;
   lastUsedIp: string | null;
   expireAt: number | null;
@@ -96,6 +111,11 @@ export type RefreshTokenEmitted =
   | { type: 'refreshTokenEnded'; refreshTokenId: string; reason: RefreshTokenEndReason }
   | { type: 'successorRetired'; refreshTokenId: string }
   | { type: 'familyCompromised'; familyId: string; userId: string };
+
+/** A new normal token expires after 90 days without use; other types never (homeassistant/auth/__init__.py). */
+function defaultExpiry({ tokenType, createdAt }: Pick<RefreshTokenInput, 'tokenType' | 'createdAt'>): number | null {
+  return tokenType === 'normal' ? createdAt + REFRESH_TOKEN_INACTIVITY_MS : null;
+}
 
 export const refreshTokenMachine = setup({
   types: {
@@ -155,11 +175,11 @@ export const refreshTokenMachine = setup({
   },
 }).createMachine({
   id: 'refreshToken',
-  context: ({ input: { firstUse, family, ...input } }) => ({
+  context: ({ input: { firstUse, family, imported, ...input } }) => ({
     ...input,
-    lastUsedAt: firstUse?.at ?? null,
-    lastUsedIp: firstUse?.ip ?? null,
-    expireAt: input.tokenType === 'normal' ? input.createdAt + REFRESH_TOKEN_INACTIVITY_MS : null,
+    lastUsedAt: imported === undefined ? (firstUse?.at ?? null) : imported.lastUsedAt,
+    lastUsedIp: imported === undefined ? (firstUse?.ip ?? null) : imported.lastUsedIp,
+    expireAt: imported === undefined ? defaultExpiry(input) : imported.expireAt,
     family: family ?? null,
     successorId: null,
     redeemedAt: null,

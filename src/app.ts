@@ -8,8 +8,10 @@ import { HA_VERSION } from './domain/version.js';
 import { apiRootRoutes } from './http/api-root.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
+import { ipBanHooks } from './http/ip-bans.js';
 import { allowCrossOrigin } from './http/cors.js';
 import { externalCallbackRoutes } from './http/external-callback.js';
+import { checkForwardedFor, trustedProxyTest } from './http/forwarded.js';
 import { linkUserRoutes } from './http/link-user.js';
 import { loginFlowRoutes } from './http/login-flow.js';
 import { loginPageRoutes } from './http/login-page.js';
@@ -18,9 +20,11 @@ import { addSecurityHeaders, answerUnroutableUrl } from './http/security-headers
 import { tokenRoutes } from './http/token.js';
 import { wellKnownRoutes } from './http/well-known.js';
 import { accessTokenService } from './services/access-tokens.js';
-import { homeAssistantLoginProvider } from './services/homeassistant-login.js';
+import { authProviders } from './services/auth-providers.js';
 import { createHomeAssistantProvider } from './services/homeassistant-provider.js';
 import { loginFlowService } from './services/login-flows.js';
+import { loginAttemptService } from './services/login-attempts.js';
+import { redirectDiscovery } from './services/redirect-discovery.js';
 import { mfaService } from './services/mfa.js';
 import { mfaSetupFlowService } from './services/mfa-setup-flows.js';
 import { linkUserService } from './services/link-user.js';
@@ -42,10 +46,15 @@ import { authSessionCommands } from './ws/commands/auth-session.js';
 import { authMfaCommands } from './ws/commands/auth-mfa.js';
 import { configAuthCommands } from './ws/commands/config-auth.js';
 import { authTokenCommands } from './ws/commands/auth-tokens.js';
-import { PING, SUPPORTED_FEATURES } from './ws/commands/websocket-api.js';
+import { PING, SUPPORTED_FEATURES, UNSUBSCRIBE_EVENTS } from './ws/commands/websocket-api.js';
+import { inspectCommands } from './ws/commands/inspect.js';
 import { DEFAULT_WEBSOCKET_LIMITS, websocketRoutes, type WebSocketLimits } from './ws/websocket-route.js';
 import { instrumentStore } from './observability/instrument-store.js';
 import { countOpenSockets, createMetrics } from './observability/metrics.js';
+import { machineDiagrams } from './observability/machine-diagrams.js';
+import { countRecords } from './observability/record-metrics.js';
+import { recordCountService } from './services/record-counts.js';
+import { recordInspectionService } from './services/record-inspection.js';
 import { metricsRoutes } from './observability/metrics-route.js';
 import { countTokenRequests } from './observability/token-metrics.js';
 
@@ -56,7 +65,10 @@ export interface AppDeps {
   logger?: FastifyBaseLogger;
   /** bcrypt cost of new passwords: 12, as Home Assistant; tests lower it to stay fast. */
   bcryptRounds?: number;
-  /** Trust `X-Forwarded-For` from these proxies (Fastify's `trustProxy`); none by default. */
+  /**
+   * Shorthand for the configuration's `http: {use_x_forwarded_for: true, trusted_proxies: …}`, over
+   * `authConfig` (tests: requests then get their client IP from X-Forwarded-For, http/forwarded.ts).
+   */
   trustProxy?: string[];
   /** The configured internal and external URLs (OAuth metadata, `WWW-Authenticate`). */
   urls?: string[];
@@ -79,50 +91,78 @@ function services(deps: AppDeps, logger: FastifyBaseLogger) {
   const refreshTokens = refreshTokenService(store, clock, logger, deps.haVersion ?? HA_VERSION);
   const grants = loginGrantService(store, clock, logger, refreshTokens);
   const passwords = createHomeAssistantProvider(store.users, deps.bcryptRounds === undefined ? {} : { rounds: deps.bcryptRounds });
-  const providers = [homeAssistantLoginProvider(passwords, store.users)];
+  const { trustedProxies } = authConfig.reverseProxy;
+  const providers = authProviders(authConfig.authProviders, { passwords, users: store.users, trustedProxies });
   const accessTokens = accessTokenService(store, clock, logger);
   const signedPaths = signedPathService(store, clock, logger);
   const mfa = mfaService(store, clock, authConfig.mfaModules);
+  const recordCounts = recordCountService(store, clock, deps.timers ?? systemTimers, logger);
   return {
     authenticators: { accessTokens, signedPaths },
     sockets: socketSessionService(store, clock, accessTokens, refreshTokens),
     commands: [
       PING,
       SUPPORTED_FEATURES,
+      UNSUBSCRIBE_EVENTS,
       ...authSessionCommands({ users, signedPaths, mfa }),
       ...authMfaCommands({ mfa, setupFlows: mfaSetupFlowService(store, clock, logger, mfa) }),
       ...authTokenCommands({ users, refreshTokens }),
       ...configAuthCommands(userAdminService(store, clock, refreshTokens, passwords)),
       ...authProviderHomeAssistantCommands(homeAssistantAccountService(store.users, passwords)),
+      ...inspectCommands({ diagrams: machineDiagrams, counts: recordCounts, records: recordInspectionService(store, logger) }),
     ],
-    loginFlows: loginFlowService({ store, clock, logger, providers, users, grants, mfa }),
+    loginFlows: loginFlowService({
+      store,
+      clock,
+      logger,
+      providers: providers.login,
+      users,
+      grants,
+      mfa,
+      discoverRedirectUris: redirectDiscovery({ allowPrivateAddresses: authConfig.discovery.allowPrivateAddresses }, logger),
+    }),
     onboarding: onboardingService(users, passwords, grants),
-    tokens: tokenService({ users, grants, refreshTokens, clientPolicy: authConfig.clientPolicy, clock }),
+    tokens: tokenService({ users, grants, refreshTokens, clientPolicy: authConfig.clientPolicy, clock, providers }),
     links: linkUserService(users, grants),
     oauth2States: oauth2StateService(store, clock),
+    recordCounts,
   };
 }
 
+function behindProxies(authConfig: AuthConfig, trustProxy: string[] | undefined): AuthConfig {
+  if (trustProxy === undefined) return authConfig;
+  return { ...authConfig, reverseProxy: { useXForwardedFor: true, trustedProxies: trustProxy } };
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const authConfig = behindProxies(deps.authConfig ?? loadAuthConfig(null), deps.trustProxy);
+  // X-Forwarded-For as `http:` says (http/forwarded.ts): Fastify takes the client from it only past trusted proxies.
+  const { reverseProxy } = authConfig;
+  const isTrustedProxy = trustedProxyTest(reverseProxy);
   const app = Fastify({
     ...(deps.logger === undefined ? {} : { loggerInstance: deps.logger }),
-    ...(deps.trustProxy === undefined ? {} : { trustProxy: deps.trustProxy }),
+    ...(isTrustedProxy === undefined ? {} : { trustProxy: isTrustedProxy }),
     return503OnClosing: true,
     // Long path parameters (flow ids) reach the views, which answer them as unknown (404).
     routerOptions: { maxParamLength: 2048 },
     frameworkErrors: answerUnroutableUrl,
   });
   app.decorateRequest('hassAuth', null);
+  // Before every other hook, bans included: a bad X-Forwarded-For is refused first, as in Home Assistant.
+  checkForwardedFor(app, reverseProxy);
   addSecurityHeaders(app);
+  // Every service sees the instrumented store (src/observability/, GET /metrics).
+  const metrics = createMetrics();
+  const store = instrumentStore(deps.store, metrics);
+  // Bans first: a banned address gets its 403 before anything else answers, CORS preflights included.
+  const attempts = loginAttemptService(store, deps.clock, app.log, authConfig.http);
+  ipBanHooks(app, attempts);
   await allowCrossOrigin(app, deps.corsAllowedOrigins ?? ['https://cast.home-assistant.io']);
   installErrorHandling(app);
   wellKnownRoutes(app, deps.urls ?? []);
-  // Every service sees the instrumented store (src/observability/, GET /metrics); the hooks that count
-  // token requests come before the routes, so that they apply to the token route.
-  const metrics = createMetrics();
-  const store = instrumentStore(deps.store, metrics);
+  // The hooks that count token requests come before the routes, so that they apply to the token route.
   countTokenRequests(app, metrics);
-  const { authenticators, sockets, commands, loginFlows, onboarding, tokens, links, oauth2States } = services({ ...deps, store }, app.log);
+  const { authenticators, sockets, commands, loginFlows, onboarding, tokens, links, oauth2States, recordCounts } = services({ ...deps, store, authConfig }, app.log);
   healthRoutes(app, () => store.ping(), store.kind);
   metricsRoutes(app, metrics);
   apiRootRoutes(app, authenticators);
@@ -135,11 +175,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const openSockets = await websocketRoutes(app, {
     haVersion: deps.haVersion ?? HA_VERSION,
     sessions: sockets,
+    attempts,
     commands,
     timers: deps.timers ?? systemTimers,
     limits: { ...DEFAULT_WEBSOCKET_LIMITS, ...deps.websocketLimits },
   });
   countOpenSockets(metrics, openSockets);
+  countRecords(metrics, recordCounts);
+  app.addHook('onClose', async () => recordCounts.stop());
   await app.ready();
   return app;
 }

@@ -6,10 +6,17 @@
  *
  *   auth_providers:                 # default: [{type: homeassistant}]
  *     - type: homeassistant
+ *     - type: trusted_networks      # and its keys: auth-providers-config.ts
+ *       trusted_networks: [192.168.0.0/24]
  *   auth_mfa_modules:               # default: [{type: totp, id: totp, name: Authenticator app}]
  *     - type: totp
  *   redirect_uri_discovery:
  *     allow_private_addresses: false  # let the client_id fetch reach loopback/private addresses
+ *   http:                           # Home Assistant's `http:` keys for failed logins (ha-auth-spec §11)
+ *     ip_ban_enabled: true          # refuse banned addresses (403) and count 401s; default true
+ *     login_attempts_threshold: -1  # failed logins that ban an address; -1 (default) or 0: never ban
+ *     use_x_forwarded_for: false    # take the client's address from X-Forwarded-For (http/forwarded.ts)
+ *     trusted_proxies: []           # from these peers only; both keys or neither, as in Home Assistant
  *   clients:                        # refresh-token policy per client_id; absent: no rotation
  *     "https://app.example/":
  *       refresh_token_rotation: true
@@ -19,11 +26,16 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse } from 'yaml';
+import {
+  authProvidersSchema,
+  ProviderConfigError,
+  readAuthProviders,
+  readNetworks,
+  type AuthProviderConfig,
+  type RawAuthProvider,
+} from './auth-providers-config.js';
 
-export interface AuthProviderConfig {
-  type: 'homeassistant';
-  name: string | null;
-}
+export type { AuthProviderConfig } from './auth-providers-config.js';
 
 export interface MfaModuleConfig {
   type: 'totp';
@@ -48,6 +60,10 @@ export interface AuthConfig {
   discovery: { allowPrivateAddresses: boolean };
   /** The policy of a client id; every client without an entry gets `DEFAULT_CLIENT_POLICY`. */
   clientPolicy: (clientId: string | null) => ClientPolicy;
+  /** Failed-login accounting and IP bans (services/login-attempts.ts), Home Assistant's keys and defaults. */
+  http: { ipBanEnabled: boolean; loginAttemptsThreshold: number };
+  /** `http:` `use_x_forwarded_for` and `trusted_proxies` (normalized networks): http/forwarded.ts. */
+  reverseProxy: { useXForwardedFor: boolean; trustedProxies: string[] };
 }
 
 export const DEFAULT_CLIENT_POLICY: ClientPolicy = { rotateRefreshTokens: false, graceMs: 60_000, familyLifetimeMs: null };
@@ -56,16 +72,7 @@ const schema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    auth_providers: {
-      type: 'array',
-      minItems: 1,
-      items: {
-        type: 'object',
-        required: ['type'],
-        additionalProperties: false,
-        properties: { type: { enum: ['homeassistant'] }, name: { type: 'string', minLength: 1 } },
-      },
-    },
+    auth_providers: authProvidersSchema,
     auth_mfa_modules: {
       type: 'array',
       items: {
@@ -79,6 +86,17 @@ const schema = {
       type: 'object',
       additionalProperties: false,
       properties: { allow_private_addresses: { type: 'boolean' } },
+    },
+    // Home Assistant: `vol.Any(cv.positive_int, NO_LOGIN_ATTEMPT_THRESHOLD)`, i.e. -1 or 0 and up.
+    http: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        ip_ban_enabled: { type: 'boolean' },
+        login_attempts_threshold: { type: 'integer', minimum: -1 },
+        use_x_forwarded_for: { type: 'boolean' },
+        trusted_proxies: true,
+      },
     },
     clients: {
       type: 'object',
@@ -97,10 +115,11 @@ const schema = {
 } as const;
 
 interface RawConfig {
-  auth_providers?: Array<{ type: 'homeassistant'; name?: string }>;
+  auth_providers?: RawAuthProvider[];
   auth_mfa_modules?: Array<{ type: 'totp'; id?: string; name?: string }>;
   clients?: Record<string, { refresh_token_rotation?: boolean; grace_period?: number; family_lifetime?: number }>;
   redirect_uri_discovery?: { allow_private_addresses?: boolean };
+  http?: { ip_ban_enabled?: boolean; login_attempts_threshold?: number; use_x_forwarded_for?: boolean; trusted_proxies?: unknown };
 }
 
 export class AuthConfigError extends Error {
@@ -147,8 +166,7 @@ export function parseAuthConfig(text: string, source: string): AuthConfig {
     throw new AuthConfigError(`${source}: not YAML: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (!validateRaw(raw)) throw new AuthConfigError(`${source}: ${describe((validateRaw.errors ?? [])[0] as ErrorObject)}`);
-  const authProviders = (raw.auth_providers ?? [{ type: 'homeassistant' }]).map(({ type, name }) => ({ type, name: name ?? null }));
-  if (authProviders.length > 1) throw new AuthConfigError(`${source}: auth_providers: the homeassistant provider may be listed once`);
+  const { authProviders, reverseProxy } = readProvidersAndProxies(raw, source);
   const mfaModules = (raw.auth_mfa_modules ?? [{ type: 'totp', id: 'totp', name: 'Authenticator app' }]).map(({ type, id, name }) => ({
     type,
     id: id ?? type,
@@ -170,7 +188,36 @@ export function parseAuthConfig(text: string, source: string): AuthConfig {
     mfaModules,
     discovery: { allowPrivateAddresses: raw.redirect_uri_discovery?.allow_private_addresses ?? false },
     clientPolicy: (clientId) => (clientId === null ? undefined : policies.get(clientId)) ?? DEFAULT_CLIENT_POLICY,
+    // Home Assistant's defaults, -1 (never ban) included: see the README on why it is kept.
+    http: {
+      ipBanEnabled: raw.http?.ip_ban_enabled ?? true,
+      loginAttemptsThreshold: raw.http?.login_attempts_threshold ?? -1,
+    },
+    reverseProxy,
   };
+}
+
+/**
+ * `auth_providers`, and `http:`'s proxy keys, which Home Assistant takes together or not at all
+ * (`vol.Inclusive(…, "proxy")`).
+ */
+function readProvidersAndProxies(raw: RawConfig, source: string) {
+  const { use_x_forwarded_for: useXForwardedFor, trusted_proxies: trustedProxies } = raw.http ?? {};
+  try {
+    if ((useXForwardedFor === undefined) !== (trustedProxies === undefined)) {
+      throw new ProviderConfigError('http: use_x_forwarded_for and trusted_proxies go together (give both or neither)');
+    }
+    return {
+      authProviders: readAuthProviders(raw.auth_providers ?? [{ type: 'homeassistant' }]),
+      reverseProxy: {
+        useXForwardedFor: useXForwardedFor ?? false,
+        trustedProxies: trustedProxies === undefined ? [] : readNetworks(trustedProxies, 'http.trusted_proxies'),
+      },
+    };
+  } catch (error) {
+    if (error instanceof ProviderConfigError) throw new AuthConfigError(`${source}: ${error.message}`);
+    throw error;
+  }
 }
 
 /** The file at `path`, or the defaults when there is none. */

@@ -15,12 +15,25 @@ export interface CliContext {
 }
 
 export interface CliCommand {
-  /** The words that name it: `['user', 'add']`. */
-  words: [family: string, name: string];
+  /** The words that name it: `['user', 'add']`, or one word: `['import-ha']`. */
+  words: [family: string, name: string] | [name: string];
   /** Its arguments as the usage text shows them; `[NAME]` is optional. */
   args: string[];
   summary: string;
+  /** A usage problem with its arguments (an unknown option), in words, or null; checked before the store opens. */
+  checkArgs?(args: string[]): string | null;
   run(context: CliContext, args: string[]): Promise<void>;
+}
+
+/**
+ * A command that could not do its work for a reason the operator reads and fixes (bad input, a
+ * conflict): run-cli.ts prints each line as `hass-auth: <line>`, without a stack, and exits 1.
+ */
+export class CommandFailedError extends Error {
+  constructor(readonly lines: string[]) {
+    super(lines.join('\n'));
+    this.name = 'CommandFailedError';
+  }
 }
 
 export function isOptionalArg(arg: string): boolean {

@@ -14,8 +14,11 @@ import { createHomeAssistantProvider } from '../services/homeassistant-provider.
 import { refreshTokenService } from '../services/refresh-tokens.js';
 import { DataDirLockedError } from '../stores/sqlite/sqlite-store.js';
 import { StoreUnavailableError } from '../stores/types.js';
+import { auditCommands } from './audit-commands.js';
+import { banCommands } from './ban-commands.js';
 import { loadCliConfig } from './cli-config.js';
-import { isOptionalArg, type CliCommand, type CliContext } from './command.js';
+import { CommandFailedError, isOptionalArg, type CliCommand, type CliContext } from './command.js';
+import { importHaCommand } from './import-ha-command.js';
 import { openConfiguredStore } from '../open-store.js';
 import { tokenCommands } from './token-commands.js';
 import { usageText } from './usage.js';
@@ -25,7 +28,7 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
-export const COMMANDS: CliCommand[] = [...userCommands, ...tokenCommands];
+export const COMMANDS: CliCommand[] = [...userCommands, ...tokenCommands, ...banCommands, ...auditCommands, importHaCommand];
 
 /** `out` and `err` write one line each (the newline is theirs to add). */
 export interface CliIo {
@@ -38,17 +41,20 @@ type Parsed = { command: CliCommand; args: string[] } | { problem: string | null
 
 const isHelp = (word: string | undefined) => word === '--help' || word === '-h';
 
-/** Arguments after the command's two words are taken as they are: a password may start with `-`. */
+/** Arguments after the command's words are taken as they are: a password may start with `-`. */
 function parse(argv: string[]): Parsed {
-  const [family, name, ...args] = argv;
+  const [family, name] = argv;
   if (family === undefined || isHelp(family) || isHelp(name)) return { problem: null };
-  const command = COMMANDS.find(({ words }) => words[0] === family && words[1] === name);
+  const command = COMMANDS.find(({ words }) => words.every((word, index) => argv[index] === word));
   if (command === undefined) return { problem: `unknown command: ${argv.slice(0, 2).join(' ')}` };
+  const args = argv.slice(command.words.length);
   const required = command.args.filter((arg) => !isOptionalArg(arg)).length;
   if (args.length < required || args.length > command.args.length) {
     const expected = command.args.length === 0 ? 'no arguments' : command.args.join(' ');
     return { problem: `${command.words.join(' ')} takes ${expected}` };
   }
+  const problem = command.checkArgs?.(args) ?? null;
+  if (problem !== null) return { problem };
   return { command, args };
 }
 
@@ -58,6 +64,7 @@ function operatorMessage(error: unknown): string | null {
     return `${error.message}; stop the server that uses it, then run this command again`;
   }
   if (error instanceof ConfigError || error instanceof StoreUnavailableError) return error.message;
+  if (error instanceof CommandFailedError) return error.lines.join('\nhass-auth: ');
   return null;
 }
 

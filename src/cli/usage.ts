@@ -8,8 +8,8 @@ export function usageText(commands: CliCommand[]): string {
   const lines = commands.map((command, index) => `  ${(synopses[index] ?? '').padEnd(width)}${command.summary}`);
   return `Usage: hass-auth COMMAND [ARGUMENTS]
 
-Administers the logins and refresh tokens of the hass-auth store; the user commands print what
-Home Assistant's \`hass --script auth\` prints.
+Administers the logins, refresh tokens and IP bans of the hass-auth store; the user commands print
+what Home Assistant's \`hass --script auth\` prints.
 
 Commands:
 ${lines.join('\n')}
@@ -17,6 +17,14 @@ ${lines.join('\n')}
 token list prints one tab-separated line per live token:
   [USERNAME] ID TYPE CLIENT CREATED_AT LAST_USED_AT LAST_USED_IP EXPIRE_AT
 (USERNAME only when none is given; times in ISO-8601 UTC, "never" when unset), then the total.
+audit tail and audit show print one tab-separated line per transition:
+  TIME MACHINE RECORD EVENT FROM→TO user=… client=… ip=… [DETAIL]
+ban list prints one tab-separated line per banned address, IP BANNED_AT (ISO-8601 UTC), then the
+total. On Redis, running instances see a lifted ban at their next request.
+import-ha reads CONFIG_DIR/.storage/auth, auth_provider.homeassistant and auth_module.totp
+(storage version 1.1), checks them all, prints one line per record (new, present or conflict),
+then writes what is new; a second run writes nothing. Bad input or a conflict writes nothing;
+--on-conflict=keep leaves the store's record, replace takes Home Assistant's. --dry-run only prints.
 
 The store is the server's, chosen by the same environment: REDIS_URL (with REDIS_KEY_PREFIX)
 for Redis, else the SQLite store in DATA_DIR (default ./data), which a running server holds:
@@ -24,9 +32,10 @@ stop the server before using the CLI on it. ${BCRYPT_ROUNDS_ENV} (for tests only
 bcrypt cost of new passwords; it is Home Assistant's 12 otherwise.
 
 Exit codes:
-  0  the command ran, whatever it answered ("Auth invalid", "User not found", "Token not found"
-     included), as Home Assistant's script
-  1  it could not run: invalid configuration, store unreachable or in use
-  2  this text: --help, no command, an unknown command or the wrong number of arguments
+  0  the command ran, whatever it answered ("Auth invalid", "User not found", "Token not found",
+     "Ban not found" included), as Home Assistant's script
+  1  it could not run: invalid configuration, store unreachable or in use; import-ha also when a
+     file has problems or a conflict is left unresolved (with --dry-run: would be)
+  2  this text: --help, no command, an unknown command or option, or the wrong number of arguments
 `;
 }

@@ -47,6 +47,14 @@ function decodeStoredHash(stored: string): string | null {
   return BCRYPT_HASH.test(bcryptHash) ? bcryptHash : null;
 }
 
+/**
+ * True when a stored value is the base64 of a bcrypt hash: the only kind `verifyPassword` can match,
+ * and the only kind Home Assistant still checks (its PBKDF2 hashes from before 0.77 no longer are).
+ */
+export function isStoredPasswordHash(stored: string): boolean {
+  return decodeStoredHash(stored) !== null;
+}
+
 /** The password as HA stores it: base64 of a fresh `$2b$` bcrypt hash (cost 12 by default). */
 export async function hashPassword(password: string, options: HashOptions = {}): Promise<string> {
   const bcryptHash = await hash(passwordBytes(password), options.rounds ?? BCRYPT_ROUNDS);

@@ -2,10 +2,27 @@
  * One place that turns failures into Home Assistant's response shapes, so that no request ever
  * answers with a stack trace: malformed JSON → 400 `{"message": "Invalid JSON."}` (http/view.py),
  * schema failures → 400 `{"message": "Message format incorrect: …"}` (http/data_validator.py), an
- * unreachable store → 503 with a JSON body (ARCHITECTURE.md, "Stores"), unknown routes → aiohttp's 404.
+ * unreachable store → 503 with a JSON body (ARCHITECTURE.md, "Stores"), unknown routes → aiohttp's 404,
+ * a request refused before any view (PlainHttpError, e.g. a bad X-Forwarded-For) → aiohttp's text.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { TooMuchContentionError } from '../services/persisted-actor.js';
 import { StoreUnavailableError } from '../stores/types.js';
+
+/**
+ * A refusal that Home Assistant's middlewares raise as an aiohttp exception (`HTTPBadRequest`),
+ * answered as aiohttp answers it: `text/plain`, `<status>: <reason>`. Thrown from hooks, so that the
+ * `onError` hooks see it (a refusal before any view counts as no failed login: http/ip-bans.ts).
+ */
+export class PlainHttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly text: string,
+  ) {
+    super(text);
+    this.name = 'PlainHttpError';
+  }
+}
 
 function isFastifyError(error: unknown): error is FastifyError {
   return error instanceof Error && 'code' in error;
@@ -32,9 +49,15 @@ export function installErrorHandling(app: FastifyInstance): void {
     return reply.code(404).type('text/plain').send('404: Not Found');
   });
   app.setErrorHandler(async (error, request, reply) => {
+    if (error instanceof PlainHttpError) return reply.code(error.statusCode).type('text/plain; charset=utf-8').send(error.text);
     if (error instanceof StoreUnavailableError) {
       request.log.warn({ err: error.message }, 'store unavailable');
       return reply.code(503).send({ message: 'Service unavailable: the store cannot be reached' });
+    }
+    if (error instanceof TooMuchContentionError) {
+      // One record changed by many requests at once, past the retries: busy, not broken.
+      request.log.warn({ err: error.message }, 'too much contention');
+      return reply.code(503).header('Retry-After', '1').send({ message: 'Service busy: too many concurrent changes, try again' });
     }
     if (isFastifyError(error)) {
       if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {

@@ -3,9 +3,12 @@
  *
  *   GET  /auth/providers → {"providers": [{"name": "Home Assistant Local", "id": null, "type": "homeassistant"}],
  *                           "preselect_remember_me": true}
- *        (400 {"message": "Onboarding not finished", "code": "onboarding_required"} before onboarding)
+ *        (400 {"message": "Onboarding not finished", "code": "onboarding_required"} before onboarding);
+ *        a trusted_networks provider only for a client it would let in (services/trusted-networks.ts)
  *   POST /auth/login_flow {"client_id": "https://app.example/", "handler": ["homeassistant", null],
  *                          "redirect_uri": "https://app.example/cb", "type": "authorize"} → the first form
+ *        optionally with PKCE (RFC 7636; Home Assistant's open PR #181957): "code_challenge": "<43 chars>",
+ *        "code_challenge_method": "S256" — the code the flow ends with then needs its `code_verifier`
  *   POST /auth/login_flow/{flow_id} {"client_id": "…", "username": "…", "password": "…"}
  *        → a form (with errors {"base": "invalid_auth"}) or {"type": "create_entry", …, "result": "<code>"}
  *        or, for a user with MFA, the form `select_mfa_module` (two or more modules) or `mfa`:
@@ -14,12 +17,15 @@
  *        {"base": "invalid_code"}, {"type": "abort", …, "reason": "login_expired" | "too_many_retry"}, or create_entry
  *   DELETE /auth/login_flow/{flow_id} → {"message": "Flow aborted"}
  *
- * Errors are `{"message": …}`: 400 "Invalid client id", 404 "Invalid handler specified",
+ * Errors are `{"message": …}`: 400 "Invalid client id", 400 "Invalid code challenge" (not an S256
+ * challenge, or a method other than S256: `plain` is refused, RFC 9700 §2.1.1),
+ * 404 "Invalid handler specified",
  * 404 "Invalid flow specified", 400 "IP address changed", 400 "User input malformed",
  * 403 "Invalid redirect URI", 403 "Login blocked: <reason>".
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isLocal, parseIp } from '../domain/network.js';
+import { isS256Challenge } from '../domain/pkce.js';
 import type { Handler } from '../services/flow-results.js';
 import type { FlowOutcome, LoginFlowService } from '../services/login-flows.js';
 import type { OnboardingService } from '../services/onboarding.js';
@@ -47,8 +53,17 @@ const startSchema = {
     handler: { type: 'handler', required: true },
     redirect_uri: { type: 'str', required: true },
     type: { type: 'str', default: 'authorize' },
+    code_challenge: { type: 'str' },
+    code_challenge_method: { type: 'str' },
   },
 } as const;
+
+/** The PKCE challenge of a start request: null without one, 'invalid' for anything but an S256 challenge. */
+function codeChallengeOf(challenge: string | undefined, method: string | undefined): { ok: true; value: string | null } | { ok: false } {
+  if (challenge === undefined) return method === undefined ? { ok: true, value: null } : { ok: false };
+  // RFC 7636 §4.3: no method means `plain`, which is not supported.
+  return method === 'S256' && isS256Challenge(challenge) ? { ok: true, value: challenge } : { ok: false };
+}
 
 const stepSchema = { fields: { client_id: { type: 'str', required: true } }, allowExtra: true } as const;
 
@@ -59,7 +74,7 @@ export function loginFlowRoutes(app: FastifyInstance, flows: LoginFlowService, o
     }
     const ip = parseIp(request.ip);
     if (ip === null) return reply.code(400).send({ message: 'Invalid remote IP', code: 'invalid_remote_ip' });
-    const providers = flows.providers().map(({ name, id, type }) => ({ name, id, type }));
+    const providers = flows.providersFor(ip).map(({ name, id, type }) => ({ name, id, type }));
     return { providers, preselect_remember_me: isLocal(ip) };
   });
 
@@ -69,8 +84,18 @@ export function loginFlowRoutes(app: FastifyInstance, flows: LoginFlowService, o
     scope.post('/auth/login_flow', async (request, reply) => {
       const data = await validatedBody(request, reply, startSchema);
       if (data === null) return reply;
-      const { client_id, handler, redirect_uri, type } = data as { client_id: string; handler: Handler; redirect_uri: string; type: string };
-      return render(reply, await flows.start({ clientId: client_id, handler, redirectUri: redirect_uri, type, ip: request.ip }));
+      const { client_id, handler, redirect_uri, type, code_challenge, code_challenge_method } = data as {
+        client_id: string;
+        handler: Handler;
+        redirect_uri: string;
+        type: string;
+        code_challenge?: string;
+        code_challenge_method?: string;
+      };
+      const challenge = codeChallengeOf(code_challenge, code_challenge_method);
+      if (!challenge.ok) return reply.code(400).send({ message: 'Invalid code challenge' });
+      const start = { clientId: client_id, handler, redirectUri: redirect_uri, type, ip: request.ip, codeChallenge: challenge.value };
+      return render(reply, await flows.start(start));
     });
 
     scope.post<{ Params: { flowId: string } }>('/auth/login_flow/:flowId', async (request, reply) => {

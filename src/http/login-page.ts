@@ -1,6 +1,6 @@
 /**
  * The pages a browser sees. Home Assistant's frontend serves them as static files that drive the JSON
- * endpoints (ha-auth-spec §3, §8); here they are three small HTML files in `pages/`:
+ * endpoints (ha-auth-spec §3, §8); here they are small HTML files in `pages/`:
  *
  *   GET /auth/authorize?client_id=https://app.example/&redirect_uri=https://app.example/cb&state=xyz
  *       → the login page: runs POST /auth/login_flow and its steps (init, select_mfa_module, mfa) in
@@ -8,6 +8,11 @@
  *         never redirects by itself; it checks redirect_uri when the flow completes (§3.3).
  *   GET / → the onboarding page (create the owner, §8.3) until an owner exists, then a page saying
  *         that the service runs, with a link to the login page.
+ *   GET /inspect → the inspection page (owners and administrators): signs in through the login page
+ *         as a client of this origin (redirect_uri `/inspect`), exchanges the code at /auth/token, then
+ *         draws the machines and their live counts from the WebSocket API's `inspect/*` commands
+ *         (ws/commands/inspect.ts). The page itself is public, as the login page is; what it shows
+ *         is not.
  *
  * The pages are static: query values reach the page only through `location.search`, which the
  * scripts render with DOM text APIs, never as markup. Each page carries its script and style inline;
@@ -65,6 +70,7 @@ export function loginPageRoutes(app: FastifyInstance, onboarding: OnboardingServ
   const login = loadPage('authorize', css);
   const createOwner = loadPage('onboarding', css);
   const running = loadPage('running', css);
+  const inspect = loadPage('inspect', css);
 
   void app.register(async (scope) => {
     // Runs after the application-wide hook (security-headers.ts), so DENY replaces its SAMEORIGIN.
@@ -74,6 +80,8 @@ export function loginPageRoutes(app: FastifyInstance, onboarding: OnboardingServ
     });
 
     scope.get('/auth/authorize', async (_request, reply) => sendPage(reply, login));
+
+    scope.get('/inspect', async (_request, reply) => sendPage(reply, inspect));
 
     // Asks the service, not the store: "onboarded" is the onboarding service's notion (§8).
     scope.get('/', async (_request, reply) => sendPage(reply, (await onboarding.isStarted()) ? running : createOwner));

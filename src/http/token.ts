@@ -3,6 +3,7 @@
  * Form-encoded or multipart:
  *
  *   grant_type=authorization_code&client_id=https://app.example/&code=411ee2f916e648d691e937ae9344681e
+ *     [&code_verifier=<43-128 chars>]   (PKCE, RFC 7636: needed when the login sent a code_challenge)
  *     → 200 {"access_token": "<JWT>", "token_type": "Bearer", "refresh_token": "<128 hex>",
  *            "expires_in": 1800, "ha_auth_provider": "homeassistant"}
  *   grant_type=refresh_token&client_id=https://app.example/&refresh_token=<128 hex>
@@ -37,6 +38,9 @@ function render(reply: FastifyReply, outcome: TokenOutcome) {
       return reply.code(400).send({ error: 'invalid_request' });
     case 'invalid_grant':
       return reply.code(400).send({ error: 'invalid_grant' });
+    case 'invalid_code_verifier':
+      // RFC 7636 §4.6; the code stays unused, so the client may still redeem it with the right verifier.
+      return reply.code(400).send({ error: 'invalid_grant', error_description: 'Invalid code verifier' });
     case 'access_denied':
       return reply.code(403).send({ error: 'access_denied', error_description: outcome.reason });
   }
@@ -53,7 +57,9 @@ export function tokenRoutes(app: FastifyInstance, tokens: TokenService): void {
         return reply.code(200).send();
       }
       const ip = request.ip;
-      if (data.grant_type === 'authorization_code') return render(reply, await tokens.exchangeCode(data.client_id, data.code, ip));
+      if (data.grant_type === 'authorization_code') {
+        return render(reply, await tokens.exchangeCode(data.client_id, data.code, ip, data.code_verifier));
+      }
       if (data.grant_type === 'refresh_token') return render(reply, await tokens.refresh(data.client_id, data.refresh_token, ip));
       return reply.code(400).send({ error: 'unsupported_grant_type' });
     });

@@ -4,7 +4,9 @@
  *   GET /.well-known/oauth-authorization-server (RFC 8414)
  *     → {"issuer": "https://example.com", "authorization_endpoint": "https://example.com/auth/authorize",
  *        "token_endpoint": "…/auth/token", "revocation_endpoint": "…/auth/revoke",
- *        "response_types_supported": ["code"], "service_documentation": "…"}
+ *        "response_types_supported": ["code"], "code_challenge_methods_supported": ["S256"],
+ *        "service_documentation": "…", "client_id_metadata_document_supported": true}
+ *       (`code_challenge_methods_supported`: PKCE, beyond Home Assistant, its open PR #181957)
  *       without `issuer` and with relative endpoints when the request's host matches no known URL;
  *   GET /.well-known/oauth-protected-resource (RFC 9728)
  *     → {"resource": "<url>", "authorization_servers": ["<url>"], "resource_documentation": "…"}
@@ -12,8 +14,8 @@
  *   every 401 carries `WWW-Authenticate: Bearer resource_metadata="<url>/.well-known/oauth-protected-resource"`
  *   when there is a URL to point at.
  *
- * Home Assistant 2026 also advertises `client_id_metadata_document_supported: true`; this service
- * does not fetch client metadata documents yet, so it does not claim to (nothing here may lie).
+ * `client_id_metadata_document_supported: true` as Home Assistant 2026 (PR #166220): redirect-URI
+ * discovery reads Client ID Metadata Documents (services/redirect-discovery.ts).
  * Refresh-token rotation is a per-client policy with no metadata field (RFC 8414 defines none), so
  * the documents are the same whatever the policies are.
  */
@@ -34,7 +36,9 @@ export function wellKnownRoutes(app: FastifyInstance, configuredUrls: readonly s
       token_endpoint: `${prefix}/auth/token`,
       revocation_endpoint: `${prefix}/auth/revoke`,
       response_types_supported: ['code'],
+      code_challenge_methods_supported: ['S256'],
       service_documentation: DOCUMENTATION,
+      client_id_metadata_document_supported: true,
     };
   });
 

@@ -6,12 +6,12 @@
  * (`refreshTokens.compareAndSet`), or `ping`.
  *
  * Listening on the revocation bus is no round trip: `subscribe` and `onMissedMessages` pass through,
- * and so does `close`. The method lists are typed against the contract (types.ts), so a method added
+ * and so do `loginAttempts.watchBans` and `close`. The method lists are typed against the contract (types.ts), so a method added
  * there fails to compile here until it is timed too.
  */
 import type { Metrics } from './metrics.js';
 import type {
-  FlowStore, GrantStore, MfaSetupFlowStore, MfaStore, RefreshTokenStore, SecretStore, Store, UserStore,
+  AuditLog, FlowStore, GrantStore, LoginAttemptStore, MfaSetupFlowStore, MfaStore, RefreshTokenStore, SecretStore, Store, UserStore,
 } from '../stores/types.js';
 
 type AsyncCall = (...args: never[]) => Promise<unknown>;
@@ -62,6 +62,12 @@ const MFA_SETUP_FLOWS: Record<keyof MfaSetupFlowStore, true> = ACTOR_RECORDS;
 const MFA: Record<keyof MfaStore, true> = { getSecret: true, setSecret: true, deleteSecret: true, listModuleIds: true, acceptStep: true };
 const REFRESH_TOKENS: Record<keyof RefreshTokenStore, true> = { ...ACTOR_RECORDS, findIdByTokenHash: true, listByUser: true };
 const SECRETS: Record<keyof SecretStore, true> = { getOrCreate: true };
+/** `watchBans` listens (no round trip), as the revocation bus' `subscribe`: it passes through. */
+const LOGIN_ATTEMPTS: Record<Exclude<keyof LoginAttemptStore, 'watchBans'>, true> = {
+  recordFailure: true, failureCount: true, resetFailures: true, isBanned: true, listBans: true, liftBan: true,
+};
+
+const AUDIT: Record<keyof AuditLog, true> = { append: true, tail: true, forRecord: true };
 
 export function instrumentStore(store: Store, metrics: Metrics): Store {
   const { revocations } = store;
@@ -74,12 +80,19 @@ export function instrumentStore(store: Store, metrics: Metrics): Store {
     mfaSetupFlows: timedMethods(store.mfaSetupFlows, 'mfaSetupFlows', MFA_SETUP_FLOWS, metrics),
     mfa: timedMethods(store.mfa, 'mfa', MFA, metrics),
     secrets: timedMethods(store.secrets, 'secrets', SECRETS, metrics),
+    loginAttempts: {
+      ...timedMethods<Omit<LoginAttemptStore, 'watchBans'>>(store.loginAttempts, 'loginAttempts', LOGIN_ATTEMPTS, metrics),
+      watchBans: (watcher) => store.loginAttempts.watchBans(watcher),
+    },
+    audit: timedMethods(store.audit, 'audit', AUDIT, metrics),
     revocations: {
       publish: timed((ids: string[]) => revocations.publish(ids), 'revocations.publish', metrics),
       subscribe: (listener) => revocations.subscribe(listener),
       onMissedMessages: (listener) => revocations.onMissedMessages(listener),
     },
     ping: timed(() => store.ping(), 'ping', metrics),
+    // O(records) on Redis: its time is what `hass_auth_records` costs (services/record-counts.ts caches it).
+    countByState: timed((...args: Parameters<Store['countByState']>) => store.countByState(...args), 'countByState', metrics),
     close: () => store.close(),
   };
 }

@@ -6,6 +6,7 @@
  *   hass_auth_open_websockets                             this instance's sockets past their auth message
  *   hass_auth_store_seconds{operation}                    store round trips (instrument-store.ts)
  *   hass_auth_store_errors_total{operation}               store calls that rejected
+ *   hass_auth_records{machine, state}                     live records, all instances (record-metrics.ts)
  *
  * plus prom-client's default process metrics (`process_*`, `nodejs_*`). Those describe the process,
  * and collecting them starts observers that are never stopped (GC, event-loop delay), so they are

@@ -10,7 +10,8 @@ export interface SchemaField {
   name: string;
   required?: true;
   optional?: true;
-  options?: Array<[string, string]>;
+  /** A select's `[value, label]` pairs; a label is null where Home Assistant's is `None` (a user without a name). */
+  options?: Array<[string, string | null]>;
 }
 
 export type Handler = [string, string | null];

@@ -5,6 +5,7 @@
  */
 import type { LoginCredential } from '../../machines/credential.js';
 import { newId } from '../domain/ids.js';
+import { validate, type Schema } from '../domain/voluptuous.js';
 import type { UserStore } from '../stores/types.js';
 import { normalizeUsername, type HomeAssistantProvider } from './homeassistant-provider.js';
 import type { LoginProvider } from './login-flows.js';
@@ -12,29 +13,42 @@ import type { LoginProvider } from './login-flows.js';
 /** `DEFAULT_TITLE` of homeassistant/auth/providers/homeassistant.py. */
 export const HOMEASSISTANT_PROVIDER_TITLE = 'Home Assistant Local';
 
-export function homeAssistantLoginProvider(provider: HomeAssistantProvider, users: UserStore): LoginProvider {
+const FIELDS = [
+  { type: 'string', name: 'username', required: true },
+  { type: 'string', name: 'password', required: true },
+] as const;
+const SCHEMA: Schema = { fields: { username: { type: 'str', required: true }, password: { type: 'str', required: true } } };
+
+/** `name`: the configured one (`auth_providers[].name`), else the default title. */
+export function homeAssistantLoginProvider(provider: HomeAssistantProvider, users: UserStore, name: string | null = null): LoginProvider {
+  async function credentialOf(username: string, password: string): Promise<LoginCredential | null> {
+    if (!(await provider.validateLogin(username, password))) return null;
+    const lookupKey = normalizeUsername(username);
+    const stored = await users.findCredential('homeassistant', null, lookupKey);
+    if (stored !== null) {
+      const { id, authProviderType, authProviderId, data } = stored;
+      return { id, authProviderType, authProviderId, data, lookupKey };
+    }
+    return { id: newId(), authProviderType: 'homeassistant', authProviderId: null, data: { username: lookupKey }, lookupKey };
+  }
+
   return {
     type: 'homeassistant',
     id: null,
-    name: HOMEASSISTANT_PROVIDER_TITLE,
+    name: name ?? HOMEASSISTANT_PROVIDER_TITLE,
     supportsMfa: true,
-    initForm: {
-      fields: [
-        { type: 'string', name: 'username', required: true },
-        { type: 'string', name: 'password', required: true },
-      ],
-      schema: { fields: { username: { type: 'str', required: true }, password: { type: 'str', required: true } } },
+    isOfferedTo: () => true,
+    begin: () => Promise.resolve({ kind: 'form', userChoices: null }),
+    initForm: (flow) => {
+      const errors: Record<string, string> = flow.error === null ? {} : { base: flow.error };
+      return { fields: FIELDS.map((field) => ({ ...field })), errors };
     },
-    async checkCredentials(input): Promise<LoginCredential | null> {
+    async submit(_flow, input) {
+      if (!validate(SCHEMA, input).ok) return { kind: 'malformed' };
       const { username, password } = input as { username: string; password: string };
-      if (!(await provider.validateLogin(username, password))) return null;
-      const lookupKey = normalizeUsername(username);
-      const stored = await users.findCredential('homeassistant', null, lookupKey);
-      if (stored !== null) {
-        const { id, authProviderType, authProviderId, data } = stored;
-        return { id, authProviderType, authProviderId, data, lookupKey };
-      }
-      return { id: newId(), authProviderType: 'homeassistant', authProviderId: null, data: { username: lookupKey }, lookupKey };
+      const credential = await credentialOf(username, password);
+      return credential === null ? { kind: 'rejected' } : { kind: 'accepted', credential };
     },
+    refreshRefusal: () => null,
   };
 }

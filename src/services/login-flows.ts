@@ -11,37 +11,64 @@
  * After correct credentials of an existing credential whose user has MFA modules enabled, the flow
  * asks which module (`select_mfa_module`, only with two or more) and then for a code (`mfa`):
  * login-flow-mfa.ts. An aborted flow (`login_expired`, `too_many_retry`) is removed, as in Home Assistant.
+ *
+ * What the `init` step shows and accepts is the provider's: a username and a password
+ * (homeassistant-login.ts), or a choice of user (trusted-networks.ts), which may also end the flow
+ * at its start: refused (abort `not_allowed`, nothing stored) or finished at once (`allow_bypass_login`:
+ * `POST /auth/login_flow` answers with the code, through the same machine and completion as a step).
  */
 import type { LoginCredential } from '../../machines/credential.js';
-import type { LoginFlowContext, LoginFlowEvent } from '../../machines/login-flow.js';
+import type { FlowAbortReason, LoginFlowContext, LoginFlowEvent, LoginFlowInput } from '../../machines/login-flow.js';
 import type { Clock } from '../domain/clock.js';
 import { newId } from '../domain/ids.js';
 import { redirectUriAllowedWithoutDiscovery, verifyClientId } from '../domain/indieauth.js';
 import type { Logger } from '../domain/logger.js';
 import { parseIp } from '../domain/network.js';
-import { validate, type Schema } from '../domain/voluptuous.js';
 import type { Store } from '../stores/types.js';
 import { abortResult, createEntryResult, formResult, type FlowResult, type Handler, type SchemaField } from './flow-results.js';
 import { loginMfa } from './login-flow-mfa.js';
 import type { LoginGrantService } from './login-grants.js';
 import type { MfaService } from './mfa.js';
 import { createRecord, loadRecord, transitionRecord } from './persisted-actor.js';
+import type { RedirectDiscovery } from './redirect-discovery.js';
 import type { UserService } from './users.js';
 
 /** Abandoned flows are collected after this; a user may sit on the login page for a while. */
 export const LOGIN_FLOW_TTL_MS = 60 * 60 * 1000;
+
+/** How a flow begins (`async_step_init` without input): a form, or an end before anything is stored. */
+export type FlowBeginning =
+  | { kind: 'form'; userChoices: LoginFlowInput['userChoices'] }
+  | { kind: 'abort'; reason: FlowAbortReason }
+  | { kind: 'finish'; credential: LoginCredential };
+
+/** The provider's verdict on the `init` step's input. */
+export type InitVerdict =
+  | { kind: 'malformed' }
+  | { kind: 'rejected' }
+  | { kind: 'abort'; reason: FlowAbortReason }
+  | { kind: 'accepted'; credential: LoginCredential };
 
 /** An auth provider as the login flow uses it (homeassistant/auth/providers/__init__.py). */
 export interface LoginProvider {
   type: string;
   id: string | null;
   name: string;
-  /** The `init` step's fields, serialized and as a validation schema. */
-  initForm: { fields: SchemaField[]; schema: Schema };
-  /** The credential that the `init` input proves, or null (`invalid_auth`). */
-  checkCredentials(input: Record<string, unknown>): Promise<LoginCredential | null>;
   /** `support_mfa`: whether a login of this provider asks for the user's MFA modules. */
   supportsMfa: boolean;
+  /** Whether `GET /auth/providers` lists the provider to a client at `ip` (a normalized IP address). */
+  isOfferedTo(ip: string): boolean;
+  /** The start of a flow from `ip` (a normalized IP address). */
+  begin(ip: string): Promise<FlowBeginning>;
+  /** The `init` form of a flow: its fields, and `errors` as the provider shows them. */
+  initForm(flow: LoginFlowContext): { fields: SchemaField[]; errors: Record<string, string> | null };
+  /** Checks the `init` input (its schema first, as the flow manager does, then the provider's step). */
+  submit(flow: LoginFlowContext, input: Record<string, unknown>): Promise<InitVerdict>;
+  /**
+   * `async_validate_refresh_token`: why a token of this provider's login may not be used from `ip`
+   * (null: no request address), or null when it may.
+   */
+  refreshRefusal(ip: string | null): string | null;
 }
 
 export type FlowOutcome =
@@ -55,10 +82,13 @@ export interface StartRequest {
   redirectUri: string;
   type: string;
   ip: string;
+  /** The PKCE challenge (S256) to bind the code to, or null. */
+  codeChallenge: string | null;
 }
 
 export interface LoginFlowService {
-  providers(): LoginProvider[];
+  /** The providers `GET /auth/providers` lists to a client at `ip`, in configuration order. */
+  providersFor(ip: string): LoginProvider[];
   start(request: StartRequest): Promise<FlowOutcome>;
   step(flowId: string, clientId: string, input: Record<string, unknown>, ip: string): Promise<FlowOutcome>;
   /** False when there is no such open flow. */
@@ -73,45 +103,65 @@ interface Deps {
   users: UserService;
   grants: LoginGrantService;
   mfa: MfaService;
+  /** IndieAuth discovery: the redirect URIs the client_id page lists (services/redirect-discovery.ts). */
+  discoverRedirectUris: RedirectDiscovery;
 }
 
 const sameIp = (a: string, b: string) => (parseIp(a) ?? a) === (parseIp(b) ?? b);
 
-export function loginFlowService({ store, clock, logger, providers, users, grants, mfa }: Deps): LoginFlowService {
+export function loginFlowService({ store, clock, logger, providers, users, grants, mfa, discoverRedirectUris }: Deps): LoginFlowService {
   const providerOf = (handler: Handler) => providers.find((p) => p.type === handler[0] && p.id === handler[1]);
-  const options = { logger };
+  const options = { logger, audit: store.audit };
   const mfaSteps = loginMfa(mfa);
 
-  const initForm = (flow: LoginFlowContext, provider: LoginProvider, errors: Record<string, string>): FlowResult =>
-    formResult(flow.flowId, flow.handler, { stepId: 'init', dataSchema: provider.initForm.fields, errors });
+  /** `verify_redirect_uri` (ha-auth-spec §4.2): same origin or a companion app, else what the client_id page lists. */
+  const redirectUriAllowed = async (clientId: string, redirectUri: string) =>
+    redirectUriAllowedWithoutDiscovery(clientId, redirectUri) ||
+    (verifyClientId(clientId) && (await discoverRedirectUris(clientId)).includes(redirectUri));
+
+  const initForm = (flow: LoginFlowContext, provider: LoginProvider): FlowResult => {
+    const { fields, errors } = provider.initForm(flow);
+    return formResult(flow.flowId, flow.handler, { stepId: 'init', dataSchema: fields, errors });
+  };
 
   /** Completion (`_async_flow_result_to_response`): the redirect check, the user check, then the code. */
   async function finish(flow: LoginFlowContext, clientId: string, ip: string): Promise<FlowOutcome> {
     await store.flows.delete(flow.flowId);
     const credential = flow.credential;
     if (credential === null) throw new Error(`flow ${flow.flowId} finished without a credential`);
-    if (!redirectUriAllowedWithoutDiscovery(clientId, flow.redirectUri)) return { kind: 'invalid_redirect_uri' };
+    if (!(await redirectUriAllowed(clientId, flow.redirectUri))) return { kind: 'invalid_redirect_uri' };
     const user = await users.userOf(credential);
     const reason = user === null ? null : users.notAllowedReason(user, ip);
     if (reason !== null) return { kind: 'login_blocked', reason };
-    const code = await grants.issue(clientId, credential);
+    const code = await grants.issue(clientId, credential, flow.codeChallenge);
     return { kind: 'result', result: createEntryResult(flow.flowId, flow.handler, code) };
   }
 
-  async function submitCredentials(provider: LoginProvider, input: Record<string, unknown>): Promise<LoginFlowEvent | null> {
-    if (!validate(provider.initForm.schema, input).ok) return null;
-    const credential = await provider.checkCredentials(input);
-    if (credential === null) return { type: 'CREDENTIALS_REJECTED', now: clock() };
+  async function accepted(provider: LoginProvider, credential: LoginCredential): Promise<LoginFlowEvent> {
     const userId = (await users.userOf(credential))?.id ?? null;
     const mfaModules = await mfaSteps.choicesFor(userId, provider.supportsMfa);
     return { type: 'CREDENTIALS_ACCEPTED', now: clock(), credential, userId, mfaModules };
+  }
+
+  async function submitCredentials(flow: LoginFlowContext, provider: LoginProvider, input: Record<string, unknown>) {
+    const verdict = await provider.submit(flow, input);
+    switch (verdict.kind) {
+      case 'malformed':
+        return null;
+      case 'rejected':
+        return { type: 'CREDENTIALS_REJECTED', now: clock() } as const;
+      case 'abort':
+        return { type: 'ABORT', now: clock(), reason: verdict.reason } as const;
+      case 'accepted':
+        return accepted(provider, verdict.credential);
+    }
   }
 
   /** The event a submission is at the flow's current step; null when the input fails the step's schema. */
   function eventFor(state: unknown, flow: LoginFlowContext, provider: LoginProvider, input: Record<string, unknown>) {
     if (state === 'mfa_select') return Promise.resolve(mfaSteps.selectEvent(flow, input, clock()));
     if (state === 'mfa') return mfaSteps.codeEvent(flow, input, clock());
-    return submitCredentials(provider, input);
+    return submitCredentials(flow, provider, input);
   }
 
   /** What the flow shows after a step: the next form, the end of the flow, or the code. */
@@ -123,28 +173,42 @@ export function loginFlowService({ store, clock, logger, providers, users, grant
     }
     if (state === 'mfa_select') return { kind: 'result' as const, result: mfaSteps.selectForm(flow) };
     if (state === 'mfa') return { kind: 'result' as const, result: mfaSteps.codeForm(flow) };
-    const errors: Record<string, string> = flow.error === null ? {} : { base: flow.error };
-    return { kind: 'result' as const, result: initForm(flow, provider, errors) };
+    return { kind: 'result' as const, result: initForm(flow, provider) };
+  }
+
+  /** `allow_bypass_login`: the flow is stored and finished at once, so that the machine still decides what follows. */
+  async function finishAtStart(input: LoginFlowInput, provider: LoginProvider, credential: LoginCredential, ip: string) {
+    await createRecord(store.flows, 'loginFlow', input.flowId, input, LOGIN_FLOW_TTL_MS, { audit: store.audit, logger, now: input.createdAt });
+    const result = await transitionRecord(store.flows, 'loginFlow', input.flowId, await accepted(provider, credential), options);
+    if (result === null) return { kind: 'unknown_flow' as const };
+    return outcomeOf(result.after.value, result.after.context, provider, input.clientId, ip);
   }
 
   return {
-    providers: () => providers,
+    providersFor: (ip) => providers.filter((provider) => provider.isOfferedTo(ip)),
 
     async start(request) {
       if (!verifyClientId(request.clientId)) return { kind: 'invalid_client_id' };
       const provider = providerOf(request.handler);
       if (provider === undefined) return { kind: 'unknown_handler' };
-      const input = {
+      const ipAddress = parseIp(request.ip) ?? request.ip;
+      const beginning = await provider.begin(ipAddress);
+      // A flow that ends at its start is never stored, as Home Assistant drops a finished flow.
+      if (beginning.kind === 'abort') return { kind: 'result', result: abortResult(newId(), request.handler, beginning.reason) };
+      const input: LoginFlowInput = {
         flowId: newId(),
         handler: request.handler,
         clientId: request.clientId,
         redirectUri: request.redirectUri,
-        ipAddress: parseIp(request.ip) ?? request.ip,
+        ipAddress,
         credentialOnly: request.type === 'link_user',
         createdAt: clock(),
+        codeChallenge: request.codeChallenge,
+        userChoices: beginning.kind === 'form' ? beginning.userChoices : null,
       };
-      const { snapshot } = await createRecord(store.flows, 'loginFlow', input.flowId, input, LOGIN_FLOW_TTL_MS);
-      return { kind: 'result', result: initForm(snapshot.context, provider, {}) };
+      if (beginning.kind === 'finish') return finishAtStart(input, provider, beginning.credential, request.ip);
+      const { snapshot } = await createRecord(store.flows, 'loginFlow', input.flowId, input, LOGIN_FLOW_TTL_MS, { audit: store.audit, logger, now: input.createdAt });
+      return { kind: 'result', result: initForm(snapshot.context, provider) };
     },
 
     async step(flowId, clientId, input, ip) {

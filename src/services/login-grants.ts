@@ -9,35 +9,47 @@ import { LOGIN_GRANT_LIFETIME_MS } from '../../machines/login-grant.js';
 import type { Clock } from '../domain/clock.js';
 import { newId, sha256Hex } from '../domain/ids.js';
 import type { Logger } from '../domain/logger.js';
+import { s256Proof } from '../domain/pkce.js';
 import type { Store } from '../stores/types.js';
 import { createRecord, loadRecord, transitionRecord } from './persisted-actor.js';
 import type { RefreshTokenService } from './refresh-tokens.js';
 
 export type Redemption =
   | { ok: true; credential: LoginCredential; refreshTokenId: string }
-  | { ok: false; reason: 'unknown' | 'other_client' | 'expired' | 'replayed' };
+  | { ok: false; reason: 'unknown' | 'other_client' | 'expired' | 'replayed' | 'pkce' };
 
 export interface LoginGrantService {
-  issue(clientId: string, credential: LoginCredential): Promise<string>;
-  /** Consumes the code for `clientId`, reserving `refreshTokenId` for the token it will produce. */
-  redeem(clientId: string, code: string, refreshTokenId: string): Promise<Redemption>;
+  /** A new code; `codeChallenge` is the login's PKCE challenge (S256), or null. */
+  issue(clientId: string, credential: LoginCredential, codeChallenge: string | null): Promise<string>;
+  /**
+   * Consumes the code for `clientId`, reserving `refreshTokenId` for the token it will produce.
+   * `codeVerifier` is the PKCE verifier presented with it, if any; a wrong or missing proof (or a
+   * verifier for a code without a challenge) leaves the code unconsumed: `pkce`.
+   */
+  redeem(clientId: string, code: string, refreshTokenId: string, codeVerifier?: string): Promise<Redemption>;
   /** True when the code was redeemed and then replayed (its grant revoked): the winner's token must die too. */
   wasReplayed(code: string): Promise<boolean>;
 }
 
 export function loginGrantService(store: Store, clock: Clock, logger: Logger, refreshTokens: RefreshTokenService): LoginGrantService {
   return {
-    async issue(clientId, credential) {
+    async issue(clientId, credential, codeChallenge) {
       const code = newId();
-      const input = { codeId: newId(), clientId, credential, issuedAt: clock() };
-      const { created } = await createRecord(store.grants, 'loginGrant', sha256Hex(code), input, LOGIN_GRANT_LIFETIME_MS);
+      const input = { codeId: newId(), clientId, credential, issuedAt: clock(), codeChallenge };
+      const { created } = await createRecord(store.grants, 'loginGrant', sha256Hex(code), input, LOGIN_GRANT_LIFETIME_MS, {
+        audit: store.audit,
+        logger,
+        now: input.issuedAt,
+      });
       if (!created) throw new Error('authorization code collision');
       return code;
     },
 
-    async redeem(clientId, code, refreshTokenId) {
-      const event = { type: 'REDEEM' as const, now: clock(), clientId, refreshTokenId };
-      const result = await transitionRecord(store.grants, 'loginGrant', sha256Hex(code), event, { logger });
+    async redeem(clientId, code, refreshTokenId, codeVerifier) {
+      // A presented verifier that is not one (RFC 7636 §4.1) proves nothing, yet still counts as presented.
+      const proof = codeVerifier === undefined ? null : (s256Proof(codeVerifier) ?? 'invalid verifier');
+      const event = { type: 'REDEEM' as const, now: clock(), clientId, refreshTokenId, proof };
+      const result = await transitionRecord(store.grants, 'loginGrant', sha256Hex(code), event, { logger, audit: store.audit });
       if (result === null) return { ok: false, reason: 'unknown' };
       // RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
       for (const effect of result.emitted) {
@@ -48,7 +60,9 @@ export function loginGrantService(store: Store, clock: Clock, logger: Logger, re
       if (result.before.matches('issued') && result.after.matches('redeemed')) {
         return { ok: true, credential: result.after.context.credential, refreshTokenId };
       }
-      if (result.after.matches('issued')) return { ok: false, reason: 'other_client' };
+      if (result.after.matches('issued')) {
+        return { ok: false, reason: result.after.context.clientId === clientId ? 'pkce' : 'other_client' };
+      }
       return { ok: false, reason: result.after.matches('expired') ? 'expired' : 'replayed' };
     },
 

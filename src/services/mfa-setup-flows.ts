@@ -39,7 +39,7 @@ export interface MfaSetupFlowService {
 const unknownFlow = () => new MfaError('not_found', 'Invalid flow specified');
 
 export function mfaSetupFlowService(store: Store, clock: Clock, logger: Logger, mfa: MfaService): MfaSetupFlowService {
-  const options = { logger };
+  const options = { logger, audit: store.audit };
 
   async function form(flow: MfaSetupFlowContext, module: MfaModule, user: User, errors: Record<string, string>) {
     const placeholders = await module.setupPlaceholders(flow.secret, user.name);
@@ -65,7 +65,11 @@ export function mfaSetupFlowService(store: Store, clock: Clock, logger: Logger, 
       const module = mfa.module(moduleId);
       if (module === undefined) throw new MfaError('no_module', `MFA module ${moduleId} is not found`);
       const input = { flowId: newId(), userId: user.id, moduleId, secret: module.newSecret(), createdAt: clock() };
-      const { created, snapshot } = await createRecord(store.mfaSetupFlows, 'mfaSetupFlow', input.flowId, input, MFA_SETUP_WINDOW_MS);
+      const { created, snapshot } = await createRecord(store.mfaSetupFlows, 'mfaSetupFlow', input.flowId, input, MFA_SETUP_WINDOW_MS, {
+        audit: store.audit,
+        logger,
+        now: input.createdAt,
+      });
       if (!created) throw new Error('MFA setup flow id collision');
       return form(snapshot.context, module, user, {});
     },

@@ -57,7 +57,7 @@ export function onboardingService(users: UserService, provider: HomeAssistantPro
         lookupKey: username,
       };
       await users.link(owner, credential);
-      return { kind: 'created', authCode: await grants.issue(clientId, credential) };
+      return { kind: 'created', authCode: await grants.issue(clientId, credential, null) };
     },
   };
 }

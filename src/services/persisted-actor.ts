@@ -13,7 +13,8 @@ import { machines, type MachineName, type MachineOf } from '../../machines/index
 import type { Logger } from '../domain/logger.js';
 import { UnreadableRecordError } from '../stores/envelope-codec.js';
 import { restoreSnapshot, toEnvelope } from '../stores/envelope.js';
-import type { ActorRecords, CasResult, Envelope, TtlChange } from '../stores/types.js';
+import type { ActorRecords, AuditEntry, AuditLog, CasResult, Envelope, TtlChange } from '../stores/types.js';
+import { auditEntry } from './audit-entries.js';
 
 type Snapshot<N extends MachineName> = SnapshotFrom<MachineOf<N>>;
 type EventOf<N extends MachineName> = EventFromLogic<MachineOf<N>>;
@@ -40,6 +41,19 @@ export interface TransitionOptions<N extends MachineName> {
   logger: Logger;
   /** Conflicts to absorb before giving up; each retry is one store round trip. */
   maxAttempts?: number;
+  /** Where each written transition is recorded (the store's audit trail). */
+  audit?: AuditLog;
+}
+
+/**
+ * Records a written transition. Not awaited: the write already happened and its answer must not
+ * wait on (or fail with) the trail; entries of one connection still reach Redis in order.
+ */
+export function recordInAudit(audit: AuditLog | undefined, entry: AuditEntry, logger: Logger): void {
+  if (audit === undefined) return;
+  audit.append(entry).catch((error: unknown) => {
+    logger.warn({ err: error instanceof Error ? error.message : String(error), recordId: entry.recordId }, 'audit: entry not recorded');
+  });
 }
 
 export class TooMuchContentionError extends Error {
@@ -72,9 +86,18 @@ export async function createRecord<N extends MachineName>(
   id: string,
   input: InputFrom<MachineOf<N>>,
   ttlMs: number | null,
+  trail?: { audit: AuditLog; logger: Logger; now: number },
 ): Promise<{ created: boolean; snapshot: Snapshot<N>; envelope: Envelope }> {
   const { snapshot, envelope } = initialEnvelope(name, input);
-  return { created: await records.create(id, envelope, ttlMs), snapshot, envelope };
+  const created = await records.create(id, envelope, ttlMs);
+  if (created && trail !== undefined) recordCreation(trail.audit, name, id, snapshot, trail.now, trail.logger);
+  return { created, snapshot, envelope };
+}
+
+/** The audit entry of a record's first write. */
+export function recordCreation(audit: AuditLog | undefined, name: MachineName, id: string, snapshot: { value: unknown; context: unknown }, now: number, logger: Logger): void {
+  const entry = auditEntry({ machine: name, recordId: id, event: { type: 'create' }, from: null, to: snapshot.value, context: snapshot.context, emitted: [], at: now });
+  recordInAudit(audit, entry, logger);
 }
 
 /** Stored text that is not an envelope at all is unreadable like a snapshot that cannot be migrated. */
@@ -109,6 +132,13 @@ function restoreOrNull<N extends MachineName>(name: N, id: string, envelope: Env
 }
 
 /** Applies `event` to the record `id`; null when there is no readable record. */
+/** Every lifecycle event carries its `now` (ARCHITECTURE.md: time arrives in events). */
+function transitionEntry(name: MachineName, id: string, event: EmittedEvent, before: unknown, after: unknown, emitted: EmittedEvent[]) {
+  const [from, to] = [before, after] as Array<{ value: unknown; context: unknown }>;
+  const at = typeof event.now === 'number' ? event.now : 0;
+  return auditEntry({ machine: name, recordId: id, event, from: String(from?.value), to: to?.value, context: to?.context, emitted, at });
+}
+
 export async function transitionRecord<N extends MachineName>(
   records: RecordAccess,
   name: N,
@@ -131,7 +161,10 @@ export async function transitionRecord<N extends MachineName>(
     const next = toEnvelope(name, after, envelope.rev + 1);
     const write = records.compareAndSet(id, envelope.rev, next, options.ttlAfter?.(after));
     const result = await unlessGarbled<CasResult>(write, { ok: false, current: null }, name, id, logger);
-    if (result.ok) return { before, after, emitted, changed };
+    if (result.ok) {
+      recordInAudit(options.audit, transitionEntry(name, id, event, before, after, emitted), logger);
+      return { before, after, emitted, changed };
+    }
     if (attempt >= maxAttempts) throw new TooMuchContentionError(name, id, attempt);
     current = restoreOrNull(name, id, result.current, logger);
   }

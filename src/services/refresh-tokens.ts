@@ -15,7 +15,7 @@ import type { Clock } from '../domain/clock.js';
 import { newId, newSecret, sha256Hex } from '../domain/ids.js';
 import type { Logger } from '../domain/logger.js';
 import type { Store, User } from '../stores/types.js';
-import { initialEnvelope, loadRecord, transitionRecord } from './persisted-actor.js';
+import { initialEnvelope, loadRecord, recordCreation, TooMuchContentionError, transitionRecord } from './persisted-actor.js';
 
 /** `ACCESS_TOKEN_EXPIRATION`, homeassistant/auth/const.py. */
 export const ACCESS_TOKEN_EXPIRATION_S = 30 * 60;
@@ -109,6 +109,7 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
   // Ended tokens stay a day as tombstones; a redeemed one as long, so that its reuse is caught.
   const options = {
     logger,
+    audit: store.audit,
     ttlAfter: (after: { status: string; value: unknown }) => (after.status === 'done' || after.value === 'redeemed' ? TOMBSTONE_MS : undefined),
   };
 
@@ -162,6 +163,7 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
     if (!(await store.refreshTokens.create({ id: input.id, userId: input.userId, tokenHash: sha256Hex(secret) }, envelope))) {
       throw new RefreshTokenRuleError(`refresh token ${input.id} exists already`);
     }
+    recordCreation(store.audit, 'refreshToken', input.id, snapshot, input.createdAt, logger);
     return snapshot.context;
   }
 
@@ -248,7 +250,17 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
 
     async mintAccessToken(id, ip) {
       const now = clock();
-      const used = await transitionRecord(store.refreshTokens, 'refreshToken', id, { type: 'USE', now, ip }, options);
+      let used;
+      try {
+        used = await transitionRecord(store.refreshTokens, 'refreshToken', id, { type: 'USE', now, ip }, options);
+      } catch (error) {
+        if (!(error instanceof TooMuchContentionError)) throw error;
+        // Many refreshes of one token at once (a client retrying in a loop): they all record the
+        // same use, and the ones that kept losing the race need not write it again. The token as
+        // stored now decides, as if this use had been one of theirs.
+        const token = await live(id);
+        return token === null ? null : signAccessToken(id, token.jwtKey, now, token.accessTokenExpirationS);
+      }
       if (used === null) return null;
       await perform(used.emitted as RefreshTokenEmitted[]);
       if (!used.after.matches('issued')) return null;

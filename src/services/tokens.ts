@@ -2,21 +2,29 @@
  * The token endpoint's use cases (homeassistant/components/auth/__init__.py, `TokenView` and
  * `RevokeTokenView`; ha-auth-spec §6.1, §6.2), checked in Home Assistant's order. Outcomes name
  * the case; src/http/token.ts renders each one as Home Assistant does.
+ *
+ * Both grants ask the login's provider before they mint an access token (row 6 of §6.1: a
+ * trusted_networks login is refused outside its networks, 403 `access_denied` with the provider's
+ * words); the code grant asks before it creates the refresh token, where Home Assistant asks after
+ * and leaves that token behind.
  */
+import type { LoginCredential } from '../../machines/credential.js';
 import type { ClientPolicy } from '../auth-config.js';
 import { newId } from '../domain/ids.js';
 import { verifyClientId } from '../domain/indieauth.js';
+import type { AuthProviders } from './auth-providers.js';
 import type { LoginGrantService } from './login-grants.js';
 import { RefreshTokenRuleError, type RefreshTokenService } from './refresh-tokens.js';
-import type { UserService } from './users.js';
+import { UserGoneError, type UserService } from './users.js';
 
 export type TokenOutcome =
   | { kind: 'tokens'; accessToken: string; expiresIn: number; refreshToken?: string; authProvider?: string }
-  | { kind: 'invalid_client_id' | 'invalid_code' | 'invalid_request' | 'invalid_grant' }
+  | { kind: 'invalid_client_id' | 'invalid_code' | 'invalid_request' | 'invalid_grant' | 'invalid_code_verifier' }
   | { kind: 'access_denied'; reason: string };
 
 export interface TokenService {
-  exchangeCode(clientId: string | undefined, code: string | undefined, ip: string | null): Promise<TokenOutcome>;
+  /** `codeVerifier`: the PKCE verifier (RFC 7636 §4.5), when the client sent one. */
+  exchangeCode(clientId: string | undefined, code: string | undefined, ip: string | null, codeVerifier?: string): Promise<TokenOutcome>;
   refresh(clientId: string | undefined, refreshToken: string | undefined, ip: string | null): Promise<TokenOutcome>;
   /** RFC 7009 §2.2: unknown tokens are not an error. */
   revoke(token: string | undefined): Promise<void>;
@@ -29,18 +37,31 @@ interface Deps {
   /** The refresh-token policy of a client (auth-config.ts): whether its tokens rotate. */
   clientPolicy: (clientId: string | null) => ClientPolicy;
   clock: () => number;
+  /** The configured providers' verdict on a token's use (auth-providers.ts). */
+  providers: Pick<AuthProviders, 'refusal'>;
 }
 
-export function tokenService({ users, grants, refreshTokens, clientPolicy, clock }: Deps): TokenService {
+export function tokenService({ users, grants, refreshTokens, clientPolicy, clock, providers }: Deps): TokenService {
+  /** A refresh token names its credential by id; one that is gone (or none) has no provider to ask. */
+  const credentialOf = async (id: string | null) => (id === null ? null : users.credential(id));
+  /** The code's user, or null when it is gone for good (Home Assistant answers 500 there). */
+  const userOf = (credential: LoginCredential) =>
+    users.getOrCreateUser(credential).catch((error: unknown) => {
+      if (error instanceof UserGoneError) return null;
+      throw error;
+    });
+
   return {
-    async exchangeCode(clientId, code, ip) {
+    async exchangeCode(clientId, code, ip, codeVerifier) {
       if (clientId === undefined || !verifyClientId(clientId)) return { kind: 'invalid_client_id' };
       if (code === undefined) return { kind: 'invalid_code' };
-      const redemption = await grants.redeem(clientId, code, newId());
-      if (!redemption.ok) return { kind: 'invalid_code' };
+      const redemption = await grants.redeem(clientId, code, newId(), codeVerifier);
+      if (!redemption.ok) return { kind: redemption.reason === 'pkce' ? 'invalid_code_verifier' : 'invalid_code' };
       const { credential, refreshTokenId } = redemption;
-      const user = await users.getOrCreateUser(credential);
-      const reason = users.notAllowedReason(user, ip);
+      const user = await userOf(credential);
+      if (user === null) return { kind: 'access_denied', reason: new UserGoneError().message };
+      // Row 5 of §6.1 (the user's own block), then row 6 (the provider's).
+      const reason = users.notAllowedReason(user, ip) ?? providers.refusal(credential, ip);
       if (reason !== null) return { kind: 'access_denied', reason };
       try {
         const policy = clientPolicy(clientId);
@@ -69,7 +90,7 @@ export function tokenService({ users, grants, refreshTokens, clientPolicy, clock
       if (token.clientId !== (clientId ?? null)) return { kind: 'invalid_request' };
       const user = await users.getUser(token.userId);
       if (user === null) return { kind: 'invalid_grant' };
-      const reason = users.notAllowedReason(user, ip);
+      const reason = users.notAllowedReason(user, ip) ?? providers.refusal(await credentialOf(token.credentialId), ip);
       if (reason !== null) return { kind: 'access_denied', reason };
       const policy = clientPolicy(token.clientId);
       // A redeemed token is always judged by rotation's rules (grace or reuse), even if the policy changed since.

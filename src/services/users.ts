@@ -4,7 +4,8 @@
  * - The owner is the first non-system user created on purpose (onboarding); the store makes "only
  *   one owner" atomic across instances.
  * - A credential seen for the first time gets a new user when its code is exchanged, in
- *   `system-admin` as Home Assistant does (`async_get_or_create_user`), never owner.
+ *   `system-admin` as Home Assistant does (`async_get_or_create_user`), never owner; except a
+ *   trusted_networks credential, which always names an existing user (that provider creates none).
  * - `notAllowedReason` is `async_user_not_allowed_do_auth` with its exact texts; this service has no
  *   Nabu Casa cloud, so the cloud branch never applies.
  */
@@ -17,6 +18,17 @@ import type { Credential, Store, User } from '../stores/types.js';
 export const GROUP_ID_ADMIN = 'system-admin';
 export const GROUP_ID_USER = 'system-users';
 export const GROUP_ID_READ_ONLY = 'system-read-only';
+
+/** Providers whose `async_user_meta_for_credentials` raises: their logins never make a user. */
+const PROVIDERS_WITHOUT_NEW_USERS = new Set(['trusted_networks']);
+
+/** Home Assistant's `ValueError("Unable to find the user.")`: a login whose user is gone and cannot be made again. */
+export class UserGoneError extends Error {
+  constructor() {
+    super('Unable to find the user.');
+    this.name = 'UserGoneError';
+  }
+}
 
 export interface UserService {
   getUser(id: string): Promise<User | null>;
@@ -31,6 +43,8 @@ export interface UserService {
   userOf(credential: LoginCredential): Promise<User | null>;
   /** The credentials linked to the user. */
   credentialsOf(userId: string): Promise<Credential[]>;
+  credential(id: string): Promise<Credential | null>;
+  /** Rejects with UserGoneError for the credential of a provider that never creates users, whose user is gone. */
   getOrCreateUser(credential: LoginCredential): Promise<User>;
   notAllowedReason(user: User, remoteIp: string | null): string | null;
 }
@@ -67,10 +81,12 @@ export function userService(store: Store, clock: Clock): UserService {
     },
 
     credentialsOf: (userId) => store.users.listCredentials(userId),
+    credential: (id) => store.users.getCredential(id),
 
     async getOrCreateUser(credential) {
       const existing = await service.userOf(credential);
       if (existing !== null) return existing;
+      if (PROVIDERS_WITHOUT_NEW_USERS.has(credential.authProviderType)) throw new UserGoneError();
       const user = newUser(credential.data.username ?? null, false);
       await store.users.createUser(user);
       if (await service.link(user, credential)) return user;

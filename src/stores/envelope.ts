@@ -29,6 +29,13 @@ export type MigrationTable = { readonly [N in MachineName]?: Readonly<Record<num
  * unreadable as they are).
  */
 export const migrations: MigrationTable = {
+  // v2 (PKCE) added `codeChallenge` to flows and grants; one written before had none.
+  // v3 (trusted_networks) added the users a flow offers; every flow before was a homeassistant one, which offers none.
+  loginFlow: {
+    1: (snapshot) => ({ ...snapshot, context: { ...snapshot.context, codeChallenge: null } }),
+    2: (snapshot) => ({ ...snapshot, context: { ...snapshot.context, userChoices: null } }),
+  },
+  loginGrant: { 1: (snapshot) => ({ ...snapshot, context: { ...snapshot.context, codeChallenge: null } }) },
   refreshToken: {
     // v2 (rotation) added the `redeemed` state and the context of a token's family. A v1 token was
     // never rotated: it belongs to no family and has no successor.

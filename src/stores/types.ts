@@ -170,6 +170,64 @@ export interface SecretStore {
   getOrCreate(name: string, candidate: string): Promise<string>;
 }
 
+/** A banned address: Home Assistant's `ip_bans.yaml` entry `{"<ip>": {"banned_at": <datetime>}}`, time in epoch ms. */
+export interface IpBan {
+  ip: string;
+  bannedAt: number;
+}
+
+export interface FailedLoginOutcome {
+  /** The address' failures within the window, this one included. */
+  count: number;
+  /** True for the one call whose failure banned the address; false when it was banned already. */
+  banned: boolean;
+}
+
+/**
+ * What an instance's copy of the ban list hears (`LoginAttemptStore.watchBans`), so that the ban check
+ * every request makes needs no round trip and still sees every ban and lift at once, wherever made.
+ */
+export interface BanWatcher {
+  /** A ban was added (`banned`) or lifted, by any instance or the command line, in the order the store applied them. */
+  changed(ip: string, banned: boolean): void;
+  /** The watch is in place (again): every later change will be heard, earlier ones may have been missed. */
+  listening(): void;
+  /** The watch is interrupted (Redis reconnecting): changes may go unheard until `listening` again. */
+  interrupted(): void;
+}
+
+/**
+ * Failed-login accounting and IP bans (ha-auth-spec §11), shared by every instance so that an
+ * attacker cannot spread guesses over replicas, and kept across restarts. Home Assistant keeps the
+ * counters in memory (reset on restart) and the bans in `ip_bans.yaml`. Addresses are taken as given
+ * (the service normalizes them). A counter is forgotten `windowMs` after its address' last failure;
+ * a ban stays until it is lifted, as in Home Assistant.
+ */
+export interface LoginAttemptStore {
+  /**
+   * Counts one failure of `ip` and, when the count reaches `threshold` (≥ 1), bans it with `now` as
+   * `bannedAt`, in one atomic step: of callers racing past the threshold exactly one gets `banned`.
+   */
+  recordFailure(ip: string, options: { threshold: number; windowMs: number; now: number }): Promise<FailedLoginOutcome>;
+  /** The address' failures within the window; 0 when none. */
+  failureCount(ip: string): Promise<number>;
+  /** Forgets the address' failures (a successful login: Home Assistant pops the counter). */
+  resetFailures(ip: string): Promise<void>;
+  isBanned(ip: string): Promise<boolean>;
+  /** Every ban, oldest first. */
+  listBans(): Promise<IpBan[]>;
+  /**
+   * Removes the ban and the address' failures (else its next failure would ban it again); false,
+   * changing nothing, when the address was not banned.
+   */
+  liftBan(ip: string): Promise<boolean>;
+  /**
+   * Tells `watcher` of every later ban and lift (those of this store object too), starting with
+   * `listening` once the watch is in place. Not a round trip. Returns the function that stops it.
+   */
+  watchBans(watcher: BanWatcher): () => void;
+}
+
 /** Tells every instance that refresh tokens ended, so each closes the sockets authenticated with them. */
 export interface RevocationBus {
   publish(refreshTokenIds: string[]): Promise<void>;
@@ -187,6 +245,43 @@ export interface RevocationBus {
   onMissedMessages(listener: () => void): () => void;
 }
 
+/**
+ * One transition of a persisted actor, as the audit trail keeps it (issue: "every transition of
+ * every persisted actor"). Never a secret: a grant's record id is the SHA-256 of its code, and no
+ * snapshot context is kept, only the fields below.
+ */
+export interface AuditEntry {
+  /** Epoch ms: the `now` of the event. */
+  at: number;
+  machine: MachineName;
+  recordId: string;
+  /** The event's type, or `create` for the record's first write. */
+  event: string;
+  from: string | null;
+  to: string;
+  userId: string | null;
+  clientId: string | null;
+  ip: string | null;
+  /** What else the event said that is no secret: a revocation's reason, a rotation's successor. */
+  detail: string | null;
+}
+
+/** The audit trail: capped, shared by every instance. */
+export interface AuditLog {
+  append(entry: AuditEntry): Promise<void>;
+  /** The newest `limit` entries, oldest first. */
+  tail(limit: number): Promise<AuditEntry[]>;
+  /** The kept entries of one record, oldest first. */
+  forRecord(recordId: string): Promise<AuditEntry[]>;
+}
+
+/**
+ * Live records of each persisted machine by the state of their snapshot, across every instance:
+ * `{refreshToken: {issued: 12, revoked: 3}, loginGrant: {}, …}`. Every machine is present; a state
+ * appears only when it has records. Records past their TTL and unreadable ones are not counted.
+ */
+export type RecordCounts = Record<MachineName, Record<string, number>>;
+
 export interface Store {
   readonly kind: 'sqlite' | 'redis';
   readonly users: UserStore;
@@ -197,8 +292,16 @@ export interface Store {
   readonly mfa: MfaStore;
   readonly revocations: RevocationBus;
   readonly secrets: SecretStore;
+  readonly loginAttempts: LoginAttemptStore;
+  readonly audit: AuditLog;
   /** Resolves when the store answers; rejects with StoreUnavailableError otherwise. */
   ping(): Promise<void>;
+  /**
+   * Counts the live records of grants, flows, MFA setup flows and refresh tokens by state (the
+   * inspection page, `hass_auth_records`). One GROUP BY per table on SQLite; on Redis a SCAN of the
+   * deployment's keys that reads every record, O(records): callers cache the answer.
+   */
+  countByState(): Promise<RecordCounts>;
   close(): Promise<void>;
 }
 

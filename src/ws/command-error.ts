@@ -7,6 +7,7 @@
 import { AccountError } from '../services/homeassistant-accounts.js';
 import { InvalidUserError } from '../services/homeassistant-provider.js';
 import { MfaError } from '../services/mfa.js';
+import { TooMuchContentionError } from '../services/persisted-actor.js';
 import { RefreshTokenRuleError } from '../services/refresh-tokens.js';
 import { UserAdminError } from '../services/user-admin.js';
 import { StoreUnavailableError } from '../stores/types.js';
@@ -59,6 +60,9 @@ export function failureOf(error: unknown): { failure: CommandFailure; expected: 
     // Home Assistant's ValueErrors of `async_create_refresh_token` ("x already exists", a system
     // user): it answers `unknown_error`; its own text is clearer (ha-auth-spec §16.2 #17).
     return { failure: { code: ERR_HOME_ASSISTANT_ERROR, message: error.message }, expected: true };
+  }
+  if (error instanceof TooMuchContentionError) {
+    return { failure: { code: ERR_HOME_ASSISTANT_ERROR, message: 'Service busy: too many concurrent changes, try again' }, expected: true };
   }
   if (error instanceof StoreUnavailableError) {
     // The HTTP views answer 503 with the same words; a command has no status, only its error.

@@ -19,13 +19,16 @@ import type { User } from '../stores/types.js';
 import type { CommandContext, Requirement, WsCommand } from './command.js';
 import { ERR_ID_REUSE, ERR_INVALID_FORMAT, ERR_UNKNOWN_COMMAND, CommandError, failureOf, unauthorized } from './command-error.js';
 import { errorMessage, resultMessage } from './messages.js';
+import { commandEvents, type Subscriptions } from './subscriptions.js';
 
 export interface CommandConnection {
   /** The highest id accepted so far. */
   lastId: number;
   /** The session as it stands now, or null when it ended (the connection then closes unanswered). */
-  context(): Promise<CommandContext | null>;
+  context(): Promise<Omit<CommandContext, 'events'> | null>;
   send(message: object): void;
+  /** What commands of this connection subscribed to; the connection ends them when it closes. */
+  subscriptions: Subscriptions;
 }
 
 /** `ws_require_user`'s checks and texts (websocket_api/decorators.py, ha-auth-spec §10.3). */
@@ -82,7 +85,7 @@ export function commandRegistry(commands: WsCommand[], logger: Logger) {
   async function run(connection: CommandConnection, command: WsCommand, message: Record<string, unknown>, id: number): Promise<'closed' | void> {
     const checked = checkSchema(command, message);
     if (typeof checked === 'string') return connection.send(errorMessage(id, { code: ERR_INVALID_FORMAT, message: checked }));
-    let context: CommandContext | null;
+    let context: Omit<CommandContext, 'events'> | null;
     try {
       context = await connection.context();
     } catch (error) {
@@ -91,10 +94,13 @@ export function commandRegistry(commands: WsCommand[], logger: Logger) {
     if (context === null) return 'closed';
     const refused = refusal(command.requires, context.user);
     if (refused !== null) return connection.send(errorMessage(id, failureOf(refused).failure));
+    const events = commandEvents(id, connection.subscriptions, (reply) => connection.send(reply));
     try {
-      const result = await command.run(context, checked);
+      const result = await command.run({ ...context, events: events.events }, checked);
       connection.send(command.reply === undefined ? resultMessage(id, result) : command.reply(id, result));
+      events.answered();
     } catch (error) {
+      events.failed();
       answerFailure(connection, id, command, error);
     }
   }

@@ -22,6 +22,18 @@ export interface CommandContext {
   refreshTokenId: string;
   /** Work to run `ms` from now, or at once when the server stops first (Home Assistant's tracked task). */
   later: (ms: number, work: () => Promise<void>) => void;
+  /** Events under this command's id, and the connection's subscriptions (subscriptions.ts). */
+  events: CommandEvents;
+}
+
+/** What a subscribing command uses (Home Assistant's `connection.subscriptions`, `event_message`). */
+export interface CommandEvents {
+  /** Sends `{id, type: 'event', event}` with this command's id, never before its result. */
+  send(event: unknown): void;
+  /** Makes the command a subscription: `end` runs at `unsubscribe_events` or when the socket closes. */
+  subscribe(end: () => void): void;
+  /** Ends the connection's subscription `id` (`unsubscribe_events`); false when there is none. */
+  unsubscribe(id: number): boolean;
 }
 
 export interface WsCommand {

@@ -4,7 +4,9 @@
  *
  * - auth phase: `auth_required` at once; the client has `authTimeoutMs` (10 s) for one text frame;
  *   a close, a binary frame or invalid JSON closes without a message; a bad message gets
- *   `auth_invalid` and a close; a valid access token gets `auth_ok`.
+ *   `auth_invalid` and a close; a valid access token gets `auth_ok`. A refused token is a failed
+ *   login of the client's address and `auth_ok` a successful one (ha-auth-spec §11); a malformed
+ *   message is neither, as in Home Assistant.
  * - command phase: each text frame is one message or an array of messages, handled in order; a
  *   frame that is not JSON closes the connection; a binary frame is for handlers this service does
  *   not have (ignored), an empty one closes.
@@ -26,6 +28,7 @@ import { readAuthMessage } from './auth-message.js';
 import { authInvalidMessage, authOkMessage, authRequiredMessage } from './messages.js';
 import type { OpenSockets, SessionHolder } from './open-sockets.js';
 import { Outbound, type OutboundLimits } from './outbound.js';
+import { Subscriptions } from './subscriptions.js';
 
 export interface ConnectionLimits extends OutboundLimits {
   authTimeoutMs: number;
@@ -34,11 +37,18 @@ export interface ConnectionLimits extends OutboundLimits {
   maxQueued: number;
 }
 
+/** Failed-login accounting for this socket's client (services/login-attempts.ts, bound to its address). */
+export interface SocketLoginAttempts {
+  failed(): Promise<void>;
+  succeeded(): Promise<void>;
+}
+
 export interface ConnectionDeps {
   haVersion: string;
   /** The client's address (after trusted proxies), for `local_only` users. */
   ip: string | null;
   sessions: SocketSessionService;
+  attempts: SocketLoginAttempts;
   handle: CommandHandler;
   openSockets: OpenSockets;
   deferred: DeferredWork;
@@ -61,6 +71,7 @@ export class Connection {
   #holder: SessionHolder | null = null;
   #ended = false;
   #commands: CommandConnection | null = null;
+  readonly #subscriptions = new Subscriptions();
   readonly #queue: Frame[] = [];
   #draining = false;
   readonly #outbound: Outbound;
@@ -115,6 +126,7 @@ export class Connection {
     this.#cancelExpiryCheck();
     if (this.#holder !== null) this.deps.openSockets.remove(this.#holder);
     this.#queue.length = 0;
+    this.#subscriptions.endAll();
   }
 
   #heartbeat(): void {
@@ -170,12 +182,14 @@ export class Connection {
     const auth = readAuthMessage(parsed.value);
     if (!auth.ok) return this.#refuse(auth.message);
     const refreshTokenId = auth.accessToken === null ? null : unverifiedIssuer(auth.accessToken);
-    if (auth.accessToken === null || refreshTokenId === null) return this.#refuse('Invalid access token or password');
+    if (auth.accessToken === null || refreshTokenId === null) return this.#refuseCredentials();
     // Registered before the check, so that an end published while it runs still reaches this socket.
     this.#holder = { refreshTokenId, sessionEnded: () => this.#sessionEnded() };
     this.deps.openSockets.add(this.#holder);
     const session = await this.deps.sessions.authenticate(auth.accessToken, this.deps.ip);
-    if (session === null || session.refreshTokenId !== refreshTokenId) return this.#refuse('Invalid access token or password');
+    if (session === null || session.refreshTokenId !== refreshTokenId) return this.#refuseCredentials();
+    // Counted before the answer, so that a client that has read `auth_ok` finds its count reset.
+    await this.deps.attempts.succeeded();
     if (this.#ended) return this.close(CLOSE_NORMAL, 'Session ended');
     this.#phase = 'command';
     this.#cancelAuthTimeout();
@@ -201,6 +215,12 @@ export class Connection {
       this.deps.logger.warn({ err: error }, 'websocket: could not check a session due to expire');
       this.#checkWhenDue(this.deps.limits.heartbeatMs);
     }
+  }
+
+  /** `auth_invalid` "Invalid access token or password": a failed login, counted before the answer leaves. */
+  async #refuseCredentials(): Promise<void> {
+    await this.deps.attempts.failed();
+    this.#refuse('Invalid access token or password');
   }
 
   #refuse(message: string): void {
@@ -237,6 +257,7 @@ export class Connection {
     this.#commands = {
       lastId: 0,
       send: (message) => this.#outbound.send(message),
+      subscriptions: this.#subscriptions,
       context: async () => {
         const session = await this.deps.sessions.current(refreshTokenId, this.deps.ip);
         if (session === null || this.#ended) return null;

@@ -47,3 +47,6 @@ export function errorMessage(id: unknown, { code, message, translation }: Comman
 }
 
 export const pongMessage = (id: number) => ({ id, type: 'pong' });
+
+/** `event_message`: an event of the subscription made by the command `id`. */
+export const eventMessage = (id: number, event: unknown) => ({ id, type: 'event', event });

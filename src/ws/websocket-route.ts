@@ -10,6 +10,7 @@
 import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../domain/logger.js';
+import type { LoginAttemptService } from '../services/login-attempts.js';
 import type { Timers } from '../domain/timers.js';
 import type { SocketSessionService } from '../services/socket-sessions.js';
 import type { WsCommand } from './command.js';
@@ -40,6 +41,8 @@ const CLOSE_GRACE_MS = 1000;
 export interface WebSocketDeps {
   haVersion: string;
   sessions: SocketSessionService;
+  /** Failed and successful handshakes count as logins of the client's address. */
+  attempts: LoginAttemptService;
   commands: WsCommand[];
   timers: Timers;
   limits: WebSocketLimits;
@@ -81,10 +84,15 @@ export async function websocketRoutes(app: FastifyInstance, deps: WebSocketDeps)
     url: '/api/websocket',
     handler: async (_request, reply) => reply.code(400).type('text/plain; charset=utf-8').send('400: Bad Request'),
     wsHandler: (socket, request) => {
+      const failedLogin = { url: request.url, userAgent: request.headers['user-agent'] ?? null };
       const connection = new Connection(socket, {
         haVersion: deps.haVersion,
         ip: request.ip,
         sessions: deps.sessions,
+        attempts: {
+          failed: () => deps.attempts.recordFailure(request.ip, failedLogin),
+          succeeded: () => deps.attempts.recordSuccess(request.ip),
+        },
         handle,
         openSockets,
         deferred,

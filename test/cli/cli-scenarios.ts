@@ -145,6 +145,32 @@ export function describeCliOn(kind: CliStoreKind): void {
       expect(await output('token', 'list', 'nobody')).toBe('User not found\n');
     });
 
+    it('lists banned addresses oldest first, and lifts a ban once, with its count', async (context) => {
+      const { expect } = context;
+      const { cliStore, output } = cliOn(kind, context);
+      expect(await output('ban', 'list')).toBe('\nTotal bans: 0\n');
+      const [first, second] = [Date.UTC(2026, 0, 2, 3, 4, 5), Date.UTC(2026, 0, 3)];
+      await withStore(cliStore, async (store) => {
+        await store.loginAttempts.recordFailure('2001:db8::7', { threshold: 1, windowMs: 3_600_000, now: second });
+        await store.loginAttempts.recordFailure('203.0.113.7', { threshold: 1, windowMs: 3_600_000, now: first });
+        await store.loginAttempts.recordFailure('203.0.113.8', { threshold: 5, windowMs: 3_600_000, now: first });
+      });
+      expect(await output('ban', 'list')).toBe(
+        '203.0.113.7\t2026-01-02T03:04:05.000Z\n2001:db8::7\t2026-01-03T00:00:00.000Z\n\nTotal bans: 2\n',
+      );
+      // An IPv4 client seen through an IPv6 socket is the IPv4 address.
+      expect(await output('ban', 'lift', '::ffff:203.0.113.7')).toBe('Ban lifted\n');
+      expect(await output('ban', 'lift', '203.0.113.7')).toBe('Ban not found\n');
+      expect(await output('ban', 'lift', '203.0.113.8')).toBe('Ban not found\n');
+      expect(await output('ban', 'lift', 'not an address')).toBe('Ban not found\n');
+      expect(await output('ban', 'list')).toBe('2001:db8::7\t2026-01-03T00:00:00.000Z\n\nTotal bans: 1\n');
+      await withStore(cliStore, async (store) => {
+        expect(await store.loginAttempts.isBanned('203.0.113.7')).toBe(false);
+        expect(await store.loginAttempts.failureCount('203.0.113.7')).toBe(0);
+        expect(await store.loginAttempts.failureCount('203.0.113.8')).toBe(1);
+      });
+    });
+
     it('revokes a live token once, and finds no token it does not know', async (context) => {
       const { expect } = context;
       const { cliStore, output } = cliOn(kind, context);

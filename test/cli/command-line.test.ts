@@ -26,12 +26,15 @@ describe.concurrent('the hass-auth command line', { timeout: 60_000 }, () => {
     expect(result).toEqual({ code: 2, stdout: '', stderr: usage });
     expect(usage).toContain('user change-password USERNAME NEW_PASSWORD');
     expect(usage).toContain('token list [USERNAME]');
+    expect(usage).toContain('ban lift IP');
   });
 
   it.for([
     { args: ['--help'], problem: '' },
     { args: ['user', 'frobnicate'], problem: 'hass-auth: unknown command: user frobnicate\n\n' },
     { args: ['user', 'add', 'alice'], problem: 'hass-auth: user add takes USERNAME PASSWORD\n\n' },
+    { args: ['ban', 'lift'], problem: 'hass-auth: ban lift takes IP\n\n' },
+    { args: ['ban', 'list', 'x'], problem: 'hass-auth: ban list takes no arguments\n\n' },
   ])('answers $args with the usage and exit code 2', async ({ args, problem }, { expect }) => {
     expect(await hassAuth(args, {})).toEqual({ code: 2, stdout: '', stderr: `${problem}${usage}` });
   });

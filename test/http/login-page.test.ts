@@ -3,6 +3,7 @@
  * a real server: what a person sees and types, where the browser ends up, and what the pages never
  * do (run injected markup, break their own Content-Security-Policy).
  */
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
@@ -160,6 +161,20 @@ describe('GET /auth/authorize', () => {
     expect(issued.token_type).toBe('Bearer');
     expect(issued.access_token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(issued.refresh_token).toMatch(/^[0-9a-f]{128}$/);
+  });
+
+  it('passes a PKCE challenge of the authorize URL on to the flow, so that the code needs its verifier', async () => {
+    const { page } = await browse();
+    const { clientId, redirectUri } = ownClient();
+    const verifier = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    await page.goto(authorizeUrl({ client_id: clientId, redirect_uri: redirectUri, state: 's', code_challenge: challenge, code_challenge_method: 'S256' }));
+    await logInWith(page, 'alice', 'secret-password');
+    await page.waitForURL((url) => url.searchParams.has('code'));
+    const code = new URL(page.url()).searchParams.get('code') ?? '';
+    const grant = (fields: Record<string, string>) => postForm(server, '/auth/token', { grant_type: 'authorization_code', client_id: clientId, code, ...fields });
+    expect((await grant({})).status).toBe(400);
+    expect((await grant({ code_verifier: verifier })).status).toBe(200);
   });
 
   it('shows "Invalid redirect URI" when redirect_uri is on another origin, and stays on the page', async () => {

@@ -34,7 +34,9 @@ describe('OAuth metadata and WWW-Authenticate', () => {
       token_endpoint: `${prefix}/auth/token`,
       revocation_endpoint: `${prefix}/auth/revoke`,
       response_types_supported: ['code'],
+      code_challenge_methods_supported: ['S256'],
       service_documentation: DOCS,
+      client_id_metadata_document_supported: true,
     });
     expect((await get('/.well-known/oauth-protected-resource', host)).json()).toEqual({
       resource: prefix,
@@ -53,7 +55,9 @@ describe('OAuth metadata and WWW-Authenticate', () => {
       token_endpoint: '/auth/token',
       revocation_endpoint: '/auth/revoke',
       response_types_supported: ['code'],
+      code_challenge_methods_supported: ['S256'],
       service_documentation: DOCS,
+      client_id_metadata_document_supported: true,
     });
     const resource = await get('/.well-known/oauth-protected-resource', '192.168.1.50:8123');
     expect(resource.statusCode).toBe(404);
@@ -63,7 +67,7 @@ describe('OAuth metadata and WWW-Authenticate', () => {
 
   it('advertises nothing this service does not do', async () => {
     const body = (await get('/.well-known/oauth-authorization-server', 'ha.example.com')).json<Record<string, unknown>>();
-    for (const key of ['registration_endpoint', 'code_challenge_methods_supported', 'client_id_metadata_document_supported']) {
+    for (const key of ['registration_endpoint', 'grant_types_supported', 'token_endpoint_auth_methods_supported']) {
       expect(body).not.toHaveProperty(key);
     }
   });

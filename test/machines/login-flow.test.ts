@@ -24,6 +24,8 @@ function flowInput(credentialOnly = false): LoginFlowInput {
     ipAddress: '192.0.2.10',
     credentialOnly,
     createdAt: CREATED_AT,
+    codeChallenge: null,
+    userChoices: null,
   };
 }
 
@@ -46,24 +48,33 @@ function after(snapshot: Flow, ...events: LoginFlowEvent[]): Flow {
 
 const atMfa = (module: MfaModuleChoice) => after(flow(), accepted([module]));
 
-describeModel('login flow', {
+const modelEvents: LoginFlowEvent[] = [
+  rejected,
+  accepted([]),
+  accepted([{ id: 'totp', maxRetries: 2 }]),
+  accepted([{ id: 'totp', maxRetries: 2 }, NOTIFY]),
+  select('totp'),
+  select('notify'),
+  select('sms'),
+  code(true, WINDOW_END),
+  code(false, WINDOW_END),
+  code(true, WINDOW_END + 1),
+  abort,
+];
+// `notify` allows unlimited wrong codes: stop counting once the counter has proven it grows.
+const stopWhen = (snapshot: { context: { invalidMfaCodes: number } }) => snapshot.context.invalidMfaCodes >= 3;
+
+describeModel('login flow', { machine: loginFlowMachine, input: flowInput(), events: modelEvents, stopWhen });
+
+/** A trusted_networks flow (v3): the users it offers are context that every stored write keeps. */
+const USERS_OFFERED: Array<[string, string | null]> = [['user-1', 'Ada'], ['user-2', null]];
+const trustedNetworksInput = (): LoginFlowInput => ({ ...flowInput(), handler: ['trusted_networks', null], userChoices: USERS_OFFERED });
+
+describeModel('login flow (trusted_networks, users offered)', {
   machine: loginFlowMachine,
-  input: flowInput(),
-  events: [
-    rejected,
-    accepted([]),
-    accepted([{ id: 'totp', maxRetries: 2 }]),
-    accepted([{ id: 'totp', maxRetries: 2 }, NOTIFY]),
-    select('totp'),
-    select('notify'),
-    select('sms'),
-    code(true, WINDOW_END),
-    code(false, WINDOW_END),
-    code(true, WINDOW_END + 1),
-    abort,
-  ],
-  // `notify` allows unlimited wrong codes: stop counting once the counter has proven it grows.
-  stopWhen: (snapshot) => snapshot.context.invalidMfaCodes >= 3,
+  input: trustedNetworksInput(),
+  events: modelEvents,
+  stopWhen,
 });
 
 describe('login flow', () => {
@@ -145,6 +156,19 @@ describe('login flow', () => {
       expect(done.value).toBe('done');
       expect(done.context.error).toBeNull();
     });
+  });
+
+  it('keeps the users a trusted_networks flow offers, and ends it on not_allowed or the chosen user', () => {
+    const offered = start(loginFlowMachine, trustedNetworksInput());
+    expect(offered.context.userChoices).toEqual(USERS_OFFERED);
+
+    const done = after(offered, accepted([]));
+    expect(done.value).toBe('done');
+    expect(done.context).toMatchObject({ userChoices: USERS_OFFERED, userId: 'user-1' });
+
+    const refused = after(offered, { type: 'ABORT', now: SOON, reason: 'not_allowed' });
+    expect(refused.value).toBe('aborted');
+    expect(refused.context).toMatchObject({ userChoices: USERS_OFFERED, abortReason: 'not_allowed' });
   });
 
   const steps = {

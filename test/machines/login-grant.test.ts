@@ -18,10 +18,11 @@ const input: LoginGrantInput = {
   clientId: CLIENT,
   credential: { id: 'cred-1', authProviderType: 'homeassistant', authProviderId: null, data: { username: 'ada' }, lookupKey: 'ada' },
   issuedAt: ISSUED_AT,
+  codeChallenge: null,
 };
 
-function redeem(now: number, refreshTokenId: string, clientId = CLIENT): LoginGrantEvent {
-  return { type: 'REDEEM', now, clientId, refreshTokenId };
+function redeem(now: number, refreshTokenId: string, clientId = CLIENT, proof: string | null = null): LoginGrantEvent {
+  return { type: 'REDEEM', now, clientId, refreshTokenId, proof };
 }
 
 const issued = () => start(loginGrantMachine, input);
@@ -35,6 +36,7 @@ describeModel('login grant', {
     redeem(LAST_MS, 'rt-last'),
     redeem(EXPIRY, 'rt-late'),
     redeem(ISSUED_AT + 1, 'rt-other', OTHER_CLIENT),
+    redeem(ISSUED_AT + 1, 'rt-verifier', CLIENT, 'a-proof-for-a-code-without-challenge'),
     { type: 'REVOKE', now: ISSUED_AT + 1 },
   ],
 });
@@ -116,6 +118,38 @@ describe('login grant', () => {
         expect(persisted(loginGrantMachine, snapshot)).toEqual(persisted(loginGrantMachine, final));
         expect(emitted).toEqual([]);
       }
+    });
+  });
+
+  describe('PKCE (RFC 7636)', () => {
+    const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
+    const withChallenge = () => start(loginGrantMachine, { ...input, codeChallenge: CHALLENGE });
+    const proving = (proof: string | null) => redeem(ISSUED_AT + 1, 'rt-1', CLIENT, proof);
+
+    it('redeems a code whose verifier proves its challenge', () => {
+      expect(apply(withChallenge(), proving(CHALLENGE)).snapshot.value).toBe('redeemed');
+    });
+
+    it.each([
+      ['no verifier', null],
+      ['a wrong verifier', 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'],
+    ])('leaves the code unused for %s, so that the right client can still redeem it', (_, proof) => {
+      const { snapshot, emitted } = apply(withChallenge(), proving(proof));
+      expect(persisted(loginGrantMachine, snapshot)).toEqual(persisted(loginGrantMachine, withChallenge()));
+      expect(emitted).toEqual([]);
+      expect(apply(snapshot, proving(CHALLENGE)).snapshot.value).toBe('redeemed');
+    });
+
+    it('refuses a verifier for a code issued without a challenge (no downgrade)', () => {
+      const { snapshot } = apply(issued(), proving(CHALLENGE));
+      expect(snapshot.value).toBe('issued');
+    });
+
+    it('still treats a second redemption as a replay, whatever its proof', () => {
+      const redeemed = apply(withChallenge(), proving(CHALLENGE)).snapshot;
+      const { snapshot, emitted } = apply(redeemed, redeem(ISSUED_AT + 2, 'rt-2'));
+      expect(snapshot.value).toBe('revoked');
+      expect(emitted).toEqual([{ type: 'refreshTokenCompromised', refreshTokenId: 'rt-1' }]);
     });
   });
 });

@@ -244,4 +244,44 @@ describe('refresh token', () => {
       expect(emitted).toEqual([{ type: 'refreshTokenEnded', refreshTokenId: 'rt-1', reason: 'user_removed' }]);
     });
   });
+
+  describe('a token imported from Home Assistant (`imported`)', () => {
+    const LAST_USE = CREATED_AT + 40 * DAY_MS;
+    const HA_EXPIRY = LAST_USE + REFRESH_TOKEN_INACTIVITY_MS;
+    const imported = (expireAt: number | null, tokenType: RefreshTokenType = 'normal') =>
+      start(refreshTokenMachine, { ...tokenInput(tokenType), imported: { lastUsedAt: LAST_USE, lastUsedIp: '192.168.1.20', expireAt } });
+
+    it("keeps Home Assistant's last use and expiry instead of deriving them from its creation", () => {
+      expect(imported(HA_EXPIRY).value).toBe('issued');
+      expect(imported(HA_EXPIRY).context).toMatchObject({ lastUsedAt: LAST_USE, lastUsedIp: '192.168.1.20', expireAt: HA_EXPIRY });
+    });
+
+    it('persists in the same shape as a token made here, so the machine version stays', () => {
+      const keys = (snapshot: Token) => Object.keys((persisted(refreshTokenMachine, snapshot) as { context: object }).context).sort();
+      expect(keys(imported(HA_EXPIRY))).toEqual(keys(token()));
+    });
+
+    it('lives on from there: a use slides the expiry, a use at the kept expiry ends it', () => {
+      const used = after(imported(HA_EXPIRY), use(HA_EXPIRY - 1, '10.0.0.9'));
+      expect(used.context).toMatchObject({ lastUsedAt: HA_EXPIRY - 1, lastUsedIp: '10.0.0.9', expireAt: HA_EXPIRY - 1 + REFRESH_TOKEN_INACTIVITY_MS });
+      const { snapshot, emitted } = apply(imported(HA_EXPIRY), use(HA_EXPIRY));
+      expect(snapshot.value).toBe('expired');
+      expect(emitted).toEqual([{ type: 'refreshTokenEnded', refreshTokenId: 'rt-1', reason: 'expired' }]);
+    });
+
+    it('keeps a normal token whose expiry Home Assistant switched off without one, so it never expires', () => {
+      const tenYearsLater = CREATED_AT + 3650 * DAY_MS;
+      const kept = after(imported(null), use(tenYearsLater), { type: 'EXPIRE', now: tenYearsLater });
+      expect(kept.value).toBe('issued');
+      expect(kept.context.expireAt).toBeNull();
+    });
+
+    it('keeps a long-lived token never used as never used', () => {
+      const llat = start(refreshTokenMachine, {
+        ...tokenInput('long_lived_access_token'),
+        imported: { lastUsedAt: null, lastUsedIp: null, expireAt: null },
+      });
+      expect(llat.context).toMatchObject({ lastUsedAt: null, lastUsedIp: null, expireAt: null });
+    });
+  });
 });

@@ -5,7 +5,7 @@ import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import { StoreUnavailableError, type Store } from '../../src/stores/types.js';
 import { parseSamples, valueOf } from './scrape.js';
 
-const UNTIMED = ['revocations.subscribe', 'revocations.onMissedMessages', 'close'];
+const UNTIMED = ['revocations.subscribe', 'revocations.onMissedMessages', 'loginAttempts.watchBans', 'close'];
 
 type Fake = ReturnType<typeof vi.fn<(...args: unknown[]) => unknown>>;
 

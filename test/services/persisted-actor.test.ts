@@ -11,8 +11,9 @@ const grantInput = (issuedAt: number) => ({
   clientId,
   credential: { id: 'cred', authProviderType: 'homeassistant', authProviderId: null, data: { username: 'alice' }, lookupKey: 'alice' },
   issuedAt,
+  codeChallenge: null,
 });
-const redeem = (refreshTokenId: string, now = 1_000) => ({ type: 'REDEEM' as const, now, clientId, refreshTokenId });
+const redeem = (refreshTokenId: string, now = 1_000) => ({ type: 'REDEEM' as const, now, clientId, refreshTokenId, proof: null });
 
 async function grantStore(): Promise<ActorRecords> {
   const store = openSqliteStore({ dataDir: ':memory:', clock: () => 0 });
@@ -124,7 +125,7 @@ describe('persisted-actor runtime', () => {
     const first = await createRecord(store.grants, 'loginGrant', 'same', grantInput(0), null);
     const second = await createRecord(store.grants, 'loginGrant', 'same', grantInput(5), null);
     expect([first.created, second.created]).toEqual([true, false]);
-    expect(first.envelope).toMatchObject({ machine: 'loginGrant', v: 1, rev: 1 });
+    expect(first.envelope).toMatchObject({ machine: 'loginGrant', v: 2, rev: 1 });
     const loaded = await loadRecord(store.grants, 'loginGrant', 'same', silentLogger());
     expect(loaded?.snapshot.context.issuedAt).toBe(0);
   });

@@ -21,6 +21,7 @@ const grantInput = {
   clientId,
   credential: { id: 'cred', authProviderType: 'homeassistant', authProviderId: null, data: { username: 'alice' }, lookupKey: 'alice' },
   issuedAt: 0,
+  codeChallenge: null,
 };
 
 describe('redeeming one code 50 times at once', () => {
@@ -51,7 +52,7 @@ describe('redeeming one code 50 times at once', () => {
             instances[i % 2]!.grants,
             'loginGrant',
             id,
-            { type: 'REDEEM', now: 1_000, clientId, refreshTokenId: `rt-${i}` },
+            { type: 'REDEEM', now: 1_000, clientId, refreshTokenId: `rt-${i}`, proof: null },
             { logger: silentLogger(), maxAttempts: 200 },
           ),
         ),
@@ -88,7 +89,7 @@ describe('redeeming one code 50 times at once', () => {
   it('redeemed on one instance is a replay on the other', async () => {
     const id = 'grant-replay';
     await createRecord(instances[0]!.grants, 'loginGrant', id, grantInput, 600_000);
-    const redeem = (refreshTokenId: string) => ({ type: 'REDEEM' as const, now: 1_000, clientId, refreshTokenId });
+    const redeem = (refreshTokenId: string) => ({ type: 'REDEEM' as const, now: 1_000, clientId, refreshTokenId, proof: null });
     const first = await transitionRecord(instances[0]!.grants, 'loginGrant', id, redeem('rt-a'), { logger: silentLogger() });
     const replay = await transitionRecord(instances[1]!.grants, 'loginGrant', id, redeem('rt-b'), { logger: silentLogger() });
     expect(first?.after.value).toBe('redeemed');

@@ -15,10 +15,13 @@ import { afterEach, beforeEach, describe } from 'vitest';
 import type { Store } from '../../src/stores/types.js';
 import type { ContractContext } from './contract/context.js';
 import { describeActorRecordTtl } from './contract/actor-record-ttl.js';
+import { describeAudit } from './contract/audit.js';
 import { describeCredentials } from './contract/credentials.js';
 import { describeEnvelopeRecords, envelopeKinds } from './contract/envelope-records.js';
+import { describeLoginAttempts } from './contract/login-attempts.js';
 import { describeMfa } from './contract/mfa.js';
 import { describePasswords } from './contract/passwords.js';
+import { describeRecordCounts } from './contract/record-counts.js';
 import { describeRefreshTokenIndexes } from './contract/refresh-tokens.js';
 import { describeRevocationBus } from './contract/revocations.js';
 import { describeSecrets } from './contract/secrets.js';
@@ -55,6 +58,9 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
     describePasswords(context);
     describeRevocationBus(context);
     describeSecrets(context);
+    describeLoginAttempts(context);
+    describeAudit(context);
+    describeRecordCounts(context);
   });
 }
 

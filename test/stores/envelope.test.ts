@@ -9,6 +9,7 @@ const grantInput = {
   clientId: 'https://app.example/',
   credential: { id: 'cred', authProviderType: 'homeassistant', authProviderId: null, data: { username: 'alice' }, lookupKey: 'alice' },
   issuedAt: 1_000,
+  codeChallenge: null,
 };
 
 describe('envelope', () => {
@@ -19,9 +20,10 @@ describe('envelope', () => {
       now: 2_000,
       clientId: grantInput.clientId,
       refreshTokenId: 'rt1',
+      proof: null,
     });
     const envelope = JSON.parse(JSON.stringify(toEnvelope('loginGrant', redeemed, 7))) as ReturnType<typeof toEnvelope>;
-    expect(envelope).toMatchObject({ machine: 'loginGrant', v: 1, rev: 7 });
+    expect(envelope).toMatchObject({ machine: 'loginGrant', v: 2, rev: 7 });
     const restored = restoreSnapshot('loginGrant', envelope);
     if (!restored.ok) throw new Error(restored.reason);
     expect(restored.snapshot.value).toBe('redeemed');
@@ -37,9 +39,9 @@ describe('envelope', () => {
   it('refuses a version from the future, a state the machine lacks, and malformed JSON', () => {
     const [issued] = initialTransition(loginGrantMachine, grantInput);
     const envelope = toEnvelope('loginGrant', issued, 1);
-    expect(restoreSnapshot('loginGrant', { ...envelope, v: 2 })).toEqual({
+    expect(restoreSnapshot('loginGrant', { ...envelope, v: 3 })).toEqual({
       ok: false,
-      reason: 'version 2 is newer than this service knows (1)',
+      reason: 'version 3 is newer than this service knows (2)',
     });
     const bogus = { ...envelope, snapshot: { ...(envelope.snapshot as PersistedJson), value: 'bogus' } };
     expect(restoreSnapshot('loginGrant', bogus)).toEqual({ ok: false, reason: "State 'bogus' does not exist on 'loginGrant'" });

@@ -58,6 +58,7 @@ async function writeOneOfEverything() {
   await store.mfaSetupFlows.create('m1', envelope(1, 'awaiting_code', 'mfaSetupFlow'), 600_000);
   await store.mfa.setSecret('totp', userId, 'JBSWY3DPEHPK3PXP', 100);
   await store.refreshTokens.create({ id: tokenId, userId, tokenHash }, envelope(1, 'issued', 'refreshToken'));
+  await store.loginAttempts.recordFailure('2001:db8::1', { threshold: 1, windowMs: 600_000, now: 1_700_000_000_000 });
   return { userId, tokenId, tokenHash };
 }
 
@@ -70,6 +71,8 @@ describe('redis store: key layout', () => {
         'credential:c1',
         'flow:f1',
         'grant:g1',
+        'ip-bans',
+        'login-failures:2001:db8::1',
         `mfa:${userId}`,
         'mfa-flow:m1',
         'owners',
@@ -89,6 +92,16 @@ describe('redis store: key layout', () => {
     const { userId } = await writeOneOfEverything();
     await store.mfa.acceptStep('totp', userId, 'JBSWY3DPEHPK3PXP', 101);
     expect(await raw.hGetAll(`${prefix}mfa:${userId}`)).toEqual({ 'secret:totp': 'JBSWY3DPEHPK3PXP', 'step:totp': '101' });
+  });
+
+  it('keeps a failed-login counter with the window as its TTL, and bans in one hash ip → banned_at', async () => {
+    await writeOneOfEverything();
+    expect(await raw.get(`${prefix}login-failures:2001:db8::1`)).toBe('1');
+    const ttl = await raw.pTTL(`${prefix}login-failures:2001:db8::1`);
+    expect(ttl).toBeGreaterThan(590_000);
+    expect(ttl).toBeLessThanOrEqual(600_000);
+    expect(await raw.hGetAll(`${prefix}ip-bans`)).toEqual({ '2001:db8::1': '1700000000000' });
+    expect(await raw.pTTL(`${prefix}ip-bans`)).toBe(-1);
   });
 
   it('keeps a record as a hash {rev, env} whose env is the envelope JSON as written', async () => {

@@ -99,6 +99,9 @@ describe('sqlite store: on disk', () => {
     expect(await first.users.createUser(user, { asOwner: true })).toBe(true);
     expect(await first.users.addCredential(credential)).toBe(true);
     expect(await first.users.addPassword(password)).toBe(true);
+    // Failed logins and bans survive a restart (Home Assistant keeps only the bans, in ip_bans.yaml).
+    await first.loginAttempts.recordFailure('203.0.113.7', { threshold: 1, windowMs: 3_600_000, now: 42 });
+    await first.loginAttempts.recordFailure('203.0.113.8', { threshold: 5, windowMs: 3_600_000, now: 42 });
     await first.close();
 
     const second = open(dataDir, clock);
@@ -110,6 +113,8 @@ describe('sqlite store: on disk', () => {
     expect(await second.users.createUser(makeUser({ store: second, clock }, { isOwner: true }), { asOwner: true })).toBe(false);
     expect(await second.users.findCredential('homeassistant', null, credential.lookupKey)).toEqual(credential);
     expect(await second.users.getPassword(password.username)).toEqual(password);
+    expect(await second.loginAttempts.listBans()).toEqual([{ ip: '203.0.113.7', bannedAt: 42 }]);
+    expect(await second.loginAttempts.failureCount('203.0.113.8')).toBe(1);
     await clock.advance(600_000);
     expect(await second.grants.load(grantId)).toBeNull();
   });
@@ -126,15 +131,19 @@ describe('sqlite store: on disk', () => {
     await store.refreshTokens.create(tokenKeys('expired'), envelope('refreshToken', 1));
     await store.refreshTokens.compareAndSet('expired', 1, envelope('refreshToken', 2), 1_000);
     await store.refreshTokens.create(tokenKeys('live'), envelope('refreshToken', 1));
+    await store.loginAttempts.recordFailure('203.0.113.1', { threshold: 1, windowMs: 1_000, now: 0 });
+    await store.loginAttempts.recordFailure('203.0.113.2', { threshold: 5, windowMs: 5_000, now: 0 });
     await clock.advance(2_000);
     await store.close();
+    const tables = ['grants', 'flows', 'refresh_tokens', 'login_failures', 'ip_bans'];
     // Reads already hide them; until a sweep runs, the rows are still in the file.
-    expect([countRows(dataDir, 'grants'), countRows(dataDir, 'flows'), countRows(dataDir, 'refresh_tokens')]).toEqual([2, 1, 2]);
+    expect(tables.map((table) => countRows(dataDir, table))).toEqual([2, 1, 2, 2, 1]);
 
     const reopened = open(dataDir, clock);
     vi.advanceTimersByTime(SWEEP_INTERVAL_MS);
     await reopened.close();
-    expect([countRows(dataDir, 'grants'), countRows(dataDir, 'flows'), countRows(dataDir, 'refresh_tokens')]).toEqual([1, 0, 1]);
+    // The ban stays: bans have no expiry.
+    expect(tables.map((table) => countRows(dataDir, table))).toEqual([1, 0, 1, 1, 1]);
   });
 
   it('close stops the sweeper', async () => {

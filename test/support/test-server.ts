@@ -2,7 +2,7 @@
  * The real HTTP server on a random loopback port, over a fresh store: SQLite in memory, or the shared
  * Redis under a key prefix of its own (deleted on close). Time is a clock the test moves.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
@@ -26,11 +26,15 @@ export interface TestServer {
 
 export interface TestServerOptions {
   trustProxy?: string[];
+  /** Another instance's store (the server then does not close it): two apps over one store. */
+  store?: Store;
   /** Another Redis than the shared one (a private redis-server that a test stops or cuts off). */
   redisUrl?: string;
   websocketLimits?: Partial<WebSocketLimits>;
   /** The configuration file's content (providers, MFA modules, client policies); the defaults when absent. */
   authConfig?: AuthConfig;
+  /** Where the server logs; silent when absent. */
+  logger?: FastifyBaseLogger;
 }
 
 /** A Home Assistant frontend-like client id that passes `verify_client_id`. */
@@ -44,12 +48,13 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const clock = { now: start };
   const timers = manualTimers(clock);
-  const { redisUrl, websocketLimits, ...appOptions } = options;
+  const { redisUrl, websocketLimits, store: shared, ...appOptions } = options;
   const prefix = uniquePrefix();
   const store =
-    kind === 'redis'
+    shared ??
+    (kind === 'redis'
       ? await openRedisStore({ url: redisUrl ?? REDIS_URL, keyPrefix: prefix })
-      : openSqliteStore({ dataDir: ':memory:', clock: () => clock.now });
+      : openSqliteStore({ dataDir: ':memory:', clock: () => clock.now }));
   // No heartbeat unless a test asks for one: moving the fake clock by days must not drop sockets
   // that had no chance to answer a ping in between.
   const limits = { heartbeatMs: Number.MAX_SAFE_INTEGER, ...websocketLimits };
@@ -63,6 +68,7 @@ export async function startTestServer(
     timers,
     async close() {
       await app.close();
+      if (shared !== undefined) return;
       await store.close();
       if (kind === 'redis' && redisUrl === undefined) await deleteKeysUnder(prefix);
     },

@@ -30,6 +30,11 @@ const COMMANDS: Record<string, string[]> = {
   'config/auth_provider/homeassistant/change_password': ['current_password', 'new_password'],
   'config/auth_provider/homeassistant/admin_change_password': ['user_id', 'password'],
   'config/auth_provider/homeassistant/admin_change_username': ['user_id', 'username'],
+  // Beyond Home Assistant (`inspect/subscribe` is left out: its events are more than one answer).
+  unsubscribe_events: ['subscription'],
+  'inspect/machines': [],
+  'inspect/counts': [],
+  'inspect/record': ['record_id'],
 };
 
 const NUMBERS = [0, -1, 1, 7, 3650, 365_001, -(2 ** 53), 2 ** 53, 1e300, -1e-7, 0.5];

@@ -17,6 +17,11 @@
  *   <p>passwords                 hash username → password hash
  *   <p>mfa:<userId>              hash secret:<moduleId> → MFA secret, step:<moduleId> → last accepted step
  *   <p>secret:<name>             string: a deployment-wide secret (signed paths)
+ *   <p>login-failures:<ip>       string: failed logins of the address, PX TTL slid by each failure
+ *   <p>ip-bans                   hash ip → banned_at (epoch ms); entries stay until lifted
+ *   <p>ip-ban-changes            pub/sub channel: `+<ip>` (banned) or `-<ip>` (lifted), published by the scripts
+ *   <p>audit                     stream of audit entries (field `e`: JSON), capped with MAXLEN ~
+ *   <p>audit:<recordId>          list of that record's audit entries (JSON), capped, month TTL
  *   <p>revocations               pub/sub channel: JSON array of refresh token ids
  *
  * Scripts that follow a reference stored in Redis (a token's hash, a user's credentials) build the
@@ -45,6 +50,11 @@ export interface RedisKeys {
   readonly userCredentials: (userId: string) => string;
   readonly passwords: string;
   readonly secret: (name: string) => string;
+  readonly loginFailures: (ip: string) => string;
+  readonly ipBans: string;
+  readonly banChannel: string;
+  readonly audit: string;
+  readonly auditRecord: (recordId: string) => string;
   readonly revocationChannel: string;
   /** Stems for scripts: `stem + id` is the key. */
   readonly stems: {
@@ -83,6 +93,11 @@ export function redisKeys(prefix: string): RedisKeys {
     userCredentials: (userId) => stems.userCredentials + userId,
     passwords: `${prefix}passwords`,
     secret: (name) => `${prefix}secret:${name}`,
+    loginFailures: (ip) => `${prefix}login-failures:${ip}`,
+    ipBans: `${prefix}ip-bans`,
+    banChannel: `${prefix}ip-ban-changes`,
+    audit: `${prefix}audit`,
+    auditRecord: (recordId) => `${prefix}audit:${recordId}`,
     revocationChannel: `${prefix}revocations`,
     stems,
   };

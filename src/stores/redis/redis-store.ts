@@ -8,12 +8,16 @@
 import type { Logger } from '../../domain/logger.js';
 import type { Store } from '../types.js';
 import { redisActorRecords } from './actor-records.js';
+import { redisAudit } from './audit.js';
 import { connectRedis, redactUrl, type RedisClient } from './connect.js';
 import { withDeadline } from './deadline.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS, guardedRun } from './guard.js';
 import { redisKeys } from './keys.js';
+import { RedisBanChanges } from './ban-changes.js';
+import { redisLoginAttempts } from './login-attempts.js';
 import { redisMfa } from './mfa.js';
 import { redisRefreshTokens } from './refresh-tokens.js';
+import { redisRecordCounts } from './record-counts.js';
 import { RedisRevocationBus } from './revocation-bus.js';
 import { redisSecrets } from './secrets.js';
 import { redisUsers } from './users.js';
@@ -43,6 +47,12 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
     where: redactUrl(options.url),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
+  const banChanges = new RedisBanChanges({
+    client,
+    channel: keys.banChannel,
+    where: redactUrl(options.url),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
   return {
     kind: 'redis',
     users: redisUsers(run, keys),
@@ -53,11 +63,15 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
     refreshTokens: redisRefreshTokens(run, keys),
     revocations,
     secrets: redisSecrets(run, keys),
+    loginAttempts: redisLoginAttempts(run, keys, banChanges),
+    audit: redisAudit(run, keys),
     ping: async () => {
       await run('ping', (c) => c.ping());
     },
+    countByState: redisRecordCounts(run, keys),
     close: async () => {
       revocations.close();
+      banChanges.close();
       await closeClient(client, commandTimeoutMs);
     },
   };

@@ -72,6 +72,27 @@ const SCHEMA = `
   ) STRICT;
   CREATE INDEX IF NOT EXISTS mfa_secrets_user_id ON mfa_secrets (user_id);
 
+  -- Failed logins per client address (ha-auth-spec §11): the count within the window, forgotten at
+  -- expires_at (slid forward by each failure, swept like the envelopes); and the bans, kept until lifted.
+  CREATE TABLE IF NOT EXISTS login_failures (
+    ip TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS login_failures_expires_at ON login_failures (expires_at);
+  CREATE TABLE IF NOT EXISTS ip_bans (
+    ip TEXT PRIMARY KEY,
+    banned_at INTEGER NOT NULL
+  ) STRICT;
+
+  -- The audit trail (stores/types.ts AuditEntry as JSON), oldest rows trimmed beyond a cap.
+  CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    record_id TEXT NOT NULL,
+    entry TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS audit_record_id ON audit (record_id, seq);
+
   CREATE TABLE IF NOT EXISTS secrets (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -80,7 +101,8 @@ const SCHEMA = `
 
 /**
  * Creates what is missing, in one transaction. Later versions add their migrations here; a table
- * added without changing an existing one (the MFA tables) needs none, `IF NOT EXISTS` creates it.
+ * added without changing an existing one (the MFA tables, login_failures, ip_bans) needs none,
+ * `IF NOT EXISTS` creates it.
  */
 export function applySchema(db: Database): void {
   const version = db.pragma('user_version', { simple: true }) as number;

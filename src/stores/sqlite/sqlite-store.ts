@@ -10,9 +10,12 @@ import type { Database } from 'better-sqlite3';
 import { systemClock, type Clock } from '../../domain/clock.js';
 import { StoreUnavailableError, type Store } from '../types.js';
 import { sqliteActorRecords } from './actor-records.js';
+import { sqliteAudit } from './audit.js';
+import { sqliteLoginAttempts } from './login-attempts.js';
 import { sqliteMfa } from './mfa.js';
 import { openDatabase } from './open-database.js';
 import { sqliteRefreshTokens } from './refresh-tokens.js';
+import { sqliteRecordCounts } from './record-counts.js';
 import { inProcessRevocationBus } from './revocation-bus.js';
 import { DEFAULT_SWEEP_INTERVAL_MS, startSweeper } from './sweep.js';
 import { sqliteUsers } from './users.js';
@@ -43,7 +46,10 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     refreshTokens: sqliteRefreshTokens(db, clock),
     revocations: inProcessRevocationBus(),
     secrets: sqliteSecrets(db),
+    loginAttempts: sqliteLoginAttempts(db, clock),
+    audit: sqliteAudit(db),
     ping: async () => ping(db),
+    countByState: sqliteRecordCounts(db, clock),
     close: async () => {
       stopSweeper();
       // Closing releases the directory lock; a second close is harmless.

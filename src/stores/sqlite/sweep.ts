@@ -1,7 +1,7 @@
 /**
  * Garbage collection of expired envelopes (ARCHITECTURE.md, "Expiry is data": the TTL only
  * collects garbage). Reads already treat an expired row as absent; the sweep only keeps the file
- * from growing with dead codes, flows and tombstones.
+ * from growing with dead codes, flows, tombstones and old failed-login counters.
  */
 import type { Database } from 'better-sqlite3';
 import type { Clock } from '../../domain/clock.js';
@@ -11,9 +11,11 @@ export const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
 
 /** A function that deletes every row whose `expires_at <= now` and returns how many went. */
 export function expiredRowsSweep(db: Database): (now: number) => number {
-  const statements = ENVELOPE_TABLES.map((table) =>
-    db.prepare<[number]>(`DELETE FROM ${table} WHERE expires_at IS NOT NULL AND expires_at <= ?`),
-  );
+  const statements = [
+    ...ENVELOPE_TABLES.map((table) => db.prepare<[number]>(`DELETE FROM ${table} WHERE expires_at IS NOT NULL AND expires_at <= ?`)),
+    // Counters of failed logins whose window has passed (bans have no expiry).
+    db.prepare<[number]>('DELETE FROM login_failures WHERE expires_at <= ?'),
+  ];
   return db.transaction((now: number) => statements.reduce((removed, statement) => removed + statement.run(now).changes, 0));
 }
 

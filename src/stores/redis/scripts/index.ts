@@ -1,13 +1,18 @@
 /** Every script the adapter loads, by the name node-redis gives its client method. */
+import { auditAppend } from './audit-scripts.js';
 import { credentialAdd, credentialFind, credentialList, credentialRemove, credentialUpdate } from './credential-scripts.js';
+import { ipBanLift, loginFailureRecord } from './login-attempt-scripts.js';
 import { mfaAcceptStep, mfaSet } from './mfa-scripts.js';
 import { recordCompareAndSet, recordCreate } from './record-scripts.js';
+import { recordStateScan } from './record-count-scripts.js';
 import { refreshTokenCreate, refreshTokenDelete, refreshTokenList } from './refresh-token-scripts.js';
 import { passwordReplace, userCreate, userDelete, userUpdate } from './user-scripts.js';
 
 export const redisScripts = {
+  auditAppend,
   recordCreate,
   recordCompareAndSet,
+  recordStateScan,
   refreshTokenCreate,
   refreshTokenDelete,
   refreshTokenList,
@@ -22,4 +27,6 @@ export const redisScripts = {
   passwordReplace,
   mfaSet,
   mfaAcceptStep,
+  loginFailureRecord,
+  ipBanLift,
 };

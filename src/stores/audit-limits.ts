@@ -1,0 +1,8 @@
+/**
+ * How much of the audit trail the stores keep (both adapters): the newest entries of the whole
+ * deployment, and per record its newest entries for a month. Enough to follow any token of the
+ * last weeks; bounded, so that a flood of logins cannot grow the store without end.
+ */
+export const AUDIT_MAX_ENTRIES = 100_000;
+export const AUDIT_MAX_PER_RECORD = 200;
+export const AUDIT_RECORD_TTL_MS = 30 * 24 * 60 * 60 * 1000;

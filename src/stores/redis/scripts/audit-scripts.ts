@@ -1,0 +1,17 @@
+/** The audit trail's one write (see ../audit.ts). */
+import { integerReply, luaScript } from './define.js';
+
+/**
+ * KEYS[1] the stream, KEYS[2] the record's list · ARGV[1] entry JSON, ARGV[2] stream cap,
+ * ARGV[3] per-record cap, ARGV[4] the list's TTL in ms. → 1
+ */
+export const auditAppend = luaScript(
+  `
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'e', ARGV[1])
+redis.call('RPUSH', KEYS[2], ARGV[1])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+return 1
+`,
+  integerReply('audit append'),
+);

@@ -1,0 +1,155 @@
+/**
+ * The inspection page (`GET /inspect`) in a real browser (Debian's chromium through playwright-core)
+ * against a real server: it sends the browser through the login page, exchanges the code, draws
+ * every state of every machine with its live count, follows a token the test issues and revokes,
+ * highlights a record found by id with its history, and refuses a user who is not an administrator.
+ * Never a script error, a CSP violation or a request to another origin.
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { machines } from '../../machines/index.js';
+import { COUNT_POLL_MS } from '../../src/services/record-counts.js';
+import { launchChromium, openPage, type WatchedPage } from '../support/browser.js';
+import { onboardOwner, postForm, startTestServer, type TestServer } from '../support/test-server.js';
+import { claimsOf, tokensOf } from '../ws/ws-helpers.js';
+import { addUserWithLogin } from './http-helpers.js';
+
+const PASSWORD = 'secret-password';
+
+let browser: Browser;
+let context: BrowserContext;
+let server: TestServer;
+let watched: WatchedPage | undefined;
+let elsewhere: string[];
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  context = await browser.newContext();
+});
+afterAll(async () => {
+  await browser.close();
+});
+beforeEach(async () => {
+  server = await startTestServer('sqlite');
+  await onboardOwner(server, 'alice', PASSWORD);
+});
+afterEach(async () => {
+  const problems = watched?.problems ?? [];
+  await watched?.page.close();
+  watched = undefined;
+  await server.close();
+  expect(problems).toEqual([]);
+  expect(elsewhere).toEqual([]);
+});
+
+async function browse(): Promise<WatchedPage> {
+  watched = await openPage(context, server.baseUrl);
+  elsewhere = [];
+  watched.page.on('request', (request) => {
+    if (new URL(request.url()).origin !== server.baseUrl) elsewhere.push(request.url());
+  });
+  return watched;
+}
+
+/** Opens /inspect, which sends the browser to the login page; signs in there and comes back. */
+async function signIn(page: Page, username: string, password: string): Promise<void> {
+  await page.goto(`${server.baseUrl}/inspect`);
+  await page.waitForURL((url) => url.pathname === '/auth/authorize');
+  const authorize = new URL(page.url()).searchParams;
+  expect(authorize.get('client_id')).toBe(`${server.baseUrl}/`);
+  expect(authorize.get('redirect_uri')).toBe(`${server.baseUrl}/inspect`);
+  expect(authorize.get('state')).toMatch(/^[0-9a-f]{32}$/);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL((url) => url.pathname === '/inspect');
+}
+
+/** Fires the counts' poll (the server's timers are a fake) and waits until it is done. */
+async function pollCounts(): Promise<void> {
+  const armed = server.timers.pending;
+  server.timers.advance(COUNT_POLL_MS);
+  await expect.poll(() => server.timers.pending).toBe(armed);
+}
+
+const countCell = (page: Page, machine: string, state: string) => page.locator(`#machine-${machine} tr[data-state="${state}"] td.count`);
+const nodeCount = (page: Page, machine: string, state: string) => page.locator(`#${machine}-state-${state} text`).last();
+
+describe('GET /inspect', () => {
+  it('signs in, draws every machine, follows counts live, and shows a token found by id', async () => {
+    const { page, requests } = await browse();
+    await signIn(page, 'alice', PASSWORD);
+    await page.getByRole('status').filter({ hasText: 'Connected. Counts update live.' }).waitFor();
+    expect(new URL(page.url()).search).toBe('');
+    expect(requests).toContain('POST /auth/token');
+
+    // Every state of every machine is drawn, with its count below its name and in the table.
+    for (const [name, { machine }] of Object.entries(machines)) {
+      const states = Object.keys(machine.root.states);
+      const drawn = await page.locator(`#machine-${name} svg g.node title`).allTextContents();
+      expect(drawn.filter((title) => title !== '[*]').sort()).toEqual([...states].sort());
+      for (const state of states) {
+        expect(await page.locator(`#${name}-state-${state} text`).first().textContent()).toBe(state);
+        await expect.poll(() => nodeCount(page, name, state).textContent()).toMatch(/^\d+$/);
+        expect(await countCell(page, name, state).textContent()).toBe(await nodeCount(page, name, state).textContent());
+      }
+    }
+    // The owner's onboarding token and the page's own.
+    expect(await countCell(page, 'refreshToken', 'issued').textContent()).toBe('2');
+    expect(await countCell(page, 'refreshToken', 'revoked').textContent()).toBe('0');
+
+    const tokens = await tokensOf(server, 'alice', PASSWORD);
+    await pollCounts();
+    await expect.poll(() => countCell(page, 'refreshToken', 'issued').textContent()).toBe('3');
+    expect(await nodeCount(page, 'refreshToken', 'issued').textContent()).toBe('3');
+    expect((await postForm(server, '/auth/revoke', { token: tokens.refresh_token })).status).toBe(200);
+    await pollCounts();
+    await expect.poll(() => countCell(page, 'refreshToken', 'revoked').textContent()).toBe('1');
+    expect(await countCell(page, 'refreshToken', 'issued').textContent()).toBe('2');
+    expect(await nodeCount(page, 'refreshToken', 'revoked').textContent()).toBe('1');
+
+    const tokenId = claimsOf(tokens.access_token).iss as string;
+    await page.getByLabel('Record id').fill(tokenId);
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.locator('#record-title').filter({ hasText: `refreshToken ${tokenId}: revoked` }).waitFor();
+    expect(await page.locator('#refreshToken-state-revoked').getAttribute('class')).toContain('current');
+    expect(await page.locator('svg g.node.current').count()).toBe(1);
+    expect(await page.locator('#machine-refreshToken tr.current').getAttribute('data-state')).toBe('revoked');
+    const rows = await page.locator('#history tbody tr').all();
+    const history = await Promise.all(rows.map(async (row) => (await row.locator('td').allTextContents()).slice(1, 4)));
+    expect(history).toEqual([['create', '', 'issued'], ['REVOKE', 'issued', 'revoked']]);
+    expect(await page.locator('#record-summary').textContent()).toContain('end_reason');
+    await page.screenshot({ path: join(tmpdir(), 'hass-auth-inspect-page.png'), fullPage: true });
+
+    await page.getByLabel('Record id').fill('f'.repeat(32));
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByRole('alert').filter({ hasText: `No record has the id ${'f'.repeat(32)}.` }).waitFor();
+    expect(await page.locator('svg g.node.current').count()).toBe(0);
+  });
+
+  it('tells a user who is neither owner nor administrator that the page is not for them', async () => {
+    await addUserWithLogin(server, 'bob', 'bob-password');
+    const { page } = await browse();
+    await signIn(page, 'bob', 'bob-password');
+    await page.getByRole('alert').filter({ hasText: 'Only owners and administrators may inspect the machines' }).waitFor();
+    expect(await page.locator('#machines svg').count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Sign in as someone else' }).isVisible()).toBe(true);
+  });
+
+  it('is served with the login page’s headers: no frames, no cache, scripts and styles only by hash', async () => {
+    const response = await fetch(`${server.baseUrl}/inspect`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const csp = response.headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/]+=*';/);
+    expect(csp).toMatch(/style-src 'sha256-[A-Za-z0-9+/]+=*' 'sha256-[A-Za-z0-9+/]+=*';/);
+    expect(csp).toContain("trusted-types 'none'");
+    expect(csp).not.toContain('unsafe');
+    expect(await response.text()).not.toMatch(/\s(src|href)="?https?:/);
+    elsewhere = [];
+  });
+});

@@ -1,0 +1,111 @@
+/**
+ * Bans and lifts heard across instances on Redis (src/stores/redis/ban-changes.ts): one store's
+ * watcher hears what another store on the same prefix banned or lifted, and nothing of another
+ * prefix; while Redis is away the watcher hears `interrupted`, and `listening` once it is subscribed
+ * again, after which changes are heard again.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseBanChange } from '../../src/stores/redis/ban-changes.js';
+import { openRedisStore } from '../../src/stores/redis/redis-store.js';
+import type { BanWatcher, Store } from '../../src/stores/types.js';
+import { deleteKeysUnder, eventually, freePort, killRedisServer, REDIS_URL, startRedisServer, uniquePrefix } from './redis-harness.js';
+
+const FAILURE = { threshold: 1, windowMs: 60_000, now: 1_700_000_000_000 };
+
+function recorder(): { heard: string[]; watcher: BanWatcher } {
+  const heard: string[] = [];
+  return {
+    heard,
+    watcher: {
+      listening: () => heard.push('listening'),
+      interrupted: () => heard.push('interrupted'),
+      changed: (ip, banned) => heard.push(`${banned ? '+' : '-'}${ip}`),
+    },
+  };
+}
+
+describe('redis ban changes between instances', () => {
+  const stores: Store[] = [];
+  const prefixes: string[] = [];
+  const open = async (prefix: string) => {
+    const store = await openRedisStore({ url: REDIS_URL, keyPrefix: prefix });
+    stores.push(store);
+    return store;
+  };
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((store) => store.close()));
+    await Promise.all(prefixes.splice(0).map((prefix) => deleteKeysUnder(prefix)));
+  });
+
+  it("hear the other instance's bans and lifts, in order, and nothing from another prefix", async () => {
+    const [prefix, otherPrefix] = [uniquePrefix(), uniquePrefix()];
+    prefixes.push(prefix, otherPrefix);
+    const [a, b, elsewhere] = [await open(prefix), await open(prefix), await open(otherPrefix)];
+    const [onB, onElsewhere] = [recorder(), recorder()];
+    b.loginAttempts.watchBans(onB.watcher);
+    elsewhere.loginAttempts.watchBans(onElsewhere.watcher);
+    await eventually(async () => expect([onB.heard, onElsewhere.heard]).toEqual([['listening'], ['listening']]), 2_000);
+    await a.loginAttempts.recordFailure('192.0.2.1', FAILURE);
+    await a.loginAttempts.recordFailure('2001:db8::1', FAILURE);
+    await a.loginAttempts.liftBan('192.0.2.1');
+    await eventually(async () => expect(onB.heard).toEqual(['listening', '+192.0.2.1', '+2001:db8::1', '-192.0.2.1']), 2_000);
+    // A change on the other prefix after a's: once it arrives, a's would have arrived before it.
+    await elsewhere.loginAttempts.recordFailure('192.0.2.9', FAILURE);
+    await eventually(async () => expect(onElsewhere.heard).toEqual(['listening', '+192.0.2.9']), 2_000);
+  });
+});
+
+describe('redis ban changes while Redis goes away', () => {
+  let server: ChildProcess | undefined;
+  let store: Store | undefined;
+  afterEach(async () => {
+    await store?.close();
+    if (server !== undefined) await killRedisServer(server);
+    store = undefined;
+    server = undefined;
+  });
+
+  it('tell interrupted when the subscription is lost, listening once it is back, and deliver changes again', async () => {
+    const port = await freePort();
+    server = await startRedisServer(port);
+    store = await openRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: 'p:' });
+    const opened = store;
+    const { heard, watcher } = recorder();
+    opened.loginAttempts.watchBans(watcher);
+    await eventually(async () => expect(heard).toEqual(['listening']), 2_000);
+
+    await killRedisServer(server);
+    await eventually(async () => expect(heard).toEqual(['listening', 'interrupted']), 2_000);
+    server = await startRedisServer(port);
+    await eventually(async () => expect(heard.at(-1)).toBe('listening'), 8_000);
+    expect(heard.filter((entry) => entry === 'listening')).toHaveLength(2);
+    await eventually(async () => {
+      await opened.loginAttempts.recordFailure('192.0.2.1', FAILURE);
+      expect(heard).toContain('+192.0.2.1');
+    }, 2_000);
+  });
+
+  it('start listening only once Redis is back when it was away at the first watch', async () => {
+    const port = await freePort();
+    server = await startRedisServer(port);
+    store = await openRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: 'p:' });
+    await killRedisServer(server);
+    const { heard, watcher } = recorder();
+    store.loginAttempts.watchBans(watcher);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(heard).toEqual([]);
+    server = await startRedisServer(port);
+    await eventually(async () => expect(heard).toEqual(['listening']), 8_000);
+  });
+});
+
+describe('redis ban change messages', () => {
+  it('reads +ip and -ip and ignores anything else', () => {
+    expect(parseBanChange('+192.0.2.1')).toEqual({ ip: '192.0.2.1', banned: true });
+    expect(parseBanChange('-2001:db8::1')).toEqual({ ip: '2001:db8::1', banned: false });
+    expect(parseBanChange('+')).toBeNull();
+    expect(parseBanChange('')).toBeNull();
+    expect(parseBanChange('["rt1"]')).toBeNull();
+  });
+});

@@ -1,0 +1,219 @@
+/**
+ * The inspection commands (`inspect/*`, src/ws/commands/inspect.ts) on both stores: what the page
+ * draws and counts, one record with its history, live counts by subscription; refused to anyone but
+ * owners and administrators, and never a secret in any answer.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { machines, type MachineName } from '../../machines/index.js';
+import { sha256Hex } from '../../src/domain/ids.js';
+import { COUNT_POLL_MS } from '../../src/services/record-counts.js';
+import type { SvgElement } from '../../src/observability/machine-svg.js';
+import { exchangeCode, openFlow, submitStep } from '../http/http-helpers.js';
+import { onboardOwner, postForm, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
+import { TestSocket, type Message } from '../support/ws-client.js';
+import { aLoggedInUser, claimsOf, failure, success } from './ws-helpers.js';
+
+type Counts = Record<MachineName, Record<string, number>>;
+
+const PASSWORD = 'secret-password';
+
+/** Every id of an element in the tree. */
+function idsIn(node: SvgElement | string): string[] {
+  if (typeof node === 'string') return [];
+  return [...(node.attributes.id === undefined ? [] : [node.attributes.id]), ...node.children.flatMap(idsIn)];
+}
+
+/** A login through the flow, up to tokens: the flow id, the code, the tokens. */
+async function logInThroughFlow(server: TestServer) {
+  const flowId = await openFlow(server);
+  const done = (await (await submitStep(server, flowId, { username: 'alice', password: PASSWORD })).json()) as { result: string };
+  const tokens = (await (await exchangeCode(server, done.result)).json()) as { access_token: string; refresh_token: string };
+  return { flowId, code: done.result, tokens, tokenId: claimsOf(tokens.access_token).iss as string };
+}
+
+describe.each<StoreKind>(['sqlite', 'redis'])('inspect/* commands (%s)', (kind) => {
+  let server: TestServer;
+  let owner: TestSocket;
+  let ownerTokens: { access_token: string; refresh_token: string };
+  /** Every message the server sent in these tests, for the secret check. */
+  const answers: Message[] = [];
+  const sockets: TestSocket[] = [];
+
+  async function socketOf(accessToken: string): Promise<TestSocket> {
+    const socket = await TestSocket.authenticated(server, accessToken);
+    sockets.push(socket);
+    return socket;
+  }
+  async function ask(socket: TestSocket, message: Message): Promise<Message> {
+    const reply = await socket.command(message);
+    answers.push(reply);
+    return reply;
+  }
+  async function nextEvent(socket: TestSocket): Promise<Counts> {
+    const event = await socket.next();
+    answers.push(event);
+    expect(event).toMatchObject({ type: 'event' });
+    return (event.event as { counts: Counts }).counts;
+  }
+
+  /** Fires the counts' poll and waits until it is done (it arms the next one then). */
+  async function poll(): Promise<void> {
+    const armed = server.timers.pending;
+    server.timers.advance(COUNT_POLL_MS);
+    await expect.poll(() => server.timers.pending).toBe(armed);
+  }
+
+  beforeEach(async () => {
+    server = await startTestServer(kind);
+    ownerTokens = await onboardOwner(server, 'alice', PASSWORD);
+    owner = await socketOf(ownerTokens.access_token);
+  });
+  afterEach(async () => {
+    for (const socket of sockets.splice(0)) socket.close();
+    await server.close();
+  });
+
+  it('inspect/machines: every machine with its version, every state, and an SVG with a node per state', async () => {
+    const reply = await ask(owner, { type: 'inspect/machines' });
+    const drawn = (reply.result as { machines: Array<{ name: string; version: number; states: Array<{ path: string; element_id: string }>; svg: SvgElement }> }).machines;
+    expect(drawn.map((machine) => [machine.name, machine.version])).toEqual(
+      Object.entries(machines).map(([name, { version }]) => [name, version]),
+    );
+    for (const machine of drawn) {
+      const states = Object.keys(machines[machine.name as MachineName].machine.root.states);
+      expect(machine.states.map((state) => state.path)).toEqual(states);
+      expect(machine.svg.tag).toBe('svg');
+      expect(idsIn(machine.svg)).toEqual(expect.arrayContaining(machine.states.map((state) => state.element_id)));
+    }
+  });
+
+  it('inspect/counts: every state of every machine, following logins and revocations', async () => {
+    const counts = async () => ((await ask(owner, { type: 'inspect/counts' })).result as { counts: Counts }).counts;
+    const before = await counts();
+    expect(Object.keys(before)).toEqual(Object.keys(machines));
+    for (const name of Object.keys(machines) as MachineName[]) {
+      expect(Object.keys(before[name])).toEqual(Object.keys(machines[name].machine.root.states));
+    }
+    // The owner's onboarding: its code redeemed, its refresh token in use.
+    expect(before.loginGrant).toMatchObject({ issued: 0, redeemed: 1 });
+    expect(before.refreshToken).toMatchObject({ issued: 1, revoked: 0 });
+
+    const { tokens } = await logInThroughFlow(server);
+    await postForm(server, '/auth/revoke', { token: tokens.refresh_token });
+    server.clock.now += COUNT_POLL_MS; // past the counts' cache
+    const after = await counts();
+    expect(after.loginGrant).toMatchObject({ redeemed: 2 });
+    expect(after.refreshToken).toMatchObject({ issued: 1, revoked: 1 });
+    // A finished flow is deleted (its history stays); an open one is counted.
+    expect(after.loginFlow).toMatchObject({ credentials: 0, done: 0 });
+    await openFlow(server);
+    server.clock.now += COUNT_POLL_MS;
+    expect((await counts()).loginFlow).toMatchObject({ credentials: 1 });
+  });
+
+  it('inspect/record: a refresh token, a code by its hash and a flow, each with its state and history', async () => {
+    const { flowId, code, tokens, tokenId } = await logInThroughFlow(server);
+    await postForm(server, '/auth/revoke', { token: tokens.refresh_token });
+
+    const token = (await ask(owner, { type: 'inspect/record', record_id: tokenId })).result as {
+      record: { machine: string; state: string; state_paths: string[]; summary: Record<string, unknown> };
+      history: Array<{ event: string; from: string | null; to: string }>;
+    };
+    expect(token.record).toMatchObject({ machine: 'refreshToken', id: tokenId, state: 'revoked', state_paths: ['revoked'] });
+    expect(token.record.summary).toMatchObject({ client_id: 'http://127.0.0.1:8123/', token_type: 'normal', end_reason: 'revoked' });
+    expect(token.history.map(({ event, from, to }) => [event, from, to])).toEqual([['create', null, 'issued'], ['REVOKE', 'issued', 'revoked']]);
+
+    const grant = (await ask(owner, { type: 'inspect/record', record_id: sha256Hex(code) })).result as { record: { summary: Record<string, unknown> } };
+    expect(grant.record).toMatchObject({ machine: 'loginGrant', state: 'redeemed' });
+    expect(grant.record.summary).toMatchObject({ username: 'alice', refresh_token_id: tokenId, pkce: false });
+
+    // The finished flow is gone, its history is not; an open flow is found, padded id and all.
+    const finished = (await ask(owner, { type: 'inspect/record', record_id: flowId })).result as { record: unknown; history: Array<{ to: string }> };
+    expect(finished.record).toBeNull();
+    expect(finished.history.map((entry) => entry.to)).toEqual(['credentials', 'done']);
+    const openId = await openFlow(server);
+    const open = (await ask(owner, { type: 'inspect/record', record_id: ` ${openId} ` })).result as { record: unknown };
+    expect(open.record).toMatchObject({ machine: 'loginFlow', state: 'credentials', summary: { flow_id: openId, username: null } });
+
+    expect(await ask(owner, { type: 'inspect/record', record_id: 'f'.repeat(32) })).toEqual(failure(5, 'not_found', 'Record not found.'));
+    expect(await ask(owner, { type: 'inspect/record', record_id: '../../etc' })).toMatchObject({ success: false, error: { code: 'not_found' } });
+  });
+
+  it('inspect/subscribe: the counts at once, then when they change, until unsubscribed', async () => {
+    expect(await ask(owner, { type: 'inspect/subscribe' })).toEqual(success(1, null));
+    const first = await nextEvent(owner);
+    expect(first.refreshToken).toMatchObject({ issued: 1 });
+
+    const { tokens } = await logInThroughFlow(server);
+    await poll();
+    expect((await nextEvent(owner)).refreshToken).toMatchObject({ issued: 2, revoked: 0 });
+
+    // Nothing changed: no event.
+    await poll();
+    await postForm(server, '/auth/revoke', { token: tokens.refresh_token });
+    await poll();
+    expect((await nextEvent(owner)).refreshToken).toMatchObject({ issued: 1, revoked: 1 });
+
+    expect(await ask(owner, { type: 'unsubscribe_events', subscription: 1 })).toEqual(success(2, null));
+    expect(await ask(owner, { type: 'unsubscribe_events', subscription: 1 })).toEqual(failure(3, 'not_found', 'Subscription not found.'));
+    await logInThroughFlow(server);
+    server.timers.advance(COUNT_POLL_MS);
+    expect(await ask(owner, { type: 'ping' })).toEqual({ id: 4, type: 'pong' });
+    expect(owner.unread).toEqual([]);
+  });
+
+  it('counts once per poll for every subscriber, and stops when the last subscribed socket closes', async () => {
+    const other = await socketOf(ownerTokens.access_token);
+    await ask(owner, { type: 'inspect/subscribe' });
+    await ask(other, { type: 'inspect/subscribe' });
+    await nextEvent(owner);
+    await nextEvent(other);
+    const counted = vi.spyOn(server.store, 'countByState');
+    await poll();
+    expect(counted).toHaveBeenCalledTimes(1);
+    owner.close();
+    await owner.closedWithin();
+    await poll();
+    expect(counted).toHaveBeenCalledTimes(2);
+    other.close();
+    await other.closedWithin();
+    server.timers.advance(COUNT_POLL_MS * 5);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(counted).toHaveBeenCalledTimes(2);
+  });
+
+  it('refuses every inspect/* command to a user who is neither owner nor administrator', async () => {
+    const { tokens } = await aLoggedInUser(server, 'bob');
+    const bob = await socketOf(tokens.access_token);
+    const commands = [
+      { type: 'inspect/machines' }, { type: 'inspect/counts' }, { type: 'inspect/subscribe' },
+      { type: 'inspect/record', record_id: claimsOf(tokens.access_token).iss as string },
+    ];
+    for (const [index, command] of commands.entries()) {
+      expect(await ask(bob, command)).toEqual(failure(index + 1, 'unauthorized', 'Unauthorized'));
+    }
+    server.timers.advance(COUNT_POLL_MS);
+    expect(await ask(bob, { type: 'ping' })).toEqual({ id: 5, type: 'pong' });
+  });
+
+  it('answers nothing secret: no token, code, password or jwt key of these tests appears', async () => {
+    const { flowId, code, tokens, tokenId } = await logInThroughFlow(server);
+    const ownerId = claimsOf(ownerTokens.access_token).iss as string;
+    for (const id of [tokenId, ownerId, sha256Hex(code), flowId]) await ask(owner, { type: 'inspect/record', record_id: id });
+    await ask(owner, { type: 'inspect/machines' });
+    await ask(owner, { type: 'inspect/counts' });
+    await ask(owner, { type: 'inspect/subscribe' });
+    await nextEvent(owner);
+    const jwtKeys = await Promise.all([tokenId, ownerId].map(async (id) => {
+      const envelope = await server.store.refreshTokens.load(id);
+      return (envelope?.snapshot as { context: { jwtKey: string } }).context.jwtKey;
+    }));
+    const secrets = [code, PASSWORD, tokens.refresh_token, tokens.access_token, ownerTokens.refresh_token, ownerTokens.access_token, ...jwtKeys];
+    expect(secrets.every((secret) => secret.length >= 15)).toBe(true);
+    const text = JSON.stringify(answers);
+    expect(text).toContain(tokenId);
+    for (const secret of secrets) expect(text).not.toContain(secret);
+    expect(text).not.toMatch(/jwt_?key/i);
+    answers.length = 0;
+  });
+});
