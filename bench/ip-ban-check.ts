@@ -18,10 +18,8 @@
 import { parseAuthConfig } from '../src/auth-config.js';
 import { loginAttemptService } from '../src/services/login-attempts.js';
 import { buildApp } from '../src/app.js';
-import { openRedisStore } from '../src/stores/redis/redis-store.js';
-import { openSqliteStore } from '../src/stores/sqlite/sqlite-store.js';
 import type { Store } from '../src/stores/types.js';
-import { deleteKeysUnder, REDIS_URL, uniquePrefix } from '../test/stores/redis-harness.js';
+import { onBothStores } from './on-both-stores.js';
 
 const CLIENT_ID = 'http://127.0.0.1:8123/';
 const ROUNDS = 7;
@@ -129,14 +127,4 @@ async function compare(label: string, open: () => Promise<Store>) {
   await onStore.close();
 }
 
-await compare('sqlite', async () => openSqliteStore({ dataDir: ':memory:', clock: () => Date.now() }));
-const prefixes: string[] = [];
-try {
-  await compare('redis', async () => {
-    const prefix = uniquePrefix();
-    prefixes.push(prefix);
-    return openRedisStore({ url: REDIS_URL, keyPrefix: prefix });
-  });
-} finally {
-  for (const prefix of prefixes) await deleteKeysUnder(prefix);
-}
+await onBothStores(compare);

@@ -14,10 +14,8 @@
 import { buildApp } from '../src/app.js';
 import { instrumentStore } from '../src/observability/instrument-store.js';
 import { createMetrics } from '../src/observability/metrics.js';
-import { openRedisStore } from '../src/stores/redis/redis-store.js';
-import { openSqliteStore } from '../src/stores/sqlite/sqlite-store.js';
 import type { Store } from '../src/stores/types.js';
-import { deleteKeysUnder, REDIS_URL, uniquePrefix } from '../test/stores/redis-harness.js';
+import { onBothStores } from './on-both-stores.js';
 
 const CLIENT_ID = 'http://127.0.0.1:8123/';
 const ROUNDS = 7;
@@ -96,14 +94,4 @@ async function compare(label: string, open: () => Promise<Store>) {
   await twoStore.close();
 }
 
-await compare('sqlite', async () => openSqliteStore({ dataDir: ':memory:', clock: () => Date.now() }));
-const prefixes: string[] = [];
-try {
-  await compare('redis', async () => {
-    const prefix = uniquePrefix();
-    prefixes.push(prefix);
-    return openRedisStore({ url: REDIS_URL, keyPrefix: prefix });
-  });
-} finally {
-  for (const prefix of prefixes) await deleteKeysUnder(prefix);
-}
+await onBothStores(compare);

@@ -7,6 +7,7 @@ import { expect } from 'vitest';
 import { newId } from '../../src/domain/ids.js';
 import { hashPassword } from '../../src/domain/passwords.js';
 import type { User } from '../../src/stores/types.js';
+import { aUser } from '../support/fixtures.js';
 import { CLIENT_ID, postForm, REDIRECT_URI, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
 
 export const HEX32 = /^[0-9a-f]{32}$/;
@@ -122,17 +123,7 @@ export async function addLooseLogin(server: TestServer, username: string, passwo
 
 /** A user (not the owner) who logs in with `username` and `password` through the homeassistant provider. */
 export async function addUserWithLogin(server: TestServer, username: string, password: string, overrides: Partial<User> = {}): Promise<User> {
-  const user: User = {
-    id: newId(),
-    name: username,
-    isOwner: false,
-    isActive: true,
-    systemGenerated: false,
-    localOnly: false,
-    groupIds: ['system-users'],
-    createdAt: server.clock.now,
-    ...overrides,
-  };
+  const user = aUser({ name: username, groupIds: ['system-users'], createdAt: server.clock.now, ...overrides });
   if (!(await server.store.users.createUser(user))) throw new Error(`user ${username} not created`);
   await addLooseLogin(server, username, password);
   const credential = {

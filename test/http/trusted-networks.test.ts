@@ -11,6 +11,7 @@ import { parseAuthConfig, type AuthConfig } from '../../src/auth-config.js';
 import { newId } from '../../src/domain/ids.js';
 import { newTotpSecret, timeStep } from '../../src/domain/totp.js';
 import type { User } from '../../src/stores/types.js';
+import { aUser } from '../support/fixtures.js';
 import { CLIENT_ID, onboardOwner, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
 import { deleteFlow, HEX32, jsonOf, START, startFlow, submitStep } from './http-helpers.js';
 
@@ -99,17 +100,7 @@ const notAllowed = (handler = TN) => ({
 
 async function addUser(server: TestServer, name: string | null, overrides: Partial<User> = {}): Promise<User> {
   server.clock.now += 1;
-  const user: User = {
-    id: newId(),
-    name,
-    isOwner: false,
-    isActive: true,
-    systemGenerated: false,
-    localOnly: false,
-    groupIds: ['system-users'],
-    createdAt: server.clock.now,
-    ...overrides,
-  };
+  const user = aUser({ name, groupIds: ['system-users'], createdAt: server.clock.now, ...overrides });
   if (!(await server.store.users.createUser(user))) throw new Error(`user ${name} not created`);
   return user;
 }

@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { freePort, killRedisServer, startRedisServer } from '../stores/redis-harness.js';
+import { describe, expect, it, vi } from 'vitest';
+import { serverOnPrivateRedis } from '../support/private-redis.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
 import { scrape, valueOf } from './scrape.js';
 
@@ -19,22 +19,12 @@ describe.each<StoreKind>(['sqlite', 'redis'])('GET /ready (%s)', (kind) => {
 });
 
 describe('GET /ready while Redis is unreachable', () => {
-  let port: number;
-  let redis: Awaited<ReturnType<typeof startRedisServer>>;
-  let server: TestServer;
-  beforeEach(async () => {
-    port = await freePort();
-    redis = await startRedisServer(port);
-    server = await startTestServer('redis', undefined, { redisUrl: `redis://127.0.0.1:${port}` });
-  });
-  afterEach(async () => {
-    await server.close();
-    await killRedisServer(redis);
-  });
+  const privateRedis = serverOnPrivateRedis();
 
   it('answers 503 at once, counts the failed pings, and 200 again once Redis is back', async () => {
+    const { server } = privateRedis;
     expect((await ready(server)).status).toBe(200);
-    await killRedisServer(redis);
+    await privateRedis.stopRedis();
 
     const started = performance.now();
     const down = await ready(server);
@@ -45,7 +35,7 @@ describe('GET /ready while Redis is unreachable', () => {
     const samples = await scrape(server);
     expect(valueOf(samples, 'hass_auth_store_errors_total', { operation: 'ping' })).toBeGreaterThanOrEqual(1);
 
-    redis = await startRedisServer(port);
+    await privateRedis.startRedis();
     await vi.waitFor(async () => expect((await ready(server)).status).toBe(200), { timeout: 10_000, interval: 100 });
   });
 });

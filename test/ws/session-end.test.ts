@@ -6,7 +6,7 @@
 import { createClient } from 'redis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { transitionRecord } from '../../src/services/persisted-actor.js';
-import { freePort, killRedisServer, startRedisServer } from '../stores/redis-harness.js';
+import { serverOnPrivateRedis } from '../support/private-redis.js';
 import { silentLogger } from '../support/logger.js';
 import { CLIENT_ID, onboardOwner, postForm, startTestServer, type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
@@ -75,21 +75,10 @@ describe.each(['sqlite', 'redis'] as const)('sockets of an ended session (%s)', 
 });
 
 describe('sockets after the revocation bus was cut off from Redis', () => {
-  let redis: Awaited<ReturnType<typeof startRedisServer>>;
-  let url: string;
-  let server: TestServer;
-  beforeEach(async () => {
-    const port = await freePort();
-    redis = await startRedisServer(port);
-    url = `redis://127.0.0.1:${port}`;
-    server = await startTestServer('redis', undefined, { redisUrl: url });
-  });
-  afterEach(async () => {
-    await server.close();
-    await killRedisServer(redis);
-  });
+  const privateRedis = serverOnPrivateRedis();
 
   it('re-checks every session when the subscription is back, and closes the ended ones', async () => {
+    const { server, url } = privateRedis;
     const owner = await onboardOwner(server);
     const socket = await TestSocket.authenticated(server, owner.access_token);
     const llat = (await socket.result({ type: 'auth/long_lived_access_token', client_name: 'script', lifespan: 1 })) as string;

@@ -4,31 +4,20 @@
  * answered `auth_invalid`, which would make clients throw their tokens away. When Redis is back, the
  * same socket works again.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { freePort, killRedisServer, startRedisServer } from '../stores/redis-harness.js';
-import { onboardOwner, startTestServer, type TestServer } from '../support/test-server.js';
+import { describe, expect, it, vi } from 'vitest';
+import { serverOnPrivateRedis } from '../support/private-redis.js';
+import { onboardOwner } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { failure } from './ws-helpers.js';
 
 describe('the WebSocket while Redis is down', () => {
-  let port: number;
-  let redis: Awaited<ReturnType<typeof startRedisServer>>;
-  let server: TestServer;
-  beforeEach(async () => {
-    port = await freePort();
-    redis = await startRedisServer(port);
-    server = await startTestServer('redis', undefined, { redisUrl: `redis://127.0.0.1:${port}` });
-  });
-  afterEach(async () => {
-    await server.close();
-    await killRedisServer(redis);
-  });
+  const privateRedis = serverOnPrivateRedis();
 
   it('answers commands with an error, refuses handshakes with 1013, and recovers without a restart', async () => {
+    const { server } = privateRedis;
     const { access_token: accessToken } = await onboardOwner(server);
     const socket = await TestSocket.authenticated(server, accessToken);
-    console.log('DEBUG kill', Date.now() % 100000);
-    await killRedisServer(redis);
+    await privateRedis.stopRedis();
     const started = performance.now();
     expect(await socket.command({ type: 'auth/current_user' })).toEqual(
       failure(1, 'home_assistant_error', 'Service unavailable: the store cannot be reached'),
@@ -42,14 +31,9 @@ describe('the WebSocket while Redis is down', () => {
 
     // Back, but empty (no persistence): once resubscribed, the server re-checks its sockets and
     // closes the one whose session is gone; a new owner and socket work on the same process.
-    console.log('DEBUG restarting', Date.now() % 100000);
-    redis = await startRedisServer(port);
-    console.log('DEBUG restarted', Date.now() % 100000);
+    await privateRedis.startRedis();
     expect(await socket.closedWithin()).toEqual({ code: 1000, reason: 'Session ended' });
-    for (let attempt = 0; (await fetch(`${server.baseUrl}/health`)).status !== 200; attempt++) {
-      if (attempt > 50) throw new Error('the store did not come back');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await vi.waitFor(async () => expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200), { timeout: 5_000, interval: 100 });
     const fresh = await TestSocket.authenticated(server, (await onboardOwner(server)).access_token);
     expect(await fresh.command({ type: 'ping' })).toEqual({ id: 1, type: 'pong' });
     fresh.close();

@@ -1,0 +1,47 @@
+/**
+ * A test server on a redis-server of its own, one per test, for the tests that stop Redis, cut its
+ * clients off or start it again: the shared Redis must never see that.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { afterEach, beforeEach } from 'vitest';
+import { freePort, killRedisServer, startRedisServer } from '../stores/redis-harness.js';
+import { startTestServer, type TestServer } from './test-server.js';
+
+export interface PrivateRedisServer {
+  readonly server: TestServer;
+  readonly url: string;
+  /** Kills the redis-server (SIGKILL: nothing is saved). */
+  stopRedis(): Promise<void>;
+  /** Starts a new, empty redis-server on the same port. */
+  startRedis(): Promise<void>;
+}
+
+export function serverOnPrivateRedis(): PrivateRedisServer {
+  let port = 0;
+  let redis: ChildProcess | undefined;
+  let server: TestServer | undefined;
+  beforeEach(async () => {
+    port = await freePort();
+    redis = await startRedisServer(port);
+    server = await startTestServer('redis', undefined, { redisUrl: `redis://127.0.0.1:${port}` });
+  });
+  afterEach(async () => {
+    await server?.close();
+    if (redis !== undefined) await killRedisServer(redis);
+  });
+  return {
+    get server() {
+      if (server === undefined) throw new Error('the server is used outside a test');
+      return server;
+    },
+    get url() {
+      return `redis://127.0.0.1:${port}`;
+    },
+    stopRedis: async () => {
+      if (redis !== undefined) await killRedisServer(redis);
+    },
+    startRedis: async () => {
+      redis = await startRedisServer(port);
+    },
+  };
+}
