@@ -17,11 +17,13 @@ import { loginFlowRoutes } from './http/login-flow.js';
 import { loginPageRoutes } from './http/login-page.js';
 import { onboardingRoutes } from './http/onboarding.js';
 import { addSecurityHeaders, answerUnroutableUrl } from './http/security-headers.js';
+import { closeConnectionsOnShutdown } from './http/close-on-shutdown.js';
 import { tokenRoutes } from './http/token.js';
 import { wellKnownRoutes } from './http/well-known.js';
 import { accessTokenService } from './services/access-tokens.js';
 import { authProviders } from './services/auth-providers.js';
 import { createHomeAssistantProvider } from './services/homeassistant-provider.js';
+import { passwordCheckLimits, passwordCheckQueue, type PasswordChecks } from './services/password-checks.js';
 import { loginFlowService } from './services/login-flows.js';
 import { loginAttemptService } from './services/login-attempts.js';
 import { redirectDiscovery } from './services/redirect-discovery.js';
@@ -55,8 +57,12 @@ import { machineDiagrams } from './observability/machine-diagrams.js';
 import { countRecords } from './observability/record-metrics.js';
 import { recordCountService } from './services/record-counts.js';
 import { recordInspectionService } from './services/record-inspection.js';
+import { userInspectionService } from './services/user-inspection.js';
+import { watchingTransitions } from './services/persisted-actor.js';
+import { statelyInspector } from './observability/stately-inspector.js';
 import { metricsRoutes } from './observability/metrics-route.js';
 import { countTokenRequests } from './observability/token-metrics.js';
+import { passwordCheckMetrics } from './observability/password-check-metrics.js';
 
 export interface AppDeps {
   store: Store;
@@ -82,15 +88,20 @@ export interface AppDeps {
   websocketLimits?: Partial<WebSocketLimits>;
   /** The configuration file's content (auth-config.ts); its defaults when absent. */
   authConfig?: AuthConfig;
+  /** A Stately inspector server's WebSocket URL: every written transition is streamed there (observability/stately-inspector.ts). */
+  statelyInspectUrl?: string | null;
 }
 
-function services(deps: AppDeps, logger: FastifyBaseLogger) {
+function services(deps: AppDeps, logger: FastifyBaseLogger, passwordChecks: PasswordChecks) {
   const { store, clock } = deps;
   const authConfig = deps.authConfig ?? loadAuthConfig(null);
   const users = userService(store, clock);
   const refreshTokens = refreshTokenService(store, clock, logger, deps.haVersion ?? HA_VERSION);
   const grants = loginGrantService(store, clock, logger, refreshTokens);
-  const passwords = createHomeAssistantProvider(store.users, deps.bcryptRounds === undefined ? {} : { rounds: deps.bcryptRounds });
+  const passwords = createHomeAssistantProvider(store.users, {
+    ...(deps.bcryptRounds === undefined ? {} : { rounds: deps.bcryptRounds }),
+    checks: passwordChecks,
+  });
   const { trustedProxies } = authConfig.reverseProxy;
   const providers = authProviders(authConfig.authProviders, { passwords, users: store.users, trustedProxies });
   const accessTokens = accessTokenService(store, clock, logger);
@@ -109,7 +120,12 @@ function services(deps: AppDeps, logger: FastifyBaseLogger) {
       ...authTokenCommands({ users, refreshTokens }),
       ...configAuthCommands(userAdminService(store, clock, refreshTokens, passwords)),
       ...authProviderHomeAssistantCommands(homeAssistantAccountService(store.users, passwords)),
-      ...inspectCommands({ diagrams: machineDiagrams, counts: recordCounts, records: recordInspectionService(store, logger) }),
+      ...inspectCommands({
+        diagrams: machineDiagrams,
+        counts: recordCounts,
+        records: recordInspectionService(store, logger),
+        users: userInspectionService(store),
+      }),
     ],
     loginFlows: loginFlowService({
       store,
@@ -148,12 +164,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     frameworkErrors: answerUnroutableUrl,
   });
   app.decorateRequest('hassAuth', null);
+  // First of the preClose hooks, so that answers sent while the others run close their connections too.
+  closeConnectionsOnShutdown(app);
   // Before every other hook, bans included: a bad X-Forwarded-For is refused first, as in Home Assistant.
   checkForwardedFor(app, reverseProxy);
   addSecurityHeaders(app);
   // Every service sees the instrumented store (src/observability/, GET /metrics).
   const metrics = createMetrics();
-  const store = instrumentStore(deps.store, metrics);
+  // With a Stately inspector, the store's audit trail also streams every written transition there.
+  const inspector = deps.statelyInspectUrl ? statelyInspector(deps.statelyInspectUrl, app.log) : null;
+  const instrumented = instrumentStore(deps.store, metrics);
+  const store = inspector === null ? instrumented : watchingTransitions(instrumented, inspector.watcher);
+  app.addHook('onClose', async () => inspector?.stop());
   // Bans first: a banned address gets its 403 before anything else answers, CORS preflights included.
   const attempts = loginAttemptService(store, deps.clock, app.log, authConfig.http);
   ipBanHooks(app, attempts);
@@ -162,7 +184,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   wellKnownRoutes(app, deps.urls ?? []);
   // The hooks that count token requests come before the routes, so that they apply to the token route.
   countTokenRequests(app, metrics);
-  const { authenticators, sockets, commands, loginFlows, onboarding, tokens, links, oauth2States, recordCounts } = services({ ...deps, store, authConfig }, app.log);
+  // One bcrypt queue per app: every password check and hash of every route waits in it.
+  const passwordChecks = passwordCheckQueue(passwordCheckLimits(authConfig.passwordChecks), { observer: passwordCheckMetrics(metrics) });
+  const { authenticators, sockets, commands, loginFlows, onboarding, tokens, links, oauth2States, recordCounts } = services(
+    { ...deps, store, authConfig },
+    app.log,
+    passwordChecks,
+  );
   healthRoutes(app, () => store.ping(), store.kind);
   metricsRoutes(app, metrics);
   apiRootRoutes(app, authenticators);

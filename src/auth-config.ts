@@ -12,6 +12,9 @@
  *     - type: totp
  *   redirect_uri_discovery:
  *     allow_private_addresses: false  # let the client_id fetch reach loopback/private addresses
+ *   password_checks:                # the bcrypt queue (services/password-checks.ts); defaults from the machine
+ *     concurrency: 1                # checks at once; default max(1, min(cores - 1, libuv pool threads - 1))
+ *     queue_size: 4                 # checks waiting; default 4 x concurrency; more get 429
  *   http:                           # Home Assistant's `http:` keys for failed logins (ha-auth-spec §11)
  *     ip_ban_enabled: true          # refuse banned addresses (403) and count 401s; default true
  *     login_attempts_threshold: -1  # failed logins that ban an address; -1 (default) or 0: never ban
@@ -58,6 +61,8 @@ export interface AuthConfig {
   mfaModules: MfaModuleConfig[];
   /** IndieAuth discovery (services/redirect-discovery.ts): whether it may fetch private addresses. */
   discovery: { allowPrivateAddresses: boolean };
+  /** The bcrypt queue's limits (services/password-checks.ts); null: the machine's default. */
+  passwordChecks: { concurrency: number | null; queueSize: number | null };
   /** The policy of a client id; every client without an entry gets `DEFAULT_CLIENT_POLICY`. */
   clientPolicy: (clientId: string | null) => ClientPolicy;
   /** Failed-login accounting and IP bans (services/login-attempts.ts), Home Assistant's keys and defaults. */
@@ -86,6 +91,11 @@ const schema = {
       type: 'object',
       additionalProperties: false,
       properties: { allow_private_addresses: { type: 'boolean' } },
+    },
+    password_checks: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { concurrency: { type: 'integer', minimum: 1 }, queue_size: { type: 'integer', minimum: 0 } },
     },
     // Home Assistant: `vol.Any(cv.positive_int, NO_LOGIN_ATTEMPT_THRESHOLD)`, i.e. -1 or 0 and up.
     http: {
@@ -119,6 +129,7 @@ interface RawConfig {
   auth_mfa_modules?: Array<{ type: 'totp'; id?: string; name?: string }>;
   clients?: Record<string, { refresh_token_rotation?: boolean; grace_period?: number; family_lifetime?: number }>;
   redirect_uri_discovery?: { allow_private_addresses?: boolean };
+  password_checks?: { concurrency?: number; queue_size?: number };
   http?: { ip_ban_enabled?: boolean; login_attempts_threshold?: number; use_x_forwarded_for?: boolean; trusted_proxies?: unknown };
 }
 
@@ -187,6 +198,7 @@ export function parseAuthConfig(text: string, source: string): AuthConfig {
     authProviders,
     mfaModules,
     discovery: { allowPrivateAddresses: raw.redirect_uri_discovery?.allow_private_addresses ?? false },
+    passwordChecks: { concurrency: raw.password_checks?.concurrency ?? null, queueSize: raw.password_checks?.queue_size ?? null },
     clientPolicy: (clientId) => (clientId === null ? undefined : policies.get(clientId)) ?? DEFAULT_CLIENT_POLICY,
     // Home Assistant's defaults, -1 (never ban) included: see the README on why it is kept.
     http: {

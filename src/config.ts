@@ -19,6 +19,7 @@ export const configSchema = {
     EXTERNAL_URL: { type: 'string', pattern: '^https?://[^/?#\\s]+(/[^?#\\s]*)?$' },
     CONFIG_FILE: { type: 'string', minLength: 1 },
     HA_VERSION: { type: 'string', pattern: '^\\d{4}\\.\\d{1,2}\\.\\d+$', default: HA_VERSION },
+    STATELY_INSPECT_URL: { type: 'string', pattern: '^wss?://[^/?#\\s]+' },
   },
 } as const;
 
@@ -47,6 +48,8 @@ export interface Config {
   haVersion: string;
   /** The YAML file of auth providers, MFA modules and client policies (auth-config.ts); null: the defaults. */
   configFile: string | null;
+  /** A Stately inspector server's WebSocket URL, to stream every transition to (observability/stately-inspector.ts); null: none. */
+  statelyInspectUrl: string | null;
 }
 
 interface RawConfig {
@@ -61,6 +64,7 @@ interface RawConfig {
   CORS_ALLOWED_ORIGINS: string;
   HA_VERSION: string;
   CONFIG_FILE?: string;
+  STATELY_INSPECT_URL?: string;
 }
 
 export class ConfigError extends Error {
@@ -92,5 +96,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsAllowedOrigins: raw.CORS_ALLOWED_ORIGINS.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''),
     haVersion: raw.HA_VERSION,
     configFile: raw.CONFIG_FILE ?? null,
+    statelyInspectUrl: raw.STATELY_INSPECT_URL ?? null,
   };
 }

@@ -30,6 +30,7 @@ async function start(): Promise<void> {
     corsAllowedOrigins: config.corsAllowedOrigins,
     haVersion: config.haVersion,
     authConfig,
+    statelyInspectUrl: config.statelyInspectUrl,
   });
   const stop = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');

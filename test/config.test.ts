@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       corsAllowedOrigins: ['https://cast.home-assistant.io'],
       haVersion: '2025.6.3',
       configFile: null,
+      statelyInspectUrl: null,
     });
   });
 
@@ -23,11 +24,13 @@ describe('loadConfig', () => {
       PORT: '9000', HOST: '127.0.0.1', DATA_DIR: '/var/lib/hass-auth', REDIS_URL: 'redis://r:6379/2', REDIS_KEY_PREFIX: 'ha1:', LOG_LEVEL: 'warn',
       INTERNAL_URL: 'http://homeassistant.local:8123', EXTERNAL_URL: 'https://ha.example.com/',
       CORS_ALLOWED_ORIGINS: 'https://cast.home-assistant.io, https://ha.example.com', HA_VERSION: '2026.4.1', CONFIG_FILE: '/etc/hass-auth.yaml',
+      STATELY_INSPECT_URL: 'ws://127.0.0.1:8080',
     };
     expect(loadConfig(env)).toEqual({
       port: 9000, host: '127.0.0.1', dataDir: '/var/lib/hass-auth', redisUrl: 'redis://r:6379/2', redisKeyPrefix: 'ha1:', logLevel: 'warn',
       internalUrl: 'http://homeassistant.local:8123', externalUrl: 'https://ha.example.com/',
       corsAllowedOrigins: ['https://cast.home-assistant.io', 'https://ha.example.com'], haVersion: '2026.4.1', configFile: '/etc/hass-auth.yaml',
+      statelyInspectUrl: 'ws://127.0.0.1:8080',
     });
     expect(loadConfig({ REDIS_URL: '' }).redisUrl).toBeNull();
   });
@@ -41,6 +44,7 @@ describe('loadConfig', () => {
     [{ EXTERNAL_URL: 'ha.example.com' }, 'EXTERNAL_URL must match pattern'],
     [{ INTERNAL_URL: 'http://host/path?query' }, 'INTERNAL_URL must match pattern'],
     [{ HA_VERSION: 'latest' }, 'HA_VERSION must match pattern'],
+    [{ STATELY_INSPECT_URL: 'http://127.0.0.1:8080' }, 'STATELY_INSPECT_URL must match pattern'],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(`Invalid configuration: ${message}`);

@@ -9,6 +9,7 @@ import { CONFIG_ENV_NAMES, loadConfig } from '../src/config.js';
 
 interface ComposeService {
   command?: string[];
+  volumes?: string[];
   environment?: Record<string, string>;
   ports?: string[];
   deploy?: { replicas?: number };
@@ -18,6 +19,7 @@ interface ComposeService {
 interface ComposeFile {
   services: Record<string, ComposeService>;
   configs: Record<string, { content: string }>;
+  volumes?: Record<string, unknown>;
 }
 
 const compose = parse(readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8')) as ComposeFile;
@@ -31,9 +33,14 @@ describe('docker-compose.yml', () => {
   const app = service('hass-auth');
   const env = app.environment ?? {};
 
-  it('runs Redis with an append-only file synced on every write', () => {
+  it('runs Redis with an append-only file synced on every write, kept in a volume (README, "Durability")', () => {
     const command = service('redis').command ?? [];
     expect(command).toEqual(expect.arrayContaining(['--appendonly', 'yes', '--appendfsync', 'always']));
+    // Each option once: a later `--appendfsync everysec` would quietly win.
+    expect(command.filter((word) => word === '--appendfsync' || word === '--appendonly')).toHaveLength(2);
+    // The redis image writes its files under /data: a named volume keeps them when the container is replaced.
+    expect(service('redis').volumes).toContain('redis-data:/data');
+    expect(Object.keys(compose.volumes ?? {})).toContain('redis-data');
     expect(service('redis').healthcheck?.test).toBeDefined();
   });
 

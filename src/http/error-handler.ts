@@ -2,10 +2,12 @@
  * One place that turns failures into Home Assistant's response shapes, so that no request ever
  * answers with a stack trace: malformed JSON → 400 `{"message": "Invalid JSON."}` (http/view.py),
  * schema failures → 400 `{"message": "Message format incorrect: …"}` (http/data_validator.py), an
- * unreachable store → 503 with a JSON body (ARCHITECTURE.md, "Stores"), unknown routes → aiohttp's 404,
+ * unreachable store → 503 with a JSON body (ARCHITECTURE.md, "Stores"), a full bcrypt queue → 429 with
+ * `Retry-After` (services/password-checks.ts), unknown routes → aiohttp's 404,
  * a request refused before any view (PlainHttpError, e.g. a bad X-Forwarded-For) → aiohttp's text.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { PasswordChecksBusyError } from '../services/password-checks.js';
 import { TooMuchContentionError } from '../services/persisted-actor.js';
 import { StoreUnavailableError } from '../stores/types.js';
 
@@ -58,6 +60,11 @@ export function installErrorHandling(app: FastifyInstance): void {
       // One record changed by many requests at once, past the retries: busy, not broken.
       request.log.warn({ err: error.message }, 'too much contention');
       return reply.code(503).header('Retry-After', '1').send({ message: 'Service busy: too many concurrent changes, try again' });
+    }
+    if (error instanceof PasswordChecksBusyError) {
+      // RFC 6585 §4, in the views' `{"message": …}` shape (json_message). Thrown before any write, so
+      // a login flow's step can be sent again; answered here, so it is no failed login (ip-bans.ts).
+      return reply.code(429).header('Retry-After', String(error.retryAfterSeconds)).send({ message: error.message });
     }
     if (isFastifyError(error)) {
       if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {

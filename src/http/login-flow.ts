@@ -21,7 +21,9 @@
  * challenge, or a method other than S256: `plain` is refused, RFC 9700 §2.1.1),
  * 404 "Invalid handler specified",
  * 404 "Invalid flow specified", 400 "IP address changed", 400 "User input malformed",
- * 403 "Invalid redirect URI", 403 "Login blocked: <reason>".
+ * 403 "Invalid redirect URI", 403 "Login blocked: <reason>"; and, beyond Home Assistant, 429
+ * "Too many password checks at once, try again shortly" with `Retry-After: 1` when the bcrypt queue is
+ * full (services/password-checks.ts, answered by error-handler.ts): the flow is left as it was.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isLocal, parseIp } from '../domain/network.js';

@@ -6,6 +6,8 @@
  *   POST /api/onboarding/users {"name": "Alice", "username": "alice", "password": "…",
  *                               "client_id": "https://app.example/", "language": "en"}
  *        → {"auth_code": "<32 hex>"}; 403 {"message": "User step already done"} once an owner exists
+ *        (429 {"message": "Too many password checks at once, try again shortly"} with `Retry-After`
+ *        while the bcrypt queue is full: no owner is kept, services/password-checks.ts)
  */
 import type { FastifyInstance } from 'fastify';
 import type { OnboardingService } from '../services/onboarding.js';

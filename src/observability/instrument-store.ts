@@ -67,7 +67,7 @@ const LOGIN_ATTEMPTS: Record<Exclude<keyof LoginAttemptStore, 'watchBans'>, true
   recordFailure: true, failureCount: true, resetFailures: true, isBanned: true, listBans: true, liftBan: true,
 };
 
-const AUDIT: Record<keyof AuditLog, true> = { append: true, tail: true, forRecord: true };
+const AUDIT: Record<keyof AuditLog, true> = { append: true, tail: true, forRecord: true, forUser: true };
 
 export function instrumentStore(store: Store, metrics: Metrics): Store {
   const { revocations } = store;
@@ -93,6 +93,7 @@ export function instrumentStore(store: Store, metrics: Metrics): Store {
     ping: timed(() => store.ping(), 'ping', metrics),
     // O(records) on Redis: its time is what `hass_auth_records` costs (services/record-counts.ts caches it).
     countByState: timed((...args: Parameters<Store['countByState']>) => store.countByState(...args), 'countByState', metrics),
+    readContents: timed((...args: Parameters<Store['readContents']>) => store.readContents(...args), 'readContents', metrics),
     close: () => store.close(),
   };
 }

@@ -7,6 +7,8 @@
  *   hass_auth_store_seconds{operation}                    store round trips (instrument-store.ts)
  *   hass_auth_store_errors_total{operation}               store calls that rejected
  *   hass_auth_records{machine, state}                     live records, all instances (record-metrics.ts)
+ *   hass_auth_password_checks_refused_total               bcrypt queue refusals (password-check-metrics.ts)
+ *   hass_auth_password_check_wait_seconds                 time checks waited in the bcrypt queue
  *
  * plus prom-client's default process metrics (`process_*`, `nodejs_*`). Those describe the process,
  * and collecting them starts observers that are never stopped (GC, event-loop delay), so they are

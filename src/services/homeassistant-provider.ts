@@ -16,6 +16,7 @@
  */
 import { checkAgainstDummyHash, hashPassword, verifyPassword, type HashOptions } from '../domain/passwords.js';
 import type { PasswordEntry, UserStore } from '../stores/types.js';
+import type { PasswordChecks } from './password-checks.js';
 
 export type InvalidUserKey = 'username_not_normalized' | 'username_already_exists' | 'user_not_found';
 
@@ -92,10 +93,18 @@ export function normalizeUsername(username: string): string {
 export interface HomeAssistantProviderOptions {
   /** bcrypt cost of new hashes: Home Assistant's 12 unless a test asks for less. */
   rounds?: number;
+  /**
+   * The app's bounded queue that every bcrypt hash and check goes through (password-checks.ts);
+   * absent, they run at once (the command line checks one password per run).
+   */
+  checks?: PasswordChecks;
 }
 
 export interface HomeAssistantProvider {
-  /** True when the password matches; every attempt costs one bcrypt check, known user or not. */
+  /**
+   * True when the password matches; every attempt costs one bcrypt check, known user or not. Like
+   * every bcrypt step here, rejects with PasswordChecksBusyError when the queue is full.
+   */
   validateLogin(username: string, password: string): Promise<boolean>;
   addAuth(username: string, password: string): Promise<void>;
   changePassword(username: string, newPassword: string): Promise<void>;
@@ -109,6 +118,7 @@ export function createHomeAssistantProvider(
   options: HomeAssistantProviderOptions = {},
 ): HomeAssistantProvider {
   const hashOptions: HashOptions = options.rounds === undefined ? {} : { rounds: options.rounds };
+  const bcrypt = <T>(work: () => Promise<T>): Promise<T> => (options.checks === undefined ? work() : options.checks.run(work));
 
   /** The stored entry a (not necessarily normalized) username refers to, as HA's lookups find it. */
   async function findEntry(username: string): Promise<PasswordEntry | undefined> {
@@ -135,16 +145,18 @@ export function createHomeAssistantProvider(
       for (const entry of await users.listPasswords()) {
         if (normalizeUsername(entry.username) === wanted) found = entry;
       }
+      // The dummy check queues like a real one: a refusal or a wait says nothing about the username.
       if (found === undefined) {
-        await checkAgainstDummyHash();
+        await bcrypt(checkAgainstDummyHash);
         return false;
       }
-      return verifyPassword(password, found.passwordHash);
+      const { passwordHash } = found;
+      return bcrypt(() => verifyPassword(password, passwordHash));
     },
 
     async addAuth(username, password) {
       await validateNewUsername(username);
-      const passwordHash = await hashPassword(password, hashOptions);
+      const passwordHash = await bcrypt(() => hashPassword(password, hashOptions));
       // Another instance may have added the same name while we hashed: the store decides.
       if (!(await users.addPassword({ username, passwordHash }))) {
         throw new InvalidUserError('username_already_exists', { username });
@@ -154,7 +166,7 @@ export function createHomeAssistantProvider(
     async changePassword(username, newPassword) {
       const entry = await findEntry(username);
       if (entry === undefined) throw new InvalidUserError('user_not_found');
-      const passwordHash = await hashPassword(newPassword, hashOptions);
+      const passwordHash = await bcrypt(() => hashPassword(newPassword, hashOptions));
       if (!(await users.setPassword({ username: entry.username, passwordHash }))) {
         throw new InvalidUserError('user_not_found');
       }

@@ -6,7 +6,9 @@
  *
  * A step runs the provider's check (bcrypt for `homeassistant`), turns the verdict into a machine
  * event, and only the request whose write finished the flow issues the code: a second, racing
- * submission sees a finished flow, which is an unknown flow (404) as in Home Assistant.
+ * submission sees a finished flow, which is an unknown flow (404) as in Home Assistant. A check the
+ * full bcrypt queue refuses (PasswordChecksBusyError) throws before the record is written, so the
+ * same step can be sent again.
  *
  * After correct credentials of an existing credential whose user has MFA modules enabled, the flow
  * asks which module (`select_mfa_module`, only with two or more) and then for a code (`mfa`):

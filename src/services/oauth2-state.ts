@@ -32,8 +32,10 @@ export function oauth2StateService(store: Store, clock: Clock): OAuth2StateServi
       return new SignJWT({ ...state, iat, exp: iat + OAUTH2_STATE_LIFETIME_S }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(await secret());
     },
     async decode(encoded) {
+      // Outside the try: a store that cannot be reached is a 503, not an invalid state.
+      const key = await secret();
       try {
-        const { payload } = await jwtVerify(encoded, await secret(), { algorithms: ['HS256'], currentDate: new Date(clock()) });
+        const { payload } = await jwtVerify(encoded, key, { algorithms: ['HS256'], currentDate: new Date(clock()) });
         const { flow_id: flowId, redirect_uri: redirectUri } = payload;
         return typeof flowId === 'string' && typeof redirectUri === 'string' ? { flow_id: flowId, redirect_uri: redirectUri } : null;
       } catch {

@@ -13,7 +13,7 @@ import { machines, type MachineName, type MachineOf } from '../../machines/index
 import type { Logger } from '../domain/logger.js';
 import { UnreadableRecordError } from '../stores/envelope-codec.js';
 import { restoreSnapshot, toEnvelope } from '../stores/envelope.js';
-import type { ActorRecords, AuditEntry, AuditLog, CasResult, Envelope, TtlChange } from '../stores/types.js';
+import type { ActorRecords, AuditEntry, AuditLog, CasResult, Envelope, Store, TtlChange } from '../stores/types.js';
 import { auditEntry } from './audit-entries.js';
 
 type Snapshot<N extends MachineName> = SnapshotFrom<MachineOf<N>>;
@@ -42,7 +42,49 @@ export interface TransitionOptions<N extends MachineName> {
   /** Conflicts to absorb before giving up; each retry is one store round trip. */
   maxAttempts?: number;
   /** Where each written transition is recorded (the store's audit trail). */
-  audit?: AuditLog;
+  audit?: WatchedAuditLog;
+  /**
+   * The record as the caller has just read it (`loadRecord`): the first attempt starts from it
+   * instead of reading it again. If it is stale by now, the compare-and-set loses and returns the
+   * record now stored, so the cost is the round trip this saves.
+   */
+  loaded?: { envelope: Envelope; snapshot: Snapshot<N> };
+}
+
+/**
+ * Who else hears of each written record, in this process and in full: the event as the machine got
+ * it and the snapshot it reached, secrets included, so a watcher must strip them (the Stately
+ * inspector, observability/stately-inspector.ts). It rides on the audit trail the services already
+ * hand over (app.ts puts it there): without one, a write pays one property check.
+ */
+export interface TransitionWatcher {
+  created(machine: MachineName, recordId: string, snapshot: WatchedSnapshot): void;
+  transitioned(machine: MachineName, recordId: string, event: EmittedEvent, snapshot: WatchedSnapshot): void;
+}
+
+export interface WatchedSnapshot {
+  value: unknown;
+  context: unknown;
+  status: 'active' | 'done' | 'error' | 'stopped';
+}
+
+export type WatchedAuditLog = AuditLog & { readonly watcher?: TransitionWatcher };
+
+/** The same store (a plain object, as instrumentStore makes it), whose audit trail also tells `watcher` of every written record. */
+export function watchingTransitions(store: Store, watcher: TransitionWatcher): Store {
+  const audit: WatchedAuditLog = { ...store.audit, watcher };
+  return { ...store, audit };
+}
+
+/** A watcher's failure is logged, never the request's: the write already happened. */
+function tellWatcher(audit: WatchedAuditLog | undefined, tell: (watcher: TransitionWatcher) => void, logger: Logger): void {
+  const watcher = audit?.watcher;
+  if (watcher === undefined) return;
+  try {
+    tell(watcher);
+  } catch (error) {
+    logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'transition watcher failed');
+  }
 }
 
 /**
@@ -86,7 +128,7 @@ export async function createRecord<N extends MachineName>(
   id: string,
   input: InputFrom<MachineOf<N>>,
   ttlMs: number | null,
-  trail?: { audit: AuditLog; logger: Logger; now: number },
+  trail?: { audit: WatchedAuditLog; logger: Logger; now: number },
 ): Promise<{ created: boolean; snapshot: Snapshot<N>; envelope: Envelope }> {
   const { snapshot, envelope } = initialEnvelope(name, input);
   const created = await records.create(id, envelope, ttlMs);
@@ -95,9 +137,10 @@ export async function createRecord<N extends MachineName>(
 }
 
 /** The audit entry of a record's first write. */
-export function recordCreation(audit: AuditLog | undefined, name: MachineName, id: string, snapshot: { value: unknown; context: unknown }, now: number, logger: Logger): void {
+export function recordCreation(audit: WatchedAuditLog | undefined, name: MachineName, id: string, snapshot: WatchedSnapshot, now: number, logger: Logger): void {
   const entry = auditEntry({ machine: name, recordId: id, event: { type: 'create' }, from: null, to: snapshot.value, context: snapshot.context, emitted: [], at: now });
   recordInAudit(audit, entry, logger);
+  tellWatcher(audit, (watcher) => watcher.created(name, id, snapshot), logger);
 }
 
 /** Stored text that is not an envelope at all is unreadable like a snapshot that cannot be migrated. */
@@ -148,7 +191,7 @@ export async function transitionRecord<N extends MachineName>(
 ): Promise<Transitioned<N> | null> {
   const maxAttempts = options.maxAttempts ?? 8;
   const { logger } = options;
-  let current = restoreOrNull(name, id, await unlessGarbled(records.load(id), null, name, id, logger), logger);
+  let current = options.loaded ?? restoreOrNull(name, id, await unlessGarbled(records.load(id), null, name, id, logger), logger);
   for (let attempt = 1; current !== null; attempt += 1) {
     const { envelope, snapshot: before } = current;
     const [after, actions] = transition(machines[name].machine as MachineOf<N>, before, event as never) as [
@@ -163,6 +206,7 @@ export async function transitionRecord<N extends MachineName>(
     const result = await unlessGarbled<CasResult>(write, { ok: false, current: null }, name, id, logger);
     if (result.ok) {
       recordInAudit(options.audit, transitionEntry(name, id, event, before, after, emitted), logger);
+      tellWatcher(options.audit, (watcher) => watcher.transitioned(name, id, event, after), logger);
       return { before, after, emitted, changed };
     }
     if (attempt >= maxAttempts) throw new TooMuchContentionError(name, id, attempt);

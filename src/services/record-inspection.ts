@@ -40,8 +40,8 @@ export interface RecordInspectionService {
   find(id: string): Promise<RecordLookup | null>;
 }
 
-/** Ids are hex (32 for ids, 64 for a code's hash); anything far from that is no record's. */
-const PLAUSIBLE_ID = /^[A-Za-z0-9_-]{1,128}$/;
+/** Ids are hex (32 for ids, 64 for a code's hash); anything far from that is no record's (or user's). */
+export const PLAUSIBLE_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 type Context = Record<string, unknown>;
 
@@ -87,10 +87,34 @@ const SUMMARIES: Record<MachineName, (context: Context) => Record<string, Summar
   mfaSetupFlow: (context) => pick(context, ['flowId', 'userId', 'moduleId', 'createdAt', 'confirmedAt', 'error']),
 };
 
+/**
+ * What may be shown of a machine's context: the listed fields, as scalars. Also what the Stately
+ * inspector is sent (observability/stately-inspector.ts).
+ */
+export function summarizeContext(machine: MachineName, context: unknown): Record<string, SummaryValue> {
+  return SUMMARIES[machine](objectOf(context));
+}
+
 /** `'issued'` → `['issued']`; `{parent: 'child'}` → `['parent.child']`. */
 export function leafPaths(value: unknown, prefix = ''): string[] {
   if (typeof value === 'string') return [`${prefix}${value}`];
   return Object.entries(objectOf(value)).flatMap(([key, child]) => leafPaths(child, `${prefix}${key}.`));
+}
+
+/** A stored record as the page shows it; null when its snapshot cannot be restored. */
+export function inspectEnvelope(machine: MachineName, id: string, envelope: Envelope): InspectedRecord | null {
+  const restored = restoreSnapshot(machine, envelope);
+  if (!restored.ok) return null;
+  const { value, context } = restored.snapshot as { value: unknown; context: unknown };
+  return {
+    machine,
+    id,
+    state: typeof value === 'string' ? value : JSON.stringify(value),
+    statePaths: leafPaths(value),
+    version: envelope.v,
+    rev: envelope.rev,
+    summary: summarizeContext(machine, context),
+  };
 }
 
 export function recordInspectionService(store: Store, logger: Logger): RecordInspectionService {
@@ -114,21 +138,6 @@ export function recordInspectionService(store: Store, logger: Logger): RecordIns
     }
   }
 
-  function inspected(machine: MachineName, id: string, envelope: Envelope): InspectedRecord | null {
-    const restored = restoreSnapshot(machine, envelope);
-    if (!restored.ok) return null;
-    const { value, context } = restored.snapshot as { value: unknown; context: unknown };
-    return {
-      machine,
-      id,
-      state: typeof value === 'string' ? value : JSON.stringify(value),
-      statePaths: leafPaths(value),
-      version: envelope.v,
-      rev: envelope.rev,
-      summary: SUMMARIES[machine](objectOf(context)),
-    };
-  }
-
   return {
     async find(rawId) {
       const id = rawId.trim();
@@ -139,7 +148,7 @@ export function recordInspectionService(store: Store, logger: Logger): RecordIns
       ]);
       const index = envelopes.findIndex((envelope) => envelope !== null);
       const family = families[index];
-      const record = family === undefined ? null : inspected(family[0], id, envelopes[index] as Envelope);
+      const record = family === undefined ? null : inspectEnvelope(family[0], id, envelopes[index] as Envelope);
       if (record === null && history.length === 0) return null;
       return { record, history };
     },

@@ -63,8 +63,10 @@ export function signedPathService(store: Store, clock: Clock, logger: Logger): S
       const signature = params.find(([key]) => key === SIGN_QUERY_PARAM)?.[1];
       if (signature === undefined) return null;
       let claims: { iss?: unknown; path?: unknown; params?: unknown };
+      // Outside the try: a store that cannot be reached is a 503, not a bad signature (a 401).
+      const key = await secret();
       try {
-        ({ payload: claims } = await jwtVerify(signature, await secret(), {
+        ({ payload: claims } = await jwtVerify(signature, key, {
           algorithms: ['HS256'],
           requiredClaims: ['iat', 'exp'],
           currentDate: new Date(clock()),

@@ -100,7 +100,7 @@ export function tokenService({ users, grants, refreshTokens, clientPolicy, clock
         const { accessToken, secret: refreshToken, successor } = rotation;
         return { kind: 'tokens', accessToken, expiresIn: successor.accessTokenExpirationS, refreshToken };
       }
-      const accessToken = await refreshTokens.mintAccessToken(token.id, ip);
+      const accessToken = await refreshTokens.mintAccessToken(token.id, ip, found);
       if (accessToken === null) return { kind: 'invalid_grant' };
       return { kind: 'tokens', accessToken, expiresIn: token.accessTokenExpirationS };
     },

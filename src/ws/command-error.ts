@@ -7,6 +7,7 @@
 import { AccountError } from '../services/homeassistant-accounts.js';
 import { InvalidUserError } from '../services/homeassistant-provider.js';
 import { MfaError } from '../services/mfa.js';
+import { PasswordChecksBusyError } from '../services/password-checks.js';
 import { TooMuchContentionError } from '../services/persisted-actor.js';
 import { RefreshTokenRuleError } from '../services/refresh-tokens.js';
 import { UserAdminError } from '../services/user-admin.js';
@@ -63,6 +64,11 @@ export function failureOf(error: unknown): { failure: CommandFailure; expected: 
   }
   if (error instanceof TooMuchContentionError) {
     return { failure: { code: ERR_HOME_ASSISTANT_ERROR, message: 'Service busy: too many concurrent changes, try again' }, expected: true };
+  }
+  if (error instanceof PasswordChecksBusyError) {
+    // A full bcrypt queue. Home Assistant has no code for "busy" (websocket_api/const.py, ha-auth-spec
+    // §10.2); `home_assistant_error` carries words a client shows, as for too much contention above.
+    return { failure: { code: ERR_HOME_ASSISTANT_ERROR, message: error.message }, expected: true };
   }
   if (error instanceof StoreUnavailableError) {
     // The HTTP views answer 503 with the same words; a command has no status, only its error.

@@ -46,7 +46,7 @@ export async function startCluster(names: string[], extraEnv: Record<string, str
   return { prefix, instances, close };
 }
 
-export function postJson(instance: Instance, path: string, body: unknown): Promise<Response> {
+export function postJson(instance: Pick<Instance, 'baseUrl'>, path: string, body: unknown): Promise<Response> {
   return fetch(`${instance.baseUrl}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -55,7 +55,7 @@ export function postJson(instance: Instance, path: string, body: unknown): Promi
 }
 
 /** Form-encoded POST, as OAuth clients send `/auth/token` and `/auth/revoke`. */
-export function postForm(instance: Instance, path: string, fields: Record<string, string>): Promise<Response> {
+export function postForm(instance: Pick<Instance, 'baseUrl'>, path: string, fields: Record<string, string>): Promise<Response> {
   return fetch(`${instance.baseUrl}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -63,7 +63,7 @@ export function postForm(instance: Instance, path: string, fields: Record<string
   });
 }
 
-export function getWithBearer(instance: Instance, path: string, accessToken: string): Promise<Response> {
+export function getWithBearer(instance: Pick<Instance, 'baseUrl'>, path: string, accessToken: string): Promise<Response> {
   return fetch(`${instance.baseUrl}${path}`, { headers: { authorization: `Bearer ${accessToken}` } });
 }
 
@@ -71,7 +71,7 @@ export function getWithBearer(instance: Instance, path: string, accessToken: str
  * A JSON POST sent from another loopback address (`localAddress`, e.g. 127.0.0.2): what a client
  * behind another IP looks like to the service. fetch cannot choose its source address, node:http can.
  */
-export function postJsonFrom(localAddress: string, instance: Instance, path: string, body: unknown): Promise<{ status: number; body: unknown }> {
+export function postJsonFrom(localAddress: string, instance: Pick<Instance, 'baseUrl'>, path: string, body: unknown): Promise<{ status: number; body: unknown }> {
   const url = new URL(path, instance.baseUrl);
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {

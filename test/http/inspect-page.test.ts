@@ -2,7 +2,8 @@
  * The inspection page (`GET /inspect`) in a real browser (Debian's chromium through playwright-core)
  * against a real server: it sends the browser through the login page, exchanges the code, draws
  * every state of every machine with its live count, follows a token the test issues and revokes,
- * highlights a record found by id with its history, and refuses a user who is not an administrator.
+ * highlights a record found by id with its history, lists a user's tokens and history and shows one
+ * of them as the record search does, and refuses a user who is not an administrator.
  * Never a script error, a CSP violation or a request to another origin.
  */
 import { tmpdir } from 'node:os';
@@ -127,6 +128,48 @@ describe('GET /inspect', () => {
     await page.getByRole('button', { name: 'Show' }).click();
     await page.getByRole('alert').filter({ hasText: `No record has the id ${'f'.repeat(32)}.` }).waitFor();
     expect(await page.locator('svg g.node.current').count()).toBe(0);
+  });
+
+  it('lists a user\'s refresh tokens and history by user id or username, and highlights a listed token', async () => {
+    const { page } = await browse();
+    await signIn(page, 'alice', PASSWORD);
+    await page.getByRole('status').filter({ hasText: 'Connected. Counts update live.' }).waitFor();
+    const owner = await server.store.users.findCredential('homeassistant', null, 'alice');
+    const ownerId = owner?.userId ?? '';
+    const onboardingToken = (await server.store.refreshTokens.listByUser(ownerId)).map(({ id }) => id);
+    server.clock.now += 60_000;
+    const later = await tokensOf(server, 'alice', PASSWORD);
+    const laterId = claimsOf(later.access_token).iss as string;
+    expect((await postForm(server, '/auth/revoke', { token: later.refresh_token })).status).toBe(200);
+
+    await page.getByLabel('User', { exact: true }).fill(ownerId);
+    await page.getByRole('button', { name: 'List' }).click();
+    await page.locator('#user-title').filter({ hasText: `User Alice (alice) ${ownerId}, owner` }).waitFor();
+    // The onboarding token and the page's own (same minute, either order), then the later one.
+    const tokenRows = await page.locator('#user-tokens tbody tr').all();
+    const tokens = await Promise.all(tokenRows.map(async (row) => (await row.locator('td').allTextContents()).slice(0, 3)));
+    expect(tokens).toHaveLength(3);
+    expect(tokens.slice(0, 2).map(([id]) => id)).toEqual(expect.arrayContaining(onboardingToken));
+    expect(tokens.slice(0, 2).map(([, state, type]) => [state, type])).toEqual([['issued', 'normal'], ['issued', 'normal']]);
+    expect(tokens[2]).toEqual([laterId, 'revoked', 'normal']);
+    const history = await page.locator('#user-history tbody tr').first().locator('td').allTextContents();
+    expect(history.slice(1, 6)).toEqual([laterId, 'refreshToken', 'REVOKE', 'issued', 'revoked']);
+
+    await page.locator('#user-tokens').getByRole('button', { name: laterId }).click();
+    await page.locator('#record-title').filter({ hasText: `refreshToken ${laterId}: revoked` }).waitFor();
+    expect(await page.locator('#refreshToken-state-revoked').getAttribute('class')).toContain('current');
+    expect(await page.locator('svg g.node.current').count()).toBe(1);
+    expect(await page.getByLabel('Record id').inputValue()).toBe(laterId);
+    await page.screenshot({ path: join(tmpdir(), 'hass-auth-inspect-user.png'), fullPage: true });
+
+    // By username, as a login types it; an unknown one is said so.
+    await page.getByLabel('User', { exact: true }).fill(' ALICE');
+    await page.getByRole('button', { name: 'List' }).click();
+    await expect.poll(() => page.locator('#user-tokens tbody tr').count()).toBe(3);
+    await page.getByLabel('User', { exact: true }).fill('nobody');
+    await page.getByRole('button', { name: 'List' }).click();
+    await page.getByRole('alert').filter({ hasText: 'No user has the id or username nobody.' }).waitFor();
+    expect(await page.locator('#user').isHidden()).toBe(true);
   });
 
   it('tells a user who is neither owner nor administrator that the page is not for them', async () => {

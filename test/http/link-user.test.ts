@@ -1,7 +1,8 @@
 /** POST /auth/link_user (ha-auth-spec §3.6) and GET /auth/external/callback (§7), against the real server. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { hashPassword } from '../../src/domain/passwords.js';
 import { oauth2StateService } from '../../src/services/oauth2-state.js';
+import { StoreUnavailableError } from '../../src/stores/types.js';
 import { CLIENT_ID, REDIRECT_URI, onboardOwner, postJson, startTestServer, type TestServer } from '../support/test-server.js';
 
 describe('POST /auth/link_user', () => {
@@ -109,5 +110,13 @@ describe('GET /auth/external/callback', () => {
     const state = await validState();
     server.clock.now += 600_000;
     expect((await callback(`?state=${state}&code=abc`))[0]).toBe(400);
+  });
+
+  it('answers 503 while the store cannot be reached, rather than calling a good state invalid', async () => {
+    const state = await validState();
+    vi.spyOn(server.store.secrets, 'getOrCreate').mockRejectedValue(new StoreUnavailableError('Redis is unavailable'));
+    expect(await callback(`?state=${state}&code=abc`)).toEqual([
+      503, 'application/json; charset=utf-8', JSON.stringify({ message: 'Service unavailable: the store cannot be reached' }),
+    ]);
   });
 });

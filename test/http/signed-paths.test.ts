@@ -1,8 +1,9 @@
 /** `?authSig=` signed paths on protected views (ha-auth-spec §13), against the real server. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { signAccessToken } from '../../src/domain/access-token.js';
 import { refreshTokenService } from '../../src/services/refresh-tokens.js';
 import { signedPathService, type SignedPathService } from '../../src/services/signed-paths.js';
+import { StoreUnavailableError } from '../../src/stores/types.js';
 import { aUser, issueRefreshToken } from '../support/fixtures.js';
 import { silentLogger } from '../support/logger.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
@@ -51,6 +52,13 @@ describe.each(['sqlite', 'redis'] as const)('signed paths (%s store)', (kind) =>
     expect((await get(good)).status).toBe(401);
     const forged = await signAccessToken(refresh.id, 'not the secret', server.clock.now, 30);
     expect((await get(`/api/?authSig=${forged}`)).status).toBe(401);
+  });
+
+  it('answers 503 while the store cannot be reached, rather than calling a good signature bad', async () => {
+    const signed = await signer.sign('/api/', 30, refresh.id);
+    vi.spyOn(server.store.secrets, 'getOrCreate').mockRejectedValue(new StoreUnavailableError('Redis is unavailable'));
+    const response = await get(signed);
+    expect([response.status, await response.json()]).toEqual([503, { message: 'Service unavailable: the store cannot be reached' }]);
   });
 
   it('dies with the signer\'s refresh token', async () => {

@@ -16,6 +16,7 @@ import type { Store } from '../../src/stores/types.js';
 import type { ContractContext } from './contract/context.js';
 import { describeActorRecordTtl } from './contract/actor-record-ttl.js';
 import { describeAudit } from './contract/audit.js';
+import { describeContents } from './contract/contents.js';
 import { describeCredentials } from './contract/credentials.js';
 import { describeEnvelopeRecords, envelopeKinds } from './contract/envelope-records.js';
 import { describeLoginAttempts } from './contract/login-attempts.js';
@@ -61,6 +62,7 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
     describeLoginAttempts(context);
     describeAudit(context);
     describeRecordCounts(context);
+    describeContents(context);
   });
 }
 

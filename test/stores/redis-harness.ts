@@ -78,9 +78,22 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** A throwaway Redis on `port`, without persistence; resolves once it accepts connections. */
-export async function startRedisServer(port: number): Promise<ChildProcess> {
-  const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+export interface RedisServerOptions {
+  /**
+   * Keep an append-only file in this directory, synced on every write (what docker-compose.yml runs):
+   * a server started again on the same directory has every write it acknowledged. Without it the
+   * server keeps nothing, and starting it again gives an empty one.
+   */
+  appendOnlyDir?: string;
+}
+
+/** A throwaway Redis on `port`; resolves once it accepts connections (after loading its file, if any). */
+export async function startRedisServer(port: number, options: RedisServerOptions = {}): Promise<ChildProcess> {
+  const persistence =
+    options.appendOnlyDir === undefined
+      ? ['--appendonly', 'no']
+      : ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', options.appendOnlyDir];
+  const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -180,6 +180,18 @@ describe('redis store: key layout', () => {
     expect(results.filter(Boolean)).toHaveLength(1);
   });
 
+  it('keeps the audit trail in a stream, a list per record and a list per named user, the lists with a month\'s TTL', async () => {
+    const [recordId, userId] = [id(), id()];
+    const entry = { at: 1, machine: 'refreshToken' as const, recordId, event: 'create', from: null, to: 'issued', userId, clientId: null, ip: null, detail: null };
+    await store.audit.append(entry);
+    await store.audit.append({ ...entry, recordId: 'g1', machine: 'loginGrant', userId: null });
+    expect(await keysUnder(raw, prefix)).toEqual([`${prefix}audit`, `${prefix}audit-user:${userId}`, `${prefix}audit:${recordId}`, `${prefix}audit:g1`]);
+    expect(await raw.lRange(`${prefix}audit-user:${userId}`, 0, -1)).toEqual([JSON.stringify(entry)]);
+    for (const list of [`audit-user:${userId}`, `audit:${recordId}`]) {
+      expect(await raw.pTTL(prefix + list)).toBeGreaterThan(29 * 24 * 60 * 60 * 1000);
+    }
+  });
+
   it('leaves no key behind after cleanup', async () => {
     await writeOneOfEverything();
     await store.close();

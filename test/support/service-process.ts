@@ -28,8 +28,15 @@ export interface Exited {
   stderr: string;
 }
 
-function launch(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/** Another entry point than the service's, or node flags (`--cpu-prof`): what the benchmarks run. */
+export interface LaunchOptions {
+  /** Relative to the repository's root; `src/main.ts` by default. */
+  entry?: string;
+  nodeArgs?: string[];
+}
+
+function launch(env: Record<string, string>, { entry = 'src/main.ts', nodeArgs = [] }: LaunchOptions = {}): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -62,10 +69,10 @@ async function answersHealth(baseUrl: string): Promise<boolean> {
   }
 }
 
-/** Starts the service and resolves once it answers `GET /health`. */
-export async function startService(env: Record<string, string>): Promise<ServiceProcess> {
+/** Starts the service (or `options.entry`) and resolves once it answers `GET /health`. */
+export async function startService(env: Record<string, string>, options: LaunchOptions = {}): Promise<ServiceProcess> {
   const port = await freePort();
-  const child = launch({ ...env, PORT: String(port) });
+  const child = launch({ ...env, PORT: String(port) }, options);
   let out = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));

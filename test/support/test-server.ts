@@ -35,6 +35,8 @@ export interface TestServerOptions {
   authConfig?: AuthConfig;
   /** Where the server logs; silent when absent. */
   logger?: FastifyBaseLogger;
+  /** A Stately inspector server's WebSocket URL, to stream every transition to (STATELY_INSPECT_URL). */
+  statelyInspectUrl?: string;
 }
 
 /** A Home Assistant frontend-like client id that passes `verify_client_id`. */

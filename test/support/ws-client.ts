@@ -3,6 +3,7 @@
  * sends in arrival order, so a test reads them one by one (`next`), and it records how the socket
  * closed. Every wait is bounded, so a missing message fails the test instead of hanging it.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import WebSocket, { type ClientOptions } from 'ws';
 import type { TestServer } from './test-server.js';
 
@@ -21,8 +22,11 @@ export class TestSocket {
   #nextId = 1;
   readonly closed: Promise<Closed>;
   closedAt: number | null = null;
+  /** The headers of the server's `101 Switching Protocols` (a balancer's own among them). */
+  upgradeHeaders: IncomingHttpHeaders = {};
 
   private constructor(readonly socket: WebSocket) {
+    socket.once('upgrade', (response) => (this.upgradeHeaders = response.headers));
     socket.on('message', (data) => {
       const message = JSON.parse((data as Buffer).toString('utf8')) as Message;
       const waiter = this.#waiting.shift();

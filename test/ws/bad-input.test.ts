@@ -35,6 +35,7 @@ const COMMANDS: Record<string, string[]> = {
   'inspect/machines': [],
   'inspect/counts': [],
   'inspect/record': ['record_id'],
+  'inspect/user': ['user'],
 };
 
 const NUMBERS = [0, -1, 1, 7, 3650, 365_001, -(2 ** 53), 2 ** 53, 1e300, -1e-7, 0.5];

@@ -1,7 +1,7 @@
 /**
  * The inspection commands (`inspect/*`, src/ws/commands/inspect.ts) on both stores: what the page
- * draws and counts, one record with its history, live counts by subscription; refused to anyone but
- * owners and administrators, and never a secret in any answer.
+ * draws and counts, one record with its history, one user's tokens and history, live counts by
+ * subscription; refused to anyone but owners and administrators, and never a secret in any answer.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { machines, type MachineName } from '../../machines/index.js';
@@ -139,6 +139,49 @@ describe.each<StoreKind>(['sqlite', 'redis'])('inspect/* commands (%s)', (kind) 
     expect(await ask(owner, { type: 'inspect/record', record_id: '../../etc' })).toMatchObject({ success: false, error: { code: 'not_found' } });
   });
 
+  it('inspect/user: a user by id or username, its refresh tokens oldest first, its newest audit entries', async () => {
+    const ownerId = claimsOf(ownerTokens.access_token).iss as string;
+    const ownerUserId = ((await ask(owner, { type: 'auth/current_user' })).result as { id: string }).id;
+    server.clock.now += 60_000;
+    const { flowId, tokens, tokenId } = await logInThroughFlow(server);
+    await postForm(server, '/auth/revoke', { token: tokens.refresh_token });
+
+    type Answer = {
+      user: Record<string, unknown> | null;
+      refresh_tokens: Array<{ machine: string; id: string; state: string; state_paths: string[]; summary: Record<string, unknown> }>;
+      history: Array<{ machine: string; record_id: string; event: string; user_id: string | null; to: string }>;
+    };
+    const byId = (await ask(owner, { type: 'inspect/user', user: ownerUserId })).result as Answer;
+    expect(byId.user).toEqual({ id: ownerUserId, name: 'Alice', username: 'alice', is_owner: true, is_active: true, system_generated: false });
+    expect(byId.refresh_tokens.map(({ machine, id, state, state_paths }) => [machine, id, state, state_paths])).toEqual([
+      ['refreshToken', ownerId, 'issued', ['issued']],
+      ['refreshToken', tokenId, 'revoked', ['revoked']],
+    ]);
+    expect(byId.refresh_tokens[1]?.summary).toMatchObject({ user_id: ownerUserId, client_id: 'http://127.0.0.1:8123/', token_type: 'normal', end_reason: 'revoked' });
+    // Every entry naming the user: the login flow once it knew the user, both tokens' lives; a code names no user.
+    expect(byId.history.every((entry) => entry.user_id === ownerUserId)).toBe(true);
+    const events = byId.history.map(({ machine, event, to }) => `${machine} ${event} ${to}`);
+    expect(events).toEqual(['refreshToken create issued', 'loginFlow CREDENTIALS_ACCEPTED done', 'refreshToken create issued', 'refreshToken REVOKE revoked']);
+    expect(byId.history.map((entry) => entry.record_id)).toEqual([ownerId, flowId, tokenId, tokenId]);
+
+    // The homeassistant username, as a login normalizes it.
+    expect((await ask(owner, { type: 'inspect/user', user: '  ALICE ' })).result).toEqual(byId);
+
+    // A deleted user: no user, no tokens, its history kept.
+    const bob = await aLoggedInUser(server, 'bob');
+    expect(await ask(owner, { type: 'config/auth/delete', user_id: bob.user.id })).toMatchObject({ success: true });
+    const gone = (await ask(owner, { type: 'inspect/user', user: bob.user.id })).result as Answer;
+    expect(gone.user).toBeNull();
+    expect(gone.refresh_tokens).toEqual([]);
+    expect(gone.history.map((entry) => entry.event)).toEqual(expect.arrayContaining(['create', 'CREDENTIALS_ACCEPTED', 'REVOKE']));
+
+    const refusal = (code: string, message: string) => ({ success: false, error: { code, message } });
+    expect(await ask(owner, { type: 'inspect/user', user: 'nobody' })).toMatchObject(refusal('not_found', 'User not found.'));
+    expect(await ask(owner, { type: 'inspect/user', user: 'f'.repeat(32) })).toMatchObject(refusal('not_found', 'User not found.'));
+    expect(await ask(owner, { type: 'inspect/user' })).toMatchObject(refusal('invalid_format', "required key not provided @ data['user']. Got None"));
+    expect(await ask(owner, { type: 'inspect/user', user: 7 })).toMatchObject(refusal('invalid_format', "expected str for dictionary value @ data['user']. Got 7"));
+  });
+
   it('inspect/subscribe: the counts at once, then when they change, until unsubscribed', async () => {
     expect(await ask(owner, { type: 'inspect/subscribe' })).toEqual(success(1, null));
     const first = await nextEvent(owner);
@@ -183,23 +226,27 @@ describe.each<StoreKind>(['sqlite', 'redis'])('inspect/* commands (%s)', (kind) 
   });
 
   it('refuses every inspect/* command to a user who is neither owner nor administrator', async () => {
-    const { tokens } = await aLoggedInUser(server, 'bob');
+    const { user, tokens } = await aLoggedInUser(server, 'bob');
     const bob = await socketOf(tokens.access_token);
     const commands = [
       { type: 'inspect/machines' }, { type: 'inspect/counts' }, { type: 'inspect/subscribe' },
       { type: 'inspect/record', record_id: claimsOf(tokens.access_token).iss as string },
+      { type: 'inspect/user', user: user.id },
     ];
     for (const [index, command] of commands.entries()) {
       expect(await ask(bob, command)).toEqual(failure(index + 1, 'unauthorized', 'Unauthorized'));
     }
     server.timers.advance(COUNT_POLL_MS);
-    expect(await ask(bob, { type: 'ping' })).toEqual({ id: 5, type: 'pong' });
+    expect(await ask(bob, { type: 'ping' })).toEqual({ id: commands.length + 1, type: 'pong' });
   });
 
   it('answers nothing secret: no token, code, password or jwt key of these tests appears', async () => {
     const { flowId, code, tokens, tokenId } = await logInThroughFlow(server);
     const ownerId = claimsOf(ownerTokens.access_token).iss as string;
     for (const id of [tokenId, ownerId, sha256Hex(code), flowId]) await ask(owner, { type: 'inspect/record', record_id: id });
+    const ownerUserId = ((await ask(owner, { type: 'auth/current_user' })).result as { id: string }).id;
+    expect(await ask(owner, { type: 'inspect/user', user: ownerUserId })).toMatchObject({ success: true });
+    expect(await ask(owner, { type: 'inspect/user', user: 'alice' })).toMatchObject({ success: true });
     await ask(owner, { type: 'inspect/machines' });
     await ask(owner, { type: 'inspect/counts' });
     await ask(owner, { type: 'inspect/subscribe' });

@@ -12,6 +12,7 @@ import type { Logger } from '../../domain/logger.js';
 import type { BanWatcher } from '../types.js';
 import { watchConnection, type RedisClient } from './connect.js';
 import { describeError } from './connection-errors.js';
+import { subscribeChannel } from './subscribe-channel.js';
 
 export interface BanChangesOptions {
   client: RedisClient;
@@ -66,9 +67,10 @@ export class RedisBanChanges {
     subscriber.on('error', interrupted);
     subscriber.on('end', interrupted);
     try {
-      // Keeps trying while Redis is down (the store has opened, so the reconnect strategy retries).
+      // Keeps trying while Redis is down (the store has opened, so the reconnect strategy retries),
+      // and until a SUBSCRIBE is answered (subscribe-channel.ts).
       await subscriber.connect();
-      await subscriber.subscribe(channel, (message: string) => this.#deliver(message));
+      if (!(await subscribeChannel(subscriber, channel, (message) => this.#deliver(message), () => this.#closed))) return;
     } catch (error) {
       if (!this.#closed) logger?.error({ err: describeError(error) }, 'ip bans: subscribing failed');
       return;

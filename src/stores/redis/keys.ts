@@ -22,6 +22,7 @@
  *   <p>ip-ban-changes            pub/sub channel: `+<ip>` (banned) or `-<ip>` (lifted), published by the scripts
  *   <p>audit                     stream of audit entries (field `e`: JSON), capped with MAXLEN ~
  *   <p>audit:<recordId>          list of that record's audit entries (JSON), capped, month TTL
+ *   <p>audit-user:<userId>       list of the audit entries naming that user (JSON), capped, month TTL
  *   <p>revocations               pub/sub channel: JSON array of refresh token ids
  *
  * Scripts that follow a reference stored in Redis (a token's hash, a user's credentials) build the
@@ -55,6 +56,7 @@ export interface RedisKeys {
   readonly banChannel: string;
   readonly audit: string;
   readonly auditRecord: (recordId: string) => string;
+  readonly auditUser: (userId: string) => string;
   readonly revocationChannel: string;
   /** Stems for scripts: `stem + id` is the key. */
   readonly stems: {
@@ -98,6 +100,7 @@ export function redisKeys(prefix: string): RedisKeys {
     banChannel: `${prefix}ip-ban-changes`,
     audit: `${prefix}audit`,
     auditRecord: (recordId) => `${prefix}audit:${recordId}`,
+    auditUser: (userId) => `${prefix}audit-user:${userId}`,
     revocationChannel: `${prefix}revocations`,
     stems,
   };

@@ -21,7 +21,7 @@ import type { RecordStateScanStep } from './scripts/record-count-scripts.js';
 const STEP_COUNT = 1_000;
 
 /** Redis glob characters in the prefix are matched literally. */
-const escapeGlob = (text: string) => text.replace(/[*?[\]\\]/g, (character) => `\\${character}`);
+export const escapeGlob = (text: string) => text.replace(/[*?[\]\\]/g, (character) => `\\${character}`);
 
 export function redisRecordCounts(run: Run, keys: RedisKeys): () => Promise<RecordCounts> {
   const families: Array<[MachineName, string]> = [

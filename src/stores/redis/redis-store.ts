@@ -10,8 +10,9 @@ import type { Store } from '../types.js';
 import { redisActorRecords } from './actor-records.js';
 import { redisAudit } from './audit.js';
 import { connectRedis, redactUrl, type RedisClient } from './connect.js';
+import { redisContents } from './contents.js';
 import { withDeadline } from './deadline.js';
-import { DEFAULT_COMMAND_TIMEOUT_MS, guardedRun } from './guard.js';
+import { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_SILENCE_TIMEOUT_MS, guardedRun } from './guard.js';
 import { redisKeys } from './keys.js';
 import { RedisBanChanges } from './ban-changes.js';
 import { redisLoginAttempts } from './login-attempts.js';
@@ -29,15 +30,17 @@ export interface RedisStoreOptions {
   keyPrefix: string;
   /** Per connection attempt (default 2 s). */
   connectTimeoutMs?: number;
-  /** How long one operation waits for Redis' answer (default 3 s). */
+  /** The longest one operation waits for Redis' answer (default 3 s, guard.ts). */
   commandTimeoutMs?: number;
+  /** How long an operation waits while Redis answers nothing at all on the connection (default 0.4 s, guard.ts). */
+  silenceTimeoutMs?: number;
   logger?: Logger;
 }
 
 export async function openRedisStore(options: RedisStoreOptions): Promise<Store> {
   const client = await connectRedis(options);
   const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-  const run = guardedRun(client, commandTimeoutMs);
+  const run = guardedRun(client, { commandTimeoutMs, silenceTimeoutMs: options.silenceTimeoutMs ?? DEFAULT_SILENCE_TIMEOUT_MS });
   const keys = redisKeys(options.keyPrefix);
   const revocations = new RedisRevocationBus({
     client,
@@ -69,6 +72,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
       await run('ping', (c) => c.ping());
     },
     countByState: redisRecordCounts(run, keys),
+    readContents: redisContents(run, keys),
     close: async () => {
       revocations.close();
       banChanges.close();

@@ -5,8 +5,9 @@
  *
  * A subscribed connection can run nothing but pub/sub commands, so subscribing uses a duplicate of
  * the store's connection, opened on the first `subscribe` (an instance that never listens never
- * opens it) and closed by `close`. node-redis resubscribes after a reconnect; messages published
- * while it was disconnected are lost, as pub/sub does not keep them, so the bus tells its
+ * opens it) and closed by `close`. node-redis resubscribes after a reconnect (and subscribe-channel.ts
+ * covers a connection lost before the first SUBSCRIBE was answered); messages published while it was
+ * disconnected are lost, as pub/sub does not keep them, so the bus tells its
  * `onMissedMessages` listeners once the subscription is back and they re-check what they hold.
  */
 import type { Logger } from '../../domain/logger.js';
@@ -16,6 +17,7 @@ import { watchConnection } from './connect.js';
 import { describeError } from './connection-errors.js';
 import { withDeadline } from './deadline.js';
 import type { Run } from './guard.js';
+import { subscribeChannel } from './subscribe-channel.js';
 
 type Listener = (refreshTokenId: string) => void;
 
@@ -101,16 +103,18 @@ export class RedisRevocationBus implements RevocationBus {
     const subscriber = client.duplicate();
     this.#subscriber = subscriber;
     watchConnection(subscriber, `${where} (revocations)`, logger);
-    // Attempts that failed before the first connection are a gap too: the listeners were waiting
+    // Attempts that failed before the subscription held are a gap too: the listeners were waiting
     // while other instances may have published.
     let failedBefore = false;
     subscriber.on('error', () => {
       failedBefore = true;
     });
     try {
-      // Keeps trying while Redis is down (the store has opened, so the reconnect strategy retries).
+      // Keeps trying while Redis is down (the store has opened, so the reconnect strategy retries),
+      // and until a SUBSCRIBE is answered (subscribe-channel.ts).
       await subscriber.connect();
-      await subscriber.subscribe(channel, (message: string) => this.#deliver(message));
+      const subscribed = await subscribeChannel(subscriber, channel, (message) => this.#deliver(message), () => this.#closed);
+      if (!subscribed) return;
     } catch (error) {
       if (!this.#closed) logger?.error({ err: describeError(error) }, 'revocation bus: subscribing failed');
       return;

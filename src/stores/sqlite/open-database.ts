@@ -27,10 +27,13 @@ export function openDatabase(dataDir: string): Connection {
 }
 
 function configure(db: Connection): Connection {
-  // A 200 answer means the token, code or user is stored. With WAL, synchronous=NORMAL already
-  // survives kill -9 (the commit reached the OS), but may lose the last commits on an OS crash or
-  // power loss; FULL fsyncs the WAL at each commit so an acknowledged write survives those too.
-  // An fsync per commit is cheap at an auth service's write rate.
+  // A 200 answer means the token, code or user is stored. SQLite's own words
+  // (https://www.sqlite.org/pragma.html#pragma_synchronous): transactions are durable across
+  // application crashes whatever the setting, and in WAL mode NORMAL stays consistent but a commit
+  // "might roll back following a power loss or system crash"; FULL syncs the WAL at every commit
+  // (https://www.sqlite.org/wal.html#performance_considerations), so an acknowledged write survives
+  // those too. An fsync per commit is cheap at an auth service's write rate. The kill -9 half is
+  // what test/cluster/embedded-durability.test.ts checks; a power loss no test here can make.
   db.pragma('synchronous = FULL');
   // Credentials belong to users: deleting a user deletes its credentials (UserStore.deleteUser).
   db.pragma('foreign_keys = ON');

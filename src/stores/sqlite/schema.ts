@@ -92,6 +92,8 @@ const SCHEMA = `
     entry TEXT NOT NULL
   ) STRICT;
   CREATE INDEX IF NOT EXISTS audit_record_id ON audit (record_id, seq);
+  -- An index on the entry's user, not a column: a table of an older file gets it as it opens.
+  CREATE INDEX IF NOT EXISTS audit_user_id ON audit (json_extract(entry, '$.userId'), seq);
 
   CREATE TABLE IF NOT EXISTS secrets (
     name TEXT PRIMARY KEY,

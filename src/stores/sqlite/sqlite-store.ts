@@ -11,6 +11,7 @@ import { systemClock, type Clock } from '../../domain/clock.js';
 import { StoreUnavailableError, type Store } from '../types.js';
 import { sqliteActorRecords } from './actor-records.js';
 import { sqliteAudit } from './audit.js';
+import { sqliteContents } from './contents.js';
 import { sqliteLoginAttempts } from './login-attempts.js';
 import { sqliteMfa } from './mfa.js';
 import { openDatabase } from './open-database.js';
@@ -50,6 +51,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     audit: sqliteAudit(db),
     ping: async () => ping(db),
     countByState: sqliteRecordCounts(db, clock),
+    readContents: sqliteContents(db, clock),
     close: async () => {
       stopSweeper();
       // Closing releases the directory lock; a second close is harmless.

@@ -10,7 +10,9 @@
  *
  * A taken or non-normalized username answers `home_assistant_error` with Home Assistant's
  * translation (services/homeassistant-provider.ts). No command ends refresh tokens, as in Home
- * Assistant; a failed `change_password` is not a failed login.
+ * Assistant; a failed `change_password` is not a failed login. While the bcrypt queue is full,
+ * `create`, `change_password` and `admin_change_password` answer `home_assistant_error` "Too many
+ * password checks at once, try again shortly" and change nothing (services/password-checks.ts).
  */
 import type { HomeAssistantAccountService } from '../../services/homeassistant-accounts.js';
 import type { WsCommand } from '../command.js';

@@ -11,11 +11,18 @@
  *   {"id": 4, "type": "inspect/record", "record_id": "<refresh-token id | flow id | SHA-256 of a code>"}
  *     → {"record": {"machine": "refreshToken", "id": "…", "state": "revoked", "state_paths": ["revoked"],
  *          "version": 2, "rev": 3, "summary": {"user_id": "…", "client_id": "…", "ended_at": 1764…, …}} | null,
- *        "history": [{"at": 1764…, "machine": "refreshToken", "event": "REVOKE", "from": "issued", "to": "revoked",
+ *        "history": [{"at": 1764…, "machine": "refreshToken", "record_id": "…", "event": "REVOKE", "from": "issued", "to": "revoked",
  *          "user_id": "…", "client_id": "…", "ip": "…", "detail": "reason=revoked emitted=refreshTokenEnded"}, …]}
  *     `record` is null when the record is gone but its history is kept; an id neither knows is
  *     `not_found` "Record not found.".
- *   {"id": 5, "type": "inspect/subscribe"} → null, then {"id": 5, "type": "event", "event": {"counts": {…}}}
+ *   {"id": 5, "type": "inspect/user", "user": "<user id | homeassistant username>"}
+ *     → {"user": {"id": "…", "name": "Alice", "username": "alice", "is_owner": true, "is_active": true,
+ *          "system_generated": false} | null,
+ *        "refresh_tokens": [{"machine": "refreshToken", "id": "…", "state": "issued", …, "summary": {…}}, …],
+ *        "history": [<the user's newest 100 audit entries, as above>]}
+ *     `user` is null when the user is gone but the audit trail still names it; a user neither knows
+ *     is `not_found` "User not found.".
+ *   {"id": 6, "type": "inspect/subscribe"} → null, then {"id": 6, "type": "event", "event": {"counts": {…}}}
  *     at once and whenever the counts change (services/record-counts.ts), until `unsubscribe_events`
  *     or the socket closes.
  *
@@ -24,7 +31,8 @@
 import type { AuditEntry } from '../../stores/types.js';
 import type { MachineDiagram } from '../../observability/machine-diagrams.js';
 import type { RecordCountService } from '../../services/record-counts.js';
-import type { RecordInspectionService } from '../../services/record-inspection.js';
+import type { InspectedRecord, RecordInspectionService } from '../../services/record-inspection.js';
+import type { UserInspectionService } from '../../services/user-inspection.js';
 import type { WsCommand } from '../command.js';
 import { CommandError, ERR_NOT_FOUND } from '../command-error.js';
 
@@ -32,6 +40,7 @@ export interface InspectDeps {
   diagrams: () => Promise<MachineDiagram[]>;
   counts: RecordCountService;
   records: RecordInspectionService;
+  users: UserInspectionService;
 }
 
 /** `userId` → `user_id`: the wire's spelling, as Home Assistant's answers have it. */
@@ -39,11 +48,15 @@ const snake = (name: string) => name.replace(/[A-Z]/g, (letter) => `_${letter.to
 
 const snakeKeys = (object: object) => Object.fromEntries(Object.entries(object).map(([key, value]) => [snake(key), value as unknown]));
 
-function historyEntry({ at, machine, event, from, to, userId, clientId, ip, detail }: AuditEntry) {
-  return { at, machine, event, from, to, user_id: userId, client_id: clientId, ip, detail };
+function recordAnswer({ summary, ...record }: InspectedRecord) {
+  return { ...snakeKeys(record), summary: snakeKeys(summary) };
 }
 
-export function inspectCommands({ diagrams, counts, records }: InspectDeps): WsCommand[] {
+function historyEntry({ at, machine, recordId, event, from, to, userId, clientId, ip, detail }: AuditEntry) {
+  return { at, machine, record_id: recordId, event, from, to, user_id: userId, client_id: clientId, ip, detail };
+}
+
+export function inspectCommands({ diagrams, counts, records, users }: InspectDeps): WsCommand[] {
   return [
     {
       type: 'inspect/machines',
@@ -64,9 +77,21 @@ export function inspectCommands({ diagrams, counts, records }: InspectDeps): WsC
       async run(_context, message) {
         const found = await records.find(message.record_id as string);
         if (found === null) throw new CommandError(ERR_NOT_FOUND, 'Record not found.');
-        if (found.record === null) return { record: null, history: found.history.map(historyEntry) };
-        const { summary, ...record } = found.record;
-        return { record: { ...snakeKeys(record), summary: snakeKeys(summary) }, history: found.history.map(historyEntry) };
+        return { record: found.record === null ? null : recordAnswer(found.record), history: found.history.map(historyEntry) };
+      },
+    },
+    {
+      type: 'inspect/user',
+      fields: { user: { type: 'str', required: true } },
+      requires: 'admin',
+      async run(_context, message) {
+        const found = await users.find(message.user as string);
+        if (found === null) throw new CommandError(ERR_NOT_FOUND, 'User not found.');
+        return {
+          user: found.user === null ? null : snakeKeys(found.user),
+          refresh_tokens: found.refreshTokens.map(recordAnswer),
+          history: found.history.map(historyEntry),
+        };
       },
     },
     {

@@ -1,5 +1,6 @@
-/** Contract: the audit trail (types.ts `AuditLog`): appended entries come back whole, newest last, by record. */
+/** Contract: the audit trail (types.ts `AuditLog`): appended entries come back whole, newest last, by record and by user. */
 import { describe, expect, it } from 'vitest';
+import { AUDIT_MAX_PER_USER } from '../../../src/stores/audit-limits.js';
 import type { AuditEntry } from '../../../src/stores/types.js';
 import { newId, type ContractContext } from './context.js';
 
@@ -42,6 +43,35 @@ export function describeAudit(context: ContractContext): void {
       expect(await audit().forRecord(one)).toEqual(history);
       expect(await audit().forRecord(two)).toHaveLength(1);
       expect(await audit().forRecord(newId())).toEqual([]);
+    });
+
+    it('gives a user\'s newest entries across records, oldest first, and none of anyone else\'s', async () => {
+      const [user, other] = [newId(), newId()];
+      const [token, flow] = [newId(), newId()];
+      const mine = [
+        entry(token, 1, { userId: user, event: 'create', from: null }),
+        entry(flow, 2, { userId: user, machine: 'loginFlow', event: 'CREDENTIALS_ACCEPTED', from: 'credentials', to: 'done' }),
+        entry(token, 4, { userId: user, event: 'REVOKE', to: 'revoked', detail: 'reason=revoked' }),
+      ];
+      await audit().append(mine[0] as AuditEntry);
+      await audit().append(mine[1] as AuditEntry);
+      await audit().append(entry(newId(), 3, { userId: other }));
+      await audit().append(entry(flow, 3, { userId: null, machine: 'loginFlow' }));
+      await audit().append(mine[2] as AuditEntry);
+      expect(await audit().forUser(user, 10)).toEqual(mine);
+      expect(await audit().forUser(user, 2)).toEqual(mine.slice(1));
+      expect(await audit().forUser(user, 0)).toEqual([]);
+      expect(await audit().forUser(other, 10)).toHaveLength(1);
+      expect(await audit().forUser(newId(), 10)).toEqual([]);
+    });
+
+    it(`keeps at most the newest ${AUDIT_MAX_PER_USER} entries of a user`, async () => {
+      const user = newId();
+      const record = newId();
+      for (let at = 1; at <= AUDIT_MAX_PER_USER + 2; at += 1) await audit().append(entry(record, at, { userId: user }));
+      const kept = await audit().forUser(user, AUDIT_MAX_PER_USER * 2);
+      expect(kept).toHaveLength(AUDIT_MAX_PER_USER);
+      expect(kept.map((item) => item.at)).toEqual(Array.from({ length: AUDIT_MAX_PER_USER }, (_, index) => index + 3));
     });
   });
 }

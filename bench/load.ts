@@ -1,0 +1,91 @@
+/**
+ * One measured load: autocannon in this process against a server process, with the server's CPU time
+ * read from /proc before and after (process-stats.ts), so a scenario reports what each request cost
+ * the server and not only how fast the pair of processes went. A warm-up run (JIT, connection pools,
+ * Redis' script cache) comes first and is not counted.
+ */
+import autocannon from 'autocannon';
+import { cpuMicros } from './process-stats.js';
+
+export interface Measured {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Server CPU (user + system, every process in `pids`) per request, µs. */
+  cpuUsPerRequest: number;
+  requests: number;
+  /** Answers that were not 2xx, and connection errors: a scenario with any is reported as broken. */
+  failures: number;
+  /** Answers by status code. */
+  statuses: Record<string, number>;
+}
+
+export interface LoadSettings {
+  /** Seconds measured (BENCH_DURATION). */
+  durationS: number;
+  /** Seconds of warm-up before (BENCH_WARMUP). */
+  warmupS: number;
+  connections: number;
+}
+
+export const loadSettings: LoadSettings = {
+  durationS: Number(process.env.BENCH_DURATION ?? 10),
+  warmupS: Number(process.env.BENCH_WARMUP ?? 2),
+  connections: 50,
+};
+
+export type Target = Omit<autocannon.Options, 'duration' | 'connections' | 'amount'>;
+
+export function summarize(result: autocannon.Result, cpuUs: number): Measured {
+  const requests = result.requests.total;
+  return {
+    requestsPerSecond: requests / result.duration,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    cpuUsPerRequest: requests === 0 ? Number.NaN : cpuUs / requests,
+    requests,
+    failures: result.non2xx + result.errors,
+    statuses: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count ?? 0])),
+  };
+}
+
+const totalCpu = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuMicros(pid), 0);
+
+/**
+ * Runs `target` for the warm-up, then for the measured duration; `pids` are the server's processes.
+ * `measuring` runs between the two (to read other counters around the measured part only).
+ */
+export async function measureLoad(pids: number[], target: Target, settings = loadSettings, measuring?: () => Promise<void>): Promise<Measured> {
+  const { connections } = settings;
+  if (settings.warmupS > 0) await autocannon({ ...target, connections, duration: settings.warmupS });
+  await measuring?.();
+  const before = totalCpu(pids);
+  const result = await autocannon({ ...target, connections, duration: settings.durationS });
+  return summarize(result, totalCpu(pids) - before);
+}
+
+/** Runs a measured load while `background` runs another (a flood); CPU is the pair's, so it is not per request. */
+export async function measureDuring(target: Target, background: Target, settings = loadSettings): Promise<{ measured: Measured; background: Measured }> {
+  const { connections } = settings;
+  const flood = autocannon({ ...background, connections, duration: settings.warmupS + settings.durationS });
+  if (settings.warmupS > 0) await autocannon({ ...target, connections, duration: settings.warmupS });
+  const result = await autocannon({ ...target, connections, duration: settings.durationS });
+  return { measured: summarize(result, Number.NaN), background: summarize(await flood, Number.NaN) };
+}
+
+/** One request, varied on every request by `vary(n)` for the nth (a pool of tokens, codes, flows). */
+export function rotating(url: string, request: autocannon.Request, vary: (n: number) => autocannon.Request): Target {
+  let next = 0;
+  const setupRequest = (base: autocannon.Request) => {
+    const varied = { ...base, ...vary(next) };
+    next += 1;
+    return varied;
+  };
+  return { url, requests: [{ ...request, setupRequest }] };
+}
+
+/** A form POST whose body is the next of `bodies` on every request (round robin). */
+export function rotatingForm(url: string, path: string, bodies: string[]): Target {
+  const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+  return rotating(url, { method: 'POST', path, headers }, (n) => ({ body: bodies[n % bodies.length] }));
+}
