@@ -54,14 +54,20 @@ const totalCpu = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuMicros(p
 /**
  * Runs `target` for the warm-up, then for the measured duration; `pids` are the server's processes.
  * `measuring` runs between the two (to read other counters around the measured part only).
+ * `warmupRequests`: the requests the warm-up made, for counters read before it.
  */
-export async function measureLoad(pids: number[], target: Target, settings = loadSettings, measuring?: () => Promise<void>): Promise<Measured> {
+export async function measureLoad(
+  pids: number[],
+  target: Target,
+  settings = loadSettings,
+  measuring?: () => Promise<void>,
+): Promise<Measured & { warmupRequests: number }> {
   const { connections } = settings;
-  if (settings.warmupS > 0) await autocannon({ ...target, connections, duration: settings.warmupS });
+  const warmup = settings.warmupS > 0 ? await autocannon({ ...target, connections, duration: settings.warmupS }) : null;
   await measuring?.();
   const before = totalCpu(pids);
   const result = await autocannon({ ...target, connections, duration: settings.durationS });
-  return summarize(result, totalCpu(pids) - before);
+  return { ...summarize(result, totalCpu(pids) - before), warmupRequests: warmup?.requests.total ?? 0 };
 }
 
 /** Runs a measured load while `background` runs another (a flood); CPU is the pair's, so it is not per request. */

@@ -89,7 +89,7 @@ export function renderReport(report: Report): string {
   lines.push(
     '## Store round trips per request',
     '',
-    'As the service counts them (`hass_auth_store_seconds_count` of `GET /metrics`), over the measured part of each scenario.',
+    'As the service counts them (`hass_auth_store_seconds_count` of `GET /metrics`), over the warm-up and the measured part of each scenario.',
     '',
     '| Scenario | Setup | Round trips per request, by store operation |',
     '|---|---|---|',

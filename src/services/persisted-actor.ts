@@ -1,20 +1,22 @@
 /**
  * The persisted-actor runtime (ARCHITECTURE.md, "Every write is a compare-and-set"):
- * load the envelope → restore → `transition(machine, snapshot, event)` → compare-and-set the next
- * envelope on the revision that was read → on conflict, retry from the record the store returned →
- * hand the emitted events back to the caller, who performs the effects only now that the write won.
+ * load the envelope → restore → `transition(machine, snapshot, event)` (machine-step.ts) →
+ * compare-and-set the next envelope on the revision that was read → on conflict, retry from the
+ * record the store returned → hand the emitted events back to the caller, who performs the effects
+ * only now that the write won.
  *
  * Transitions are pure, so a retry simply recomputes from the newer snapshot: if another instance
  * redeemed a code first, the retry sees `redeemed` and the machine decides what a second REDEEM means.
  * A record that cannot be restored counts as absent (expired), is logged, and is never written over.
  */
-import { initialTransition, transition, type EventFromLogic, type InputFrom, type SnapshotFrom } from 'xstate';
+import type { EventFromLogic, InputFrom, SnapshotFrom } from 'xstate';
 import { machines, type MachineName, type MachineOf } from '../../machines/index.js';
 import type { Logger } from '../domain/logger.js';
 import { UnreadableRecordError } from '../stores/envelope-codec.js';
 import { restoreSnapshot, toEnvelope } from '../stores/envelope.js';
 import type { ActorRecords, AuditEntry, AuditLog, CasResult, Envelope, Store, TtlChange } from '../stores/types.js';
 import { auditEntry } from './audit-entries.js';
+import { initialStep, step, type StepAction } from './machine-step.js';
 
 type Snapshot<N extends MachineName> = SnapshotFrom<MachineOf<N>>;
 type EventOf<N extends MachineName> = EventFromLogic<MachineOf<N>>;
@@ -105,7 +107,7 @@ export class TooMuchContentionError extends Error {
   }
 }
 
-function emittedBy(actions: ReadonlyArray<{ type: string; params?: unknown }>): EmittedEvent[] {
+function emittedBy(actions: readonly StepAction[]): EmittedEvent[] {
   return actions
     .filter((action) => action.type === 'xstate.emit')
     .map((action) => (action.params as { event: EmittedEvent }).event);
@@ -117,7 +119,7 @@ function persistedJson(name: MachineName, snapshot: unknown): string {
 
 /** A machine's initial snapshot for `input`, and its envelope as revision 1. */
 export function initialEnvelope<N extends MachineName>(name: N, input: InputFrom<MachineOf<N>>) {
-  const [snapshot] = initialTransition(machines[name].machine as MachineOf<N>, input as never) as [Snapshot<N>, unknown];
+  const [snapshot] = initialStep(name, input);
   return { snapshot, envelope: toEnvelope(name, snapshot, 1) };
 }
 
@@ -164,6 +166,21 @@ export async function loadRecord<N extends MachineName>(
   return restoreOrNull(name, id, await unlessGarbled(records.load(id), null, name, id, logger), logger);
 }
 
+/**
+ * Restores a record read together with its id (a refresh token found by its secret's hash, in one
+ * round trip); null when none was found or it is unreadable (logged under `lookup`, and treated as expired).
+ */
+export async function restoreFound<N extends MachineName>(
+  found: Promise<{ id: string; envelope: Envelope } | null>,
+  name: N,
+  lookup: string,
+  logger: Logger,
+): Promise<{ id: string; envelope: Envelope; snapshot: Snapshot<N> } | null> {
+  const record = await unlessGarbled(found, null, name, lookup, logger);
+  const restored = record === null ? null : restoreOrNull(name, record.id, record.envelope, logger);
+  return restored === null || record === null ? null : { id: record.id, ...restored };
+}
+
 function restoreOrNull<N extends MachineName>(name: N, id: string, envelope: Envelope | null, logger: Logger) {
   if (envelope === null) return null;
   const restored = restoreSnapshot(name, envelope);
@@ -194,10 +211,7 @@ export async function transitionRecord<N extends MachineName>(
   let current = options.loaded ?? restoreOrNull(name, id, await unlessGarbled(records.load(id), null, name, id, logger), logger);
   for (let attempt = 1; current !== null; attempt += 1) {
     const { envelope, snapshot: before } = current;
-    const [after, actions] = transition(machines[name].machine as MachineOf<N>, before, event as never) as [
-      Snapshot<N>,
-      Array<{ type: string; params?: unknown }>,
-    ];
+    const [after, actions] = step(name, before, event);
     const emitted = emittedBy(actions);
     const changed = persistedJson(name, before) !== persistedJson(name, after);
     if (!changed && emitted.length === 0) return { before, after, emitted, changed };

@@ -15,7 +15,7 @@ import type { Clock } from '../domain/clock.js';
 import { newId, newSecret, sha256Hex } from '../domain/ids.js';
 import type { Logger } from '../domain/logger.js';
 import type { Store, User } from '../stores/types.js';
-import { initialEnvelope, loadRecord, recordCreation, TooMuchContentionError, transitionRecord } from './persisted-actor.js';
+import { initialEnvelope, loadRecord, recordCreation, restoreFound, TooMuchContentionError, transitionRecord } from './persisted-actor.js';
 
 /** `ACCESS_TOKEN_EXPIRATION`, homeassistant/auth/const.py. */
 export const ACCESS_TOKEN_EXPIRATION_S = 30 * 60;
@@ -158,12 +158,18 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
   const live = async (id: string) => usable(id, await loadRecord(store.refreshTokens, 'refreshToken', id, logger));
 
   /** One read decides, so that a token redeemed by a racing instance in between is still found. */
-  async function presented(id: string): Promise<PresentedToken | null> {
-    const record = await loadRecord(store.refreshTokens, 'refreshToken', id, logger);
+  async function presented(id: string, record: Loaded): Promise<PresentedToken | null> {
     if (record?.snapshot.matches('redeemed')) return { token: record.snapshot.context, redeemed: true, record };
     const token = await usable(id, record);
     return token === null || record === null ? null : { token, redeemed: false, record };
   }
+
+  /** The record whose secret this is: the hash index and the record in one round trip. */
+  const bySecret = (secret: string) => {
+    const tokenHash = sha256Hex(secret);
+    // Logged, if unreadable, under the hash's first characters: enough to find it, never the whole key.
+    return restoreFound(store.refreshTokens.loadByTokenHash(tokenHash), 'refreshToken', `rt-hash:${tokenHash.slice(0, 8)}…`, logger);
+  };
 
   async function createRecord(input: Parameters<typeof initialEnvelope<'refreshToken'>>[1], secret: string) {
     const { snapshot, envelope } = initialEnvelope('refreshToken', input);
@@ -205,13 +211,13 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
     },
 
     async findBySecret(secret) {
-      const id = await store.refreshTokens.findIdByTokenHash(sha256Hex(secret));
-      return id === null ? null : live(id);
+      const found = await bySecret(secret);
+      return found === null ? null : usable(found.id, found);
     },
 
     async findPresented(secret) {
-      const id = await store.refreshTokens.findIdByTokenHash(sha256Hex(secret));
-      return id === null ? null : presented(id);
+      const found = await bySecret(secret);
+      return found === null ? null : presented(found.id, found);
     },
 
     async rotate(token, ip, policy) {
@@ -281,7 +287,7 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
     get: live,
 
     async backingSession(id) {
-      return (await presented(id))?.token ?? null;
+      return (await presented(id, await loadRecord(store.refreshTokens, 'refreshToken', id, logger)))?.token ?? null;
     },
 
     async listForUser(userId) {

@@ -42,8 +42,6 @@ interface Deps {
 }
 
 export function tokenService({ users, grants, refreshTokens, clientPolicy, clock, providers }: Deps): TokenService {
-  /** A refresh token names its credential by id; one that is gone (or none) has no provider to ask. */
-  const credentialOf = async (id: string | null) => (id === null ? null : users.credential(id));
   /** The code's user, or null when it is gone for good (Home Assistant answers 500 there). */
   const userOf = (credential: LoginCredential) =>
     users.getOrCreateUser(credential).catch((error: unknown) => {
@@ -88,9 +86,10 @@ export function tokenService({ users, grants, refreshTokens, clientPolicy, clock
       if (found === null) return { kind: 'invalid_grant' };
       const { token } = found;
       if (token.clientId !== (clientId ?? null)) return { kind: 'invalid_request' };
-      const user = await users.getUser(token.userId);
+      // The credential is read with the user, though only a user who may log in needs it: one round trip, not two.
+      const { user, credential } = await users.withCredential(token.userId, token.credentialId);
       if (user === null) return { kind: 'invalid_grant' };
-      const reason = users.notAllowedReason(user, ip) ?? providers.refusal(await credentialOf(token.credentialId), ip);
+      const reason = users.notAllowedReason(user, ip) ?? providers.refusal(credential, ip);
       if (reason !== null) return { kind: 'access_denied', reason };
       const policy = clientPolicy(token.clientId);
       // A redeemed token is always judged by rotation's rules (grace or reuse), even if the policy changed since.

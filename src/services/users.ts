@@ -43,7 +43,8 @@ export interface UserService {
   userOf(credential: LoginCredential): Promise<User | null>;
   /** The credentials linked to the user. */
   credentialsOf(userId: string): Promise<Credential[]>;
-  credential(id: string): Promise<Credential | null>;
+  /** The user and the credential a refresh token names, in one store round trip (the refresh grant checks both). */
+  withCredential(userId: string, credentialId: string | null): Promise<{ user: User | null; credential: Credential | null }>;
   /** Rejects with UserGoneError for the credential of a provider that never creates users, whose user is gone. */
   getOrCreateUser(credential: LoginCredential): Promise<User>;
   notAllowedReason(user: User, remoteIp: string | null): string | null;
@@ -81,7 +82,7 @@ export function userService(store: Store, clock: Clock): UserService {
     },
 
     credentialsOf: (userId) => store.users.listCredentials(userId),
-    credential: (id) => store.users.getCredential(id),
+    withCredential: (userId, credentialId) => store.users.getUserWithCredential(userId, credentialId),
 
     async getOrCreateUser(credential) {
       const existing = await service.userOf(credential);

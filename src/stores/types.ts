@@ -65,6 +65,11 @@ export interface RefreshTokenStore extends Omit<ActorRecords, 'create'> {
   create(keys: RefreshTokenKeys, envelope: Envelope): Promise<boolean>;
   /** The id whose secret hashes to `tokenHash`, or null. The record may be gone (check `load`). */
   findIdByTokenHash(tokenHash: string): Promise<string | null>;
+  /**
+   * The live record whose secret hashes to `tokenHash`, with its id, in one round trip (the refresh
+   * grant's first read); null when there is none. Rejects with UnreadableRecordError as `load` does.
+   */
+  loadByTokenHash(tokenHash: string): Promise<{ id: string; envelope: Envelope } | null>;
   /** Every live, readable record of the user, in no particular order. */
   listByUser(userId: string): Promise<Array<{ id: string; envelope: Envelope }>>;
   /** Removes the record and its indexes (`delete` does the same). */
@@ -114,6 +119,11 @@ export interface UserStore {
   addCredential(credential: Credential): Promise<boolean>;
   findCredential(authProviderType: string, authProviderId: string | null, lookupKey: string): Promise<Credential | null>;
   getCredential(id: string): Promise<Credential | null>;
+  /**
+   * The user and a credential, each null when absent (`credentialId` null reads none), in one round
+   * trip: the refresh grant checks both (the user's block, then its login's provider).
+   */
+  getUserWithCredential(userId: string, credentialId: string | null): Promise<{ user: User | null; credential: Credential | null }>;
   listCredentials(userId: string): Promise<Credential[]>;
   removeCredential(id: string): Promise<void>;
   /**
@@ -329,6 +339,22 @@ export interface StoreContents {
   userCredentialIndex: Array<{ userId: string; id: string }>;
   /** Whose MFA secrets are kept, per module. */
   mfaSecrets: Array<{ moduleId: string; userId: string }>;
+}
+
+/** The contents of an empty store, which an adapter fills as it reads. */
+export function emptyStoreContents(): StoreContents {
+  return {
+    records: { loginGrant: [], refreshToken: [], loginFlow: [], mfaSetupFlow: [] },
+    refreshTokenKeys: [],
+    refreshTokenHashIndex: [],
+    userRefreshTokenIndex: [],
+    users: [],
+    ownerIds: [],
+    credentials: [],
+    credentialLoginIndex: [],
+    userCredentialIndex: [],
+    mfaSecrets: [],
+  };
 }
 
 export interface Store {

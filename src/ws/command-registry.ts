@@ -15,7 +15,7 @@ import type { Field } from '../domain/voluptuous.js';
 import { humanizeError, validate } from '../domain/voluptuous.js';
 import type { Logger } from '../domain/logger.js';
 import { isAdmin } from '../services/users.js';
-import type { User } from '../stores/types.js';
+import { StoreUnavailableError, type User } from '../stores/types.js';
 import type { CommandContext, Requirement, WsCommand } from './command.js';
 import { ERR_ID_REUSE, ERR_INVALID_FORMAT, ERR_UNKNOWN_COMMAND, CommandError, failureOf, unauthorized } from './command-error.js';
 import { errorMessage, resultMessage } from './messages.js';
@@ -89,6 +89,9 @@ export function commandRegistry(commands: WsCommand[], logger: Logger) {
     try {
       context = await connection.context();
     } catch (error) {
+      if (command.answersWithoutStore === true && error instanceof StoreUnavailableError) {
+        return connection.send(command.reply === undefined ? resultMessage(id, null) : command.reply(id, null));
+      }
       return answerFailure(connection, id, command, error);
     }
     if (context === null) return 'closed';

@@ -48,4 +48,11 @@ export interface WsCommand {
   run(context: CommandContext, message: Record<string, unknown>): Promise<unknown>;
   /** The answer when it is not a `result` message (`ping` answers `pong`). */
   reply?(id: number, result: unknown): object;
+  /**
+   * Answered even when the session cannot be re-read because the store is down (`ping`): Home
+   * Assistant's `ping` never touches storage, and the apps' liveness checks must not fail (and
+   * reconnect into a store that is down) while Redis restarts. A session that ended meanwhile is
+   * still found once the store answers: the bus re-checks every socket (session-recheck.ts).
+   */
+  answersWithoutStore?: boolean;
 }

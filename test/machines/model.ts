@@ -28,6 +28,8 @@ import type {
   StateValue,
 } from 'xstate';
 import { getShortestPaths, getStateNodes, serializeSnapshot, type StatePath } from 'xstate/graph';
+import { machines, type MachineName } from '../../machines/index.js';
+import { initialStep, step } from '../../src/services/machine-step.js';
 
 type Event<M extends AnyStateMachine> = EventFromLogic<M>;
 /** What `getShortestPaths` calls a snapshot of `M`. */
@@ -126,6 +128,13 @@ export interface ModelSpec<M extends AnyStateMachine> {
 
 type Path<M extends AnyStateMachine> = StatePath<GraphSnapshot<M>, Event<M>>;
 
+/** The name the service knows `machine` by (machines/index.ts). */
+function machineNameOf(machine: AnyStateMachine): MachineName {
+  const name = (Object.keys(machines) as MachineName[]).find((key) => machines[key].machine === machine);
+  if (name === undefined) throw new Error(`${machine.id} is not one of machines/index.ts`);
+  return name;
+}
+
 export function generatePaths<M extends AnyStateMachine>(spec: ModelSpec<M>): Array<Path<M>> {
   const { machine } = spec;
   return getShortestPaths(machine, {
@@ -173,6 +182,25 @@ export function describeModel<M extends AnyStateMachine>(name: string, spec: Mod
           expect(observable(snapshot), description).toEqual(observable(after));
         }
         expect(observable(snapshot), description).toEqual(observable(path.state));
+      }
+    });
+
+    it("agrees with the service's cheaper step (src/services/machine-step.ts) on every move of every path", () => {
+      const name = machineNameOf(machine);
+      const stepped = (snapshot: AnyMachineSnapshot) => ({ value: snapshot.value as unknown, persisted: persisted(machine, snapshot) });
+      // Every path runs on the one scope the machine's steps share, after all the paths before it: anything a step left there would show.
+      for (const path of paths) {
+        const [initial, initialActions] = initialStep(name, spec.input as never);
+        const [expectedInitial, expectedInitialActions] = initialTransition(machine, spec.input);
+        expect(stepped(initial)).toEqual(stepped(expectedInitial));
+        expect(initialActions.map((action) => action.params)).toEqual(expectedInitialActions.map((action) => action.params));
+        for (const { before, event } of moves(path)) {
+          if (before === undefined) continue;
+          const [after, actions] = step(name, persistAndRestore(machine, before) as never, event as never);
+          const [expected, expectedActions] = transition(machine, persistAndRestore(machine, before), event);
+          expect({ event, ...stepped(after as AnyMachineSnapshot) }).toEqual({ event, ...stepped(expected) });
+          expect(actions.map((action) => [action.type, action.params])).toEqual(expectedActions.map((action) => [action.type, action.params]));
+        }
       }
     });
 

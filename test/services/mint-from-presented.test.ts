@@ -1,7 +1,7 @@
 /**
  * The refresh grant's hot path reads the presented token once: `mintAccessToken` starts from the
- * record `findPresented` read (persisted-actor.ts `loaded`) instead of reading it again. A record
- * that changed in between (another request, another instance) must still end right: the
+ * record `findPresented` read with its hash index (persisted-actor.ts `loaded`) instead of reading
+ * it again. A record that changed in between (another request, another instance) must still end right: the
  * compare-and-set loses, and the retry starts from the record now stored.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -20,8 +20,12 @@ describe('minting from the presented record', () => {
     now = 1_000_000;
     const opened = openSqliteStore({ dataDir: ':memory:', clock: () => now });
     loads = 0;
-    const load = opened.refreshTokens.load.bind(opened.refreshTokens);
-    store = { ...opened, refreshTokens: { ...opened.refreshTokens, load: (id) => ((loads += 1), load(id)) } };
+    const records = opened.refreshTokens;
+    const counted = {
+      load: (id: string) => ((loads += 1), records.load(id)),
+      loadByTokenHash: (hash: string) => ((loads += 1), records.loadByTokenHash(hash)),
+    };
+    store = { ...opened, refreshTokens: { ...records, ...counted } };
     tokens = refreshTokenService(store, () => now, silentLogger(), '2025.6.3');
   });
 

@@ -117,9 +117,10 @@ describe('redis store: key layout', () => {
     await raw.hSet(`${prefix}grant:g1`, { rev: '1', env: '{"machine": "loginGrant", "v": 1, tr' });
     await expect(store.grants.load('g1')).rejects.toThrow(UnreadableRecordError);
     await expect(store.grants.compareAndSet('g1', 7, envelope(8))).rejects.toThrow(UnreadableRecordError);
-    const { userId, tokenId } = await writeOneOfEverything();
+    const { userId, tokenId, tokenHash } = await writeOneOfEverything();
     await raw.hSet(`${prefix}rt:${tokenId}`, { env: '[]' });
     expect(await store.refreshTokens.listByUser(userId)).toEqual([]);
+    await expect(store.refreshTokens.loadByTokenHash(tokenHash)).rejects.toThrow(UnreadableRecordError);
   });
 
   it('gives a refresh token hash index the TTL that compare-and-set gives its record, and takes it away with null', async () => {

@@ -1,6 +1,6 @@
 /**
  * The WebSocket while Redis is down (ARCHITECTURE.md, "Stores": fail fast): a command gets an
- * error, not a hang and not a closed socket; a handshake is closed with 1013 (try again later), never
+ * error, not a hang and not a closed socket (but `ping`, which is answered); a handshake is closed with 1013 (try again later), never
  * answered `auth_invalid`, which would make clients throw their tokens away. When Redis is back, the
  * same socket works again.
  */
@@ -23,6 +23,8 @@ describe('the WebSocket while Redis is down', () => {
       failure(1, 'home_assistant_error', 'Service unavailable: the store cannot be reached'),
     );
     expect(performance.now() - started).toBeLessThan(1000);
+    // Home Assistant's ping never touches storage: the apps' liveness check passes while Redis is down.
+    expect(await socket.command({ type: 'ping' })).toEqual({ id: 2, type: 'pong' });
     const refused = await TestSocket.open(server.baseUrl);
     expect(await refused.next()).toEqual(expect.objectContaining({ type: 'auth_required' }));
     refused.send({ type: 'auth', access_token: accessToken });

@@ -6,7 +6,7 @@
  */
 import type { MachineName } from '../../../machines/index.js';
 import { decodeEnvelopeOrSkip } from '../envelope-codec.js';
-import type { CredentialLogin, RefreshTokenKeys, StoreContents, StoredRecord } from '../types.js';
+import { emptyStoreContents, type CredentialLogin, type RefreshTokenKeys, type StoreContents, type StoredRecord } from '../types.js';
 import { decodeCredential, decodeUser } from './codec.js';
 import type { RedisClient } from './connect.js';
 import type { Run } from './guard.js';
@@ -46,18 +46,7 @@ export function redisContents(run: Run, keys: RedisKeys): () => Promise<StoreCon
   };
 
   return async () => {
-    const contents: StoreContents = {
-      records: { loginGrant: [], refreshToken: [], loginFlow: [], mfaSetupFlow: [] },
-      refreshTokenKeys: [],
-      refreshTokenHashIndex: [],
-      userRefreshTokenIndex: [],
-      users: [],
-      ownerIds: [],
-      credentials: [],
-      credentialLoginIndex: [],
-      userCredentialIndex: [],
-      mfaSecrets: [],
-    };
+    const contents = emptyStoreContents();
     const reads: Array<() => Promise<void>> = [];
     const read = <T>(command: (client: RedisClient) => Promise<T>, use: (value: T) => void) => {
       reads.push(() => run('readContents', command).then(use));

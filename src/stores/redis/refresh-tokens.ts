@@ -8,7 +8,7 @@
  * either. Its id stays in the user's set until a listing meets it and drops it.
  */
 import type { RefreshTokenStore } from '../types.js';
-import { assertRev, decodeEnvelopeOrSkip, encodeEnvelope } from '../envelope-codec.js';
+import { assertRev, decodeEnvelope, decodeEnvelopeOrSkip, encodeEnvelope } from '../envelope-codec.js';
 import { redisEnvelopeAccess } from './actor-records.js';
 import type { Run } from './guard.js';
 import type { RedisKeys } from './keys.js';
@@ -25,6 +25,12 @@ export function redisRefreshTokens(run: Run, keys: RedisKeys): RefreshTokenStore
     },
     findIdByTokenHash: (tokenHash) =>
       run('refreshTokens.findIdByTokenHash', (client) => client.get(keys.refreshTokenHash(tokenHash))),
+    loadByTokenHash: async (tokenHash) => {
+      const found = await run('refreshTokens.loadByTokenHash', (client) =>
+        client.refreshTokenLoadByHash([keys.refreshTokenHash(tokenHash)], [keys.stems.refreshToken]),
+      );
+      return found === null ? null : { id: found.id, envelope: decodeEnvelope(found.env) };
+    },
     listByUser: async (userId) => {
       const flat = await run('refreshTokens.listByUser', (client) =>
         client.refreshTokenList([keys.userRefreshTokens(userId)], [keys.stems.refreshToken]),

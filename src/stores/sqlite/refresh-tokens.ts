@@ -10,7 +10,7 @@
 import type { Database } from 'better-sqlite3';
 import type { Clock } from '../../domain/clock.js';
 import type { Envelope, RefreshTokenKeys, RefreshTokenStore } from '../types.js';
-import { assertRev, decodeEnvelopeOrSkip, encodeEnvelope } from '../envelope-codec.js';
+import { assertRev, decodeEnvelope, decodeEnvelopeOrSkip, encodeEnvelope } from '../envelope-codec.js';
 import { envelopeTable, LIVE } from './envelope-table.js';
 
 interface InsertParameters {
@@ -30,6 +30,9 @@ export function sqliteRefreshTokens(db: Database, clock: Clock): RefreshTokenSto
   );
   const selectIdByHash = db.prepare<{ tokenHash: string; now: number }, { id: string }>(
     `SELECT id FROM refresh_tokens WHERE token_hash = @tokenHash AND ${LIVE}`,
+  );
+  const selectByHash = db.prepare<{ tokenHash: string; now: number }, { id: string; envelope: string }>(
+    `SELECT id, envelope FROM refresh_tokens WHERE token_hash = @tokenHash AND ${LIVE}`,
   );
   const selectByUser = db.prepare<{ userId: string; now: number }, { id: string; envelope: string }>(
     `SELECT id, envelope FROM refresh_tokens WHERE user_id = @userId AND ${LIVE}`,
@@ -51,6 +54,10 @@ export function sqliteRefreshTokens(db: Database, clock: Clock): RefreshTokenSto
     ...operations,
     create: async (keys, envelope) => create(keys, envelope),
     findIdByTokenHash: async (tokenHash) => selectIdByHash.get({ tokenHash, now: clock() })?.id ?? null,
+    loadByTokenHash: async (tokenHash) => {
+      const row = selectByHash.get({ tokenHash, now: clock() });
+      return row === undefined ? null : { id: row.id, envelope: decodeEnvelope(row.envelope) };
+    },
     listByUser: async (userId) =>
       selectByUser
         .all({ userId, now: clock() })

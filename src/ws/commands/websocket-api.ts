@@ -16,6 +16,7 @@ export const PING: WsCommand = {
   requires: 'any_user',
   run: async () => null,
   reply: (id) => pongMessage(id),
+  answersWithoutStore: true,
 };
 
 export const SUPPORTED_FEATURES: WsCommand = {

@@ -6,29 +6,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../../src/domain/ids.js';
-import type { StoreContents } from '../../../src/stores/types.js';
+import { emptyStoreContents, type StoreContents } from '../../../src/stores/types.js';
 import { envelope, eventually, letShortTtlPass, newId, SHORT_TTL_MS, type ContractContext } from './context.js';
 import { makeCredential, makeUser } from './users.js';
 
-const EMPTY: StoreContents = {
-  records: { loginGrant: [], refreshToken: [], loginFlow: [], mfaSetupFlow: [] },
-  refreshTokenKeys: [],
-  refreshTokenHashIndex: [],
-  userRefreshTokenIndex: [],
-  users: [],
-  ownerIds: [],
-  credentials: [],
-  credentialLoginIndex: [],
-  userCredentialIndex: [],
-  mfaSecrets: [],
-};
 
 export function describeContents(context: ContractContext): void {
   const store = () => context.store;
 
   describe('contents', () => {
     it('is empty for an empty store', async () => {
-      expect(await store().readContents()).toEqual(EMPTY);
+      expect(await store().readContents()).toEqual(emptyStoreContents());
     });
 
     it('lists every record and every index entry as written', async () => {

@@ -51,6 +51,26 @@ export function describeRefreshTokenIndexes(context: ContractContext): void {
 
     it('finds no id for an unknown hash', async () => {
       expect(await tokens().findIdByTokenHash(sha256Hex(newId()))).toBeNull();
+      expect(await tokens().loadByTokenHash(sha256Hex(newId()))).toBeNull();
+    });
+
+    it('loads the record by its hash with its id, as compare-and-set left it', async () => {
+      const { keys, first } = await created();
+      await created();
+      expect(await tokens().loadByTokenHash(keys.tokenHash)).toEqual({ id: keys.id, envelope: first });
+      const second = make(2);
+      expect(await tokens().compareAndSet(keys.id, 1, second)).toEqual({ ok: true });
+      expect(await tokens().loadByTokenHash(keys.tokenHash)).toEqual({ id: keys.id, envelope: second });
+    });
+
+    it('loads nothing by the hash of a tombstone past its TTL, or of a deleted record', async () => {
+      const tombstone = await created();
+      const deleted = await created();
+      expect(await tokens().compareAndSet(tombstone.keys.id, 1, make(2), SHORT_TTL_MS)).toEqual({ ok: true });
+      await tokens().delete(deleted.keys.id);
+      expect(await tokens().loadByTokenHash(deleted.keys.tokenHash)).toBeNull();
+      await letShortTtlPass(context.clock);
+      await eventually(async () => expect(await tokens().loadByTokenHash(tombstone.keys.tokenHash)).toBeNull());
     });
 
     it("lists every record of the user, with its current envelope, and none of another user's", async () => {

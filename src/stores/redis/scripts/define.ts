@@ -44,6 +44,16 @@ export function optionalStringReply(what: string) {
   };
 }
 
+/** A fixed-length array of strings or nils (a Lua `false` in a returned table arrives as null). */
+export function optionalStringsReply(what: string, length: number) {
+  return (reply: unknown): Array<string | null> => {
+    if (!Array.isArray(reply) || reply.length !== length || !reply.every((item) => item === null || typeof item === 'string')) {
+      throw new UnexpectedReplyError(what, reply);
+    }
+    return reply as Array<string | null>;
+  };
+}
+
 export function stringArrayReply(what: string) {
   return (reply: unknown): string[] => {
     if (!Array.isArray(reply) || !reply.every((item) => typeof item === 'string')) {

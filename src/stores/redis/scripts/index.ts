@@ -1,11 +1,11 @@
 /** Every script the adapter loads, by the name node-redis gives its client method. */
 import { auditAppend } from './audit-scripts.js';
-import { credentialAdd, credentialFind, credentialList, credentialRemove, credentialUpdate } from './credential-scripts.js';
+import { credentialAdd, credentialFind, credentialList, credentialRemove, credentialUpdate, userWithCredential } from './credential-scripts.js';
 import { ipBanLift, loginFailureRecord } from './login-attempt-scripts.js';
 import { mfaAcceptStep, mfaSet } from './mfa-scripts.js';
 import { recordCompareAndSet, recordCreate } from './record-scripts.js';
 import { recordStateScan } from './record-count-scripts.js';
-import { refreshTokenCreate, refreshTokenDelete, refreshTokenList } from './refresh-token-scripts.js';
+import { refreshTokenCreate, refreshTokenDelete, refreshTokenList, refreshTokenLoadByHash } from './refresh-token-scripts.js';
 import { passwordReplace, userCreate, userDelete, userUpdate } from './user-scripts.js';
 
 export const redisScripts = {
@@ -16,6 +16,7 @@ export const redisScripts = {
   refreshTokenCreate,
   refreshTokenDelete,
   refreshTokenList,
+  refreshTokenLoadByHash,
   userCreate,
   userUpdate,
   userDelete,
@@ -24,6 +25,7 @@ export const redisScripts = {
   credentialUpdate,
   credentialFind,
   credentialList,
+  userWithCredential,
   passwordReplace,
   mfaSet,
   mfaAcceptStep,

@@ -5,7 +5,7 @@
  * The per-user set is the one index that may hold a dead member (a tombstone whose TTL ran out);
  * listing drops such members as it meets them.
  */
-import { integerReply, luaScript, stringArrayReply } from './define.js';
+import { integerReply, luaScript, stringArrayReply, UnexpectedReplyError } from './define.js';
 
 /**
  * KEYS[1] record, KEYS[2] hash index, KEYS[3] the user's set ·
@@ -56,4 +56,24 @@ end
 return out
 `,
   stringArrayReply('refresh token list'),
+);
+
+/**
+ * KEYS[1] hash index · ARGV[1] record stem. → {id, envelope JSON}, or nil when the index or its
+ * record is absent. The refresh grant's first read: the index and the record in one round trip.
+ */
+export const refreshTokenLoadByHash = luaScript(
+  `
+local id = redis.call('GET', KEYS[1])
+if not id then return false end
+local env = redis.call('HGET', ARGV[1] .. id, 'env')
+if not env then return false end
+return { id, env }
+`,
+  (reply: unknown): { id: string; env: string } | null => {
+    if (reply === null || reply === false) return null;
+    const [id, env] = Array.isArray(reply) && reply.length === 2 ? (reply as unknown[]) : [];
+    if (typeof id !== 'string' || typeof env !== 'string') throw new UnexpectedReplyError('refresh token load by hash', reply);
+    return { id, env };
+  },
 );
