@@ -8,30 +8,22 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { machines } from '../../machines/index.js';
 import { COUNT_POLL_MS } from '../../src/services/record-counts.js';
-import { launchChromium, openPage, type WatchedPage } from '../support/browser.js';
+import { browserForFile, openPage, type WatchedPage } from '../support/browser.js';
 import { onboardOwner, postForm, startTestServer, type TestServer } from '../support/test-server.js';
 import { claimsOf, tokensOf } from '../ws/ws-helpers.js';
 import { addUserWithLogin } from './http-helpers.js';
 
 const PASSWORD = 'secret-password';
 
-let browser: Browser;
-let context: BrowserContext;
+const context = browserForFile();
 let server: TestServer;
 let watched: WatchedPage | undefined;
 let elsewhere: string[];
 
-beforeAll(async () => {
-  browser = await launchChromium();
-  context = await browser.newContext();
-});
-afterAll(async () => {
-  await browser.close();
-});
 beforeEach(async () => {
   server = await startTestServer('sqlite');
   await onboardOwner(server, 'alice', PASSWORD);
@@ -46,7 +38,7 @@ afterEach(async () => {
 });
 
 async function browse(): Promise<WatchedPage> {
-  watched = await openPage(context, server.baseUrl);
+  watched = await openPage(context(), server.baseUrl);
   elsewhere = [];
   watched.page.on('request', (request) => {
     if (new URL(request.url()).origin !== server.baseUrl) elsewhere.push(request.url());

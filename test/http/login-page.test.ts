@@ -6,26 +6,18 @@
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchChromium, openPage, type WatchedPage } from '../support/browser.js';
+import type { Page, Route } from 'playwright-core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { browserForFile, openPage, type WatchedPage } from '../support/browser.js';
 import { onboardOwner, postForm, startTestServer, type TestServer } from '../support/test-server.js';
 
 const HEX32 = /^[0-9a-f]{32}$/;
 const INJECTION = '<img src=x onerror=window.pwned=1>';
 
-let browser: Browser;
-let context: BrowserContext;
+const context = browserForFile();
 let server: TestServer;
 let watched: WatchedPage | undefined;
 
-beforeAll(async () => {
-  browser = await launchChromium();
-  context = await browser.newContext();
-});
-afterAll(async () => {
-  await browser.close();
-});
 beforeEach(async () => {
   server = await startTestServer('sqlite');
 });
@@ -40,7 +32,7 @@ afterEach(async () => {
 
 /** A page for this test, on this test's server. */
 async function browse(): Promise<WatchedPage> {
-  watched = await openPage(context, server.baseUrl);
+  watched = await openPage(context(), server.baseUrl);
   return watched;
 }
 

@@ -3,14 +3,14 @@
  * down, nothing waits in an unbounded queue). "Redis goes away" is a throwaway redis-server of this
  * test's own, killed and started again on the same port; the shared Redis is never touched.
  */
-import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
-import { StoreUnavailableError, type Store } from '../../src/stores/types.js';
-import { envelope, eventually, freePort, killRedisServer, rawClient, startRedisServer } from './redis-harness.js';
+import { StoreUnavailableError } from '../../src/stores/types.js';
+import { storeOnPrivateRedis } from '../support/private-redis.js';
+import { envelope, eventually, rawClient } from './redis-harness.js';
 
 async function timed<T>(work: Promise<T>): Promise<{ ms: number; result: PromiseSettledResult<T> }> {
   const started = Date.now();
@@ -55,35 +55,24 @@ describe('redis store: Redis unreachable at start', () => {
 });
 
 describe('redis store: Redis goes away and comes back', () => {
-  let server: ChildProcess | undefined;
-  let store: Store | undefined;
-
-  afterEach(async () => {
-    await store?.close();
-    if (server !== undefined) await killRedisServer(server);
-    store = undefined;
-    server = undefined;
-  });
+  const redis = storeOnPrivateRedis();
 
   it('rejects every kind of operation with StoreUnavailableError within 1 s, then works again without reopening', async () => {
-    const port = await freePort();
-    server = await startRedisServer(port);
     const logged: string[] = [];
     const log = (_details: object, message: string) => void logged.push(message);
     const logger = { info: log, warn: log, error: log };
-    store = await openRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: 'p:', logger });
+    const store = await redis.open({ logger });
     expect(await store.grants.create('g1', envelope(1), 60_000)).toBe(true);
 
-    await killRedisServer(server);
+    await redis.stopRedis();
     await sleep(50);
-    const opened = store;
     const operations: Array<() => Promise<unknown>> = [
-      () => opened.ping(),
-      () => opened.grants.load('g1'),
-      () => opened.grants.compareAndSet('g1', 1, envelope(2)),
-      () => opened.refreshTokens.listByUser('u1'),
-      () => opened.users.listUsers(),
-      () => opened.revocations.publish(['rt1']),
+      () => store.ping(),
+      () => store.grants.load('g1'),
+      () => store.grants.compareAndSet('g1', 1, envelope(2)),
+      () => store.refreshTokens.listByUser('u1'),
+      () => store.users.listUsers(),
+      () => store.revocations.publish(['rt1']),
     ];
     for (const operation of operations) {
       const { ms, result } = await timed(operation());
@@ -91,72 +80,63 @@ describe('redis store: Redis goes away and comes back', () => {
       expect(ms).toBeLessThan(1_000);
     }
 
-    server = await startRedisServer(port);
-    await eventually(() => opened.ping(), 5_000);
+    await redis.startRedis();
+    await eventually(() => store.ping(), 5_000);
     // A fresh server has no scripts cached: EVALSHA falls back to EVAL.
-    expect(await opened.grants.create('g1', envelope(1), 60_000)).toBe(true);
-    expect(await opened.grants.compareAndSet('g1', 1, envelope(2))).toEqual({ ok: true });
-    expect(await opened.grants.load('g1')).toEqual(envelope(2));
+    expect(await store.grants.create('g1', envelope(1), 60_000)).toBe(true);
+    expect(await store.grants.compareAndSet('g1', 1, envelope(2))).toEqual({ ok: true });
+    expect(await store.grants.load('g1')).toEqual(envelope(2));
     // One line when the connection is lost and one when it is back, not one per attempt.
     expect(logged).toEqual(['Redis connection lost; reconnecting', 'Redis connection restored']);
   });
 
   it('gives up on a Redis that stops answering without closing the connection, and resumes with it', async () => {
-    const port = await freePort();
-    server = await startRedisServer(port);
-    store = await openRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: 'p:', commandTimeoutMs: 300 });
-    const opened = store;
-    server.kill('SIGSTOP');
+    const store = await redis.open({ commandTimeoutMs: 300 });
+    redis.process.kill('SIGSTOP');
     try {
-      const { ms, result } = await timed(opened.grants.load('g1'));
+      const { ms, result } = await timed(store.grants.load('g1'));
       expect(rejection(result)).toBeInstanceOf(StoreUnavailableError);
       expect(ms).toBeLessThan(1_000);
     } finally {
-      server.kill('SIGCONT');
+      redis.process.kill('SIGCONT');
     }
-    await eventually(() => opened.ping(), 2_000);
-    expect(await opened.grants.create('g1', envelope(1), 60_000)).toBe(true);
+    await eventually(() => store.ping(), 2_000);
+    expect(await store.grants.create('g1', envelope(1), 60_000)).toBe(true);
   });
 
   it('keeps delivering revocations after the subscriber connection was lost and came back', async () => {
-    const port = await freePort();
-    server = await startRedisServer(port);
-    store = await openRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: 'p:' });
-    const opened = store;
+    const store = await redis.open();
     const heard: string[] = [];
-    opened.revocations.subscribe((id) => heard.push(id));
-    await opened.revocations.publish(['before']);
+    store.revocations.subscribe((id) => heard.push(id));
+    await store.revocations.publish(['before']);
     await eventually(async () => expect(heard).toEqual(['before']), 2_000);
 
-    await killRedisServer(server);
-    server = await startRedisServer(port);
+    await redis.stopRedis();
+    await redis.startRedis();
     await eventually(async () => {
-      await opened.revocations.publish(['after']);
+      await store.revocations.publish(['after']);
       expect(heard).toContain('after');
     }, 8_000);
   });
 
   it('tells onMissedMessages listeners once the subscription is back, not before, and hears new publishes by then', async () => {
-    const port = await freePort();
-    server = await startRedisServer(port);
-    store = await openRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: 'p:' });
-    const opened = store;
+    const store = await redis.open();
     const heard: string[] = [];
     let missed = 0;
     let missedAfterUnsubscribe = 0;
-    opened.revocations.subscribe((id) => heard.push(id));
-    opened.revocations.onMissedMessages(() => (missed += 1));
-    const unsubscribe = opened.revocations.onMissedMessages(() => (missedAfterUnsubscribe += 1));
-    await opened.revocations.publish(['before']);
+    store.revocations.subscribe((id) => heard.push(id));
+    store.revocations.onMissedMessages(() => (missed += 1));
+    const unsubscribe = store.revocations.onMissedMessages(() => (missedAfterUnsubscribe += 1));
+    await store.revocations.publish(['before']);
     await eventually(async () => expect(heard).toEqual(['before']), 2_000);
     expect(missed).toBe(0);
 
     unsubscribe();
-    await killRedisServer(server);
-    server = await startRedisServer(port);
+    await redis.stopRedis();
+    await redis.startRedis();
     // Another instance publishes as soon as Redis is back; whether this one heard it, only the
     // missed-messages signal can tell.
-    const other = await rawClient(`redis://127.0.0.1:${port}`);
+    const other = await rawClient(redis.url);
     try {
       await eventually(async () => expect(missed).toBe(1), 8_000);
       await other.publish('p:revocations', JSON.stringify(['after']));
@@ -169,18 +149,15 @@ describe('redis store: Redis goes away and comes back', () => {
   });
 
   it('reports missed messages when the subscription could start only after Redis came back', async () => {
-    const port = await freePort();
-    server = await startRedisServer(port);
-    store = await openRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: 'p:' });
-    const opened = store;
-    await killRedisServer(server);
+    const store = await redis.open();
+    await redis.stopRedis();
     let missed = 0;
     const heard: string[] = [];
-    opened.revocations.onMissedMessages(() => (missed += 1));
-    opened.revocations.subscribe((id) => heard.push(id));
+    store.revocations.onMissedMessages(() => (missed += 1));
+    store.revocations.subscribe((id) => heard.push(id));
 
-    server = await startRedisServer(port);
-    const other = await rawClient(`redis://127.0.0.1:${port}`);
+    await redis.startRedis();
+    const other = await rawClient(redis.url);
     try {
       await eventually(async () => expect(missed).toBe(1), 8_000);
       await other.publish('p:revocations', JSON.stringify(['after']));
@@ -192,14 +169,12 @@ describe('redis store: Redis goes away and comes back', () => {
   });
 
   it('closes promptly while Redis is down', async () => {
-    const port = await freePort();
-    server = await startRedisServer(port);
-    const opened = await openRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: 'p:' });
-    opened.revocations.subscribe(() => undefined);
-    await killRedisServer(server);
-    const { ms, result } = await timed(opened.close());
+    const store = await redis.open();
+    store.revocations.subscribe(() => undefined);
+    await redis.stopRedis();
+    const { ms, result } = await timed(store.close());
     expect(result.status).toBe('fulfilled');
     expect(ms).toBeLessThan(1_000);
-    await expect(opened.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 });

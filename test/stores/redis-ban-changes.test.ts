@@ -4,12 +4,12 @@
  * prefix; while Redis is away the watcher hears `interrupted`, and `listening` once it is subscribed
  * again, after which changes are heard again.
  */
-import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseBanChange } from '../../src/stores/redis/ban-changes.js';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import type { BanWatcher, Store } from '../../src/stores/types.js';
-import { deleteKeysUnder, eventually, freePort, killRedisServer, REDIS_URL, startRedisServer, uniquePrefix } from './redis-harness.js';
+import { storeOnPrivateRedis } from '../support/private-redis.js';
+import { deleteKeysUnder, eventually, REDIS_URL, uniquePrefix } from './redis-harness.js';
 
 const FAILURE = { threshold: 1, windowMs: 60_000, now: 1_700_000_000_000 };
 
@@ -57,45 +57,33 @@ describe('redis ban changes between instances', () => {
 });
 
 describe('redis ban changes while Redis goes away', () => {
-  let server: ChildProcess | undefined;
-  let store: Store | undefined;
-  afterEach(async () => {
-    await store?.close();
-    if (server !== undefined) await killRedisServer(server);
-    store = undefined;
-    server = undefined;
-  });
+  const redis = storeOnPrivateRedis();
 
   it('tell interrupted when the subscription is lost, listening once it is back, and deliver changes again', async () => {
-    const port = await freePort();
-    server = await startRedisServer(port);
-    store = await openRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: 'p:' });
-    const opened = store;
+    const store = await redis.open();
     const { heard, watcher } = recorder();
-    opened.loginAttempts.watchBans(watcher);
+    store.loginAttempts.watchBans(watcher);
     await eventually(async () => expect(heard).toEqual(['listening']), 2_000);
 
-    await killRedisServer(server);
+    await redis.stopRedis();
     await eventually(async () => expect(heard).toEqual(['listening', 'interrupted']), 2_000);
-    server = await startRedisServer(port);
+    await redis.startRedis();
     await eventually(async () => expect(heard.at(-1)).toBe('listening'), 8_000);
     expect(heard.filter((entry) => entry === 'listening')).toHaveLength(2);
     await eventually(async () => {
-      await opened.loginAttempts.recordFailure('192.0.2.1', FAILURE);
+      await store.loginAttempts.recordFailure('192.0.2.1', FAILURE);
       expect(heard).toContain('+192.0.2.1');
     }, 2_000);
   });
 
   it('start listening only once Redis is back when it was away at the first watch', async () => {
-    const port = await freePort();
-    server = await startRedisServer(port);
-    store = await openRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: 'p:' });
-    await killRedisServer(server);
+    const store = await redis.open();
+    await redis.stopRedis();
     const { heard, watcher } = recorder();
     store.loginAttempts.watchBans(watcher);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(heard).toEqual([]);
-    server = await startRedisServer(port);
+    await redis.startRedis();
     await eventually(async () => expect(heard).toEqual(['listening']), 8_000);
   });
 });

@@ -3,6 +3,7 @@
  * driven by playwright-core, which never downloads a browser of its own.
  */
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 export const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 
@@ -20,6 +21,26 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * One chromium and one context for a whole test file, launched before its tests and closed after
+ * them (a browser's start costs the most); the context is what openPage takes.
+ */
+export function browserForFile(): () => BrowserContext {
+  let browser: Browser | undefined;
+  let context: BrowserContext | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium();
+    context = await browser.newContext();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (context === undefined) throw new Error('the browser is used outside a test');
+    return context;
+  };
 }
 
 export interface WatchedPage {
