@@ -12,6 +12,10 @@ export const configSchema = {
     HOST: { type: 'string', minLength: 1, default: '0.0.0.0' },
     DATA_DIR: { type: 'string', minLength: 1, default: './data' },
     REDIS_URL: { type: 'string', pattern: '^rediss?://' },
+    // host:port,host:port,… (an IPv6 host in brackets: [::1]:26379)
+    REDIS_SENTINELS: { type: 'string', pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):\\d{1,5}(,(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):\\d{1,5})*$' },
+    REDIS_SENTINEL_MASTER: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' },
+    REDIS_MIN_REPLICAS_ACK: { type: 'integer', minimum: 0, maximum: 16, default: 0 },
     REDIS_KEY_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9:._-]{1,64}$', default: 'hass-auth:' },
     LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
     INTERNAL_URL: { type: 'string', pattern: '^https?://[^/?#\\s]+(/[^?#\\s]*)?$' },
@@ -31,8 +35,12 @@ export interface Config {
   host: string;
   /** Where the embedded store keeps its file; unused when `redisUrl` is set. */
   dataDir: string;
-  /** Set: every instance shares this Redis. Unset or empty: the embedded SQLite store in `dataDir`. */
+  /** Set: every instance shares this Redis. Unset or empty (and no sentinels): the embedded SQLite store in `dataDir`. */
   redisUrl: string | null;
+  /** Set (instead of `redisUrl`): every instance shares the Redis master these sentinels watch. */
+  redisSentinel: { sentinels: Array<{ host: string; port: number }>; masterName: string } | null;
+  /** Replicas that must acknowledge each write before it is answered (Redis `WAIT`); 0: none. */
+  redisMinReplicasAck: number;
   redisKeyPrefix: string;
   logLevel: string;
   /** Home Assistant's `internal_url` / `external_url`: how clients reach this service (OAuth metadata). */
@@ -57,6 +65,9 @@ interface RawConfig {
   HOST: string;
   DATA_DIR: string;
   REDIS_URL?: string;
+  REDIS_SENTINELS?: string;
+  REDIS_SENTINEL_MASTER?: string;
+  REDIS_MIN_REPLICAS_ACK: number;
   REDIS_KEY_PREFIX: string;
   LOG_LEVEL: string;
   INTERNAL_URL?: string;
@@ -89,6 +100,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: raw.HOST,
     dataDir: raw.DATA_DIR,
     redisUrl: raw.REDIS_URL ?? null,
+    redisSentinel: sentinelsOf(raw),
+    redisMinReplicasAck: raw.REDIS_MIN_REPLICAS_ACK,
     redisKeyPrefix: raw.REDIS_KEY_PREFIX,
     logLevel: raw.LOG_LEVEL,
     internalUrl: raw.INTERNAL_URL ?? null,
@@ -98,4 +111,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     configFile: raw.CONFIG_FILE ?? null,
     statelyInspectUrl: raw.STATELY_INSPECT_URL ?? null,
   };
+}
+
+/** `host:port` (or `[v6]:port`) → its parts; the schema has checked the shape. */
+function sentinelNode(entry: string): { host: string; port: number } {
+  const colon = entry.lastIndexOf(':');
+  const port = Number(entry.slice(colon + 1));
+  if (port < 1 || port > 65535) throw new ConfigError(`Invalid configuration: REDIS_SENTINELS has port ${port} out of range in "${entry}"`);
+  return { host: entry.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+/** Sentinel needs both variables, and excludes REDIS_URL: which Redis to use must not be a guess. */
+function sentinelsOf(raw: RawConfig): Config['redisSentinel'] {
+  const { REDIS_SENTINELS: list, REDIS_SENTINEL_MASTER: masterName, REDIS_URL: url } = raw;
+  if (list === undefined && masterName === undefined) return null;
+  if (list === undefined) throw new ConfigError('Invalid configuration: REDIS_SENTINEL_MASTER is set without REDIS_SENTINELS');
+  if (masterName === undefined) throw new ConfigError('Invalid configuration: REDIS_SENTINELS is set without REDIS_SENTINEL_MASTER (the master name the sentinels monitor)');
+  if (url !== undefined) throw new ConfigError('Invalid configuration: REDIS_URL and REDIS_SENTINELS are both set; set one (REDIS_SENTINELS for a master watched by Sentinel)');
+  return { sentinels: list.split(',').map(sentinelNode), masterName };
+}
+
+/** Whether the configuration selects Redis (one server or Sentinel) rather than the embedded store. */
+export function usesRedis(config: Pick<Config, 'redisUrl' | 'redisSentinel'>): boolean {
+  return config.redisUrl !== null || config.redisSentinel !== null;
 }

@@ -1,11 +1,11 @@
 /**
  * Composition root: config → store → app → listen, and a graceful stop on SIGTERM/SIGINT.
- * The store is the one the environment selects (open-store.ts): Redis when `REDIS_URL` is set, else embedded SQLite.
+ * The store is the one the environment selects (open-store.ts): Redis when `REDIS_URL` or `REDIS_SENTINELS` is set, else embedded SQLite.
  */
 import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { AuthConfigError, loadAuthConfig } from './auth-config.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, usesRedis } from './config.js';
 import { systemClock } from './domain/clock.js';
 import { openConfiguredStore } from './open-store.js';
 import { DataDirLockedError } from './stores/sqlite/sqlite-store.js';
@@ -20,7 +20,7 @@ async function start(): Promise<void> {
   const config = loadConfig();
   const authConfig = loadAuthConfig(config.configFile);
   const logger = pino({ level: config.logLevel });
-  const store = await openConfiguredStore(config, logger.child({ store: config.redisUrl === null ? 'sqlite' : 'redis' }));
+  const store = await openConfiguredStore(config, logger.child({ store: usesRedis(config) ? 'redis' : 'sqlite' }));
   const urls = [config.internalUrl, config.externalUrl].filter((url) => url !== null);
   const app = await buildApp({
     store,

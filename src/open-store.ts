@@ -1,19 +1,28 @@
 /**
  * The store the environment selects, for the two composition roots (the server, src/main.ts, and the
- * command line, src/cli/): Redis when `REDIS_URL` is set, else the embedded SQLite store in
+ * command line, src/cli/): Redis when `REDIS_URL` (one server) or `REDIS_SENTINELS` (a master watched
+ * by Sentinel) is set, else the embedded SQLite store in
  * `DATA_DIR`. On SQLite a process needs the data directory to itself (data-dir-lock.ts): a second
  * one gets DataDirLockedError, which both roots report in one line.
  */
-import type { Config } from './config.js';
+import { usesRedis, type Config } from './config.js';
 import type { Logger } from './domain/logger.js';
 import { openSqliteStore } from './stores/sqlite/sqlite-store.js';
 import type { Store } from './stores/types.js';
 
+const SENTINEL_VARIABLES = { sentinels: 'REDIS_SENTINELS', masterName: 'REDIS_SENTINEL_MASTER' } as const;
+
 export async function openConfiguredStore(config: Config, logger: Logger): Promise<Store> {
-  if (config.redisUrl !== null) {
+  if (usesRedis(config)) {
     // Loaded only when chosen: node-redis is most of a short-lived command's start-up time.
     const { openRedisStore } = await import('./stores/redis/redis-store.js');
-    return openRedisStore({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger });
+    const { SentinelStartError } = await import('./stores/redis/sentinel-start.js');
+    const target = config.redisSentinel === null ? { url: config.redisUrl ?? '' } : { sentinel: config.redisSentinel };
+    return openRedisStore({ ...target, keyPrefix: config.redisKeyPrefix, minReplicasAck: config.redisMinReplicasAck, logger }).catch((error: unknown) => {
+      // The operator fixes a variable: name it.
+      if (error instanceof SentinelStartError) throw new SentinelStartError(error.setting, `${SENTINEL_VARIABLES[error.setting]}: ${error.message}`, { cause: error });
+      throw error;
+    });
   }
   return openSqliteStore({ dataDir: config.dataDir });
 }

@@ -8,6 +8,8 @@ describe('loadConfig', () => {
       host: '0.0.0.0',
       dataDir: './data',
       redisUrl: null,
+      redisSentinel: null,
+      redisMinReplicasAck: 0,
       redisKeyPrefix: 'hass-auth:',
       logLevel: 'info',
       internalUrl: null,
@@ -27,7 +29,7 @@ describe('loadConfig', () => {
       STATELY_INSPECT_URL: 'ws://127.0.0.1:8080',
     };
     expect(loadConfig(env)).toEqual({
-      port: 9000, host: '127.0.0.1', dataDir: '/var/lib/hass-auth', redisUrl: 'redis://r:6379/2', redisKeyPrefix: 'ha1:', logLevel: 'warn',
+      port: 9000, host: '127.0.0.1', dataDir: '/var/lib/hass-auth', redisUrl: 'redis://r:6379/2', redisSentinel: null, redisMinReplicasAck: 0, redisKeyPrefix: 'ha1:', logLevel: 'warn',
       internalUrl: 'http://homeassistant.local:8123', externalUrl: 'https://ha.example.com/',
       corsAllowedOrigins: ['https://cast.home-assistant.io', 'https://ha.example.com'], haVersion: '2026.4.1', configFile: '/etc/hass-auth.yaml',
       statelyInspectUrl: 'ws://127.0.0.1:8080',
@@ -45,9 +47,29 @@ describe('loadConfig', () => {
     [{ INTERNAL_URL: 'http://host/path?query' }, 'INTERNAL_URL must match pattern'],
     [{ HA_VERSION: 'latest' }, 'HA_VERSION must match pattern'],
     [{ STATELY_INSPECT_URL: 'http://127.0.0.1:8080' }, 'STATELY_INSPECT_URL must match pattern'],
+    [{ REDIS_SENTINELS: 'sentinel-1', REDIS_SENTINEL_MASTER: 'm' }, 'REDIS_SENTINELS must match pattern'],
+    [{ REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_MASTER: 'm', REDIS_MIN_REPLICAS_ACK: '-1' }, 'REDIS_MIN_REPLICAS_ACK must be >= 0'],
+    [{ REDIS_SENTINELS: 's1:26379,s2:70000', REDIS_SENTINEL_MASTER: 'm' }, 'REDIS_SENTINELS has port 70000 out of range in "s2:70000"'],
+    [{ REDIS_SENTINELS: 's1:26379' }, 'REDIS_SENTINELS is set without REDIS_SENTINEL_MASTER'],
+    [{ REDIS_SENTINEL_MASTER: 'mymaster' }, 'REDIS_SENTINEL_MASTER is set without REDIS_SENTINELS'],
+    [{ REDIS_URL: 'redis://r:6379', REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_MASTER: 'm' }, 'REDIS_URL and REDIS_SENTINELS are both set'],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(`Invalid configuration: ${message}`);
+  });
+
+  it('reads a sentinel set with its master name, IPv6 hosts in brackets, and the replica acknowledgements', () => {
+    const config = loadConfig({ REDIS_SENTINELS: 'sentinel-1:26379,10.0.0.2:26380,[fd00::3]:26381', REDIS_SENTINEL_MASTER: 'mymaster', REDIS_MIN_REPLICAS_ACK: '1' });
+    expect(config.redisSentinel).toEqual({
+      sentinels: [
+        { host: 'sentinel-1', port: 26379 },
+        { host: '10.0.0.2', port: 26380 },
+        { host: 'fd00::3', port: 26381 },
+      ],
+      masterName: 'mymaster',
+    });
+    expect(config.redisUrl).toBeNull();
+    expect(config.redisMinReplicasAck).toBe(1);
   });
 
   it('ignores variables it does not know', () => {

@@ -141,7 +141,10 @@ describe.each(STORES)('SIGTERM on %s', (_name, storeFor) => {
         },
         { timeout: SHUTDOWN_GRACE_MS, interval: 20 },
       );
-      expect(refusals.filter((refusal) => refusal !== 503 && refusal !== 'ECONNREFUSED')).toEqual([]);
+      // A connection the kernel accepted into the listener's backlog just as the listener closed is
+      // reset rather than refused: a refusal too, seen once on a busy machine.
+      const refused = new Set<Refusal>([503, 'ECONNREFUSED', 'ECONNRESET']);
+      expect(refusals.filter((refusal) => !refused.has(refusal))).toEqual([]);
 
       const answers = await steps;
       expect(answers.map(({ status, type }) => [status, type])).toEqual(flowIds.map(() => [200, 'create_entry']));

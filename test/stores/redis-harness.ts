@@ -85,6 +85,8 @@ export interface RedisServerOptions {
    * server keeps nothing, and starting it again gives an empty one.
    */
   appendOnlyDir?: string;
+  /** More arguments for redis-server (`--replicaof 127.0.0.1 <port>`, say). */
+  args?: string[];
 }
 
 /** A throwaway Redis on `port`; resolves once it accepts connections (after loading its file, if any). */
@@ -93,7 +95,7 @@ export async function startRedisServer(port: number, options: RedisServerOptions
     options.appendOnlyDir === undefined
       ? ['--appendonly', 'no']
       : ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', options.appendOnlyDir];
-  const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence], {
+  const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, ...(options.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -8,6 +8,7 @@ import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ClientOfflineError, ErrorReply, SocketClosedUnexpectedlyError } from 'redis';
 import type { RedisClient } from '../../src/stores/redis/connect.js';
+import { directConnection } from '../../src/stores/redis/direct-connection.js';
 import { isConnectionError, toStoreError } from '../../src/stores/redis/connection-errors.js';
 import { withDeadline } from '../../src/stores/redis/deadline.js';
 import { guardedRun } from '../../src/stores/redis/guard.js';
@@ -97,7 +98,7 @@ describe('how long an operation waits for Redis', () => {
   });
 
   /** A connected client whose commands are the test's promises. */
-  const connected = { isReady: true, isOpen: true } as unknown as RedisClient;
+  const connected = directConnection({ isReady: true, isOpen: true } as unknown as RedisClient, 'test');
   const limits = { commandTimeoutMs: 1_000, silenceTimeoutMs: 100 };
   const answerIn = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
   const never = () => new Promise<never>(() => undefined);

@@ -26,7 +26,7 @@ export function redisEnvelopeAccess(run: Run, space: RecordSpace): Pick<ActorRec
     compareAndSet: async (id, expectedRev, next, ttl): Promise<CasResult> => {
       assertRev(next, expectedRev + 1);
       const args = [String(expectedRev), String(next.rev), encodeEnvelope(next), ttlChangeArgument(ttl), space.companionStem ?? ''];
-      const reply = await run(`${space.name}.compareAndSet`, (client) => client.recordCompareAndSet([space.key(id)], args));
+      const reply = await run.write(`${space.name}.compareAndSet`, (client) => client.recordCompareAndSet([space.key(id)], args));
       return reply.ok ? reply : { ok: false, current: reply.current === null ? null : decodeEnvelope(reply.current) };
     },
   };
@@ -38,10 +38,10 @@ export function redisActorRecords(run: Run, space: RecordSpace): ActorRecords {
     create: async (id, envelope, ttlMs) => {
       assertRev(envelope, 1);
       const args = [String(envelope.rev), encodeEnvelope(envelope), createTtlArgument(ttlMs)];
-      return (await run(`${space.name}.create`, (client) => client.recordCreate([space.key(id)], args))) === 1;
+      return (await run.write(`${space.name}.create`, (client) => client.recordCreate([space.key(id)], args))) === 1;
     },
     delete: async (id) => {
-      await run(`${space.name}.delete`, (client) => client.del(space.key(id)));
+      await run.write(`${space.name}.delete`, (client) => client.del(space.key(id)));
     },
   };
 }

@@ -8,7 +8,7 @@ import type { MachineName } from '../../../machines/index.js';
 import { decodeEnvelopeOrSkip } from '../envelope-codec.js';
 import { emptyStoreContents, type CredentialLogin, type RefreshTokenKeys, type StoreContents, type StoredRecord } from '../types.js';
 import { decodeCredential, decodeUser } from './codec.js';
-import type { RedisClient } from './connect.js';
+import type { StoreCommands } from './connection.js';
 import type { Run } from './guard.js';
 import type { RedisKeys } from './keys.js';
 import { escapeGlob } from './record-counts.js';
@@ -48,7 +48,7 @@ export function redisContents(run: Run, keys: RedisKeys): () => Promise<StoreCon
   return async () => {
     const contents = emptyStoreContents();
     const reads: Array<() => Promise<void>> = [];
-    const read = <T>(command: (client: RedisClient) => Promise<T>, use: (value: T) => void) => {
+    const read = <T>(command: (client: StoreCommands) => Promise<T>, use: (value: T) => void) => {
       reads.push(() => run('readContents', command).then(use));
     };
     for (const key of await scanAll()) {

@@ -28,7 +28,7 @@ export function redisCredentials(run: Run, keys: RedisKeys): CredentialRecords {
         keys.users,
       ];
       const args = [credential.id, JSON.stringify(credential), credential.userId, suffix];
-      const reply = await run('users.addCredential', (client) => client.credentialAdd(scriptKeys, args));
+      const reply = await run.write('users.addCredential', (client) => client.credentialAdd(scriptKeys, args));
       // A credential is always linked to a user: like the embedded store's foreign key, an unknown
       // user is the caller's bug and rejects rather than reading as "taken".
       if (reply === NO_SUCH_USER) throw new Error(`addCredential: no user ${credential.userId}`);
@@ -51,14 +51,14 @@ export function redisCredentials(run: Run, keys: RedisKeys): CredentialRecords {
     },
     removeCredential: async (id) => {
       const args = [id, keys.prefix, keys.stems.credential, keys.stems.userCredentials];
-      await run('users.removeCredential', (client) => client.credentialRemove([keys.credential(id)], args));
+      await run.write('users.removeCredential', (client) => client.credentialRemove([keys.credential(id)], args));
     },
     updateCredential: async (credential) => {
       const suffix = lookupSuffix(credential);
       const providerPart = lookupSuffix({ ...credential, lookupKey: '' });
       const scriptKeys = [keys.credential(credential.id), keys.prefix + suffix];
       const args = [credential.id, JSON.stringify(credential), credential.userId, suffix, keys.prefix, providerPart];
-      const reply = await run('users.updateCredential', (client) => client.credentialUpdate(scriptKeys, args));
+      const reply = await run.write('users.updateCredential', (client) => client.credentialUpdate(scriptKeys, args));
       if (reply === OTHER_USER_OR_PROVIDER) {
         throw new Error(`updateCredential: credential ${credential.id} cannot move to another user or provider`);
       }

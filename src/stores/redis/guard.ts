@@ -1,14 +1,17 @@
 /**
  * Every command of the adapter runs through `run`, which makes "Redis is down" one kind of error:
- * it refuses at once when the client is not connected (pipelines and MULTI would otherwise wait for
+ * it refuses at once when the connection is not ready (pipelines and MULTI would otherwise wait for
  * the reconnect despite `disableOfflineQueue`), bounds the wait for an answer (below), and turns connection
- * failures into StoreUnavailableError (connection-errors.ts).
+ * failures into StoreUnavailableError (connection-errors.ts). `run.write` is for operations that
+ * change data: with replica acknowledgements required (replica-acks.ts), it answers only once
+ * enough replicas hold the write.
  */
 import { ErrorReply } from 'redis';
 import { StoreUnavailableError } from '../types.js';
-import type { RedisClient } from './connect.js';
+import type { RedisConnection, StoreCommands } from './connection.js';
 import { toStoreError } from './connection-errors.js';
 import { withMovingDeadline } from './deadline.js';
+import { replicaAcks } from './replica-acks.js';
 
 /** The longest one operation waits for its answer, however busy Redis is. */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 3_000;
@@ -25,25 +28,34 @@ export const DEFAULT_SILENCE_TIMEOUT_MS = 400;
 export interface CommandLimits {
   commandTimeoutMs: number;
   silenceTimeoutMs: number;
+  /** Replicas that must hold each write before it is answered (Redis `WAIT`); 0: none. */
+  minReplicasAck?: number;
 }
 
-/** Runs one store operation (`operation` names it in errors, e.g. `grants.compareAndSet`). */
-export type Run = <T>(operation: string, command: (client: RedisClient) => Promise<T>) => Promise<T>;
+type Operation = <T>(operation: string, command: (client: StoreCommands) => Promise<T>) => Promise<T>;
 
-export function guardedRun(client: RedisClient, limits: CommandLimits): Run {
+/** Runs one store operation (`operation` names it in errors, e.g. `grants.compareAndSet`). */
+export interface Run extends Operation {
+  /** The same, for an operation that changes data. */
+  write: Operation;
+}
+
+export function guardedRun(connection: RedisConnection, limits: CommandLimits): Run {
   // When Redis last answered anything on this connection (an error reply is an answer too).
   let lastAnswerAt = performance.now();
   const answered = () => {
     lastAnswerAt = performance.now();
   };
-  return async (operation, command) => {
-    if (!client.isReady) {
-      const state = client.isOpen ? 'not connected' : 'store closed';
+  const read: Operation = async (operation, command) => {
+    if (!connection.isReady) {
+      const state = connection.isClosed ? 'store closed' : 'not connected';
       throw new StoreUnavailableError(`Redis is unavailable (${operation}): ${state}`);
     }
     const sentAt = performance.now();
     const dueAt = () => Math.min(sentAt + limits.commandTimeoutMs, Math.max(sentAt, lastAnswerAt) + limits.silenceTimeoutMs);
-    const work = command(client).then(
+    // Only where the client may hold commands back: an AbortController costs about a microsecond.
+    const abandon = connection.holdsCommands ? new AbortController() : undefined;
+    const work = command(connection.commands(abandon?.signal)).then(
       (value) => {
         answered();
         return value;
@@ -60,7 +72,13 @@ export function guardedRun(client: RedisClient, limits: CommandLimits): Run {
         () => new StoreUnavailableError(`Redis did not answer ${operation} (waited ${Math.round(performance.now() - sentAt)} ms)`),
       );
     } catch (error) {
+      // A command still held back (a failover in progress) must not be applied after its 503.
+      abandon?.abort();
       throw toStoreError(operation, error);
     }
   };
+  // WAIT blocks the whole connection until it returns, so it must return well within the silence
+  // timeout, or every operation waiting behind it would give up.
+  const acks = replicaAcks(read, { minReplicas: limits.minReplicasAck ?? 0, timeoutMs: Math.floor(limits.silenceTimeoutMs / 2) });
+  return Object.assign(read, { write: acks ?? read });
 }

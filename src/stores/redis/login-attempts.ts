@@ -11,11 +11,11 @@ export function redisLoginAttempts(run: Run, keys: RedisKeys, changes: RedisBanC
   return {
     recordFailure: (ip, { threshold, windowMs, now }) => {
       const args = [ip, String(threshold), String(Math.max(1, Math.ceil(windowMs))), String(now), keys.banChannel];
-      return run('loginAttempts.recordFailure', (client) => client.loginFailureRecord([keys.loginFailures(ip), keys.ipBans], args));
+      return run.write('loginAttempts.recordFailure', (client) => client.loginFailureRecord([keys.loginFailures(ip), keys.ipBans], args));
     },
     failureCount: async (ip) => Number((await run('loginAttempts.failureCount', (client) => client.get(keys.loginFailures(ip)))) ?? 0),
     resetFailures: async (ip) => {
-      await run('loginAttempts.resetFailures', (client) => client.del(keys.loginFailures(ip)));
+      await run.write('loginAttempts.resetFailures', (client) => client.del(keys.loginFailures(ip)));
     },
     isBanned: async (ip) => (await run('loginAttempts.isBanned', (client) => client.hExists(keys.ipBans, ip))) === 1,
     listBans: async () => {
@@ -25,7 +25,7 @@ export function redisLoginAttempts(run: Run, keys: RedisKeys, changes: RedisBanC
         .sort((a, b) => a.bannedAt - b.bannedAt || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));
     },
     liftBan: async (ip) =>
-      (await run('loginAttempts.liftBan', (client) => client.ipBanLift([keys.loginFailures(ip), keys.ipBans], [ip, keys.banChannel]))) === 1,
+      (await run.write('loginAttempts.liftBan', (client) => client.ipBanLift([keys.loginFailures(ip), keys.ipBans], [ip, keys.banChannel]))) === 1,
     watchBans: (watcher) => changes.watch(watcher),
   };
 }

@@ -13,10 +13,10 @@ export function redisMfa(run: Run, keys: RedisKeys): MfaStore {
     getSecret: (moduleId, userId) => run('mfa.getSecret', (client) => client.hGet(keys.mfa(userId), SECRET + moduleId)),
     setSecret: async (moduleId, userId, secret, step) => {
       const args = [userId, moduleId, secret, String(step)];
-      return (await run('mfa.setSecret', (client) => client.mfaSet([keys.mfa(userId), keys.users], args))) === 1;
+      return (await run.write('mfa.setSecret', (client) => client.mfaSet([keys.mfa(userId), keys.users], args))) === 1;
     },
     deleteSecret: async (moduleId, userId) => {
-      await run('mfa.deleteSecret', (client) => client.hDel(keys.mfa(userId), [SECRET + moduleId, `step:${moduleId}`]));
+      await run.write('mfa.deleteSecret', (client) => client.hDel(keys.mfa(userId), [SECRET + moduleId, `step:${moduleId}`]));
     },
     listModuleIds: async (userId) => {
       const fields = await run('mfa.listModuleIds', (client) => client.hKeys(keys.mfa(userId)));
@@ -24,7 +24,7 @@ export function redisMfa(run: Run, keys: RedisKeys): MfaStore {
     },
     acceptStep: async (moduleId, userId, secret, step) => {
       const args = [moduleId, secret, String(step)];
-      return (await run('mfa.acceptStep', (client) => client.mfaAcceptStep([keys.mfa(userId)], args))) === 1;
+      return (await run.write('mfa.acceptStep', (client) => client.mfaAcceptStep([keys.mfa(userId)], args))) === 1;
     },
   };
 }

@@ -12,15 +12,15 @@ type PasswordRecords = Pick<UserStore, 'addPassword' | 'getPassword' | 'setPassw
 export function redisPasswords(run: Run, keys: RedisKeys): PasswordRecords {
   return {
     addPassword: async ({ username, passwordHash }) =>
-      (await run('users.addPassword', (client) => client.hSetNX(keys.passwords, username, passwordHash))) === 1,
+      (await run.write('users.addPassword', (client) => client.hSetNX(keys.passwords, username, passwordHash))) === 1,
     getPassword: async (username) => {
       const passwordHash = await run('users.getPassword', (client) => client.hGet(keys.passwords, username));
       return passwordHash === null ? null : { username, passwordHash };
     },
     setPassword: async ({ username, passwordHash }) =>
-      (await run('users.setPassword', (client) => client.passwordReplace([keys.passwords], [username, passwordHash]))) === 1,
+      (await run.write('users.setPassword', (client) => client.passwordReplace([keys.passwords], [username, passwordHash]))) === 1,
     deletePassword: async (username) => {
-      await run('users.deletePassword', (client) => client.hDel(keys.passwords, username));
+      await run.write('users.deletePassword', (client) => client.hDel(keys.passwords, username));
     },
     listPasswords: async (): Promise<PasswordEntry[]> => {
       const all = await run('users.listPasswords', (client) => client.hGetAll(keys.passwords));

@@ -9,9 +9,10 @@ import type { Logger } from '../../domain/logger.js';
 import type { Store } from '../types.js';
 import { redisActorRecords } from './actor-records.js';
 import { redisAudit } from './audit.js';
-import { connectRedis, redactUrl, type RedisClient } from './connect.js';
+import { connectRedis, DEFAULT_CONNECT_TIMEOUT_MS, redactUrl } from './connect.js';
+import type { RedisConnection } from './connection.js';
+import { directConnection } from './direct-connection.js';
 import { redisContents } from './contents.js';
-import { withDeadline } from './deadline.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_SILENCE_TIMEOUT_MS, guardedRun } from './guard.js';
 import { redisKeys } from './keys.js';
 import { RedisBanChanges } from './ban-changes.js';
@@ -22,10 +23,14 @@ import { redisRecordCounts } from './record-counts.js';
 import { RedisRevocationBus } from './revocation-bus.js';
 import { redisSecrets } from './secrets.js';
 import { redisUsers } from './users.js';
+import type { SentinelTarget } from './sentinel-connection.js';
+import { connectSentinel } from './sentinel-start.js';
 
 export interface RedisStoreOptions {
-  /** `redis://[user:password@]host:port[/db]` */
-  url: string;
+  /** One server: `redis://[user:password@]host:port[/db]`. */
+  url?: string;
+  /** A master watched by Sentinel (instead of `url`). */
+  sentinel?: SentinelTarget;
   /** Prepended as is to every key and to the channel, e.g. `hass-auth:`. */
   keyPrefix: string;
   /** Per connection attempt (default 2 s). */
@@ -34,28 +39,36 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number;
   /** How long an operation waits while Redis answers nothing at all on the connection (default 0.4 s, guard.ts). */
   silenceTimeoutMs?: number;
+  /** Replicas that must acknowledge each write before it is answered (replica-acks.ts; default 0). */
+  minReplicasAck?: number;
   logger?: Logger;
 }
 
+/** Opening through Sentinel may try every sentinel in turn, each within the connect timeout. */
+const SENTINEL_START_TIMEOUT_MS = 9_000;
+
+async function openConnection(options: RedisStoreOptions): Promise<RedisConnection> {
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  if (options.sentinel !== undefined && options.url === undefined) {
+    return connectSentinel(options.sentinel, { connectTimeoutMs, startTimeoutMs: SENTINEL_START_TIMEOUT_MS, ...(options.logger === undefined ? {} : { logger: options.logger }) });
+  }
+  if (options.url === undefined || options.sentinel !== undefined) throw new RangeError('openRedisStore: give either url or sentinel');
+  const client = await connectRedis({ ...options, url: options.url });
+  return directConnection(client, redactUrl(options.url), options.logger);
+}
+
 export async function openRedisStore(options: RedisStoreOptions): Promise<Store> {
-  const client = await connectRedis(options);
+  const connection = await openConnection(options);
   const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-  const run = guardedRun(client, { commandTimeoutMs, silenceTimeoutMs: options.silenceTimeoutMs ?? DEFAULT_SILENCE_TIMEOUT_MS });
+  const run = guardedRun(connection, {
+    commandTimeoutMs,
+    silenceTimeoutMs: options.silenceTimeoutMs ?? DEFAULT_SILENCE_TIMEOUT_MS,
+    minReplicasAck: options.minReplicasAck ?? 0,
+  });
   const keys = redisKeys(options.keyPrefix);
-  const revocations = new RedisRevocationBus({
-    client,
-    run,
-    channel: keys.revocationChannel,
-    subscribeWaitMs: commandTimeoutMs,
-    where: redactUrl(options.url),
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
-  });
-  const banChanges = new RedisBanChanges({
-    client,
-    channel: keys.banChannel,
-    where: redactUrl(options.url),
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
-  });
+  const logger = options.logger === undefined ? {} : { logger: options.logger };
+  const revocations = new RedisRevocationBus({ connection, run, channel: keys.revocationChannel, subscribeWaitMs: commandTimeoutMs, ...logger });
+  const banChanges = new RedisBanChanges({ connection, channel: keys.banChannel, ...logger });
   return {
     kind: 'redis',
     users: redisUsers(run, keys),
@@ -76,21 +89,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
     close: async () => {
       revocations.close();
       banChanges.close();
-      await closeClient(client, commandTimeoutMs);
+      await connection.close(commandTimeoutMs);
     },
   };
-}
-
-/** Lets commands in flight finish (bounded), then drops the connection; a second close is a no-op. */
-async function closeClient(client: RedisClient, waitMs: number): Promise<void> {
-  if (!client.isOpen) return;
-  if (!client.isReady) {
-    client.destroy();
-    return;
-  }
-  try {
-    await withDeadline(client.close(), waitMs, () => new Error('close timed out'));
-  } catch {
-    client.destroy();
-  }
 }

@@ -21,7 +21,7 @@ export function redisRefreshTokens(run: Run, keys: RedisKeys): RefreshTokenStore
       assertRev(envelope, 1);
       const scriptKeys = [keys.refreshToken(id), keys.refreshTokenHash(tokenHash), keys.userRefreshTokens(userId)];
       const args = [id, String(envelope.rev), encodeEnvelope(envelope), tokenHash, userId];
-      return (await run('refreshTokens.create', (client) => client.refreshTokenCreate(scriptKeys, args))) === 1;
+      return (await run.write('refreshTokens.create', (client) => client.refreshTokenCreate(scriptKeys, args))) === 1;
     },
     findIdByTokenHash: (tokenHash) =>
       run('refreshTokens.findIdByTokenHash', (client) => client.get(keys.refreshTokenHash(tokenHash))),
@@ -44,7 +44,7 @@ export function redisRefreshTokens(run: Run, keys: RedisKeys): RefreshTokenStore
     },
     delete: async (id) => {
       const args = [id, keys.stems.refreshTokenHash, keys.stems.userRefreshTokens];
-      await run('refreshTokens.delete', (client) => client.refreshTokenDelete([keys.refreshToken(id)], args));
+      await run.write('refreshTokens.delete', (client) => client.refreshTokenDelete([keys.refreshToken(id)], args));
     },
   };
 }

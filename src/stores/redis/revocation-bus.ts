@@ -3,32 +3,27 @@
  * token ids; every instance subscribed to the channel, the publishing one too, hands each id to its
  * listeners, which close the sockets authenticated with those tokens (ARCHITECTURE.md, "Adapters").
  *
- * A subscribed connection can run nothing but pub/sub commands, so subscribing uses a duplicate of
- * the store's connection, opened on the first `subscribe` (an instance that never listens never
- * opens it) and closed by `close`. node-redis resubscribes after a reconnect (and subscribe-channel.ts
- * covers a connection lost before the first SUBSCRIBE was answered); messages published while it was
- * disconnected are lost, as pub/sub does not keep them, so the bus tells its
- * `onMissedMessages` listeners once the subscription is back and they re-check what they hold.
+ * The subscription (connection.ts `subscribe`) is opened on the first `subscribe` (an instance that
+ * never listens never opens it) and kept across reconnects and failovers; messages published while
+ * it was away are lost, as pub/sub does not keep them, so the bus tells its `onMissedMessages`
+ * listeners once the subscription is back and they re-check what they hold.
  */
 import type { Logger } from '../../domain/logger.js';
 import type { RevocationBus } from '../types.js';
-import type { RedisClient } from './connect.js';
-import { watchConnection } from './connect.js';
+import type { RedisConnection } from './connection.js';
 import { describeError } from './connection-errors.js';
 import { withDeadline } from './deadline.js';
 import type { Run } from './guard.js';
-import { subscribeChannel } from './subscribe-channel.js';
 
 type Listener = (refreshTokenId: string) => void;
 
 export interface RevocationBusOptions {
-  client: RedisClient;
+  connection: RedisConnection;
   run: Run;
   channel: string;
   /** How long a publish waits for this instance's own subscription to be in place. */
   subscribeWaitMs: number;
   logger?: Logger;
-  where: string;
 }
 
 /** The ids of a message, or null when it is not a JSON array of strings (not ours: ignored). */
@@ -45,7 +40,7 @@ export class RedisRevocationBus implements RevocationBus {
   // One entry per subscribe call, so that the same function subscribed twice is unsubscribed once per call.
   readonly #listeners = new Set<{ listener: Listener }>();
   readonly #missedListeners = new Set<{ listener: () => void }>();
-  #subscriber: RedisClient | undefined;
+  #stopSubscription: (() => void) | undefined;
   #subscribed: Promise<void> | undefined;
   #closed = false;
 
@@ -81,10 +76,8 @@ export class RedisRevocationBus implements RevocationBus {
     this.#closed = true;
     this.#listeners.clear();
     this.#missedListeners.clear();
-    // destroy, not close: nothing is pending on a subscriber, and a subscriber still reconnecting
-    // must stop at once.
-    this.#subscriber?.destroy();
-    this.#subscriber = undefined;
+    this.#stopSubscription?.();
+    this.#stopSubscription = undefined;
   }
 
   /**
@@ -98,31 +91,25 @@ export class RedisRevocationBus implements RevocationBus {
     await wait.catch(() => undefined);
   }
 
-  async #startSubscriber(): Promise<void> {
-    const { client, channel, logger, where } = this.options;
-    const subscriber = client.duplicate();
-    this.#subscriber = subscriber;
-    watchConnection(subscriber, `${where} (revocations)`, logger);
-    // Attempts that failed before the subscription held are a gap too: the listeners were waiting
-    // while other instances may have published.
-    let failedBefore = false;
-    subscriber.on('error', () => {
-      failedBefore = true;
+  /** Resolves once the subscription first listens. */
+  #startSubscriber(): Promise<void> {
+    return new Promise((resolve) => {
+      // Attempts that failed before the subscription first held are a gap too: the listeners were
+      // waiting while other instances may have published.
+      let gap = false;
+      this.#stopSubscription = this.options.connection.subscribe(this.options.channel, {
+        message: (text) => this.#deliver(text),
+        interrupted: () => {
+          gap = true;
+        },
+        listening: () => {
+          resolve();
+          if (!gap) return;
+          gap = false;
+          this.#announceMissedMessages();
+        },
+      });
     });
-    try {
-      // Keeps trying while Redis is down (the store has opened, so the reconnect strategy retries),
-      // and until a SUBSCRIBE is answered (subscribe-channel.ts).
-      await subscriber.connect();
-      const subscribed = await subscribeChannel(subscriber, channel, (message) => this.#deliver(message), () => this.#closed);
-      if (!subscribed) return;
-    } catch (error) {
-      if (!this.#closed) logger?.error({ err: describeError(error) }, 'revocation bus: subscribing failed');
-      return;
-    }
-    // Every later `ready` ends a reconnect, and node-redis emits it only once its resubscribe was
-    // answered (the socket initiator), so the listeners re-check while new publishes are heard again.
-    subscriber.on('ready', () => this.#announceMissedMessages());
-    if (failedBefore) this.#announceMissedMessages();
   }
 
   #announceMissedMessages(): void {

@@ -6,7 +6,7 @@ import type { RedisKeys } from './keys.js';
 export function redisSecrets(run: Run, keys: RedisKeys): SecretStore {
   return {
     getOrCreate: async (name, candidate) => {
-      const previous = await run('secrets.getOrCreate', (client) =>
+      const previous = await run.write('secrets.getOrCreate', (client) =>
         client.set(keys.secret(name), candidate, { condition: 'NX', GET: true }),
       );
       return typeof previous === 'string' ? previous : candidate;

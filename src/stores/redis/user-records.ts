@@ -17,7 +17,7 @@ export function redisUserRecords(run: Run, keys: RedisKeys): UserRecords {
   return {
     createUser: async (user, options) => {
       const args = [user.id, JSON.stringify(user), flag(options?.asOwner), flag(user.isOwner)];
-      return (await run('users.createUser', (client) => client.userCreate(userKeys, args))) === 1;
+      return (await run.write('users.createUser', (client) => client.userCreate(userKeys, args))) === 1;
     },
     getUser: async (id) => {
       const text = await run('users.getUser', (client) => client.hGet(keys.users, id));
@@ -29,12 +29,12 @@ export function redisUserRecords(run: Run, keys: RedisKeys): UserRecords {
     },
     updateUser: async (user) => {
       const args = [user.id, JSON.stringify(user), flag(user.isOwner)];
-      return (await run('users.updateUser', (client) => client.userUpdate(userKeys, args))) === 1;
+      return (await run.write('users.updateUser', (client) => client.userUpdate(userKeys, args))) === 1;
     },
     deleteUser: async (id) => {
       const { prefix, stems } = keys;
       const args = [id, prefix, stems.credential, stems.userCredentials];
-      await run('users.deleteUser', (client) => client.userDelete([...userKeys, keys.userCredentials(id), keys.mfa(id)], args));
+      await run.write('users.deleteUser', (client) => client.userDelete([...userKeys, keys.userCredentials(id), keys.mfa(id)], args));
     },
   };
 }
