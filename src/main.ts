@@ -32,7 +32,12 @@ async function start(): Promise<void> {
     authConfig,
     statelyInspectUrl: config.statelyInspectUrl,
   });
+  let stopping = false;
   const stop = async (signal: string) => {
+    // One stop, whatever comes next: a Ctrl-C in a terminal signals the whole process group, and
+    // `npm start` then forwards its own SIGINT to this process; the bound below ends a stuck stop.
+    if (stopping) return;
+    stopping = true;
     app.log.info({ signal }, 'shutting down');
     // In-flight requests get a bounded time to finish; a stuck close must not keep the process.
     setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref();
@@ -40,8 +45,8 @@ async function start(): Promise<void> {
     await store.close();
     process.exit(0);
   };
-  process.once('SIGTERM', (signal) => void stop(signal));
-  process.once('SIGINT', (signal) => void stop(signal));
+  process.on('SIGTERM', (signal) => void stop(signal));
+  process.on('SIGINT', (signal) => void stop(signal));
   await app.listen({ port: config.port, host: config.host });
 }
 

@@ -21,13 +21,13 @@
  * - `timeout tunnel`: a WebSocket upgraded through haproxy is a tunnel, kept open for an hour of
  *   silence rather than `timeout client`'s minute.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../stores/redis-harness.js';
+import { collectOutput, stopChild, untilReady } from '../support/child-process.js';
 import type { TestSocket } from '../support/ws-client.js';
 import { startCluster, type Instance } from './instances.js';
 
@@ -35,7 +35,6 @@ export const HAPROXY = process.env.HAPROXY_BIN ?? '/usr/sbin/haproxy';
 /** The response header naming the instance that answered. */
 export const SERVED_BY = 'x-served-by';
 const READY_TIMEOUT_MS = 15_000;
-const STOP_GRACE_MS = 5_000;
 
 export interface Balancer {
   baseUrl: string;
@@ -95,19 +94,6 @@ function haproxyConfig(port: number, instances: Array<Pick<Instance, 'name' | 'b
   ].join('\n');
 }
 
-function exitOf(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  const exited = exitOf(child);
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-  await exited;
-  clearTimeout(timer);
-}
-
 async function answersHealth(baseUrl: string): Promise<boolean> {
   try {
     const response = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(2_000) });
@@ -128,24 +114,18 @@ export async function startBalancer(instances: Array<Pick<Instance, 'name' | 'ba
   const configPath = join(dir, 'haproxy.cfg');
   await writeFile(configPath, haproxyConfig(port, instances));
   const child = spawn(HAPROXY, ['-f', configPath, '-db'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const output = collectOutput(child);
   const baseUrl = `http://127.0.0.1:${port}`;
   const close = async () => {
-    await stop(child);
+    await stopChild(child);
     await rm(dir, { recursive: true, force: true });
   };
-  const started = Date.now();
-  while (!(await answersHealth(baseUrl))) {
-    const exited = child.exitCode !== null || child.signalCode !== null;
-    if (exited || Date.now() - started > READY_TIMEOUT_MS) {
-      await close();
-      throw new Error(`haproxy ${exited ? 'exited' : `not answering after ${READY_TIMEOUT_MS} ms`}:\n${out}`);
-    }
-    await sleep(50);
+  const outcome = await untilReady(child, () => answersHealth(baseUrl), READY_TIMEOUT_MS);
+  if (outcome !== 'ready') {
+    await close();
+    throw new Error(`haproxy ${outcome === 'exited' ? 'exited' : `not answering after ${READY_TIMEOUT_MS} ms`}:\n${output()}`);
   }
-  return { baseUrl, output: () => out, close };
+  return { baseUrl, output, close };
 }
 
 /** The instances trust X-Forwarded-For from the balancer, which connects from 127.0.0.1. */

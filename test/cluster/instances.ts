@@ -81,7 +81,14 @@ export function postJsonFrom(localAddress: string, instance: Pick<Instance, 'bas
         let text = '';
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as unknown }));
+        response.on('end', () => {
+          // A refusal before the routes (`400: Bad Request`, text) must fail the test, not hang it.
+          try {
+            resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as unknown });
+          } catch {
+            reject(new Error(`${path}: ${response.statusCode ?? 0} ${text}`));
+          }
+        });
       },
     );
     outgoing.on('error', reject);

@@ -5,20 +5,22 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../stores/redis-harness.js';
+import { collectOutput, exitOf, stopChild, untilReady } from './child-process.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 /** Generous: on a loaded machine (other suites, browsers) processes compiling with tsx start slowly. */
 export const READY_TIMEOUT_MS = 45_000;
-const STOP_GRACE_MS = 5_000;
 
 export interface ServiceProcess {
   child: ChildProcess;
   baseUrl: string;
   /** What the process wrote to stdout and stderr. */
   output: () => string;
-  /** Sends `signal` (SIGKILL after a grace period) and resolves with the exit code. */
+  /**
+   * Sends `signal` (SIGKILL after a grace period) and resolves with the exit code; started with
+   * `viaNpmStart`, to npm's whole process group.
+   */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -33,30 +35,21 @@ export interface LaunchOptions {
   /** Relative to the repository's root; `src/main.ts` by default. */
   entry?: string;
   nodeArgs?: string[];
+  /**
+   * Run `npm start` itself (package.json's script), in a process group of its own so that a test
+   * can signal the group as a terminal's Ctrl-C does; `child` is then npm's process.
+   */
+  viaNpmStart?: boolean;
 }
 
-function launch(env: Record<string, string>, { entry = 'src/main.ts', nodeArgs = [] }: LaunchOptions = {}): ChildProcess {
-  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
-
-function exitOf(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
-
-async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
-  const exit = exitOf(child);
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-  try {
-    return await exit;
-  } finally {
-    clearTimeout(timer);
+function launch(env: Record<string, string>, { entry = 'src/main.ts', nodeArgs = [], viaNpmStart = false }: LaunchOptions = {}): ChildProcess {
+  const environment = { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', ...env };
+  const stdio: ['ignore', 'pipe', 'pipe'] = ['ignore', 'pipe', 'pipe'];
+  if (viaNpmStart) {
+    // No update check: npm would ask the registry, and `npm start` needs nothing from it.
+    return spawn('npm', ['start'], { cwd: root, env: { ...environment, npm_config_update_notifier: 'false' }, stdio, detached: true });
   }
+  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], { cwd: root, env: environment, stdio });
 }
 
 async function answersHealth(baseUrl: string): Promise<boolean> {
@@ -73,22 +66,17 @@ async function answersHealth(baseUrl: string): Promise<boolean> {
 export async function startService(env: Record<string, string>, options: LaunchOptions = {}): Promise<ServiceProcess> {
   const port = await freePort();
   const child = launch({ ...env, PORT: String(port) }, options);
-  let out = '';
-  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const output = collectOutput(child);
+  // npm's process alone would leave the service running: stop the whole group it leads.
+  const stop = (signal: NodeJS.Signals) => stopChild(child, signal, options.viaNpmStart === true);
   const baseUrl = `http://127.0.0.1:${port}`;
-  const started = Date.now();
-  while (!(await answersHealth(baseUrl))) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`service exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${out}`);
-    }
-    if (Date.now() - started > READY_TIMEOUT_MS) {
-      await stopChild(child, 'SIGKILL');
-      throw new Error(`service not ready after ${READY_TIMEOUT_MS} ms:\n${out}`);
-    }
-    await sleep(50);
+  const outcome = await untilReady(child, () => answersHealth(baseUrl), READY_TIMEOUT_MS);
+  if (outcome === 'exited') throw new Error(`service exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output()}`);
+  if (outcome === 'timed out') {
+    await stop('SIGKILL');
+    throw new Error(`service not ready after ${READY_TIMEOUT_MS} ms:\n${output()}`);
   }
-  return { child, baseUrl, output: () => out, stop: (signal = 'SIGTERM') => stopChild(child, signal) };
+  return { child, baseUrl, output, stop: (signal = 'SIGTERM') => stop(signal) };
 }
 
 /** Runs the service expecting it to stop by itself (a start-up failure). */
