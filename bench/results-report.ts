@@ -5,6 +5,7 @@
  */
 import type { Measured, LoadSettings } from './load.js';
 import type { Machine } from './machine.js';
+import type { Failover } from './sentinel-failover.js';
 import type { IdleSockets } from './websocket-load.js';
 
 export interface Row {
@@ -34,6 +35,7 @@ export interface Report {
   settings: LoadSettings;
   rows: Row[];
   idle: IdleSockets | null;
+  failovers: Failover[];
   targets: Target[];
   notes: string[];
 }
@@ -74,6 +76,22 @@ export function renderReport(report: Report): string {
       '',
       `${idle.sockets} WebSockets opened and authenticated in ${fixed(idle.openSeconds, 1)} s; the server's RSS went from ` +
         `${mib(idle.rssBeforeBytes)} to ${mib(idle.rssAfterBytes)} MiB after settling: ${fixed(idle.bytesPerSocket / 1024, 1)} KiB per socket.`,
+      '',
+    );
+  }
+  if (report.failovers.length > 0) {
+    lines.push(
+      '## Redis Sentinel failover',
+      '',
+      'bench/sentinel-failover.ts: one service process on a master, two replicas and three sentinels (down after 500 ms, quorum 2), 16 clients refreshing in a loop; the master killed with SIGKILL.',
+      '',
+      '| REDIS_MIN_REPLICAS_ACK | kill → replica promoted | kill → first 200 | answers meanwhile | slowest of them |',
+      '|---:|---:|---:|---|---:|',
+      ...report.failovers.map(
+        (failover) =>
+          `| ${failover.minReplicasAck} | ${fixed(failover.promotionMs, 0)} ms | ${fixed(failover.firstOkMs, 0)} ms | ` +
+          `${Object.entries(failover.meanwhile).map(([status, count]) => `${count} × ${status === '0' ? 'no answer' : status}`).join(', ') || 'none'} | ${fixed(failover.slowestMs, 0)} ms |`,
+      ),
       '',
     );
   }

@@ -28,6 +28,7 @@ import { freePort, killRedisServer, startRedisServer } from '../test/stores/redi
 import { startService, type ServiceProcess } from '../test/support/service-process.js';
 import { loadSettings, measureDuring, measureLoad, rotating, rotatingForm, type Measured, type Target } from './load.js';
 import { measureAuditAppend } from './audit-cost.js';
+import { measureFailover, type Failover } from './sentinel-failover.js';
 import { describeMachine } from './machine.js';
 import { cpuMicros } from './process-stats.js';
 import { perRequest, redisUsedMemoryBytes, storeOperations } from './store-operations.js';
@@ -60,7 +61,7 @@ const SEEDING_TIMEOUT_MS = 30_000;
 const RESULTS = fileURLToPath(new URL('RESULTS.md', import.meta.url));
 
 const settings = loadSettings;
-const SCENARIOS = ['refresh', 'code', 'api', 'websocket', 'flood', 'idle', 'million', 'sqlite', 'cluster'] as const;
+const SCENARIOS = ['refresh', 'code', 'api', 'websocket', 'flood', 'idle', 'million', 'sqlite', 'cluster', 'sentinel'] as const;
 const onlyList = process.env.BENCH_ONLY?.split(',').map((name) => name.trim()).filter((name) => name !== '');
 const unknownScenario = onlyList?.find((name) => !(SCENARIOS as readonly string[]).includes(name));
 if (unknownScenario !== undefined) throw new Error(`BENCH_ONLY: no scenario ${unknownScenario} (${SCENARIOS.join(', ')})`);
@@ -184,6 +185,15 @@ async function main(): Promise<void> {
   if (runs('million')) Object.assign(key, await amongAMillion(service, store, template.refreshToken, refreshPool(), { redisUrl, redisPid }));
   if (runs('sqlite')) await sqliteScenarios(dir, configFile);
   if (runs('cluster')) await throughHaproxy(redisUrl);
+  const failovers: Failover[] = [];
+  if (runs('sentinel')) {
+    for (const minReplicasAck of [0, 1]) {
+      log(`Sentinel failover, REDIS_MIN_REPLICAS_ACK=${minReplicasAck}`);
+      const failover = await measureFailover(configFile, minReplicasAck);
+      log(`killed master: promoted after ${failover.promotionMs.toFixed(0)} ms, first 200 after ${failover.firstOkMs.toFixed(0)} ms; meanwhile ${JSON.stringify(failover.meanwhile)}`);
+      failovers.push(failover);
+    }
+  }
 
   if (onlyList !== undefined) {
     log(`BENCH_ONLY=${onlyList.join(',')}: ${RESULTS} left as it was`);
@@ -194,7 +204,7 @@ async function main(): Promise<void> {
   if (refresh === undefined || api === undefined || million === undefined || control === undefined || flooded === undefined || idle === undefined) {
     throw new Error('a full run measured every scenario');
   }
-  const report: Report = { machine, settings, rows, idle, targets: [], notes };
+  const report: Report = { machine, settings, rows, idle, failovers, targets: [], notes };
   report.targets = targets(report, { refresh, api, million, control, flooded, idle });
   notes.push(
     'The machine is shared: other work on the same cores during the run shows as differences between the bare-route runs and as noise in every row; each ratio is to the bare route measured just before its scenario, so that both saw about the same machine.',

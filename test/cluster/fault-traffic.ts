@@ -7,6 +7,8 @@
  *   rule across replicas, counted per code.
  * - `login`: a login whose code is exchanged once; its tokens are acknowledged and must survive.
  * - `refresh` (two loops): refresh grants on acknowledged refresh tokens, alternating instances.
+ * - `revoke`: a login whose refresh token is then revoked (`POST /auth/revoke`) on the other
+ *   instance; a 200 acknowledges the revocation, which must hold (the token refused) ever after.
  * - `ws A`, `ws B`: `auth/current_user` on a socket per instance, and now and then a long-lived
  *   token, acknowledged when the command succeeds.
  *
@@ -19,6 +21,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CLIENT_ID, REDIRECT_URI } from '../support/test-server.js';
 import type { TestSocket } from '../support/ws-client.js';
 import type { Instance } from './instances.js';
+
+/** The instances' CONFIG_FILE: the bypass the traffic logs in with, beside the owner's password login. */
+export const TRAFFIC_CONFIG = `
+auth_providers:
+  - type: homeassistant
+  - type: trusted_networks
+    trusted_networks: [127.0.0.1]
+    allow_bypass_login: true
+`;
 
 /** No request may take longer: past this it counts as hanging. */
 export const REQUEST_BOUND_MS = 3_000;
@@ -76,6 +87,10 @@ export class FaultTraffic {
   readonly refreshTokens: string[] = [];
   readonly accessTokens: string[] = [];
   readonly longLivedTokens: string[] = [];
+  /** When the fault began, ended, and the first answer after it began succeeded (fault-checks.ts). */
+  timeline: { faultMs: number; readyAfterMs: number; firstOkAfterFaultMs: number } | undefined;
+  /** Refresh tokens whose revocation was acknowledged. */
+  readonly revokedTokens: string[] = [];
   #running = true;
   /** Long-lived token names are unique per user: this run's are its own. */
   readonly #run = randomUUID().slice(0, 8);
@@ -90,6 +105,7 @@ export class FaultTraffic {
       this.#loop('login', (n) => this.#login(n)),
       this.#loop('refresh 1', (n) => this.#refresh('refresh 1', n)),
       this.#loop('refresh 2', (n) => this.#refresh('refresh 2', n + 1)),
+      this.#loop('revoke', (n) => this.#revoke(n)),
       this.#loop('ws A', (n) => this.#webSocket('ws A', sockets[0], n)),
       this.#loop('ws B', (n) => this.#webSocket('ws B', sockets[1], n)),
     ];
@@ -107,7 +123,7 @@ export class FaultTraffic {
   }
 
   get loopNames(): string[] {
-    return ['code race', 'login', 'refresh 1', 'refresh 2', 'ws A', 'ws B'];
+    return ['code race', 'login', 'refresh 1', 'refresh 2', 'revoke', 'ws A', 'ws B'];
   }
 
   /** Exchanges `code` on `instance`, recording the answer under the `code race` loop. */
@@ -154,6 +170,16 @@ export class FaultTraffic {
     const tokens = exchanged.body as Tokens;
     this.refreshTokens.push(tokens.refresh_token);
     this.accessTokens.push(tokens.access_token);
+  }
+
+  async #revoke(n: number): Promise<void> {
+    const code = await this.#code('revoke', this.instances[n % 2] as Instance);
+    if (code === null) return;
+    const exchanged = await this.exchange(this.instances[(n + 1) % 2] as Instance, code, 'revoke');
+    if (exchanged.status !== 200) return;
+    const token = (exchanged.body as Tokens).refresh_token;
+    const answer = this.#record(await request(this.instances[n % 2] as Instance, '/auth/revoke', form({ token }), 'revoke', 'revoke'));
+    if (answer.status === 200) this.revokedTokens.push(token);
   }
 
   async #refresh(loop: string, n: number): Promise<void> {

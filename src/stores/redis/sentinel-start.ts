@@ -8,7 +8,7 @@
 import type { Logger } from '../../domain/logger.js';
 import { StoreUnavailableError } from '../types.js';
 import type { RedisConnection } from './connection.js';
-import { describeError, isConnectionError } from './connection-errors.js';
+import { describeError } from './connection-errors.js';
 import { withDeadline } from './deadline.js';
 import { createStoreSentinel, describeSentinelTarget, sentinelConnection, type SentinelTarget } from './sentinel-connection.js';
 
@@ -27,18 +27,20 @@ export class SentinelStartError extends StoreUnavailableError {
 }
 
 const UNKNOWN_MASTER = /No such master with that name/i;
+const MASTER_DOWN = /no valid master/i;
+const GAVE_UP = /None of the sentinels are available/i;
 
+/** node-redis emits some of these as strings ("obseve client error: Error: connect ECONNREFUSED …"). */
 function explain(target: SentinelTarget, seen: unknown[], final: unknown): SentinelStartError {
   const where = describeSentinelTarget(target);
   const messages = [...seen, final].map(describeError);
   if (messages.some((message) => UNKNOWN_MASTER.test(message))) {
     return new SentinelStartError('masterName', `no sentinel knows a master named "${target.masterName}" (${where})`, { cause: final });
   }
-  const answered = seen.some((error) => !isConnectionError(error)) || /no valid master/i.test(describeError(final));
-  if (answered) {
-    return new SentinelStartError('sentinels', `cannot reach the Redis ${where}: ${messages.at(-1) ?? 'unknown error'}`, { cause: final });
+  if (messages.some((message) => MASTER_DOWN.test(message))) {
+    return new SentinelStartError('sentinels', `the sentinels name no reachable Redis ${where}`, { cause: final });
   }
-  const detail = messages.find((message) => !/None of the sentinels/i.test(message)) ?? messages.at(-1) ?? 'no answer';
+  const detail = messages.find((message) => !GAVE_UP.test(message)) ?? messages.at(-1) ?? 'no answer';
   return new SentinelStartError('sentinels', `no sentinel answered (${where}): ${detail}`, { cause: final });
 }
 
