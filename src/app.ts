@@ -198,7 +198,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   apiRootRoutes(app, authenticators);
   onboardingRoutes(app, onboarding);
   loginFlowRoutes(app, loginFlows, onboarding);
-  loginPageRoutes(app, onboarding);
+  await loginPageRoutes(app, { onboarding, loginFlows });
   tokenRoutes(app, tokens);
   linkUserRoutes(app, authenticators, links);
   externalCallbackRoutes(app, oauth2States);

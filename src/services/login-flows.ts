@@ -97,9 +97,17 @@ export interface StartRequest {
   codeChallenge: string | null;
 }
 
+/** Whether a login link can end anywhere: its client_id is one, and its redirect_uri is that client's. */
+export type LoginLinkVerdict = 'ok' | 'invalid_client_id' | 'invalid_redirect_uri';
+
 export interface LoginFlowService {
   /** The providers `GET /auth/providers` lists to a client at `ip`, in configuration order. */
   providersFor(ip: string): LoginProvider[];
+  /**
+   * The checks a flow's completion makes on its client_id and redirect_uri, for the login page to
+   * make before it asks for a password (the flow itself keeps Home Assistant's order: a 403 at the end).
+   */
+  checkLoginLink(clientId: string, redirectUri: string): Promise<LoginLinkVerdict>;
   start(request: StartRequest): Promise<FlowOutcome>;
   step(flowId: string, clientId: string, input: Record<string, unknown>, ip: string): Promise<StepOutcome>;
   /** False when there is no such open flow. */
@@ -197,6 +205,11 @@ export function loginFlowService({ store, clock, logger, providers, users, grant
 
   return {
     providersFor: (ip) => providers.filter((provider) => provider.isOfferedTo(ip)),
+
+    async checkLoginLink(clientId, redirectUri) {
+      if (!verifyClientId(clientId)) return 'invalid_client_id';
+      return (await redirectUriAllowed(clientId, redirectUri)) ? 'ok' : 'invalid_redirect_uri';
+    },
 
     async start(request) {
       if (!verifyClientId(request.clientId)) return { kind: 'invalid_client_id' };
