@@ -15,6 +15,7 @@ import { checkForwardedFor, trustedProxyTest } from './http/forwarded.js';
 import { linkUserRoutes } from './http/link-user.js';
 import { loginFlowRoutes } from './http/login-flow.js';
 import { loginPageRoutes } from './http/login-page.js';
+import { reportLoginOutcomes } from './http/login-outcome.js';
 import { onboardingRoutes } from './http/onboarding.js';
 import { addSecurityHeaders, answerUnroutableUrl } from './http/security-headers.js';
 import { closeConnectionsOnShutdown } from './http/close-on-shutdown.js';
@@ -167,7 +168,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // First of the preClose hooks, so that answers sent while the others run close their connections too.
   closeConnectionsOnShutdown(app);
   // Before every other hook, bans included: a bad X-Forwarded-For is refused first, as in Home Assistant.
-  checkForwardedFor(app, reverseProxy);
+  checkForwardedFor(app, reverseProxy, authConfig.source);
   addSecurityHeaders(app);
   // Every service sees the instrumented store (src/observability/, GET /metrics).
   const metrics = createMetrics();
@@ -182,8 +183,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await allowCrossOrigin(app, deps.corsAllowedOrigins ?? ['https://cast.home-assistant.io']);
   installErrorHandling(app);
   wellKnownRoutes(app, deps.urls ?? []);
-  // The hooks that count token requests come before the routes, so that they apply to the token route.
+  // The hooks that count token requests and login attempts come before the routes, so that they apply to them.
   countTokenRequests(app, metrics);
+  reportLoginOutcomes(app, (outcome) => metrics.loginAttempts.inc({ outcome }));
   // One bcrypt queue per app: every password check and hash of every route waits in it.
   const passwordChecks = passwordCheckQueue(passwordCheckLimits(authConfig.passwordChecks), { observer: passwordCheckMetrics(metrics) });
   const { authenticators, sockets, commands, loginFlows, onboarding, tokens, links, oauth2States, recordCounts } = services(
@@ -196,7 +198,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   apiRootRoutes(app, authenticators);
   onboardingRoutes(app, onboarding);
   loginFlowRoutes(app, loginFlows, onboarding);
-  loginPageRoutes(app, onboarding);
+  await loginPageRoutes(app, { onboarding, loginFlows });
   tokenRoutes(app, tokens);
   linkUserRoutes(app, authenticators, links);
   externalCallbackRoutes(app, oauth2States);

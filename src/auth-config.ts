@@ -57,6 +57,8 @@ export interface ClientPolicy {
 }
 
 export interface AuthConfig {
+  /** Where it was read: `CONFIG_FILE <path>`, or `defaults` when CONFIG_FILE is unset (log lines name it). */
+  source: string;
   authProviders: AuthProviderConfig[];
   mfaModules: MfaModuleConfig[];
   /** IndieAuth discovery (services/redirect-discovery.ts): whether it may fetch private addresses. */
@@ -195,6 +197,7 @@ export function parseAuthConfig(text: string, source: string): AuthConfig {
     ]),
   );
   return {
+    source,
     authProviders,
     mfaModules,
     discovery: { allowPrivateAddresses: raw.redirect_uri_discovery?.allow_private_addresses ?? false },

@@ -28,17 +28,19 @@ export function auditLine(entry: AuditEntry): string {
   ].join('\t');
 }
 
+/** COUNT as given: a whole number above 0 (digits only, so `1e3` and ` 5` are refused), or NaN. */
+const countOf = (count: string | undefined) => (count === undefined ? DEFAULT_TAIL : /^\d+$/.test(count) ? Number(count) : Number.NaN);
+
 const tail: CliCommand = {
   words: ['audit', 'tail'],
   args: ['[COUNT]'],
   summary: `print the newest audit entries (${DEFAULT_TAIL} by default), oldest first`,
+  checkArgs: ([count]) => {
+    const limit = countOf(count);
+    return Number.isSafeInteger(limit) && limit >= 1 ? null : `audit tail: COUNT must be a whole number above 0, not ${printable(count ?? '')}`;
+  },
   async run({ store, out }, [count]) {
-    const limit = count === undefined ? DEFAULT_TAIL : Number(count);
-    if (!Number.isInteger(limit) || limit < 1) {
-      out(`COUNT must be a whole number above 0, not ${printable(count ?? '')}`);
-      return;
-    }
-    for (const entry of await store.audit.tail(limit)) out(auditLine(entry));
+    for (const entry of await store.audit.tail(countOf(count))) out(auditLine(entry));
   },
 };
 

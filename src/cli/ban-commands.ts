@@ -2,8 +2,10 @@
  * `hass-auth ban …`: the addresses banned for too many failed logins (ha-auth-spec §11). Home
  * Assistant keeps them in `ip_bans.yaml`, edited by hand and read at start; here they are in the
  * store, which every running instance reads on each request, so on Redis a lift takes effect at
- * once, everywhere (on SQLite the server is stopped while the CLI runs). "Not found" is a printed result with exit code 0, as for the other commands.
+ * once, everywhere (on SQLite the server is stopped while the CLI runs). "Not found" is a printed result with exit code 0, as for the
+ * other commands; an IP that is no address is a usage error (exit 2).
  */
+import { parseIpAddress } from '../domain/network.js';
 import { ipBanAdmin } from '../services/login-attempts.js';
 import type { CliCommand } from './command.js';
 import { printable } from './token-lines.js';
@@ -25,6 +27,8 @@ const liftBan: CliCommand = {
   words: ['ban', 'lift'],
   args: ['IP'],
   summary: 'lift the ban of an address and forget its failed logins',
+  // Bans are kept by address: text that is none could never have been banned.
+  checkArgs: ([ip = '']) => (parseIpAddress(ip) === null ? `ban lift: IP must be an IPv4 or IPv6 address, not ${printable(ip)}` : null),
   async run(context, [ip = '']) {
     context.out((await ipBanAdmin(context.store).lift(ip)) ? 'Ban lifted' : 'Ban not found');
   },

@@ -1,6 +1,8 @@
 /**
  * `hass-auth`: parses the command line, opens the store the server uses, runs one command, closes
- * the store, and returns the exit code (documented in usage.ts).
+ * the store, and returns the exit code (documented in usage.ts). Help goes to stdout; every error
+ * goes to stderr with a non-zero exit: a usage error as one line and a hint (2), a failure to run
+ * as one line (1).
  *
  * What the operator fixes from one line of text (configuration, the data directory held by a
  * running server, Redis out of reach) is printed as `hass-auth: <message>` without a stack trace;
@@ -21,7 +23,7 @@ import { CommandFailedError, isOptionalArg, type CliCommand, type CliContext } f
 import { importHaCommand } from './import-ha-command.js';
 import { openConfiguredStore } from '../open-store.js';
 import { tokenCommands } from './token-commands.js';
-import { usageText } from './usage.js';
+import { familyUsageText, usageText } from './usage.js';
 import { userCommands } from './user-commands.js';
 
 export const EXIT_OK = 0;
@@ -37,25 +39,39 @@ export interface CliIo {
   err: (line: string) => void;
 }
 
-type Parsed = { command: CliCommand; args: string[] } | { problem: string | null };
+/**
+ * What the words ask for: a command to run, a help text (stdout, exit 0), or a usage error (one
+ * line and a hint on stderr, exit 2).
+ */
+type Parsed =
+  | { kind: 'run'; command: CliCommand; args: string[] }
+  | { kind: 'help'; text: string }
+  | { kind: 'usage_error'; problem: string; hint: string };
 
 const isHelp = (word: string | undefined) => word === '--help' || word === '-h';
+
+const hintFor = (family: string | null) => (family === null ? "Run 'hass-auth --help' for the commands." : `Run 'hass-auth ${family} --help' for its commands.`);
 
 /** Arguments after the command's words are taken as they are: a password may start with `-`. */
 function parse(argv: string[]): Parsed {
   const [family, name] = argv;
-  if (family === undefined || isHelp(family) || isHelp(name)) return { problem: null };
-  const command = COMMANDS.find(({ words }) => words.every((word, index) => argv[index] === word));
-  if (command === undefined) return { problem: `unknown command: ${argv.slice(0, 2).join(' ')}` };
+  if (family === undefined || isHelp(family)) return { kind: 'help', text: usageText(COMMANDS) };
+  const members = COMMANDS.filter(({ words }) => words[0] === family);
+  if (members.length === 0) return { kind: 'usage_error', problem: `unknown command: ${family}`, hint: hintFor(null) };
+  const single = members.length === 1 && members[0]?.words.length === 1;
+  // `hass-auth user` and `hass-auth user --help` list the family's commands.
+  if (isHelp(name) || (name === undefined && !single)) return { kind: 'help', text: familyUsageText(family, members) };
+  const command = members.find(({ words }) => words.every((word, index) => argv[index] === word));
+  if (command === undefined) return { kind: 'usage_error', problem: `unknown command: ${family} ${name ?? ''}`, hint: hintFor(family) };
   const args = argv.slice(command.words.length);
   const required = command.args.filter((arg) => !isOptionalArg(arg)).length;
   if (args.length < required || args.length > command.args.length) {
     const expected = command.args.length === 0 ? 'no arguments' : command.args.join(' ');
-    return { problem: `${command.words.join(' ')} takes ${expected}` };
+    return { kind: 'usage_error', problem: `${command.words.join(' ')} takes ${expected}`, hint: hintFor(family) };
   }
   const problem = command.checkArgs?.(args) ?? null;
-  if (problem !== null) return { problem };
-  return { command, args };
+  if (problem !== null) return { kind: 'usage_error', problem, hint: hintFor(family) };
+  return { kind: 'run', command, args };
 }
 
 /** The one line an operator acts on, or null when the error is unexpected (a bug: print its stack). */
@@ -96,9 +112,13 @@ async function openContext(io: CliIo, logger: Logger): Promise<CliContext> {
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const parsed = parse(argv);
-  if ('problem' in parsed) {
-    if (parsed.problem !== null) io.err(`hass-auth: ${parsed.problem}\n`);
-    io.err(usageText(COMMANDS).trimEnd());
+  if (parsed.kind === 'help') {
+    io.out(parsed.text.trimEnd());
+    return EXIT_OK;
+  }
+  if (parsed.kind === 'usage_error') {
+    io.err(`hass-auth: ${parsed.problem}`);
+    io.err(parsed.hint);
     return EXIT_USAGE;
   }
   let context: CliContext;

@@ -1,18 +1,36 @@
-/** The usage text, printed on stderr with exit code 2 for `--help`, no arguments, or a command it does not know. */
+/**
+ * The help texts, printed on stdout with exit code 0: the whole usage (`--help`, `-h`, no
+ * arguments) and one family's commands (`hass-auth user`, `hass-auth user --help`).
+ */
 import { BCRYPT_ROUNDS_ENV } from './cli-config.js';
 import type { CliCommand } from './command.js';
 
-export function usageText(commands: CliCommand[]): string {
+/** One line per command: its words and arguments, then what it does, in aligned columns. */
+function commandLines(commands: CliCommand[]): string {
   const synopses = commands.map((command) => [command.words.join(' '), ...command.args].join(' '));
   const width = Math.max(...synopses.map((synopsis) => synopsis.length)) + 2;
-  const lines = commands.map((command, index) => `  ${(synopses[index] ?? '').padEnd(width)}${command.summary}`);
+  return commands.map((command, index) => `  ${(synopses[index] ?? '').padEnd(width)}${command.summary}`).join('\n');
+}
+
+export function familyUsageText(family: string, commands: CliCommand[]): string {
+  const single = commands.length === 1 && commands[0]?.words.length === 1;
+  return `Usage: hass-auth ${family}${single ? ' ' : ' COMMAND '}[ARGUMENTS]
+
+${single ? 'Command' : 'Commands'}:
+${commandLines(commands)}
+
+Run 'hass-auth --help' for what they print, the environment and the exit codes.
+`;
+}
+
+export function usageText(commands: CliCommand[]): string {
   return `Usage: hass-auth COMMAND [ARGUMENTS]
 
 Administers the logins, refresh tokens and IP bans of the hass-auth store; the user commands print
 what Home Assistant's \`hass --script auth\` prints.
 
 Commands:
-${lines.join('\n')}
+${commandLines(commands)}
 
 token list prints one tab-separated line per live token:
   [USERNAME] ID TYPE CLIENT CREATED_AT LAST_USED_AT LAST_USED_IP EXPIRE_AT
@@ -33,9 +51,12 @@ bcrypt cost of new passwords; it is Home Assistant's 12 otherwise.
 
 Exit codes:
   0  the command ran, whatever it answered ("Auth invalid", "User not found", "Token not found",
-     "Ban not found" included), as Home Assistant's script
+     "Ban not found" included), as Home Assistant's script; or a help text: --help, -h, no
+     arguments, or a command without its subcommand (hass-auth user lists the user commands)
   1  it could not run: invalid configuration, store unreachable or in use; import-ha also when a
      file has problems or a conflict is left unresolved (with --dry-run: would be)
-  2  this text: --help, no command, an unknown command or option, or the wrong number of arguments
+  2  a usage error, told in one line on stderr with a hint: an unknown command or option, the
+     wrong number of arguments, or an argument of the wrong form (a COUNT that is no number, an IP
+     that is no address)
 `;
 }

@@ -53,18 +53,33 @@ function refuse(request: FastifyRequest, reply: FastifyReply, message: string): 
   throw new PlainHttpError(400, '400: Bad Request');
 }
 
-/** The checks of §0, in Home Assistant's order. Call it before any other hook. */
-export function checkForwardedFor(app: FastifyInstance, reverseProxy: ReverseProxy): void {
+/** Where the operator sets the proxy keys, for the log lines: the configuration file, or how to name one. */
+function settingsFile(configSource: string): string {
+  return configSource === 'defaults' ? 'the configuration file (none is read: set CONFIG_FILE to its path)' : configSource;
+}
+
+/**
+ * The checks of §0, in Home Assistant's order. Call it before any other hook. `configSource` names
+ * the configuration file (AuthConfig `source`), so that the log line of a refused proxy says where
+ * to set `use_x_forwarded_for` and `trusted_proxies`; the answer stays Home Assistant's plain 400.
+ */
+export function checkForwardedFor(app: FastifyInstance, reverseProxy: ReverseProxy, configSource: string): void {
   const isTrustedProxy = trustedProxyTest(reverseProxy);
+  const where = settingsFile(configSource);
   app.addHook('onRequest', async function refuseBadForwardedFor(request, reply) {
     const headers = forwardedForHeaders(request);
     const peer = request.raw.socket.remoteAddress;
     if (headers.length === 0 || peer === undefined) return;
     const fail: (message: string) => never = (message) => refuse(request, reply, message);
     if (isTrustedProxy === undefined) {
-      fail(`A request from a reverse proxy was received from ${peer}, but your HTTP integration is not set-up for reverse proxies`);
+      fail(
+        `A request from a reverse proxy was received from ${peer}, but your HTTP integration is not set-up for reverse proxies; ` +
+          `set http: use_x_forwarded_for: true and list ${peer} in http: trusted_proxies in ${where}`,
+      );
     }
-    if (!isTrustedProxy(peer)) fail(`Received X-Forwarded-For header from an untrusted proxy ${peer}`);
+    if (!isTrustedProxy(peer)) {
+      fail(`Received X-Forwarded-For header from an untrusted proxy ${peer}; add ${peer} (or its network) to http: trusted_proxies in ${where}`);
+    }
     if (headers.length > 1) fail(`Too many headers for X-Forwarded-For: ${JSON.stringify(headers)}`);
     const header = headers[0] ?? '';
     const addresses = header.split(',').map((entry) => parseIpAddress(entry.trim()));

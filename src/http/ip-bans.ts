@@ -31,6 +31,13 @@ const FAILED_STEP_ERRORS = new Set(['invalid_auth', 'invalid_code']);
 
 type Verdict = 'failure' | 'success' | null;
 
+/** Requests this hook answered with the ban's 403 (http/login-outcome.ts counts them as `banned`). */
+const bannedRequests = new WeakSet<FastifyRequest>();
+
+export function refusedAsBanned(request: FastifyRequest): boolean {
+  return bannedRequests.has(request);
+}
+
 /** What makes Node hand a request to the `upgrade` listeners: `Connection: upgrade` and an `Upgrade` header. */
 const isUpgrade = (request: FastifyRequest) =>
   request.headers.upgrade !== undefined && /(^|,)\s*upgrade\s*(,|$)/i.test(request.headers.connection ?? '');
@@ -80,6 +87,7 @@ export function ipBanHooks(app: FastifyInstance, attempts: LoginAttemptService):
       }
       if (!banned) return;
       notCounted.add(request);
+      bannedRequests.add(request);
       // A WebSocket upgrade's socket is @fastify/websocket's to end after the answer, but its own
       // onRequest hook, which marks the request as one, runs after this one, so it would stay open.
       if (isUpgrade(request)) reply.raw.once('finish', () => request.raw.socket.destroy());

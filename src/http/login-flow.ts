@@ -24,6 +24,7 @@
  * 403 "Invalid redirect URI", 403 "Login blocked: <reason>"; and, beyond Home Assistant, 429
  * "Too many password checks at once, try again shortly" with `Retry-After: 1` when the bcrypt queue is
  * full (services/password-checks.ts, answered by error-handler.ts): the flow is left as it was.
+ * Every answer that ends an attempt is counted and logged by outcome (login-outcome.ts).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isLocal, parseIp } from '../domain/network.js';
@@ -32,6 +33,7 @@ import type { Handler } from '../services/flow-results.js';
 import type { FlowOutcome, LoginFlowService } from '../services/login-flows.js';
 import type { OnboardingService } from '../services/onboarding.js';
 import { acceptJsonBodies, validatedBody } from './json-body.js';
+import { noteLoginStep, outcomeOfFlow } from './login-outcome.js';
 
 const FAILURE_MESSAGES = {
   invalid_client_id: [400, 'Invalid client id'],
@@ -85,7 +87,10 @@ export function loginFlowRoutes(app: FastifyInstance, flows: LoginFlowService, o
 
     scope.post('/auth/login_flow', async (request, reply) => {
       const data = await validatedBody(request, reply, startSchema);
-      if (data === null) return reply;
+      if (data === null) {
+        noteLoginStep(request, 'malformed_request');
+        return reply;
+      }
       const { client_id, handler, redirect_uri, type, code_challenge, code_challenge_method } = data as {
         client_id: string;
         handler: Handler;
@@ -95,16 +100,26 @@ export function loginFlowRoutes(app: FastifyInstance, flows: LoginFlowService, o
         code_challenge_method?: string;
       };
       const challenge = codeChallengeOf(code_challenge, code_challenge_method);
-      if (!challenge.ok) return reply.code(400).send({ message: 'Invalid code challenge' });
+      if (!challenge.ok) {
+        noteLoginStep(request, 'invalid_code_challenge');
+        return reply.code(400).send({ message: 'Invalid code challenge' });
+      }
       const start = { clientId: client_id, handler, redirectUri: redirect_uri, type, ip: request.ip, codeChallenge: challenge.value };
-      return render(reply, await flows.start(start));
+      const outcome = await flows.start(start);
+      noteLoginStep(request, outcomeOfFlow(outcome));
+      return render(reply, outcome);
     });
 
     scope.post<{ Params: { flowId: string } }>('/auth/login_flow/:flowId', async (request, reply) => {
       const data = await validatedBody(request, reply, stepSchema);
-      if (data === null) return reply;
+      if (data === null) {
+        noteLoginStep(request, 'malformed_request');
+        return reply;
+      }
       const { client_id: clientId, ...input } = data as { client_id: string };
-      return render(reply, await flows.step(request.params.flowId, clientId, input, request.ip));
+      const outcome = await flows.step(request.params.flowId, clientId, input, request.ip);
+      noteLoginStep(request, outcomeOfFlow(outcome), outcome.login);
+      return render(reply, outcome);
     });
   });
 

@@ -3,6 +3,7 @@
  * process, and the global registry would refuse the second app's metrics):
  *
  *   hass_auth_token_requests_total{grant_type, outcome}  POST /auth/token answers (token-metrics.ts)
+ *   hass_auth_login_attempts_total{outcome}              login attempts by how they ended (http/login-outcome.ts)
  *   hass_auth_open_websockets                             this instance's sockets past their auth message
  *   hass_auth_store_seconds{operation}                    store round trips (instrument-store.ts)
  *   hass_auth_store_errors_total{operation}               store calls that rejected
@@ -15,10 +16,12 @@
  * collected once per process and shared by every app's registry.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { LOGIN_OUTCOMES } from '../domain/login-outcomes.js';
 
 export interface Metrics {
   readonly registry: Registry;
   readonly tokenRequests: Counter<'grant_type' | 'outcome'>;
+  readonly loginAttempts: Counter<'outcome'>;
   readonly storeSeconds: Histogram<'operation'>;
   readonly storeErrors: Counter<'operation'>;
 }
@@ -40,7 +43,16 @@ export function createMetrics(): Metrics {
   // A new registry that starts with the shared process metrics.
   const registry = Registry.merge([processRegistry()]);
   const registers = [registry];
+  const loginAttempts = new Counter({
+    name: 'hass_auth_login_attempts_total',
+    help: 'Login attempts (POST /auth/login_flow and its steps) by how they ended: success, invalid_auth, invalid_code, banned, throttled, ...',
+    labelNames: ['outcome'],
+    registers,
+  });
+  // Every outcome from zero, so that a rate over a series that has not moved yet reads 0, not nothing.
+  for (const outcome of LOGIN_OUTCOMES) loginAttempts.inc({ outcome }, 0);
   return {
+    loginAttempts,
     registry,
     tokenRequests: new Counter({
       name: 'hass_auth_token_requests_total',

@@ -78,6 +78,15 @@ export type FlowOutcome =
   | { kind: 'invalid_client_id' | 'unknown_handler' | 'unknown_flow' | 'ip_changed' | 'malformed_input' | 'invalid_redirect_uri' }
   | { kind: 'login_blocked'; reason: string };
 
+/** A step's outcome, with whom it concerned for the login log line (http/login-outcome.ts). */
+export type StepOutcome = FlowOutcome & { login: string | null };
+
+/** The login a step concerns: the one its credentials proved, else the username typed (never checked, never a secret). */
+function loginOf(flow: LoginFlowContext | undefined, input: Record<string, unknown>): string | null {
+  if (flow !== undefined && flow.credential !== null) return flow.credential.lookupKey;
+  return typeof input.username === 'string' ? input.username : null;
+}
+
 export interface StartRequest {
   clientId: string;
   handler: Handler;
@@ -88,11 +97,19 @@ export interface StartRequest {
   codeChallenge: string | null;
 }
 
+/** Whether a login link can end anywhere: its client_id is one, and its redirect_uri is that client's. */
+export type LoginLinkVerdict = 'ok' | 'invalid_client_id' | 'invalid_redirect_uri';
+
 export interface LoginFlowService {
   /** The providers `GET /auth/providers` lists to a client at `ip`, in configuration order. */
   providersFor(ip: string): LoginProvider[];
+  /**
+   * The checks a flow's completion makes on its client_id and redirect_uri, for the login page to
+   * make before it asks for a password (the flow itself keeps Home Assistant's order: a 403 at the end).
+   */
+  checkLoginLink(clientId: string, redirectUri: string): Promise<LoginLinkVerdict>;
   start(request: StartRequest): Promise<FlowOutcome>;
-  step(flowId: string, clientId: string, input: Record<string, unknown>, ip: string): Promise<FlowOutcome>;
+  step(flowId: string, clientId: string, input: Record<string, unknown>, ip: string): Promise<StepOutcome>;
   /** False when there is no such open flow. */
   abort(flowId: string): Promise<boolean>;
 }
@@ -189,6 +206,11 @@ export function loginFlowService({ store, clock, logger, providers, users, grant
   return {
     providersFor: (ip) => providers.filter((provider) => provider.isOfferedTo(ip)),
 
+    async checkLoginLink(clientId, redirectUri) {
+      if (!verifyClientId(clientId)) return 'invalid_client_id';
+      return (await redirectUriAllowed(clientId, redirectUri)) ? 'ok' : 'invalid_redirect_uri';
+    },
+
     async start(request) {
       if (!verifyClientId(request.clientId)) return { kind: 'invalid_client_id' };
       const provider = providerOf(request.handler);
@@ -214,18 +236,20 @@ export function loginFlowService({ store, clock, logger, providers, users, grant
     },
 
     async step(flowId, clientId, input, ip) {
-      if (!verifyClientId(clientId)) return { kind: 'invalid_client_id' };
+      if (!verifyClientId(clientId)) return { kind: 'invalid_client_id', login: loginOf(undefined, input) };
       const record = await loadRecord(store.flows, 'loginFlow', flowId, logger);
-      if (record === null || record.snapshot.status === 'done') return { kind: 'unknown_flow' };
+      if (record === null || record.snapshot.status === 'done') return { kind: 'unknown_flow', login: loginOf(undefined, input) };
       const flow = record.snapshot.context;
-      if (!sameIp(flow.ipAddress, ip)) return { kind: 'ip_changed' };
+      const login = loginOf(flow, input);
+      if (!sameIp(flow.ipAddress, ip)) return { kind: 'ip_changed', login };
       const provider = providerOf(flow.handler);
-      if (provider === undefined) return { kind: 'unknown_flow' };
+      if (provider === undefined) return { kind: 'unknown_flow', login };
       const event = await eventFor(record.snapshot.value, flow, provider, input);
-      if (event === null) return { kind: 'malformed_input' };
+      if (event === null) return { kind: 'malformed_input', login };
       const result = await transitionRecord(store.flows, 'loginFlow', flowId, event, options);
-      if (result === null || result.before.status === 'done') return { kind: 'unknown_flow' };
-      return outcomeOf(result.after.value, result.after.context, provider, clientId, ip);
+      if (result === null || result.before.status === 'done') return { kind: 'unknown_flow', login };
+      const outcome = await outcomeOf(result.after.value, result.after.context, provider, clientId, ip);
+      return { ...outcome, login: loginOf(result.after.context, input) };
     },
 
     async abort(flowId) {

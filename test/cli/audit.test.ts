@@ -58,6 +58,10 @@ describe.each([sqliteCliStore, redisCliStore])('hass-auth audit ($name)', { time
       `${successor} REVOKE issued→revoked`,
     ]);
     expect((await hassAuth(['audit', 'show', 'nothing-here'], env)).stdout).toBe('No audit entries\n');
-    expect((await hassAuth(['audit', 'tail', 'many'], env)).stdout).toBe('COUNT must be a whole number above 0, not many\n');
+    expect(await hassAuth(['audit', 'tail', 'many'], env)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "hass-auth: audit tail: COUNT must be a whole number above 0, not many\nRun 'hass-auth audit --help' for its commands.\n",
+    });
   });
 });

@@ -202,6 +202,8 @@ const GET_PAGES = [
   [''],
   ['auth', 'authorize'],
   ['inspect'],
+  ['profile'],
+  ['config', 'users'],
   ['auth', 'providers'],
   ['api', 'onboarding'],
   ['api', 'onboarding', 'installation_type'],

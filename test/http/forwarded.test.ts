@@ -6,6 +6,7 @@
  * read back from the login flow it started (a flow is bound to its client's IP).
  */
 import { request } from 'node:http';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAuthConfig } from '../../src/auth-config.js';
 import { CLIENT_ID, REDIRECT_URI, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
@@ -125,5 +126,30 @@ describe.each(['sqlite', 'redis'] as const)('X-Forwarded-For over %s', (kind: St
     const socket = await TestSocket.open(behindProxy.baseUrl, { headers: { 'x-forwarded-for': '203.0.113.9' } });
     expect(await socket.next()).toEqual(expect.objectContaining({ type: 'auth_required' }));
     socket.close();
+  });
+});
+
+describe('the log line of a refused proxy', () => {
+  it('names use_x_forwarded_for, trusted_proxies and the configuration file; the answer stays a plain 400', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'error' }, { write: (line: string) => lines.push(line) });
+    const withoutFile = await startTestServer('sqlite', START, { logger });
+    const withFile = await startTestServer('sqlite', START, {
+      logger,
+      authConfig: parseAuthConfig('http: {use_x_forwarded_for: true, trusted_proxies: [10.0.0.0/8]}', 'CONFIG_FILE /etc/hass-auth/config.yaml'),
+    });
+    try {
+      expect(await clientIpOf(withoutFile, '203.0.113.9')).toEqual(BAD_REQUEST);
+      expect(await clientIpOf(withFile, '203.0.113.9')).toEqual(BAD_REQUEST);
+    } finally {
+      await Promise.all([withoutFile.close(), withFile.close()]);
+    }
+    const logged = lines.map((line) => JSON.parse(line) as { level: number; reqId?: string; msg: string });
+    expect(logged.map(({ level, msg }) => [level, msg])).toEqual([
+      [50, 'A request from a reverse proxy was received from 127.0.0.1, but your HTTP integration is not set-up for reverse proxies; ' +
+        'set http: use_x_forwarded_for: true and list 127.0.0.1 in http: trusted_proxies in the configuration file (none is read: set CONFIG_FILE to its path)'],
+      [50, 'Received X-Forwarded-For header from an untrusted proxy 127.0.0.1; add 127.0.0.1 (or its network) to http: trusted_proxies in CONFIG_FILE /etc/hass-auth/config.yaml'],
+    ]);
+    expect(logged.every((line) => /^req-/.test(line.reqId ?? ''))).toBe(true);
   });
 });

@@ -181,7 +181,7 @@ describe('GET /inspect', () => {
     expect(response.headers.get('cache-control')).toBe('no-store');
     const csp = response.headers.get('content-security-policy') ?? '';
     expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/]+=*';/);
-    expect(csp).toMatch(/style-src 'sha256-[A-Za-z0-9+/]+=*' 'sha256-[A-Za-z0-9+/]+=*';/);
+    expect(csp).toMatch(/style-src 'sha256-[A-Za-z0-9+/]+=*' 'sha256-[A-Za-z0-9+/]+=*' 'sha256-[A-Za-z0-9+/]+=*';/);
     expect(csp).toContain("trusted-types 'none'");
     expect(csp).not.toContain('unsafe');
     expect(await response.text()).not.toMatch(/\s(src|href)="?https?:/);

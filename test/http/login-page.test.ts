@@ -1,15 +1,19 @@
 /**
  * The login page (`GET /auth/authorize`) and the onboarding page (`GET /`) in a real browser, against
- * a real server: what a person sees and types, where the browser ends up, and what the pages never
- * do (run injected markup, break their own Content-Security-Policy).
+ * a real server: what a person sees and types, where the browser ends up (a login from `/` ends on
+ * `/profile`), a login link that cannot end well explained before any password is typed, and what
+ * the pages never do (run injected markup, break their own Content-Security-Policy, log an error).
  */
 import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page, Route } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { browserForFile, openPage, type WatchedPage } from '../support/browser.js';
-import { onboardOwner, postForm, startTestServer, type TestServer } from '../support/test-server.js';
+import { parseAuthConfig } from '../../src/auth-config.js';
+import { onboardOwner, postForm, postJson, startTestServer, type TestServer } from '../support/test-server.js';
 
 const HEX32 = /^[0-9a-f]{32}$/;
 const INJECTION = '<img src=x onerror=window.pwned=1>';
@@ -58,7 +62,7 @@ async function logInWith(page: Page, username: string, password: string): Promis
 }
 
 describe('GET / before onboarding', () => {
-  it('creates the owner through the form, redeems the auth code, then links to a working login', async () => {
+  it('creates the owner through the form, redeems the auth code, then says only that the account is ready', async () => {
     const { page, requests } = await browse();
     await page.goto(`${server.baseUrl}/`);
     await page.getByLabel('Name', { exact: true }).fill('Alice');
@@ -67,7 +71,7 @@ describe('GET / before onboarding', () => {
     await page.getByLabel('Password again').fill('correct horse');
     const created = page.waitForRequest('**/api/onboarding/users');
     await page.getByRole('button', { name: 'Create account' }).click();
-    await page.getByRole('status').filter({ hasText: 'Your owner account is ready.' }).waitFor();
+    await page.getByRole('heading', { name: 'Your owner account is ready' }).waitFor();
 
     expect((await created).postDataJSON()).toEqual({
       name: 'Alice', username: 'alice', password: 'correct horse', client_id: `${server.baseUrl}/`, language: 'en-US',
@@ -77,12 +81,17 @@ describe('GET / before onboarding', () => {
     ]);
     const steps = (await (await fetch(`${server.baseUrl}/api/onboarding`)).json()) as Array<{ done: boolean }>;
     expect(steps.every((step) => step.done)).toBe(true);
+    // What asked for an owner has gone with the form.
+    expect(await page.getByText('Create the owner account').isVisible()).toBe(false);
+    expect(await page.getByText('No user exists yet.').isVisible()).toBe(false);
+    expect(await page.getByRole('heading').allInnerTexts()).toEqual(['Your owner account is ready']);
+    expect(await page.locator(':focus').textContent()).toBe('Your owner account is ready');
+    expect(await page.title()).toBe('Your owner account is ready');
 
     await page.getByRole('link', { name: 'Log in' }).click();
     await logInWith(page, 'alice', 'correct horse');
-    await page.waitForURL((url) => url.searchParams.has('code'));
-    expect(new URL(page.url()).searchParams.get('auth_callback')).toBe('1');
-    await page.getByRole('heading', { name: 'Home Assistant authentication' }).waitFor();
+    await page.waitForURL((url) => url.pathname === '/profile' && url.search === '');
+    await page.locator('#account-name').filter({ hasText: 'Alice' }).waitFor();
   });
 
   it('shows Home Assistant’s message for a username that is not normalized, and checks the second password', async () => {
@@ -107,17 +116,20 @@ describe('GET / before onboarding', () => {
 });
 
 describe('GET / after onboarding', () => {
-  it('says the service runs and links to the login page with this origin as client', async () => {
+  it('says the service runs; its "Log in" goes through the login page to the profile', async () => {
     await onboardOwner(server);
     const { page } = await browse();
     await page.goto(`${server.baseUrl}/`);
-    const link = page.getByRole('link', { name: 'Go to the login page' });
-    const href = new URL((await link.getAttribute('href')) ?? '', server.baseUrl);
-    expect(href.pathname).toBe('/auth/authorize');
-    expect(Object.fromEntries(href.searchParams)).toEqual(
-      { client_id: `${server.baseUrl}/`, redirect_uri: `${server.baseUrl}/?auth_callback=1` },
-    );
     expect(await page.getByLabel('Password again').count()).toBe(0);
+    await page.getByRole('link', { name: 'Log in' }).click();
+    await page.waitForURL((url) => url.pathname === '/auth/authorize');
+    const authorize = new URL(page.url()).searchParams;
+    expect(authorize.get('client_id')).toBe(`${server.baseUrl}/`);
+    expect(authorize.get('redirect_uri')).toBe(`${server.baseUrl}/profile`);
+    await logInWith(page, 'alice', 'secret-password');
+    await page.waitForURL((url) => url.pathname === '/profile' && url.search === '');
+    await page.getByRole('heading', { name: 'Your profile' }).waitFor();
+    await page.locator('#account-name').filter({ hasText: 'Alice' }).waitFor();
   });
 });
 
@@ -169,13 +181,51 @@ describe('GET /auth/authorize', () => {
     expect((await grant({ code_verifier: verifier })).status).toBe(200);
   });
 
-  it('shows "Invalid redirect URI" when redirect_uri is on another origin, and stays on the page', async () => {
+  it('explains, with no password field, a redirect_uri that is not the client\'s; the flow API still answers 403 at its end', async () => {
+    const { page, requests } = await browse();
+    const clientId = ownClient().clientId;
+    await page.goto(authorizeUrl({ client_id: clientId, redirect_uri: 'https://elsewhere.example/cb', state: 's' }));
+    await expectAlert(page,
+      'The address this login would send you back to (redirect_uri) does not belong to the application that asks you to log in (client_id), so this page does not ask for your password.');
+    expect(await page.locator('#client-id').textContent()).toBe(clientId);
+    expect(await page.locator('#redirect-uri').textContent()).toBe('https://elsewhere.example/cb');
+    expect(await page.locator('input').count()).toBe(0);
+    expect(requests).toEqual(['GET /auth/authorize']);
+
+    // Home Assistant's order, unchanged: the flow runs, and its completion refuses.
+    const started = (await (await postJson(server, '/auth/login_flow', {
+      client_id: clientId, handler: ['homeassistant', null], redirect_uri: 'https://elsewhere.example/cb',
+    })).json()) as { flow_id: string };
+    const done = await postJson(server, `/auth/login_flow/${started.flow_id}`, { client_id: clientId, username: 'alice', password: 'secret-password' });
+    expect({ status: done.status, body: await done.json() }).toEqual({ status: 403, body: { message: 'Invalid redirect URI' } });
+  });
+
+  it('explains a client_id that is not a client address', async () => {
     const { page } = await browse();
-    await page.goto(authorizeUrl({ client_id: ownClient().clientId, redirect_uri: 'https://elsewhere.example/cb', state: 's' }));
-    await logInWith(page, 'alice', 'secret-password');
-    await expectAlert(page, 'Invalid redirect URI');
-    expect(new URL(page.url()).pathname).toBe('/auth/authorize');
-    await page.getByRole('button', { name: 'Start again' }).waitFor();
+    await page.goto(authorizeUrl({ client_id: 'not a url', redirect_uri: ownClient().redirectUri }));
+    await expectAlert(page, 'The application that sent you here did not give a valid address of its own (client_id).');
+    expect(await page.locator('#client-id').textContent()).toBe('not a url');
+    expect(await page.locator('input').count()).toBe(0);
+  });
+
+  it('asks for the password when the client_id page lists the redirect_uri (IndieAuth discovery), and not otherwise', async () => {
+    const listed = 'http://127.0.0.1:9/listed-callback';
+    const clientPage = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html' }).end(`<link rel="redirect_uri" href="${listed}">`);
+    });
+    await new Promise<void>((resolve) => clientPage.listen(0, '127.0.0.1', resolve));
+    const discovering = await startTestServer('sqlite', undefined, { authConfig: parseAuthConfig('redirect_uri_discovery: {allow_private_addresses: true}', 'test.yaml') });
+    try {
+      const clientId = `http://127.0.0.1:${(clientPage.address() as AddressInfo).port}/`;
+      const get = (redirectUri: string) => fetch(`${discovering.baseUrl}/auth/authorize?${new URLSearchParams({ client_id: clientId, redirect_uri: redirectUri }).toString()}`);
+      expect(await (await get(listed)).text()).toContain('<form id="login"');
+      const notListed = await (await get('http://127.0.0.1:9/other')).text();
+      expect(notListed).toContain('<h1>This login link cannot be used</h1>');
+      expect(notListed).not.toContain('<form');
+    } finally {
+      await discovering.close();
+      clientPage.close();
+    }
   });
 
   it('says what is missing instead of starting a flow without client_id or redirect_uri', async () => {
@@ -286,10 +336,13 @@ describe('GET /auth/authorize', () => {
 
 describe('page headers', () => {
   it.each([
-    ['login', '/auth/authorize?client_id=x&redirect_uri=y', true],
-    ['onboarding', '/', false],
-    ['running', '/', true],
-  ])('%s page: HTML that no frame may hold, under a strict CSP', async (_page, path, onboarded) => {
+    ['login', '/auth/authorize?client_id=http%3A%2F%2Fapp.example%2F&redirect_uri=http%3A%2F%2Fapp.example%2Fcb', true, 'script'],
+    ['refused login', '/auth/authorize?client_id=x&redirect_uri=y', true, 'script'],
+    ['onboarding', '/', false, 'script'],
+    ['running', '/', true, 'none'],
+    ['profile', '/profile', true, 'script'],
+    ['users', '/config/users', true, 'script'],
+  ])('%s page: HTML that no frame may hold, under a strict CSP', async (_page, path, onboarded, scripts) => {
     if (onboarded) await onboardOwner(server);
     const response = await fetch(`${server.baseUrl}${path}`);
     const html = await response.text();
@@ -300,12 +353,15 @@ describe('page headers', () => {
     const csp = response.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).toContain("default-src 'none'");
-    expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/]+=*'(;|$)/);
+    expect(csp).toMatch(scripts === 'none' ? /script-src 'none';/ : /script-src 'sha256-[A-Za-z0-9+/]+=*';/);
+    expect(csp).toContain("trusted-types 'none'");
     expect(csp).not.toContain('unsafe');
+    expect(csp.includes('img-src data:')).toBe(path === '/profile');
     expect(html).toMatch(/^<!doctype html>\n<html lang="en">/);
     expect(html).toContain('<meta name="viewport"');
     expect(html).not.toMatch(/\s(src|href)="?https?:/);
     expect(html).not.toMatch(/\son[a-z]+=/);
+    expect(html).not.toContain('{{');
   });
 
   it('leaves the other responses as they were: SAMEORIGIN, no page CSP', async () => {

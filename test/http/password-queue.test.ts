@@ -124,6 +124,8 @@ describe('the bcrypt queue (1 running, 1 waiting)', () => {
     expect(valueOf(samples, 'hass_auth_password_checks_refused_total')).toBe(4);
     // The owner's hash at onboarding, the two wrong passwords, the login.
     expect(valueOf(samples, 'hass_auth_password_check_wait_seconds_count')).toBe(4);
+    const attempts = (outcome: string) => valueOf(samples, 'hass_auth_login_attempts_total', { outcome });
+    expect([attempts('throttled'), attempts('invalid_auth'), attempts('success')]).toEqual([4, 2, 1]);
   });
 
   it('refuses WebSocket commands that hash or check a password with home_assistant_error, changing nothing', async () => {

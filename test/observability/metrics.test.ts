@@ -20,6 +20,8 @@ describe.each<StoreKind>(['sqlite', 'redis'])('GET /metrics (%s)', (kind) => {
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await response.text();
     expect(text).toContain('# TYPE hass_auth_token_requests_total counter');
+    expect(text).toContain('# TYPE hass_auth_login_attempts_total counter');
+    expect(text).toContain('hass_auth_login_attempts_total{outcome="throttled"} 0');
     expect(text).toContain('# TYPE hass_auth_store_seconds histogram');
     expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
     expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);

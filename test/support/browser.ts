@@ -45,7 +45,7 @@ export function browserForFile(): () => BrowserContext {
 
 export interface WatchedPage {
   page: Page;
-  /** Uncaught script errors and Content-Security-Policy / Trusted Types violations, in order. */
+  /** Uncaught script errors, console errors and Content-Security-Policy / Trusted Types violations, in order. */
   problems: string[];
   /** `METHOD /path` of every request the page made to `origin`, in order. */
   requests: string[];
@@ -62,7 +62,12 @@ export async function openPage(context: BrowserContext, origin: string): Promise
   const requests: string[] = [];
   page.on('pageerror', (error) => problems.push(`script error: ${error.message}`));
   page.on('console', (message) => {
-    if (/Content Security Policy|Trusted Type/i.test(message.text())) problems.push(message.text());
+    const text = message.text();
+    if (/Content Security Policy|Trusted Type/i.test(text)) problems.push(text);
+    // The browser's note on an HTTP error answer that the page asked for, and shows, is not the page's fault.
+    else if (message.type() === 'error' && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(text)) {
+      problems.push(`console error: ${text}`);
+    }
   });
   page.on('request', (request) => {
     const url = new URL(request.url());
