@@ -44,8 +44,9 @@ import-ha reads CONFIG_DIR/.storage/auth, auth_provider.homeassistant and auth_m
 then writes what is new; a second run writes nothing. Bad input or a conflict writes nothing;
 --on-conflict=keep leaves the store's record, replace takes Home Assistant's. --dry-run only prints.
 
-The store is the server's, chosen by the same environment: REDIS_URL (with REDIS_KEY_PREFIX)
-for Redis, else the SQLite store in DATA_DIR (default ./data), which a running server holds:
+The store is the server's, chosen by the same environment: REDIS_URL, or REDIS_SENTINELS with
+REDIS_SENTINEL_MASTER (with REDIS_KEY_PREFIX) for Redis, else the SQLite store in DATA_DIR (default
+./data), which a running server holds:
 stop the server before using the CLI on it. ${BCRYPT_ROUNDS_ENV} (for tests only) sets the
 bcrypt cost of new passwords; it is Home Assistant's 12 otherwise.
 
