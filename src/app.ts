@@ -19,6 +19,7 @@ import { reportLoginOutcomes } from './http/login-outcome.js';
 import { onboardingRoutes } from './http/onboarding.js';
 import { addSecurityHeaders, answerUnroutableUrl } from './http/security-headers.js';
 import { closeConnectionsOnShutdown } from './http/close-on-shutdown.js';
+import { logRequestsAtDebug } from './http/request-logs.js';
 import { tokenRoutes } from './http/token.js';
 import { wellKnownRoutes } from './http/well-known.js';
 import { accessTokenService } from './services/access-tokens.js';
@@ -160,11 +161,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.logger === undefined ? {} : { loggerInstance: deps.logger }),
     ...(isTrustedProxy === undefined ? {} : { trustProxy: isTrustedProxy }),
     return503OnClosing: true,
+    // An operator's `info` is start, stop, logins, revocations and errors: one line per request at
+    // `info` would bury them (and cost a refresh grant two lines). requestLogs() logs requests at `debug`.
+    disableRequestLogging: true,
     // Long path parameters (flow ids) reach the views, which answer them as unknown (404).
     routerOptions: { maxParamLength: 2048 },
     frameworkErrors: answerUnroutableUrl,
   });
   app.decorateRequest('hassAuth', null);
+  logRequestsAtDebug(app);
   // First of the preClose hooks, so that answers sent while the others run close their connections too.
   closeConnectionsOnShutdown(app);
   // Before every other hook, bans included: a bad X-Forwarded-For is refused first, as in Home Assistant.

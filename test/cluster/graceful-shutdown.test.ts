@@ -114,8 +114,8 @@ describe.each(STORES)('SIGTERM on %s', (_name, storeFor) => {
     async () => {
       const store = storeFor();
       cleanups.push(store.cleanup);
-      // info: the service logs each request as it arrives and "shutting down" as it begins.
-      const service = await startService({ ...store.env, LOG_LEVEL: 'info' });
+      // debug: the service logs each request as it arrives, and "shutting down" (info) as it begins.
+      const service = await startService({ ...store.env, LOG_LEVEL: 'debug' });
       cleanups.unshift(async () => void (await service.stop('SIGKILL')));
       const accessToken = await onboard(service);
       const sockets = await Promise.all(Array.from({ length: SOCKETS }, () => TestSocket.authenticated(service, accessToken)));

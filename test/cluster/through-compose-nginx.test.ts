@@ -5,14 +5,16 @@
  * compose deployment sends them, so each carries nginx's X-Forwarded-For: without a configuration
  * that trusts the balancer, every one of them would be a 400.
  *
- * Which instance answered is read from the instances' own logs (the compose file's LOG_LEVEL, info,
- * logs each request): the nginx configuration runs unchanged, with no header of the test's.
+ * Which instance answered is read from the instances' own metrics (each one's `GET /metrics`, asked
+ * directly: the store operations it ran): the nginx configuration runs unchanged, with no header of
+ * the test's.
  * nginx's round robin alternates between the two, so consecutive requests land on different ones.
  *
  * bcrypt runs at its real cost (12): the file checks one password and hashes one.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IssuedTokens } from '../http/token-client.js';
+import { scrape } from '../observability/scrape.js';
 import { READY_TIMEOUT_MS } from '../support/service-process.js';
 import { CLIENT_ID, REDIRECT_URI } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
@@ -38,16 +40,28 @@ afterAll(async () => {
 });
 
 /**
- * Sends a request through nginx and names the instance that logged it: the one whose log gained a
- * line for `path` meanwhile (exactly one must have).
+ * The store operations an instance has run, as its own metrics count them, but for the record counts
+ * that a scrape itself may run.
+ */
+async function storeOperations(instance: { baseUrl: string }): Promise<number> {
+  const samples = await scrape(instance);
+  return samples
+    .filter(({ name, labels }) => name === 'hass_auth_store_seconds_count' && labels.operation !== 'countByState')
+    .reduce((sum, { value }) => sum + value, 0);
+}
+
+/**
+ * Sends a request through nginx and names the instance that served it: the one that ran store
+ * operations meanwhile (exactly one must have: nothing else runs any).
  */
 async function answeredBy<T>(path: string, send: () => Promise<T>): Promise<[T, string]> {
   const instances = deployment?.instances ?? [];
-  const before = instances.map((instance) => instance.output().length);
+  const before = await Promise.all(instances.map(storeOperations));
   const result = await send();
-  const logged = () => instances.filter((instance, index) => instance.output().slice(before[index]).includes(`"url":"${path}"`));
-  await vi.waitFor(() => expect(logged().map(({ name }) => name), `instances that logged ${path}`).toHaveLength(1), { timeout: 2_000, interval: 10 });
-  return [result, logged()[0]?.name ?? ''];
+  const after = await Promise.all(instances.map(storeOperations));
+  const served = instances.filter((_, index) => (after[index] ?? 0) > (before[index] ?? 0)).map(({ name }) => name);
+  expect(served, `instances that served ${path}`).toHaveLength(1);
+  return [result, served[0] ?? ''];
 }
 
 async function tokensFrom(response: Response): Promise<IssuedTokens> {
