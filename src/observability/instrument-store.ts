@@ -52,6 +52,7 @@ const ACTOR_RECORDS = { load: true, create: true, compareAndSet: true, delete: t
 
 const USERS: Record<keyof UserStore, true> = {
   createUser: true, getUser: true, listUsers: true, updateUser: true, deleteUser: true,
+  isOnboarded: true, markOnboarded: true, undoOnboarding: true,
   addCredential: true, findCredential: true, getCredential: true, getUserWithCredential: true, listCredentials: true,
   removeCredential: true, updateCredential: true,
   addPassword: true, getPassword: true, setPassword: true, deletePassword: true, listPasswords: true,

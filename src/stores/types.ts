@@ -106,14 +106,46 @@ export interface PasswordEntry {
   passwordHash: string;
 }
 
-export interface UserStore {
-  /** False when the id exists. With `asOwner`, false also when an owner exists already (atomic). */
-  createUser(user: User, options?: { asOwner?: boolean }): Promise<boolean>;
+/**
+ * Whether Home Assistant's onboarding `user` step is done (its `.storage/onboarding` lists `user`):
+ * a fact of its own, not "an owner exists", so that deleting the owner (which an admin may do, as in
+ * Home Assistant) does not let anyone onboard again. Once done it stays done: deleting or demoting
+ * users never undoes it; only `undoOnboarding` does, for an onboarding that failed half-way.
+ */
+export interface OnboardingState {
+  /**
+   * True once the step was marked done (by `createUser(…, {onboarding: true})`, `markOnboarded`, or
+   * the removal or demotion of an owner), or while an owner exists: a store written before the mark
+   * existed has an owner and no mark, and counts as onboarded (Home Assistant marks the step done at
+   * start when it finds an owner). One round trip.
+   */
+  isOnboarded(): Promise<boolean>;
+  /** Marks the step done (`import-ha` from an onboarded Home Assistant); nothing changes when it is. */
+  markOnboarded(): Promise<void>;
+  /**
+   * Undoes an onboarding whose later step failed (its username was taken meanwhile): removes the user
+   * that `createUser(…, {onboarding: true})` made, with its credentials, and opens onboarding again,
+   * in one step, only while that user's creation is what marked it done. False, changing nothing,
+   * otherwise.
+   */
+  undoOnboarding(ownerId: string): Promise<boolean>;
+}
+
+export interface UserStore extends OnboardingState {
+  /**
+   * False when the id exists. With `asOwner`, false also when an owner exists already (atomic). With
+   * `onboarding` (onboarding's owner), false also when onboarding is done (`isOnboarded`); when true,
+   * the same step marked it done.
+   */
+  createUser(user: User, options?: { asOwner?: boolean; onboarding?: boolean }): Promise<boolean>;
   getUser(id: string): Promise<User | null>;
   listUsers(): Promise<User[]>;
-  /** Replaces a user; false when it does not exist. */
+  /** Replaces a user; false when it does not exist. Demoting an owner marks onboarding done (OnboardingState). */
   updateUser(user: User): Promise<boolean>;
-  /** Removes the user and its credentials. Refresh tokens are the service's to end (revocations). */
+  /**
+   * Removes the user and its credentials. Refresh tokens are the service's to end (revocations).
+   * Removing an owner marks onboarding done in the same step (OnboardingState).
+   */
   deleteUser(id: string): Promise<void>;
   /** False when the id, or the (provider type, provider id, lookup key) triple, is taken; rejects for an unknown user. */
   addCredential(credential: Credential): Promise<boolean>;

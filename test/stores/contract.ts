@@ -21,6 +21,7 @@ import { describeCredentials } from './contract/credentials.js';
 import { describeEnvelopeRecords, envelopeKinds } from './contract/envelope-records.js';
 import { describeLoginAttempts } from './contract/login-attempts.js';
 import { describeMfa } from './contract/mfa.js';
+import { describeOnboarding } from './contract/onboarding.js';
 import { describePasswords } from './contract/passwords.js';
 import { describeRecordCounts } from './contract/record-counts.js';
 import { describeRefreshTokenIndexes } from './contract/refresh-tokens.js';
@@ -54,6 +55,7 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
     describeActorRecordTtl('MFA setup flows', (store) => store.mfaSetupFlows, 'mfaSetupFlow', context);
     describeRefreshTokenIndexes(context);
     describeUsers(context);
+    describeOnboarding(context);
     describeCredentials(context);
     describeMfa(context);
     describePasswords(context);

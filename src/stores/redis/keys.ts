@@ -11,6 +11,7 @@
  *   <p>user-rts:<userId>         set of refresh token ids    members cleaned when their record is gone
  *   <p>users                     hash userId → User JSON     (also the list of user ids)
  *   <p>owners                    set of ids of users with isOwner
+ *   <p>onboarded                 string: onboarding's user step is done (types.ts OnboardingState); by whom
  *   <p>credential:<id>           hash {json, user, lookup}
  *   <p>cred:<type>:<pid|%>:<lookupKey>  string → credential id (`lookup` above is this name minus <p>)
  *   <p>user-creds:<userId>       set of credential ids
@@ -45,6 +46,7 @@ export interface RedisKeys {
   readonly userRefreshTokens: (userId: string) => string;
   readonly users: string;
   readonly owners: string;
+  readonly onboarded: string;
   readonly credential: (id: string) => string;
   /** The lookup key's name without the prefix: what a credential record keeps in its `lookup` field. */
   readonly credentialLookupSuffix: (type: string, providerId: string | null, lookupKey: string) => string;
@@ -87,6 +89,7 @@ export function redisKeys(prefix: string): RedisKeys {
     userRefreshTokens: (userId) => stems.userRefreshTokens + userId,
     users: `${prefix}users`,
     owners: `${prefix}owners`,
+    onboarded: `${prefix}onboarded`,
     credential: (id) => stems.credential + id,
     // Type and provider id are encoded so that a `:` inside them cannot shift the fields; the lookup
     // key comes last, so it may hold anything and stays readable (it is the username).

@@ -95,6 +95,13 @@ const SCHEMA = `
   -- An index on the entry's user, not a column: a table of an older file gets it as it opens.
   CREATE INDEX IF NOT EXISTS audit_user_id ON audit (json_extract(entry, '$.userId'), seq);
 
+  -- Onboarding's user step once done (stores/types.ts OnboardingState): at most one row, which
+  -- removing users never deletes. done_by: the owner whose creation marked it, or 'marked'.
+  CREATE TABLE IF NOT EXISTS onboarding (
+    step TEXT PRIMARY KEY,
+    done_by TEXT NOT NULL
+  ) STRICT;
+
   CREATE TABLE IF NOT EXISTS secrets (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -103,7 +110,7 @@ const SCHEMA = `
 
 /**
  * Creates what is missing, in one transaction. Later versions add their migrations here; a table
- * added without changing an existing one (the MFA tables, login_failures, ip_bans) needs none,
+ * added without changing an existing one (the MFA tables, login_failures, ip_bans, onboarding) needs none,
  * `IF NOT EXISTS` creates it.
  */
 export function applySchema(db: Database): void {

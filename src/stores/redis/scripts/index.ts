@@ -6,7 +6,7 @@ import { mfaAcceptStep, mfaSet } from './mfa-scripts.js';
 import { recordCompareAndSet, recordCreate } from './record-scripts.js';
 import { recordStateScan } from './record-count-scripts.js';
 import { refreshTokenCreate, refreshTokenDelete, refreshTokenList, refreshTokenLoadByHash } from './refresh-token-scripts.js';
-import { passwordReplace, userCreate, userDelete, userUpdate } from './user-scripts.js';
+import { onboardingState, onboardingUndo, passwordReplace, userCreate, userDelete, userUpdate } from './user-scripts.js';
 
 export const redisScripts = {
   auditAppend,
@@ -20,6 +20,8 @@ export const redisScripts = {
   userCreate,
   userUpdate,
   userDelete,
+  onboardingState,
+  onboardingUndo,
   credentialAdd,
   credentialRemove,
   credentialUpdate,
