@@ -136,6 +136,7 @@ function services(deps: AppDeps, logger: FastifyBaseLogger, passwordChecks: Pass
       grants,
       mfa,
       discoverRedirectUris: redirectDiscovery({ allowPrivateAddresses: authConfig.discovery.allowPrivateAddresses }, logger),
+      maxOpenPerClient: authConfig.loginFlows.maxOpenPerAddress,
     }),
     onboarding: onboardingService(users, passwords, grants),
     tokens: tokenService({ users, grants, refreshTokens, clientPolicy: authConfig.clientPolicy, clock, providers }),

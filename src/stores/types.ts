@@ -46,8 +46,22 @@ export interface ActorRecords {
 /** Login grants (authorization codes), keyed by the SHA-256 of the code: the code itself is never stored. */
 export type GrantStore = ActorRecords;
 
-/** Login flows, keyed by flow id. */
-export type FlowStore = ActorRecords;
+/** What `FlowStore.openFor` did: opened the flow, or not because the id is taken or the client is at its limit. */
+export type FlowOpening = { opened: true } | { opened: false; reason: 'taken' } | { opened: false; reason: 'limit'; retryAfterMs: number };
+
+/**
+ * Login flows, keyed by flow id. Starting one needs no credentials, so the flows a client has open
+ * at once are bounded (`openFor`): shared by every instance, and counted so that a flow stops counting
+ * as soon as it is deleted (finished, aborted) or expires.
+ */
+export interface FlowStore extends ActorRecords {
+  /**
+   * `create`, for a flow opened by `client.key` (the service's name for the client's address): written
+   * only while that client has fewer than `client.limit` live flows opened this way, checked and
+   * written in one step. `retryAfterMs`: when the client's oldest flow expires (> 0).
+   */
+  openFor(id: string, envelope: Envelope, ttlMs: number, client: { key: string; limit: number }): Promise<FlowOpening>;
+}
 
 /** MFA setup flows (`auth/setup_mfa`), keyed by flow id. */
 export type MfaSetupFlowStore = ActorRecords;
@@ -308,12 +322,25 @@ export interface AuditEntry {
   detail: string | null;
 }
 
+/**
+ * How long an entry is held before it is kept: `append(entry, {holdForMs})` holds it, for at most
+ * that long, in its record's history only (`forRecord`), unless that record's history has a kept
+ * entry already, which makes it kept at once. The record's next entry appended without `holdForMs`
+ * keeps the held ones with it: they join the trail (and the user's history when they name one) just
+ * before it, in order. So what anyone can make a service write without credentials (a login flow's
+ * start) is gone with its record unless something worth keeping follows.
+ */
+export interface AuditHold {
+  holdForMs: number;
+}
+
 /** The audit trail: capped, shared by every instance. */
 export interface AuditLog {
-  append(entry: AuditEntry): Promise<void>;
-  /** The newest `limit` entries, oldest first. */
+  /** Records a kept entry, or, with `hold`, a held one (AuditHold). */
+  append(entry: AuditEntry, hold?: AuditHold): Promise<void>;
+  /** The newest `limit` kept entries, oldest first (held entries count from when they were kept). */
   tail(limit: number): Promise<AuditEntry[]>;
-  /** The kept entries of one record, oldest first. */
+  /** The kept and still-held entries of one record, oldest first. */
   forRecord(recordId: string): Promise<AuditEntry[]>;
   /** The newest `limit` (at most AUDIT_MAX_PER_USER) kept entries whose `userId` is this user, oldest first. */
   forUser(userId: string, limit: number): Promise<AuditEntry[]>;

@@ -19,6 +19,7 @@ import { describeAudit } from './contract/audit.js';
 import { describeContents } from './contract/contents.js';
 import { describeCredentials } from './contract/credentials.js';
 import { describeEnvelopeRecords, envelopeKinds } from './contract/envelope-records.js';
+import { describeFlowLimits } from './contract/flows.js';
 import { describeLoginAttempts } from './contract/login-attempts.js';
 import { describeMfa } from './contract/mfa.js';
 import { describeOnboarding } from './contract/onboarding.js';
@@ -53,6 +54,7 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
     describeActorRecordTtl('grants', (store) => store.grants, 'loginGrant', context);
     describeActorRecordTtl('flows', (store) => store.flows, 'loginFlow', context);
     describeActorRecordTtl('MFA setup flows', (store) => store.mfaSetupFlows, 'mfaSetupFlow', context);
+    describeFlowLimits(context);
     describeRefreshTokenIndexes(context);
     describeUsers(context);
     describeOnboarding(context);

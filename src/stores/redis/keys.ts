@@ -5,6 +5,7 @@
  *
  *   <p>grant:<codeHash>          hash {rev, env}             PX TTL (10 min from issue)
  *   <p>flow:<flowId>             hash {rev, env}             PX TTL (flow TTL)
+ *   <p>flows-of:<client>         sorted set flow id → expiry (ms): a client's open flows, PX TTL (its newest flow's)
  *   <p>mfa-flow:<flowId>         hash {rev, env}             PX TTL (MFA setup window)
  *   <p>rt:<id>                   hash {rev, env, hash, user} no TTL while usable; tombstones get one
  *   <p>rt-hash:<tokenHash>       string → refresh token id   same TTL as its record
@@ -23,6 +24,7 @@
  *   <p>ip-ban-changes            pub/sub channel: `+<ip>` (banned) or `-<ip>` (lifted), published by the scripts
  *   <p>audit                     stream of audit entries (field `e`: JSON), capped with MAXLEN ~
  *   <p>audit:<recordId>          list of that record's audit entries (JSON), capped, month TTL
+ *   <p>audit-held:<recordId>     list of that record's held audit entries (types.ts AuditHold), PX TTL: the hold
  *   <p>audit-user:<userId>       list of the audit entries naming that user (JSON), capped, month TTL
  *   <p>revocations               pub/sub channel: JSON array of refresh token ids
  *
@@ -38,6 +40,7 @@ export interface RedisKeys {
   readonly prefix: string;
   readonly grant: (id: string) => string;
   readonly flow: (id: string) => string;
+  readonly flowsOf: (client: string) => string;
   readonly mfaSetupFlow: (id: string) => string;
   /** The user's MFA entries: fields `secret:<module id>` and `step:<module id>`. */
   readonly mfa: (userId: string) => string;
@@ -58,6 +61,7 @@ export interface RedisKeys {
   readonly banChannel: string;
   readonly audit: string;
   readonly auditRecord: (recordId: string) => string;
+  readonly auditHeld: (recordId: string) => string;
   readonly auditUser: (userId: string) => string;
   readonly revocationChannel: string;
   /** Stems for scripts: `stem + id` is the key. */
@@ -82,6 +86,7 @@ export function redisKeys(prefix: string): RedisKeys {
     prefix,
     grant: (id) => `${prefix}grant:${id}`,
     flow: (id) => `${prefix}flow:${id}`,
+    flowsOf: (client) => `${prefix}flows-of:${client}`,
     mfaSetupFlow: (id) => `${prefix}mfa-flow:${id}`,
     mfa: (userId) => `${prefix}mfa:${userId}`,
     refreshToken: (id) => stems.refreshToken + id,
@@ -103,6 +108,7 @@ export function redisKeys(prefix: string): RedisKeys {
     banChannel: `${prefix}ip-ban-changes`,
     audit: `${prefix}audit`,
     auditRecord: (recordId) => `${prefix}audit:${recordId}`,
+    auditHeld: (recordId) => `${prefix}audit-held:${recordId}`,
     auditUser: (userId) => `${prefix}audit-user:${userId}`,
     revocationChannel: `${prefix}revocations`,
     stems,

@@ -11,6 +11,7 @@ import { redisActorRecords } from './actor-records.js';
 import { redisAudit } from './audit.js';
 import { connectRedis, redactUrl, type RedisClient } from './connect.js';
 import { redisContents } from './contents.js';
+import { redisFlows } from './flows.js';
 import { withDeadline } from './deadline.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_SILENCE_TIMEOUT_MS, guardedRun } from './guard.js';
 import { redisKeys } from './keys.js';
@@ -60,7 +61,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
     kind: 'redis',
     users: redisUsers(run, keys),
     grants: redisActorRecords(run, { name: 'grants', key: keys.grant }),
-    flows: redisActorRecords(run, { name: 'flows', key: keys.flow }),
+    flows: redisFlows(run, keys),
     mfaSetupFlows: redisActorRecords(run, { name: 'mfaSetupFlows', key: keys.mfaSetupFlow }),
     mfa: redisMfa(run, keys),
     refreshTokens: redisRefreshTokens(run, keys),

@@ -1,6 +1,7 @@
 /** Every script the adapter loads, by the name node-redis gives its client method. */
 import { auditAppend } from './audit-scripts.js';
 import { credentialAdd, credentialFind, credentialList, credentialRemove, credentialUpdate, userWithCredential } from './credential-scripts.js';
+import { flowOpen } from './flow-scripts.js';
 import { ipBanLift, loginFailureRecord } from './login-attempt-scripts.js';
 import { mfaAcceptStep, mfaSet } from './mfa-scripts.js';
 import { recordCompareAndSet, recordCreate } from './record-scripts.js';
@@ -12,6 +13,7 @@ export const redisScripts = {
   auditAppend,
   recordCreate,
   recordCompareAndSet,
+  flowOpen,
   recordStateScan,
   refreshTokenCreate,
   refreshTokenDelete,
