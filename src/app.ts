@@ -13,6 +13,7 @@ import { allowCrossOrigin } from './http/cors.js';
 import { externalCallbackRoutes } from './http/external-callback.js';
 import { checkForwardedFor, trustedProxyTest } from './http/forwarded.js';
 import { linkUserRoutes } from './http/link-user.js';
+import { requireMetricsToken } from './http/metrics-token.js';
 import { loginFlowRoutes } from './http/login-flow.js';
 import { loginPageRoutes } from './http/login-page.js';
 import { onboardingRoutes } from './http/onboarding.js';
@@ -52,7 +53,7 @@ import { PING, SUPPORTED_FEATURES, UNSUBSCRIBE_EVENTS } from './ws/commands/webs
 import { inspectCommands } from './ws/commands/inspect.js';
 import { DEFAULT_WEBSOCKET_LIMITS, websocketRoutes, type WebSocketLimits } from './ws/websocket-route.js';
 import { instrumentStore } from './observability/instrument-store.js';
-import { countOpenSockets, createMetrics } from './observability/metrics.js';
+import { countOpenSockets, createMetrics, type Metrics } from './observability/metrics.js';
 import { machineDiagrams } from './observability/machine-diagrams.js';
 import { countRecords } from './observability/record-metrics.js';
 import { recordCountService } from './services/record-counts.js';
@@ -90,6 +91,13 @@ export interface AppDeps {
   authConfig?: AuthConfig;
   /** A Stately inspector server's WebSocket URL: every written transition is streamed there (observability/stately-inspector.ts). */
   statelyInspectUrl?: string | null;
+  /** The registry to record into; a new one when absent. main.ts shares it with the METRICS_PORT listener (metrics-app.ts). */
+  metrics?: Metrics;
+  /**
+   * `GET /metrics` on this app: behind `Authorization: Bearer <token>` (METRICS_TOKEN), or not here at
+   * all (`elsewhere`: METRICS_PORT); open when absent.
+   */
+  metricsRoute?: { token: string | null } | 'elsewhere';
 }
 
 function services(deps: AppDeps, logger: FastifyBaseLogger, passwordChecks: PasswordChecks) {
@@ -171,7 +179,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   checkForwardedFor(app, reverseProxy);
   addSecurityHeaders(app);
   // Every service sees the instrumented store (src/observability/, GET /metrics).
-  const metrics = createMetrics();
+  const metrics = deps.metrics ?? createMetrics();
   // With a Stately inspector, the store's audit trail also streams every written transition there.
   const inspector = deps.statelyInspectUrl ? statelyInspector(deps.statelyInspectUrl, app.log) : null;
   const instrumented = instrumentStore(deps.store, metrics);
@@ -193,7 +201,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     passwordChecks,
   );
   healthRoutes(app, () => store.ping(), store.kind);
-  metricsRoutes(app, metrics);
+  const { metricsRoute = { token: null } } = deps;
+  if (metricsRoute !== 'elsewhere') metricsRoutes(app, metrics, metricsRoute.token === null ? undefined : requireMetricsToken(metricsRoute.token));
   apiRootRoutes(app, authenticators);
   onboardingRoutes(app, onboarding);
   loginFlowRoutes(app, loginFlows, onboarding);

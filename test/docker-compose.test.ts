@@ -58,8 +58,12 @@ describe('docker-compose.yml', () => {
     expect(app.depends_on?.redis?.condition).toBe('service_healthy');
   });
 
-  it('puts a round-robin balancer on 8123 in front of the replicas, passing WebSocket upgrades', () => {
-    const { port } = loadConfig(env);
+  it('puts a round-robin balancer on 8123 in front of the replicas, passing WebSocket upgrades, and not /metrics', () => {
+    const { port, metricsPort } = loadConfig(env);
+    // /metrics has a port of its own (README, "Observability"), which nothing publishes.
+    expect(metricsPort).not.toBeNull();
+    expect(compose.configs.nginx?.content ?? '').not.toContain(`:${metricsPort}`);
+    expect(app.ports).toBeUndefined();
     const nginx = compose.configs.nginx?.content ?? '';
     expect(service('lb').ports).toEqual(['8123:8123']);
     expect(nginx).toContain(`server hass-auth:${port};`);
