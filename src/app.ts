@@ -216,6 +216,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     attempts,
     commands,
     timers: deps.timers ?? systemTimers,
+    clock: deps.clock,
     limits: { ...DEFAULT_WEBSOCKET_LIMITS, ...deps.websocketLimits },
   });
   countOpenSockets(metrics, openSockets);
