@@ -8,6 +8,12 @@
  * machines' guards on `now` decide expiry.
  */
 import type { MachineName } from '../../machines/index.js';
+import type { AuditHold } from './audit-limits.js';
+import type { FlowStore } from './flow-store.js';
+import type { OnboardingState } from './onboarding-state.js';
+
+export type { AuditHold, FlowStore, OnboardingState };
+export type { FlowOpening } from './flow-store.js';
 
 /** A persisted actor: the machine it belongs to, that machine's version, a revision, its snapshot. */
 export interface Envelope {
@@ -45,23 +51,6 @@ export interface ActorRecords {
 
 /** Login grants (authorization codes), keyed by the SHA-256 of the code: the code itself is never stored. */
 export type GrantStore = ActorRecords;
-
-/** What `FlowStore.openFor` did: opened the flow, or not because the id is taken or the client is at its limit. */
-export type FlowOpening = { opened: true } | { opened: false; reason: 'taken' } | { opened: false; reason: 'limit'; retryAfterMs: number };
-
-/**
- * Login flows, keyed by flow id. Starting one needs no credentials, so the flows a client has open
- * at once are bounded (`openFor`): shared by every instance, and counted so that a flow stops counting
- * as soon as it is deleted (finished, aborted) or expires.
- */
-export interface FlowStore extends ActorRecords {
-  /**
-   * `create`, for a flow opened by `client.key` (the service's name for the client's address): written
-   * only while that client has fewer than `client.limit` live flows opened this way, checked and
-   * written in one step. `retryAfterMs`: when the client's oldest flow expires (> 0).
-   */
-  openFor(id: string, envelope: Envelope, ttlMs: number, client: { key: string; limit: number }): Promise<FlowOpening>;
-}
 
 /** MFA setup flows (`auth/setup_mfa`), keyed by flow id. */
 export type MfaSetupFlowStore = ActorRecords;
@@ -120,46 +109,17 @@ export interface PasswordEntry {
   passwordHash: string;
 }
 
-/**
- * Whether Home Assistant's onboarding `user` step is done (its `.storage/onboarding` lists `user`):
- * a fact of its own, not "an owner exists", so that deleting the owner (which an admin may do, as in
- * Home Assistant) does not let anyone onboard again. Once done it stays done: deleting or demoting
- * users never undoes it; only `undoOnboarding` does, for an onboarding that failed half-way.
- */
-export interface OnboardingState {
-  /**
-   * True once the step was marked done (by `createUser(…, {onboarding: true})`, `markOnboarded`, or
-   * the removal or demotion of an owner), or while an owner exists: a store written before the mark
-   * existed has an owner and no mark, and counts as onboarded (Home Assistant marks the step done at
-   * start when it finds an owner). One round trip.
-   */
-  isOnboarded(): Promise<boolean>;
-  /** Marks the step done (`import-ha` from an onboarded Home Assistant); nothing changes when it is. */
-  markOnboarded(): Promise<void>;
-  /**
-   * Undoes an onboarding whose later step failed (its username was taken meanwhile): removes the user
-   * that `createUser(…, {onboarding: true})` made, with its credentials, and opens onboarding again,
-   * in one step, only while that user's creation is what marked it done. False, changing nothing,
-   * otherwise.
-   */
-  undoOnboarding(ownerId: string): Promise<boolean>;
-}
-
 export interface UserStore extends OnboardingState {
   /**
-   * False when the id exists. With `asOwner`, false also when an owner exists already (atomic). With
-   * `onboarding` (onboarding's owner), false also when onboarding is done (`isOnboarded`); when true,
-   * the same step marked it done.
+   * False when the id exists; with `asOwner`, also when an owner exists; with `onboarding` (onboarding's
+   * owner), also when onboarding is done (`isOnboarded`), which a true answer marked in the same step.
    */
   createUser(user: User, options?: { asOwner?: boolean; onboarding?: boolean }): Promise<boolean>;
   getUser(id: string): Promise<User | null>;
   listUsers(): Promise<User[]>;
   /** Replaces a user; false when it does not exist. Demoting an owner marks onboarding done (OnboardingState). */
   updateUser(user: User): Promise<boolean>;
-  /**
-   * Removes the user and its credentials. Refresh tokens are the service's to end (revocations).
-   * Removing an owner marks onboarding done in the same step (OnboardingState).
-   */
+  /** Removes the user and its credentials (an owner's removal marks onboarding done). Refresh tokens are the service's to end. */
   deleteUser(id: string): Promise<void>;
   /** False when the id, or the (provider type, provider id, lookup key) triple, is taken; rejects for an unknown user. */
   addCredential(credential: Credential): Promise<boolean>;
@@ -320,18 +280,6 @@ export interface AuditEntry {
   ip: string | null;
   /** What else the event said that is no secret: a revocation's reason, a rotation's successor. */
   detail: string | null;
-}
-
-/**
- * How long an entry is held before it is kept: `append(entry, {holdForMs})` holds it, for at most
- * that long, in its record's history only (`forRecord`), unless that record's history has a kept
- * entry already, which makes it kept at once. The record's next entry appended without `holdForMs`
- * keeps the held ones with it: they join the trail (and the user's history when they name one) just
- * before it, in order. So what anyone can make a service write without credentials (a login flow's
- * start) is gone with its record unless something worth keeping follows.
- */
-export interface AuditHold {
-  holdForMs: number;
 }
 
 /** The audit trail: capped, shared by every instance. */

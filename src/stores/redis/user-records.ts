@@ -4,7 +4,7 @@
  * needs when two requests race (homeassistant/components/onboarding/views.py), and the string
  * `onboarded`, the onboarding mark (types.ts OnboardingState), written by the same scripts.
  */
-import { MARKED_WITHOUT_OWNER } from '../onboarding-mark.js';
+import { MARKED_WITHOUT_OWNER } from '../onboarding-state.js';
 import type { UserStore } from '../types.js';
 import { decodeUser } from './codec.js';
 import type { Run } from './guard.js';

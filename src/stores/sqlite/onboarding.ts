@@ -4,7 +4,7 @@
  * row). Synchronous pieces, so that user-records.ts runs them inside its own transactions.
  */
 import type { Database } from 'better-sqlite3';
-import { MARKED_WITHOUT_OWNER } from '../onboarding-mark.js';
+import { MARKED_WITHOUT_OWNER } from '../onboarding-state.js';
 
 const STEP = 'user';
 

@@ -6,7 +6,7 @@
  * OnboardingState) is written by the same scripts: with onboarding's owner, and when an owner is
  * removed or demoted, so that it stays done once no owner is left.
  */
-import { MARKED_WITHOUT_OWNER } from '../../onboarding-mark.js';
+import { MARKED_WITHOUT_OWNER } from '../../onboarding-state.js';
 import { integerReply, luaScript } from './define.js';
 import { REMOVE_CREDENTIAL_LUA } from './credential-scripts.js';
 
