@@ -13,6 +13,7 @@ import { allowCrossOrigin } from './http/cors.js';
 import { externalCallbackRoutes } from './http/external-callback.js';
 import { checkForwardedFor, trustedProxyTest } from './http/forwarded.js';
 import { linkUserRoutes } from './http/link-user.js';
+import { requireMetricsToken } from './http/metrics-token.js';
 import { loginFlowRoutes } from './http/login-flow.js';
 import { loginPageRoutes } from './http/login-page.js';
 import { reportLoginOutcomes } from './http/login-outcome.js';
@@ -54,7 +55,7 @@ import { PING, SUPPORTED_FEATURES, UNSUBSCRIBE_EVENTS } from './ws/commands/webs
 import { inspectCommands } from './ws/commands/inspect.js';
 import { DEFAULT_WEBSOCKET_LIMITS, websocketRoutes, type WebSocketLimits } from './ws/websocket-route.js';
 import { instrumentStore } from './observability/instrument-store.js';
-import { countOpenSockets, createMetrics } from './observability/metrics.js';
+import { countOpenSockets, createMetrics, type Metrics } from './observability/metrics.js';
 import { machineDiagrams } from './observability/machine-diagrams.js';
 import { countRecords } from './observability/record-metrics.js';
 import { recordCountService } from './services/record-counts.js';
@@ -92,6 +93,13 @@ export interface AppDeps {
   authConfig?: AuthConfig;
   /** A Stately inspector server's WebSocket URL: every written transition is streamed there (observability/stately-inspector.ts). */
   statelyInspectUrl?: string | null;
+  /** The registry to record into; a new one when absent. main.ts shares it with the METRICS_PORT listener (metrics-app.ts). */
+  metrics?: Metrics;
+  /**
+   * `GET /metrics` on this app: behind `Authorization: Bearer <token>` (METRICS_TOKEN), or not here at
+   * all (`elsewhere`: METRICS_PORT); open when absent.
+   */
+  metricsRoute?: { token: string | null } | 'elsewhere';
 }
 
 function services(deps: AppDeps, logger: FastifyBaseLogger, passwordChecks: PasswordChecks) {
@@ -138,6 +146,7 @@ function services(deps: AppDeps, logger: FastifyBaseLogger, passwordChecks: Pass
       grants,
       mfa,
       discoverRedirectUris: redirectDiscovery({ allowPrivateAddresses: authConfig.discovery.allowPrivateAddresses }, logger),
+      maxOpenPerClient: authConfig.loginFlows.maxOpenPerAddress,
     }),
     onboarding: onboardingService(users, passwords, grants),
     tokens: tokenService({ users, grants, refreshTokens, clientPolicy: authConfig.clientPolicy, clock, providers }),
@@ -176,7 +185,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   checkForwardedFor(app, reverseProxy, authConfig.source);
   addSecurityHeaders(app);
   // Every service sees the instrumented store (src/observability/, GET /metrics).
-  const metrics = createMetrics();
+  const metrics = deps.metrics ?? createMetrics();
   // With a Stately inspector, the store's audit trail also streams every written transition there.
   const inspector = deps.statelyInspectUrl ? statelyInspector(deps.statelyInspectUrl, app.log) : null;
   const instrumented = instrumentStore(deps.store, metrics);
@@ -199,7 +208,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     passwordChecks,
   );
   healthRoutes(app, () => store.ping(), store.kind);
-  metricsRoutes(app, metrics);
+  const { metricsRoute = { token: null } } = deps;
+  if (metricsRoute !== 'elsewhere') metricsRoutes(app, metrics, metricsRoute.token === null ? undefined : requireMetricsToken(metricsRoute.token));
   apiRootRoutes(app, authenticators);
   onboardingRoutes(app, onboarding);
   loginFlowRoutes(app, loginFlows, onboarding);
@@ -213,6 +223,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     attempts,
     commands,
     timers: deps.timers ?? systemTimers,
+    clock: deps.clock,
     limits: { ...DEFAULT_WEBSOCKET_LIMITS, ...deps.websocketLimits },
   });
   countOpenSockets(metrics, openSockets);

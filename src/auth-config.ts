@@ -15,6 +15,8 @@
  *   password_checks:                # the bcrypt queue (services/password-checks.ts); defaults from the machine
  *     concurrency: 1                # checks at once; default max(1, min(cores - 1, libuv pool threads - 1))
  *     queue_size: 4                 # checks waiting; default 4 x concurrency; more get 429
+ *   login_flows:
+ *     max_open_per_address: 100     # open login flows per client (IPv4 address, IPv6 /64); more get 429
  *   http:                           # Home Assistant's `http:` keys for failed logins (ha-auth-spec §11)
  *     ip_ban_enabled: true          # refuse banned addresses (403) and count 401s; default true
  *     login_attempts_threshold: -1  # failed logins that ban an address; -1 (default) or 0: never ban
@@ -65,6 +67,8 @@ export interface AuthConfig {
   discovery: { allowPrivateAddresses: boolean };
   /** The bcrypt queue's limits (services/password-checks.ts); null: the machine's default. */
   passwordChecks: { concurrency: number | null; queueSize: number | null };
+  /** Login flows one client may have open at once (services/login-flows.ts). */
+  loginFlows: { maxOpenPerAddress: number };
   /** The policy of a client id; every client without an entry gets `DEFAULT_CLIENT_POLICY`. */
   clientPolicy: (clientId: string | null) => ClientPolicy;
   /** Failed-login accounting and IP bans (services/login-attempts.ts), Home Assistant's keys and defaults. */
@@ -72,6 +76,13 @@ export interface AuthConfig {
   /** `http:` `use_x_forwarded_for` and `trusted_proxies` (normalized networks): http/forwarded.ts. */
   reverseProxy: { useXForwardedFor: boolean; trustedProxies: string[] };
 }
+
+/**
+ * An abandoned flow holds its slot for its hour: a hundred login pages opened and left within an hour
+ * behind one address (a household or an office behind one NAT) is far beyond use, while a client
+ * that starts flows without end holds a hundred records, not one per request (README, "Anonymous writes").
+ */
+export const DEFAULT_MAX_OPEN_FLOWS_PER_ADDRESS = 100;
 
 export const DEFAULT_CLIENT_POLICY: ClientPolicy = { rotateRefreshTokens: false, graceMs: 60_000, familyLifetimeMs: null };
 
@@ -98,6 +109,11 @@ const schema = {
       type: 'object',
       additionalProperties: false,
       properties: { concurrency: { type: 'integer', minimum: 1 }, queue_size: { type: 'integer', minimum: 0 } },
+    },
+    login_flows: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { max_open_per_address: { type: 'integer', minimum: 1 } },
     },
     // Home Assistant: `vol.Any(cv.positive_int, NO_LOGIN_ATTEMPT_THRESHOLD)`, i.e. -1 or 0 and up.
     http: {
@@ -132,6 +148,7 @@ interface RawConfig {
   clients?: Record<string, { refresh_token_rotation?: boolean; grace_period?: number; family_lifetime?: number }>;
   redirect_uri_discovery?: { allow_private_addresses?: boolean };
   password_checks?: { concurrency?: number; queue_size?: number };
+  login_flows?: { max_open_per_address?: number };
   http?: { ip_ban_enabled?: boolean; login_attempts_threshold?: number; use_x_forwarded_for?: boolean; trusted_proxies?: unknown };
 }
 
@@ -202,6 +219,7 @@ export function parseAuthConfig(text: string, source: string): AuthConfig {
     mfaModules,
     discovery: { allowPrivateAddresses: raw.redirect_uri_discovery?.allow_private_addresses ?? false },
     passwordChecks: { concurrency: raw.password_checks?.concurrency ?? null, queueSize: raw.password_checks?.queue_size ?? null },
+    loginFlows: { maxOpenPerAddress: raw.login_flows?.max_open_per_address ?? DEFAULT_MAX_OPEN_FLOWS_PER_ADDRESS },
     clientPolicy: (clientId) => (clientId === null ? undefined : policies.get(clientId)) ?? DEFAULT_CLIENT_POLICY,
     // Home Assistant's defaults, -1 (never ban) included: see the README on why it is kept.
     http: {

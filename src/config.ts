@@ -24,6 +24,9 @@ export const configSchema = {
     CONFIG_FILE: { type: 'string', minLength: 1 },
     HA_VERSION: { type: 'string', pattern: '^\\d{4}\\.\\d{1,2}\\.\\d+$', default: HA_VERSION },
     STATELY_INSPECT_URL: { type: 'string', pattern: '^wss?://[^/?#\\s]+' },
+    // RFC 6750's b64token, at least 32 characters: e.g. `openssl rand -hex 32`.
+    METRICS_TOKEN: { type: 'string', pattern: '^[A-Za-z0-9._~+/-]{32,}=*$' },
+    METRICS_PORT: { type: 'integer', minimum: 1, maximum: 65535 },
   },
 } as const;
 
@@ -58,6 +61,10 @@ export interface Config {
   configFile: string | null;
   /** A Stately inspector server's WebSocket URL, to stream every transition to (observability/stately-inspector.ts); null: none. */
   statelyInspectUrl: string | null;
+  /** `GET /metrics` asks for `Authorization: Bearer <this>`; null: no token. */
+  metricsToken: string | null;
+  /** `GET /metrics` is served on this port (on `host`) and not on `port`; null: on `port`. */
+  metricsPort: number | null;
 }
 
 interface RawConfig {
@@ -76,6 +83,8 @@ interface RawConfig {
   HA_VERSION: string;
   CONFIG_FILE?: string;
   STATELY_INSPECT_URL?: string;
+  METRICS_TOKEN?: string;
+  METRICS_PORT?: number;
 }
 
 export class ConfigError extends Error {
@@ -95,6 +104,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const detail = error instanceof Error ? error.message : String(error);
     throw new ConfigError(`Invalid configuration: ${detail.replaceAll('env/', '')}`);
   }
+  if (raw.METRICS_PORT !== undefined && raw.METRICS_PORT === raw.PORT) {
+    throw new ConfigError('Invalid configuration: METRICS_PORT must differ from PORT');
+  }
   return {
     port: raw.PORT,
     host: raw.HOST,
@@ -110,6 +122,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     haVersion: raw.HA_VERSION,
     configFile: raw.CONFIG_FILE ?? null,
     statelyInspectUrl: raw.STATELY_INSPECT_URL ?? null,
+    metricsToken: raw.METRICS_TOKEN ?? null,
+    metricsPort: raw.METRICS_PORT ?? null,
   };
 }
 

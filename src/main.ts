@@ -1,5 +1,6 @@
 /**
- * Composition root: config → store → app → listen, and a graceful stop on SIGTERM/SIGINT.
+ * Composition root: config → store → app (and the METRICS_PORT listener) → listen, and a graceful
+ * stop on SIGTERM/SIGINT.
  * The store is the one the environment selects (open-store.ts): Redis when `REDIS_URL` or `REDIS_SENTINELS` is set, else embedded SQLite.
  */
 import { pino } from 'pino';
@@ -7,6 +8,8 @@ import { buildApp } from './app.js';
 import { AuthConfigError, loadAuthConfig } from './auth-config.js';
 import { ConfigError, loadConfig, usesRedis } from './config.js';
 import { systemClock } from './domain/clock.js';
+import { buildMetricsApp } from './metrics-app.js';
+import { createMetrics } from './observability/metrics.js';
 import { openConfiguredStore } from './open-store.js';
 import { DataDirLockedError } from './stores/sqlite/sqlite-store.js';
 import { StoreUnavailableError } from './stores/types.js';
@@ -22,6 +25,10 @@ async function start(): Promise<void> {
   const logger = pino({ level: config.logLevel });
   const store = await openConfiguredStore(config, logger.child({ store: usesRedis(config) ? 'redis' : 'sqlite' }));
   const urls = [config.internalUrl, config.externalUrl].filter((url) => url !== null);
+  // METRICS_PORT: /metrics on a listener of its own, over the registry the app records into.
+  const metrics = createMetrics();
+  const token = config.metricsToken;
+  const metricsListener = config.metricsPort === null ? null : { port: config.metricsPort, app: await buildMetricsApp({ metrics, token, logger }) };
   const app = await buildApp({
     store,
     clock: systemClock,
@@ -31,6 +38,8 @@ async function start(): Promise<void> {
     haVersion: config.haVersion,
     authConfig,
     statelyInspectUrl: config.statelyInspectUrl,
+    metrics,
+    metricsRoute: metricsListener === null ? { token } : 'elsewhere',
   });
   let stopping = false;
   const stop = async (signal: string) => {
@@ -42,12 +51,14 @@ async function start(): Promise<void> {
     // In-flight requests get a bounded time to finish; a stuck close must not keep the process.
     setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref();
     await app.close();
+    await metricsListener?.app.close();
     await store.close();
     process.exit(0);
   };
   process.on('SIGTERM', (signal) => void stop(signal));
   process.on('SIGINT', (signal) => void stop(signal));
   await app.listen({ port: config.port, host: config.host });
+  await metricsListener?.app.listen({ port: metricsListener.port, host: config.host });
 }
 
 start().catch((error: unknown) => {

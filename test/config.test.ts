@@ -18,6 +18,8 @@ describe('loadConfig', () => {
       haVersion: '2025.6.3',
       configFile: null,
       statelyInspectUrl: null,
+      metricsToken: null,
+      metricsPort: null,
     });
   });
 
@@ -26,13 +28,13 @@ describe('loadConfig', () => {
       PORT: '9000', HOST: '127.0.0.1', DATA_DIR: '/var/lib/hass-auth', REDIS_URL: 'redis://r:6379/2', REDIS_KEY_PREFIX: 'ha1:', LOG_LEVEL: 'warn',
       INTERNAL_URL: 'http://homeassistant.local:8123', EXTERNAL_URL: 'https://ha.example.com/',
       CORS_ALLOWED_ORIGINS: 'https://cast.home-assistant.io, https://ha.example.com', HA_VERSION: '2026.4.1', CONFIG_FILE: '/etc/hass-auth.yaml',
-      STATELY_INSPECT_URL: 'ws://127.0.0.1:8080',
+      STATELY_INSPECT_URL: 'ws://127.0.0.1:8080', METRICS_TOKEN: `${'f'.repeat(60)}0a+/=`, METRICS_PORT: '9464',
     };
     expect(loadConfig(env)).toEqual({
       port: 9000, host: '127.0.0.1', dataDir: '/var/lib/hass-auth', redisUrl: 'redis://r:6379/2', redisSentinel: null, redisMinReplicasAck: 0, redisKeyPrefix: 'ha1:', logLevel: 'warn',
       internalUrl: 'http://homeassistant.local:8123', externalUrl: 'https://ha.example.com/',
       corsAllowedOrigins: ['https://cast.home-assistant.io', 'https://ha.example.com'], haVersion: '2026.4.1', configFile: '/etc/hass-auth.yaml',
-      statelyInspectUrl: 'ws://127.0.0.1:8080',
+      statelyInspectUrl: 'ws://127.0.0.1:8080', metricsToken: `${'f'.repeat(60)}0a+/=`, metricsPort: 9464,
     });
     expect(loadConfig({ REDIS_URL: '' }).redisUrl).toBeNull();
   });
@@ -53,6 +55,11 @@ describe('loadConfig', () => {
     [{ REDIS_SENTINELS: 's1:26379' }, 'REDIS_SENTINELS is set without REDIS_SENTINEL_MASTER'],
     [{ REDIS_SENTINEL_MASTER: 'mymaster' }, 'REDIS_SENTINEL_MASTER is set without REDIS_SENTINELS'],
     [{ REDIS_URL: 'redis://r:6379', REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_MASTER: 'm' }, 'REDIS_URL and REDIS_SENTINELS are both set'],
+    [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN must match pattern'],
+    [{ METRICS_TOKEN: `${'a'.repeat(40)} b` }, 'METRICS_TOKEN must match pattern'],
+    [{ METRICS_PORT: 'nine' }, 'METRICS_PORT must be integer'],
+    [{ METRICS_PORT: '0' }, 'METRICS_PORT must be >= 1'],
+    [{ METRICS_PORT: '8123' }, 'METRICS_PORT must differ from PORT'],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(`Invalid configuration: ${message}`);

@@ -62,9 +62,13 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(compose.services).filter((name) => service(name).networks !== undefined)).toEqual(['lb']);
   });
 
-  it('puts a round-robin balancer on 8123 in front of the replicas, passing WebSocket upgrades', () => {
-    const { port } = loadConfig(env);
+  it('puts a round-robin balancer on 8123 in front of the replicas, passing WebSocket upgrades, and not /metrics', () => {
+    const { port, metricsPort } = loadConfig(env);
     const nginx = mountedConfig(compose, 'lb', '/etc/nginx/conf.d/default.conf');
+    // /metrics has a port of its own (README, "Observability"), which nothing publishes.
+    expect(metricsPort).not.toBeNull();
+    expect(nginx).not.toContain(`:${metricsPort}`);
+    expect(app.ports).toBeUndefined();
     expect(service('lb').ports).toEqual(['8123:8123']);
     expect(nginx).toContain(`server hass-auth:${port};`);
     expect(nginx).toContain('listen 8123;');

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { deleteKeysUnder, REDIS_URL, uniquePrefix } from './stores/redis-harness.js';
+import { deleteKeysUnder, freePort, REDIS_URL, uniquePrefix } from './stores/redis-harness.js';
 import { runServiceToExit, startService, type ServiceProcess } from './support/service-process.js';
 import { TestSocket } from './support/ws-client.js';
 
@@ -62,6 +62,20 @@ describe('the service process', () => {
     writeFileSync(file, 'clients: {"https://a/": {grace_period: -1}}\n');
     const invalid = await runServiceToExit({ CONFIG_FILE: file, DATA_DIR: dataDir() });
     expect(invalid.stderr).toBe(`hass-auth: CONFIG_FILE ${file}: clients["https://a/"].grace_period must be >= 0\n`);
+  });
+
+  it('serves /metrics only on METRICS_PORT, behind METRICS_TOKEN, and stops both listeners on SIGTERM', async () => {
+    const metricsPort = await freePort();
+    const token = 'e'.repeat(64);
+    const service = await start({ DATA_DIR: dataDir(), METRICS_PORT: String(metricsPort), METRICS_TOKEN: token });
+    expect((await fetch(`${service.baseUrl}/metrics`)).status).toBe(404);
+    const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+    const refused = await fetch(metricsUrl);
+    expect({ status: refused.status, text: await refused.text() }).toEqual({ status: 401, text: '401: Unauthorized' });
+    const scraped = await fetch(metricsUrl, { headers: { authorization: `Bearer ${token}` } });
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toContain('# TYPE hass_auth_token_requests_total counter');
+    expect(await service.stop('SIGTERM')).toBe(0);
   });
 
   it('uses Redis when REDIS_URL is set', async () => {

@@ -1,7 +1,7 @@
 /**
  * `hass-auth import-ha CONFIG_DIR [--dry-run] [--on-conflict=keep|replace]`: moves Home Assistant's
- * users, credentials, password hashes, refresh tokens and TOTP secrets into the store the environment
- * selects (services/ha-import/). It reads and checks every file, plans against the store, prints the
+ * users, credentials, password hashes, refresh tokens and TOTP secrets, and whether it was onboarded,
+ * into the store the environment selects (services/ha-import/). It reads and checks every file, plans against the store, prints the
  * plan, then writes, unless:
  *
  * - a file is missing, of an unknown storage version, not JSON, or holds something Home Assistant

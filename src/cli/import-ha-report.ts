@@ -9,6 +9,7 @@ import { conflictsOf, countSteps, type ImportPlan, type ImportStep, type StepKin
 import type { InputProblem } from '../services/ha-import/input-problems.js';
 
 const KINDS: Array<[StepKind, string]> = [
+  ['onboarding', 'onboarding'],
   ['owner', 'owner'],
   ['user', 'users'],
   ['totp secret', 'TOTP secrets'],
@@ -33,7 +34,9 @@ function stepLines(plan: ImportPlan, step: ImportStep): string[] {
 }
 
 function countLines(plan: ImportPlan): string[] {
-  const rows = KINDS.filter(([kind]) => kind !== 'owner' || plan.steps.some((step) => step.kind === 'owner')).map(([kind, name]) => {
+  // The onboarding and owner rows only when the plan has such a step.
+  const optional = new Set<StepKind>(['onboarding', 'owner']);
+  const rows = KINDS.filter(([kind]) => !optional.has(kind) || plan.steps.some((step) => step.kind === kind)).map(([kind, name]) => {
     const { new: fresh, present, conflict } = countSteps(plan, kind);
     return `  ${name.padEnd(16)}${String(fresh).padStart(5)}${String(present).padStart(9)}${String(conflict).padStart(11)}`;
   });

@@ -32,6 +32,9 @@ what Home Assistant's \`hass --script auth\` prints.
 Commands:
 ${commandLines(commands)}
 
+user set-owner makes the user that logs in with USERNAME the owner (a login that never logged in
+gets its user now), active, and the previous owner an ordinary user: onboarding stays done once
+done, so this is how a deployment whose owner was deleted gets a new one.
 token list prints one tab-separated line per live token:
   [USERNAME] ID TYPE CLIENT CREATED_AT LAST_USED_AT LAST_USED_IP EXPIRE_AT
 (USERNAME only when none is given; times in ISO-8601 UTC, "never" when unset), then the total.
@@ -40,7 +43,8 @@ audit tail and audit show print one tab-separated line per transition:
 ban list prints one tab-separated line per banned address, IP BANNED_AT (ISO-8601 UTC), then the
 total. On Redis, running instances see a lifted ban at their next request.
 import-ha reads CONFIG_DIR/.storage/auth, auth_provider.homeassistant and auth_module.totp
-(storage version 1.1), checks them all, prints one line per record (new, present or conflict),
+(storage version 1.1) and onboarding (whose done user step keeps onboarding closed here), checks
+them all, prints one line per record (new, present or conflict),
 then writes what is new; a second run writes nothing. Bad input or a conflict writes nothing;
 --on-conflict=keep leaves the store's record, replace takes Home Assistant's. --dry-run only prints.
 

@@ -28,6 +28,8 @@ export const LOGIN_OUTCOMES = [
   'malformed_input',
   'invalid_redirect_uri',
   'login_blocked',
+  // A client with as many login flows open as it may (http/login-flow.ts, 429).
+  'too_many_flows',
   // Refused before the flow saw it: a body that is not the view's JSON, or a bad X-Forwarded-For.
   'malformed_request',
   // Refused around the flow: a banned address, a full bcrypt queue (429), a store that cannot answer

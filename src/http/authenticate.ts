@@ -15,7 +15,8 @@ declare module 'fastify' {
   }
 }
 
-function bearerToken(header: string | undefined): string | null {
+/** The token of an `Authorization: Bearer <token>` header, split as Home Assistant splits it; null for any other header. */
+export function bearerToken(header: string | undefined): string | null {
   if (header === undefined) return null;
   const space = header.indexOf(' ');
   if (space < 0 || header.slice(0, space) !== 'Bearer') return null;

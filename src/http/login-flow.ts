@@ -23,7 +23,9 @@
  * 404 "Invalid flow specified", 400 "IP address changed", 400 "User input malformed",
  * 403 "Invalid redirect URI", 403 "Login blocked: <reason>"; and, beyond Home Assistant, 429
  * "Too many password checks at once, try again shortly" with `Retry-After: 1` when the bcrypt queue is
- * full (services/password-checks.ts, answered by error-handler.ts): the flow is left as it was.
+ * full (services/password-checks.ts, answered by error-handler.ts): the flow is left as it was; 429
+ * "Too many login flows open from this address, try again later" with `Retry-After` (seconds until
+ * its oldest open flow expires) to a start from a client with as many flows open as it may.
  * Every answer that ends an attempt is counted and logged by outcome (login-outcome.ts).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -44,8 +46,13 @@ const FAILURE_MESSAGES = {
   invalid_redirect_uri: [403, 'Invalid redirect URI'],
 } as const;
 
+/** Beyond Home Assistant: a client with as many login flows open as it may (services/login-flows.ts). */
+export const TOO_MANY_FLOWS = 'Too many login flows open from this address, try again later';
+
 function render(reply: FastifyReply, outcome: FlowOutcome) {
   if (outcome.kind === 'result') return reply.send(outcome.result);
+  // RFC 6585 §4 in the views' `{"message": …}` shape, as the password-check queue's 429 (error-handler.ts).
+  if (outcome.kind === 'too_many_flows') return reply.code(429).header('Retry-After', String(outcome.retryAfterSeconds)).send({ message: TOO_MANY_FLOWS });
   if (outcome.kind === 'login_blocked') return reply.code(403).send({ message: `Login blocked: ${outcome.reason}` });
   const [status, message] = FAILURE_MESSAGES[outcome.kind];
   return reply.code(status).send({ message });

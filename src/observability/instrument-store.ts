@@ -52,12 +52,13 @@ const ACTOR_RECORDS = { load: true, create: true, compareAndSet: true, delete: t
 
 const USERS: Record<keyof UserStore, true> = {
   createUser: true, getUser: true, listUsers: true, updateUser: true, deleteUser: true,
+  isOnboarded: true, markOnboarded: true, undoOnboarding: true,
   addCredential: true, findCredential: true, getCredential: true, getUserWithCredential: true, listCredentials: true,
   removeCredential: true, updateCredential: true,
   addPassword: true, getPassword: true, setPassword: true, deletePassword: true, listPasswords: true,
 };
 const GRANTS: Record<keyof GrantStore, true> = ACTOR_RECORDS;
-const FLOWS: Record<keyof FlowStore, true> = ACTOR_RECORDS;
+const FLOWS: Record<keyof FlowStore, true> = { ...ACTOR_RECORDS, openFor: true };
 const MFA_SETUP_FLOWS: Record<keyof MfaSetupFlowStore, true> = ACTOR_RECORDS;
 const MFA: Record<keyof MfaStore, true> = { getSecret: true, setSecret: true, deleteSecret: true, listModuleIds: true, acceptStep: true };
 const REFRESH_TOKENS: Record<keyof RefreshTokenStore, true> = { ...ACTOR_RECORDS, findIdByTokenHash: true, loadByTokenHash: true, listByUser: true };

@@ -18,6 +18,11 @@
  * (homeassistant-login.ts), or a choice of user (trusted-networks.ts), which may also end the flow
  * at its start: refused (abort `not_allowed`, nothing stored) or finished at once (`allow_bypass_login`:
  * `POST /auth/login_flow` answers with the code, through the same machine and completion as a step).
+ *
+ * Beyond Home Assistant, starting a flow needs no credentials, so what it stores is bounded: a
+ * client (an IPv4 address, an IPv6 /64: domain/client-block.ts) has at most `maxOpenPerClient` flows
+ * open at once, across instances (`too_many_flows` beyond, until one ends or expires), and a flow's
+ * audit entries live no longer than the flow unless its credentials are judged (flow-audit.ts).
  */
 import type { LoginCredential } from '../../machines/credential.js';
 import type { FlowAbortReason, LoginFlowContext, LoginFlowEvent, LoginFlowInput } from '../../machines/login-flow.js';
@@ -25,13 +30,15 @@ import type { Clock } from '../domain/clock.js';
 import { newId } from '../domain/ids.js';
 import { redirectUriAllowedWithoutDiscovery, verifyClientId } from '../domain/indieauth.js';
 import type { Logger } from '../domain/logger.js';
+import { clientBlock } from '../domain/client-block.js';
 import { parseIp } from '../domain/network.js';
 import type { Store } from '../stores/types.js';
 import { abortResult, createEntryResult, formResult, type FlowResult, type Handler, type SchemaField } from './flow-results.js';
 import { loginMfa } from './login-flow-mfa.js';
 import type { LoginGrantService } from './login-grants.js';
 import type { MfaService } from './mfa.js';
-import { createRecord, loadRecord, transitionRecord } from './persisted-actor.js';
+import { flowAuditTrail } from './flow-audit.js';
+import { initialEnvelope, loadRecord, recordCreation, transitionRecord } from './persisted-actor.js';
 import type { RedirectDiscovery } from './redirect-discovery.js';
 import type { UserService } from './users.js';
 
@@ -75,6 +82,7 @@ export interface LoginProvider {
 
 export type FlowOutcome =
   | { kind: 'result'; result: FlowResult }
+  | { kind: 'too_many_flows'; retryAfterSeconds: number }
   | { kind: 'invalid_client_id' | 'unknown_handler' | 'unknown_flow' | 'ip_changed' | 'malformed_input' | 'invalid_redirect_uri' }
   | { kind: 'login_blocked'; reason: string };
 
@@ -86,6 +94,8 @@ function loginOf(flow: LoginFlowContext | undefined, input: Record<string, unkno
   if (flow !== undefined && flow.credential !== null) return flow.credential.lookupKey;
   return typeof input.username === 'string' ? input.username : null;
 }
+
+type TooManyFlows = Extract<FlowOutcome, { kind: 'too_many_flows' }>;
 
 export interface StartRequest {
   clientId: string;
@@ -124,14 +134,18 @@ interface Deps {
   mfa: MfaService;
   /** IndieAuth discovery: the redirect URIs the client_id page lists (services/redirect-discovery.ts). */
   discoverRedirectUris: RedirectDiscovery;
+  /** The most flows one client may have open at once (auth-config.ts `login_flows`). */
+  maxOpenPerClient: number;
 }
 
 const sameIp = (a: string, b: string) => (parseIp(a) ?? a) === (parseIp(b) ?? b);
 
-export function loginFlowService({ store, clock, logger, providers, users, grants, mfa, discoverRedirectUris }: Deps): LoginFlowService {
+export function loginFlowService(deps: Deps): LoginFlowService {
+  const { store, clock, logger, providers, users, grants, mfa, discoverRedirectUris } = deps;
   const providerOf = (handler: Handler) => providers.find((p) => p.type === handler[0] && p.id === handler[1]);
-  const options = { logger, audit: store.audit };
   const mfaSteps = loginMfa(mfa);
+  /** How a step of this flow writes: its audit entries held until its credentials are judged (flow-audit.ts). */
+  const stepOptions = (flow: Pick<LoginFlowContext, 'createdAt'>) => ({ logger, audit: flowAuditTrail(store.audit, flow.createdAt + LOGIN_FLOW_TTL_MS) });
 
   /** `verify_redirect_uri` (ha-auth-spec §4.2): same origin or a companion app, else what the client_id page lists. */
   const redirectUriAllowed = async (clientId: string, redirectUri: string) =>
@@ -195,10 +209,24 @@ export function loginFlowService({ store, clock, logger, providers, users, grant
     return { kind: 'result' as const, result: initForm(flow, provider) };
   }
 
+  /** Stores a new flow unless its client has as many open as it may already; its creation is audited, held. */
+  async function openFlow(input: LoginFlowInput): Promise<{ flow: LoginFlowContext } | TooManyFlows> {
+    const { snapshot, envelope } = initialEnvelope('loginFlow', input);
+    const client = { key: clientBlock(input.ipAddress), limit: deps.maxOpenPerClient };
+    const opening = await store.flows.openFor(input.flowId, envelope, LOGIN_FLOW_TTL_MS, client);
+    if (opening.opened) {
+      recordCreation(stepOptions(input).audit, 'loginFlow', input.flowId, snapshot, input.createdAt, logger);
+      return { flow: snapshot.context };
+    }
+    if (opening.reason === 'taken') throw new Error(`flow id ${input.flowId} is taken`);
+    return { kind: 'too_many_flows', retryAfterSeconds: Math.ceil(opening.retryAfterMs / 1000) };
+  }
+
   /** `allow_bypass_login`: the flow is stored and finished at once, so that the machine still decides what follows. */
   async function finishAtStart(input: LoginFlowInput, provider: LoginProvider, credential: LoginCredential, ip: string) {
-    await createRecord(store.flows, 'loginFlow', input.flowId, input, LOGIN_FLOW_TTL_MS, { audit: store.audit, logger, now: input.createdAt });
-    const result = await transitionRecord(store.flows, 'loginFlow', input.flowId, await accepted(provider, credential), options);
+    const opened = await openFlow(input);
+    if ('kind' in opened) return opened;
+    const result = await transitionRecord(store.flows, 'loginFlow', input.flowId, await accepted(provider, credential), stepOptions(input));
     if (result === null) return { kind: 'unknown_flow' as const };
     return outcomeOf(result.after.value, result.after.context, provider, input.clientId, ip);
   }
@@ -231,8 +259,8 @@ export function loginFlowService({ store, clock, logger, providers, users, grant
         userChoices: beginning.kind === 'form' ? beginning.userChoices : null,
       };
       if (beginning.kind === 'finish') return finishAtStart(input, provider, beginning.credential, request.ip);
-      const { snapshot } = await createRecord(store.flows, 'loginFlow', input.flowId, input, LOGIN_FLOW_TTL_MS, { audit: store.audit, logger, now: input.createdAt });
-      return { kind: 'result', result: initForm(snapshot.context, provider) };
+      const opened = await openFlow(input);
+      return 'kind' in opened ? opened : { kind: 'result', result: initForm(opened.flow, provider) };
     },
 
     async step(flowId, clientId, input, ip) {
@@ -246,14 +274,17 @@ export function loginFlowService({ store, clock, logger, providers, users, grant
       if (provider === undefined) return { kind: 'unknown_flow', login };
       const event = await eventFor(record.snapshot.value, flow, provider, input);
       if (event === null) return { kind: 'malformed_input', login };
-      const result = await transitionRecord(store.flows, 'loginFlow', flowId, event, options);
+      const result = await transitionRecord(store.flows, 'loginFlow', flowId, event, { ...stepOptions(flow), loaded: record });
       if (result === null || result.before.status === 'done') return { kind: 'unknown_flow', login };
       const outcome = await outcomeOf(result.after.value, result.after.context, provider, clientId, ip);
       return { ...outcome, login: loginOf(result.after.context, input) };
     },
 
     async abort(flowId) {
-      const result = await transitionRecord(store.flows, 'loginFlow', flowId, { type: 'ABORT', now: clock(), reason: 'user_abort' }, options);
+      const record = await loadRecord(store.flows, 'loginFlow', flowId, logger);
+      if (record === null) return false;
+      const abort = { type: 'ABORT', now: clock(), reason: 'user_abort' } as const;
+      const result = await transitionRecord(store.flows, 'loginFlow', flowId, abort, { ...stepOptions(record.snapshot.context), loaded: record });
       if (result === null || result.before.status === 'done') return false;
       await store.flows.delete(flowId);
       return true;

@@ -1,9 +1,11 @@
 /**
  * Onboarding (homeassistant/components/onboarding/views.py, ha-auth-spec §8): creating the owner is
- * the only step this service has. The step is done once an owner exists, whichever instance made
- * it; the store lets only one owner be created. Home Assistant creates the user before checking the
- * username and then fails with a 500; here the username is checked first and a late failure removes
- * the user again, so nothing is half-written.
+ * the only step this service has. The step is done for good once onboarding created the owner,
+ * whichever instance did: the store marks it in the same write (stores/types.ts OnboardingState), so
+ * deleting the owner later does not reopen it, as Home Assistant keeps `.storage/onboarding`. Home
+ * Assistant creates the user before checking the username and then fails with a 500; here the
+ * username is checked first and a late failure removes the user and reopens the step, so nothing
+ * is half-written.
  */
 import type { LoginCredential } from '../../machines/credential.js';
 import { newId } from '../domain/ids.js';
@@ -29,14 +31,14 @@ export interface OnboardingService {
 export function onboardingService(users: UserService, provider: HomeAssistantProvider, grants: LoginGrantService): OnboardingService {
   return {
     async steps() {
-      const done = await users.hasOwner();
+      const done = await users.isOnboarded();
       return ONBOARDING_STEPS.map((step) => ({ step, done }));
     },
 
-    isStarted: () => users.hasOwner(),
+    isStarted: () => users.isOnboarded(),
 
     async createOwner({ name, username, password, clientId }) {
-      if (await users.hasOwner()) return { kind: 'already_done' };
+      if (await users.isOnboarded()) return { kind: 'already_done' };
       if (normalizeUsername(username) !== username) {
         return { kind: 'invalid_username', message: new InvalidUserError('username_not_normalized', { new_username: username }).message };
       }
@@ -45,7 +47,7 @@ export function onboardingService(users: UserService, provider: HomeAssistantPro
       try {
         await provider.addAuth(username, password);
       } catch (error) {
-        await users.remove(owner.id);
+        await users.undoOwner(owner.id);
         if (error instanceof InvalidUserError) return { kind: 'invalid_username', message: error.message };
         throw error;
       }

@@ -2,7 +2,9 @@
  * Users and who may authenticate (homeassistant/auth/__init__.py, homeassistant/components/http/auth.py).
  *
  * - The owner is the first non-system user created on purpose (onboarding); the store makes "only
- *   one owner" atomic across instances.
+ *   one owner" atomic across instances, and marks onboarding done with it for good: deleting the
+ *   owner later leaves the other users working and onboarding closed (an operator names a new
+ *   owner with `hass-auth user set-owner`).
  * - A credential seen for the first time gets a new user when its code is exchanged, in
  *   `system-admin` as Home Assistant does (`async_get_or_create_user`), never owner; except a
  *   trusted_networks credential, which always names an existing user (that provider creates none).
@@ -32,12 +34,12 @@ export class UserGoneError extends Error {
 
 export interface UserService {
   getUser(id: string): Promise<User | null>;
-  /** True once an owner exists: Home Assistant's onboarding "user" step is then done. */
-  hasOwner(): Promise<boolean>;
-  /** Creates the owner; null when one exists already. */
+  /** Home Assistant's onboarding "user" step is done (the store's mark, stores/types.ts OnboardingState). */
+  isOnboarded(): Promise<boolean>;
+  /** Creates onboarding's owner, which marks the step done; null when it is done already. */
   createOwner(name: string): Promise<User | null>;
-  /** Removes a user made by a step that then failed (onboarding), with its credentials. */
-  remove(id: string): Promise<void>;
+  /** Removes the owner `createOwner` made when onboarding then failed, with its credentials, and reopens the step. */
+  undoOwner(id: string): Promise<void>;
   /** Links a credential to a user; false when the credential is linked already. */
   link(user: User, credential: LoginCredential): Promise<boolean>;
   userOf(credential: LoginCredential): Promise<User | null>;
@@ -64,14 +66,16 @@ export function userService(store: Store, clock: Clock): UserService {
 
   const service: UserService = {
     getUser: (id) => store.users.getUser(id),
-    hasOwner: async () => (await store.users.listUsers()).some((user) => user.isOwner),
+    isOnboarded: () => store.users.isOnboarded(),
 
     async createOwner(name) {
       const owner = newUser(name, true);
-      return (await store.users.createUser(owner, { asOwner: true })) ? owner : null;
+      return (await store.users.createUser(owner, { asOwner: true, onboarding: true })) ? owner : null;
     },
 
-    remove: (id) => store.users.deleteUser(id),
+    async undoOwner(id) {
+      await store.users.undoOnboarding(id);
+    },
 
     link: (user, credential) => store.users.addCredential({ ...credential, userId: user.id }),
 

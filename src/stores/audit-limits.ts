@@ -9,3 +9,13 @@ export const AUDIT_MAX_ENTRIES = 100_000;
 export const AUDIT_MAX_PER_RECORD = 200;
 export const AUDIT_MAX_PER_USER = 1000;
 export const AUDIT_RECORD_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+
+/**
+ * `append(entry, {holdForMs})` holds the entry, for at most that long, in its record's history only,
+ * unless the record has kept entries already (then it is kept). The record's next kept entry keeps the
+ * held ones too: they join the trail (and their user's history) just before it, in order. What anyone
+ * can make the service write (a login flow's start) goes with its record unless something follows.
+ */
+export interface AuditHold {
+  holdForMs: number;
+}

@@ -8,6 +8,12 @@
  * machines' guards on `now` decide expiry.
  */
 import type { MachineName } from '../../machines/index.js';
+import type { AuditHold } from './audit-limits.js';
+import type { FlowStore } from './flow-store.js';
+import type { OnboardingState } from './onboarding-state.js';
+
+export type { AuditHold, FlowStore, OnboardingState };
+export type { FlowOpening } from './flow-store.js';
 
 /** A persisted actor: the machine it belongs to, that machine's version, a revision, its snapshot. */
 export interface Envelope {
@@ -45,9 +51,6 @@ export interface ActorRecords {
 
 /** Login grants (authorization codes), keyed by the SHA-256 of the code: the code itself is never stored. */
 export type GrantStore = ActorRecords;
-
-/** Login flows, keyed by flow id. */
-export type FlowStore = ActorRecords;
 
 /** MFA setup flows (`auth/setup_mfa`), keyed by flow id. */
 export type MfaSetupFlowStore = ActorRecords;
@@ -106,14 +109,17 @@ export interface PasswordEntry {
   passwordHash: string;
 }
 
-export interface UserStore {
-  /** False when the id exists. With `asOwner`, false also when an owner exists already (atomic). */
-  createUser(user: User, options?: { asOwner?: boolean }): Promise<boolean>;
+export interface UserStore extends OnboardingState {
+  /**
+   * False when the id exists; with `asOwner`, also when an owner exists; with `onboarding` (onboarding's
+   * owner), also when onboarding is done (`isOnboarded`), which a true answer marked in the same step.
+   */
+  createUser(user: User, options?: { asOwner?: boolean; onboarding?: boolean }): Promise<boolean>;
   getUser(id: string): Promise<User | null>;
   listUsers(): Promise<User[]>;
-  /** Replaces a user; false when it does not exist. */
+  /** Replaces a user; false when it does not exist. Demoting an owner marks onboarding done (OnboardingState). */
   updateUser(user: User): Promise<boolean>;
-  /** Removes the user and its credentials. Refresh tokens are the service's to end (revocations). */
+  /** Removes the user and its credentials (an owner's removal marks onboarding done). Refresh tokens are the service's to end. */
   deleteUser(id: string): Promise<void>;
   /** False when the id, or the (provider type, provider id, lookup key) triple, is taken; rejects for an unknown user. */
   addCredential(credential: Credential): Promise<boolean>;
@@ -278,10 +284,11 @@ export interface AuditEntry {
 
 /** The audit trail: capped, shared by every instance. */
 export interface AuditLog {
-  append(entry: AuditEntry): Promise<void>;
-  /** The newest `limit` entries, oldest first. */
+  /** Records a kept entry, or, with `hold`, a held one (AuditHold). */
+  append(entry: AuditEntry, hold?: AuditHold): Promise<void>;
+  /** The newest `limit` kept entries, oldest first (held entries count from when they were kept). */
   tail(limit: number): Promise<AuditEntry[]>;
-  /** The kept entries of one record, oldest first. */
+  /** The kept and still-held entries of one record, oldest first. */
   forRecord(recordId: string): Promise<AuditEntry[]>;
   /** The newest `limit` (at most AUDIT_MAX_PER_USER) kept entries whose `userId` is this user, oldest first. */
   forUser(userId: string, limit: number): Promise<AuditEntry[]>;

@@ -95,11 +95,8 @@ export class Connection {
     socket.on('message', (data, isBinary) => this.#receive({ data, isBinary }));
     socket.on('close', () => this.#closed());
     // ws closes the socket itself after a protocol error, with the code that names it (1009 for a
-    // frame over the limit, 1007 for text that is not UTF-8).
-    socket.on('error', (error) => {
-      deps.logger.info({ err: error.message }, 'websocket: connection error');
-      this.#closed();
-    });
+    // frame over the limit, 1007 for text that is not UTF-8); websocket-route.ts logs the error.
+    socket.on('error', () => this.#closed());
     socket.on('pong', () => {
       this.#answeredPing = true;
     });

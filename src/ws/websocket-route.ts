@@ -6,9 +6,12 @@
  * refresh tokens from the whole deployment; when the bus says it may have missed some, every
  * socket's session is checked again (session-recheck.ts). On shutdown, work left for later runs at
  * once (a token due to be removed is removed) and every socket closes with 1001 "going away".
+ * A socket's errors are logged as socket-errors.ts says: what a client sends wrong is a bounded
+ * number of `warn` lines without stacks.
  */
 import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
+import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../domain/logger.js';
 import type { LoginAttemptService } from '../services/login-attempts.js';
 import type { Timers } from '../domain/timers.js';
@@ -20,6 +23,7 @@ import { DeferredWork } from './deferred-work.js';
 import { OpenSockets } from './open-sockets.js';
 import { HA_OUTBOUND_LIMITS } from './outbound.js';
 import { sessionRecheck } from './session-recheck.js';
+import { socketErrorHandler } from './socket-errors.js';
 
 export interface WebSocketLimits extends ConnectionLimits {
   /** The largest frame accepted; a larger one closes the socket with 1009 (message too big). */
@@ -45,6 +49,8 @@ export interface WebSocketDeps {
   attempts: LoginAttemptService;
   commands: WsCommand[];
   timers: Timers;
+  /** What the log of client mistakes counts its interval by (socket-errors.ts). */
+  clock: Clock;
   limits: WebSocketLimits;
 }
 
@@ -56,6 +62,7 @@ export async function websocketRoutes(app: FastifyInstance, deps: WebSocketDeps)
 
   await app.register(fastifyWebsocket, {
     options: { maxPayload: deps.limits.maxFrameBytes },
+    errorHandler: socketErrorHandler(logger, deps.clock),
     async preClose() {
       await deferred.runNow();
       for (const connection of connections) connection.close(CLOSE_GOING_AWAY, 'Server shutting down');

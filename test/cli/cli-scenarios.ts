@@ -133,6 +133,36 @@ export function describeCliOn(kind: CliStoreKind): void {
       });
     });
 
+    it('names a new owner once an admin deleted the owner, and hands the role on, onboarding staying done', async (context) => {
+      const { expect } = context;
+      const { cliStore, output } = cliOn(kind, context);
+      const carolId = await withStore(cliStore, async (store) => {
+        const users = userService(store, Date.now);
+        const provider = createHomeAssistantProvider(store.users, { rounds: 4 });
+        const owner = await users.createOwner('Alice');
+        await store.users.deleteUser(owner?.id ?? '');
+        await provider.addAuth('bob', 'secret');
+        await provider.addAuth('carol', 'secret');
+        return (await users.getOrCreateUser(homeAssistantCredential('carol'))).id;
+      });
+      expect(await output('user', 'set-owner', 'nobody')).toBe('User not found\n');
+      // bob never logged in: his user is made as his first login would make it.
+      expect(await output('user', 'set-owner', ' Bob')).toBe('Owner set\n');
+      const bob = await withStore(cliStore, async (store) => {
+        const credential = await store.users.findCredential('homeassistant', null, 'bob');
+        const user = await store.users.getUser(credential?.userId ?? '');
+        expect(user).toMatchObject({ name: 'bob', isOwner: true, isActive: true });
+        expect(await store.users.isOnboarded()).toBe(true);
+        return user;
+      });
+      expect(await output('user', 'set-owner', 'carol')).toBe('Owner set\n');
+      await withStore(cliStore, async (store) => {
+        const owners = (await store.users.listUsers()).filter((user) => user.isOwner).map((user) => user.id);
+        expect(owners).toEqual([carolId]);
+        expect(await store.users.getUser(bob?.id ?? '')).toMatchObject({ isOwner: false, isActive: true });
+      });
+    });
+
     it("lists live refresh tokens, one user's (found by username) or everyone's", async (context) => {
       const { expect } = context;
       const { cliStore, output } = cliOn(kind, context);

@@ -3,8 +3,8 @@
  * (fixtures/ha-config/.storage/): Alice, the owner, with a login, TOTP, a session of the frontend and
  * a long-lived token; Bob (local only, `system-users`) with a login and a session of the iOS app;
  * Dave, a user without credentials; the system users "Home Assistant Content" and "Supervisor" (with
- * its system token); and carol, a login that never logged in (no user yet). Passwords are
- * Home Assistant's cost-12 bcrypt hashes, base64-encoded.
+ * its system token); and carol, a login that never logged in (no user yet). Onboarding is done.
+ * Passwords are Home Assistant's cost-12 bcrypt hashes, base64-encoded.
  *
  * Tests work on a copy in a temporary directory, which they may break in the ways the import must
  * refuse.
@@ -42,7 +42,7 @@ export const USER_IDS = [HA.alice.id, HA.content.id, HA.supervisor.id, HA.bob.id
 export const TOKEN_IDS = Object.values(HA.tokens);
 export const CREDENTIAL_IDS = [HA.alice.credentialId, HA.bob.credentialId];
 
-export type StorageKey = 'auth' | 'auth_provider.homeassistant' | 'auth_module.totp';
+export type StorageKey = 'auth' | 'auth_provider.homeassistant' | 'auth_module.totp' | 'onboarding';
 
 type Json = Record<string, unknown>;
 
@@ -99,7 +99,7 @@ export function editStorage(dir: string, key: StorageKey, edit: (file: { version
 /**
  * Everything the store holds that an import could touch, for "nothing changed" comparisons: the
  * users, passwords, and per fixture id and per user the credentials, TOTP secrets and refresh-token
- * records (envelopes with their revisions) and the id each token's secret finds.
+ * records (envelopes with their revisions) and the id each token's secret finds; whether it is onboarded.
  */
 export async function dumpStore(store: Store) {
   const users = await store.users.listUsers();
@@ -117,7 +117,8 @@ export async function dumpStore(store: Store) {
   );
   const credentials = await Promise.all(CREDENTIAL_IDS.map((id) => store.users.getCredential(id)));
   const passwords = (await store.users.listPasswords()).sort((a, b) => a.username.localeCompare(b.username));
-  return { users: users.sort((a, b) => a.id.localeCompare(b.id)), passwords, perUser, tokens, credentials };
+  const onboarded = await store.users.isOnboarded();
+  return { users: users.sort((a, b) => a.id.localeCompare(b.id)), passwords, perUser, tokens, credentials, onboarded };
 }
 
 function secretOwner(store: Store, tokenId: string): Promise<string | null> {

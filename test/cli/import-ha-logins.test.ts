@@ -27,7 +27,7 @@ describe.each(['sqlite', 'redis'] as const)('after importing Home Assistant (%s)
   beforeEach(async () => {
     server = await startTestServer(kind);
     const outcome = await importFromHomeAssistant(server.store, FIXTURE_DIR, { resolution: 'stop', now: server.clock.now });
-    expect(outcome).toMatchObject({ kind: 'planned', written: 15 });
+    expect(outcome).toMatchObject({ kind: 'planned', written: 16 });
   });
   afterEach(async () => {
     for (const socket of sockets.splice(0)) socket.close();

@@ -42,8 +42,8 @@ function countsTable(counts: Record<string, readonly [number, number, number]>):
   return [header, ...Object.entries(counts).map(([name, [fresh, present, conflicts]]) => `  ${name.padEnd(16)}${String(fresh).padStart(5)}${String(present).padStart(9)}${String(conflicts).padStart(11)}`)];
 }
 
-const ALL_NEW = { users: [5, 0, 0], 'TOTP secrets': [1, 0, 0], credentials: [2, 0, 0], passwords: [3, 0, 0], 'refresh tokens': [4, 0, 0] } as const;
-const ALL_PRESENT = { users: [0, 5, 0], 'TOTP secrets': [0, 1, 0], credentials: [0, 2, 0], passwords: [0, 3, 0], 'refresh tokens': [0, 4, 0] } as const;
+const ALL_NEW = { onboarding: [1, 0, 0], users: [5, 0, 0], 'TOTP secrets': [1, 0, 0], credentials: [2, 0, 0], passwords: [3, 0, 0], 'refresh tokens': [4, 0, 0] } as const;
+const ALL_PRESENT = { onboarding: [0, 1, 0], users: [0, 5, 0], 'TOTP secrets': [0, 1, 0], credentials: [0, 2, 0], passwords: [0, 3, 0], 'refresh tokens': [0, 4, 0] } as const;
 
 /** Someone who used hass-auth before importing: an owner "Alice (here)" whose login is also `alice`. */
 async function seedOwnerNamedAlice(store: Store): Promise<User> {
@@ -63,13 +63,15 @@ export function describeImportHaOn(kind: CliStoreKind): void {
       const result = await importHa('--dry-run');
       expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
       const out = lines(result.stdout);
-      expect(out.slice(0, 4)).toEqual([
+      expect(out.slice(0, 5)).toEqual([
         `Home Assistant's configuration in ${dir}:`,
         '  .storage/auth                         version 1.1  5 users, 2 credentials, 4 refresh tokens',
         '  .storage/auth_provider.homeassistant  version 1.1  3 logins',
         '  .storage/auth_module.totp             version 1.1  1 TOTP secret',
+        '  .storage/onboarding                   version 4.1  done: user, core_config, analytics, integration',
       ]);
       expect(out).toContain(`Records, against the ${kind.name} store:`);
+      expect(out).toContain("  new       onboarding    Home Assistant's user step is done");
       expect(out).toContain(`  new       user          ${HA.alice.id} "Alice" (owner, system-admin)`);
       expect(out).toContain(`  new       user          ${HA.bob.id} "Bob" (local only, system-users)`);
       expect(out).toContain(`  new       user          ${HA.supervisor.id} "Supervisor" (system user, system-admin)`);
@@ -79,7 +81,7 @@ export function describeImportHaOn(kind: CliStoreKind): void {
       expect(out).toContain(`  new       refresh token ${HA.tokens.aliceLongLived} long_lived_access_token "Kitchen tablet" of user ${HA.alice.id}`);
       expect(out).toContain(`  new       refresh token ${HA.tokens.bobPhone} normal ${HA.iosApp} of user ${HA.bob.id}`);
       expect(out).toContain('  .storage/auth_provider.homeassistant: data.users[2].username: "carol" has no user yet: its first login creates one (an administrator), as in Home Assistant');
-      expect(out.slice(-9)).toEqual([...countsTable(ALL_NEW), '', 'Dry run: nothing was written; the import would write 15 records.', '']);
+      expect(out.slice(-10)).toEqual([...countsTable(ALL_NEW), '', 'Dry run: nothing was written; the import would write 16 records.', '']);
       // No secret is printed.
       for (const id of Object.values(HA.tokens)) expect(result.stdout).not.toContain(fixtureToken(id).token.slice(0, 16));
       expect(result.stdout).not.toContain(HA.totpSecret);
@@ -91,7 +93,7 @@ export function describeImportHaOn(kind: CliStoreKind): void {
       const { cliStore, importHa, dump } = setUp(kind, context);
       const first = await importHa();
       expect({ code: first.code, stderr: first.stderr }).toEqual({ code: 0, stderr: '' });
-      expect(lines(first.stdout).slice(-3)).toEqual(['', 'Imported: 15 records written.', '']);
+      expect(lines(first.stdout).slice(-3)).toEqual(['', 'Imported: 16 records written.', '']);
       await withStore(cliStore, async (store) => {
         // In Home Assistant's order: the import creates them one millisecond apart.
         const users = (await store.users.listUsers()).sort((a, b) => a.createdAt - b.createdAt);
@@ -115,7 +117,7 @@ export function describeImportHaOn(kind: CliStoreKind): void {
 
       const second = await importHa();
       expect({ code: second.code, stderr: second.stderr }).toEqual({ code: 0, stderr: '' });
-      expect(lines(second.stdout).slice(-9)).toEqual([...countsTable(ALL_PRESENT), '', 'Nothing to import: everything is present already.', '']);
+      expect(lines(second.stdout).slice(-10)).toEqual([...countsTable(ALL_PRESENT), '', 'Nothing to import: everything is present already.', '']);
       expect(lines(second.stdout)).toContain(`  present   user          ${HA.alice.id} "Alice" (owner, system-admin)`);
       expect(await dump()).toEqual(imported);
     });

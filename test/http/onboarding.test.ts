@@ -5,7 +5,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { INSTALLATION_TYPE } from '../../src/http/onboarding.js';
-import { CLIENT_ID, postJson, startTestServer, type TestServer } from '../support/test-server.js';
+import { CLIENT_ID, logIn, onboardOwner, postJson, startTestServer, type TestServer } from '../support/test-server.js';
+import { TestSocket } from '../support/ws-client.js';
+import { tokensOf } from '../ws/ws-helpers.js';
 import { exchangeCode, expectHomeAssistantHeaders, HEX32, ISSUED_TOKENS, jsonOf, postRaw, textOf } from './http-helpers.js';
 
 const OWNER = { name: 'Alice', username: 'alice', password: 'secret-password', client_id: CLIENT_ID, language: 'en' };
@@ -120,6 +122,35 @@ describe.each(['sqlite', 'redis'] as const)('onboarding over %s', (kind) => {
     expect(await server.store.users.listUsers()).toEqual([]);
     expect(await server.store.users.listPasswords()).toEqual([taken]);
     expect(await jsonOf(await getSteps())).toEqual({ status: 200, body: stepsDone(false) });
+  });
+
+  /** Onboards alice, who makes bob an admin with a login; bob then deletes alice. Returns bob's socket. */
+  async function anAdminDeletesTheOwner(): Promise<TestSocket> {
+    const owner = await TestSocket.authenticated(server, (await onboardOwner(server)).access_token);
+    const { id: ownerId } = (await owner.result({ type: 'auth/current_user' })) as { id: string };
+    const { user } = (await owner.result({ type: 'config/auth/create', name: 'Bob', group_ids: ['system-admin'] })) as { user: { id: string } };
+    await owner.result({ type: 'config/auth_provider/homeassistant/create', user_id: user.id, username: 'bob', password: 'bob-password' });
+    owner.close();
+    const admin = await TestSocket.authenticated(server, (await tokensOf(server, 'bob', 'bob-password')).access_token);
+    await admin.result({ type: 'config/auth/delete', user_id: ownerId });
+    expect((await server.store.users.listUsers()).map((stored) => [stored.name, stored.isOwner])).toEqual([['Bob', false]]);
+    return admin;
+  }
+
+  it('stays done once an admin deleted the owner: an anonymous owner is refused as Home Assistant refuses it', async () => {
+    const admin = await anAdminDeletesTheOwner();
+    const response = await createOwner({ ...OWNER, name: 'Mallory', username: 'mallory' });
+    expectHomeAssistantHeaders(response);
+    expect(await jsonOf(response)).toEqual({ status: 403, body: { message: 'User step already done' } });
+    expect((await server.store.users.listUsers()).map((user) => user.name)).toEqual(['Bob']);
+    expect((await server.store.users.listPasswords()).map((entry) => entry.username)).toEqual(['bob']);
+    // Everything that follows the step still says done, and the remaining admin is served.
+    expect(await jsonOf(await getSteps())).toEqual({ status: 200, body: stepsDone(true) });
+    expect((await getInstallationType()).status).toBe(401);
+    expect((await fetch(`${server.baseUrl}/auth/providers`)).status).toBe(200);
+    expect((await logIn(server, 'bob', 'bob-password')).type).toBe('create_entry');
+    expect(await admin.result({ type: 'auth/current_user' })).toMatchObject({ name: 'Bob', is_owner: false, is_admin: true });
+    admin.close();
   });
 
   it('does not check the client_id (spec §8.3 step 6): the token endpoint does', async () => {

@@ -1,5 +1,5 @@
 /**
- * GET /auth/providers over HTTP (ha-auth-spec §3.1): closed until the owner exists, then the one
+ * GET /auth/providers over HTTP (ha-auth-spec §3.1): closed until onboarding is done, then the one
  * `homeassistant` provider and whether the login page should preselect "remember me".
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +32,17 @@ describe.each(['sqlite', 'redis'] as const)('GET /auth/providers over %s', (kind
         status: 400,
         body: { message: 'Onboarding not finished', code: 'onboarding_required' },
       });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('follows the onboarding mark, not the owner: open once onboarding is done, even with no user at all', async () => {
+    const server = await startTestServer(kind);
+    try {
+      await server.store.users.markOnboarded();
+      expect(await server.store.users.listUsers()).toEqual([]);
+      expect(await jsonOf(await getProviders(server))).toEqual({ status: 200, body: { providers: PROVIDERS, preselect_remember_me: true } });
     } finally {
       await server.close();
     }

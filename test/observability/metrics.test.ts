@@ -1,4 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { parseAuthConfig } from '../../src/auth-config.js';
+import { buildMetricsApp } from '../../src/metrics-app.js';
+import { createMetrics } from '../../src/observability/metrics.js';
 import { CLIENT_ID, onboardOwner, postForm, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { scrape, valueOf } from './scrape.js';
@@ -75,5 +78,86 @@ describe.each<StoreKind>(['sqlite', 'redis'])('GET /metrics (%s)', (kind) => {
       expect(valueOf(samples, 'hass_auth_store_seconds_sum', { operation }), operation).toBeGreaterThan(0);
     }
     expect(samples).toContainEqual({ name: 'hass_auth_store_errors_total', labels: { operation: 'refreshTokens.load' }, value: 0 });
+  });
+});
+
+const TOKEN = 'a'.repeat(24) + '0123456789abcdef';
+const UNAUTHORIZED = { status: 401, contentType: 'text/plain; charset=utf-8', text: '401: Unauthorized' };
+
+async function answerOf(response: Response) {
+  return { status: response.status, contentType: response.headers.get('content-type'), text: await response.text() };
+}
+
+describe('GET /metrics behind METRICS_TOKEN', () => {
+  let server: TestServer;
+  beforeEach(async () => {
+    const authConfig = parseAuthConfig('http: {login_attempts_threshold: 2}', 'test');
+    server = await startTestServer('sqlite', undefined, { metricsRoute: { token: TOKEN }, authConfig });
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+
+  const getMetrics = (authorization?: string) =>
+    fetch(`${server.baseUrl}/metrics`, { headers: authorization === undefined ? {} : { authorization } });
+
+  it.each([
+    ['no Authorization header', undefined],
+    ['another token', `Bearer ${TOKEN.slice(1)}x`],
+    ['the token without its scheme', TOKEN],
+    ['another scheme', `Basic ${TOKEN}`],
+    ['the scheme in lower case', `bearer ${TOKEN}`],
+  ])('answers %s with 401 in Home Assistant\'s format', async (_label, authorization) => {
+    expect(await answerOf(await getMetrics(authorization))).toEqual(UNAUTHORIZED);
+  });
+
+  it('answers the bearer token with the metrics', async () => {
+    const response = await getMetrics(`Bearer ${TOKEN}`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('# TYPE hass_auth_token_requests_total counter');
+  });
+
+  it('counts a wrong token as a failed login, as every 401 of a view: guessing it gets the address banned', async () => {
+    await getMetrics('Bearer wrong');
+    await getMetrics('Bearer wrong again');
+    expect(await answerOf(await getMetrics(`Bearer ${TOKEN}`))).toEqual({ status: 403, contentType: 'text/plain; charset=utf-8', text: '403: Forbidden' });
+  });
+});
+
+describe('GET /metrics on METRICS_PORT', () => {
+  let server: TestServer;
+  let metricsBase: string;
+  let closeMetrics: () => Promise<void>;
+  beforeEach(async () => {
+    const metrics = createMetrics();
+    server = await startTestServer('sqlite', undefined, { metrics, metricsRoute: 'elsewhere' });
+    const metricsApp = await buildMetricsApp({ metrics, token: null });
+    metricsBase = await metricsApp.listen({ port: 0, host: '127.0.0.1' });
+    closeMetrics = () => metricsApp.close();
+  });
+  afterEach(async () => {
+    await closeMetrics();
+    await server.close();
+  });
+
+  it("is not served on the service's port, and is on its own, with what the service recorded", async () => {
+    expect(await answerOf(await fetch(`${server.baseUrl}/metrics`))).toEqual({ status: 404, contentType: 'text/plain', text: '404: Not Found' });
+    await onboardOwner(server);
+    const samples = await scrape({ baseUrl: metricsBase });
+    expect(valueOf(samples, TOKEN_REQUESTS, { grant_type: 'authorization_code', outcome: 'issued' })).toBe(1);
+  });
+
+  it('serves nothing else there', async () => {
+    for (const path of ['/', '/health', '/auth/providers', '/api/']) expect((await fetch(`${metricsBase}${path}`)).status).toBe(404);
+  });
+
+  it('asks for METRICS_TOKEN there when both are set', async () => {
+    const guarded = await buildMetricsApp({ metrics: createMetrics(), token: TOKEN });
+    try {
+      expect((await guarded.inject({ url: '/metrics' })).statusCode).toBe(401);
+      expect((await guarded.inject({ url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } })).statusCode).toBe(200);
+    } finally {
+      await guarded.close();
+    }
   });
 });

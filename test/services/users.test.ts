@@ -18,18 +18,28 @@ describe('users service', () => {
     users = userService(store, () => 5);
   });
 
-  it('makes one owner, as an admin; a second owner is refused', async () => {
+  it('makes one owner, as an admin; a second owner is refused, also once the first is deleted', async () => {
     const owner = await users.createOwner('Alice');
     expect(owner).toMatchObject({ name: 'Alice', isOwner: true, isActive: true, groupIds: ['system-admin'], createdAt: 5 });
-    expect(await users.hasOwner()).toBe(true);
+    expect(await users.isOnboarded()).toBe(true);
     expect(await users.createOwner('Mallory')).toBeNull();
+    await store.users.deleteUser(owner?.id ?? '');
+    expect(await users.isOnboarded()).toBe(true);
+    expect(await users.createOwner('Mallory')).toBeNull();
+  });
+
+  it('undoes an owner whose onboarding failed: the owner is gone and onboarding open again', async () => {
+    const owner = await users.createOwner('Alice');
+    await users.undoOwner(owner?.id ?? '');
+    expect(await store.users.listUsers()).toEqual([]);
+    expect(await users.isOnboarded()).toBe(false);
   });
 
   it('creates a non-owner admin named after the username for a new credential, and finds it again', async () => {
     const bob = await users.getOrCreateUser(credential('bob'));
     expect(bob).toMatchObject({ name: 'bob', isOwner: false, groupIds: ['system-admin'] });
     expect(await users.getOrCreateUser(credential('bob', 'another-id'))).toEqual(bob);
-    expect(await users.hasOwner()).toBe(false);
+    expect(await users.isOnboarded()).toBe(false);
   });
 
   it('gives racing exchanges of one new credential one user, and leaves no other behind', async () => {

@@ -3,7 +3,7 @@
  * Redis under a key prefix of its own (deleted on close). Time is a clock the test moves.
  */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
+import { buildApp, type AppDeps } from '../../src/app.js';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import type { Store } from '../../src/stores/types.js';
@@ -37,6 +37,9 @@ export interface TestServerOptions {
   logger?: FastifyBaseLogger;
   /** A Stately inspector server's WebSocket URL, to stream every transition to (STATELY_INSPECT_URL). */
   statelyInspectUrl?: string;
+  /** The registry the app records into (shared with a METRICS_PORT listener), and how it serves `/metrics`. */
+  metrics?: AppDeps['metrics'];
+  metricsRoute?: AppDeps['metricsRoute'];
 }
 
 /** A Home Assistant frontend-like client id that passes `verify_client_id`. */

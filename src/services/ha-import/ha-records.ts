@@ -37,6 +37,8 @@ export interface HomeAssistantData {
   passwords: PasswordEntry[];
   totpSecrets: ImportedTotpSecret[];
   refreshTokens: ImportedRefreshToken[];
+  /** `.storage/onboarding` lists the `user` step as done. */
+  onboarded: boolean;
   files: FileSummary[];
   /** What was left out the way Home Assistant leaves it out (a token without `jwt_key`, …). */
   notes: InputNote[];

@@ -8,7 +8,7 @@ import type { HomeAssistantData, ReadResult } from './ha-records.js';
 import { applyPlan, type ImportPlan, type Resolution } from './import-plan.js';
 import { planCredentials, planPasswords } from './plan-logins.js';
 import { planRefreshTokens } from './plan-tokens.js';
-import { planTotpSecrets, planUsers } from './plan-users.js';
+import { planOnboarding, planTotpSecrets, planUsers } from './plan-users.js';
 import { readHomeAssistantConfig } from './read-config.js';
 
 export interface PlanOptions {
@@ -21,6 +21,7 @@ export interface PlanOptions {
 export async function planImport(store: Store, data: HomeAssistantData, { resolution, now }: PlanOptions): Promise<ImportPlan> {
   const context = { store, resolution, now };
   const steps = [
+    ...(await planOnboarding(context, data.onboarded)),
     ...(await planUsers(context, data.users)),
     ...(await planTotpSecrets(context, data.totpSecrets)),
     ...(await planCredentials(context, data.credentials)),

@@ -13,14 +13,16 @@
  * one. Every file is read and checked, and every conflict found, before the first write; then the
  * writes go in an order where each prefix is safe and a second run completes it (it plans again,
  * finds what was written `present`, and writes the rest):
- *   owner demotion (replace) → users → TOTP secrets → credentials → passwords → refresh tokens.
- * A user exists before anything points at it; a TOTP secret is in place before the password that
+ *   onboarding → owner demotion (replace) → users → TOTP secrets → credentials → passwords → refresh tokens.
+ * Onboarding is marked done first, so that no moment of the import leaves it open to anyone on a
+ * store that is serving already (Home Assistant's owner may have been deleted: then no imported user
+ * would close it). A user exists before anything points at it; a TOTP secret is in place before the password that
  * lets its user log in; a credential exists before its password, so that a login in between cannot
  * create a second user for it; tokens come last, whole (one create writes a token and its indexes).
  */
 export type Resolution = 'stop' | 'keep' | 'replace';
 
-export type StepKind = 'owner' | 'user' | 'totp secret' | 'credential' | 'password' | 'refresh token';
+export type StepKind = 'onboarding' | 'owner' | 'user' | 'totp secret' | 'credential' | 'password' | 'refresh token';
 
 export type StepStatus = 'new' | 'present' | 'conflict';
 

@@ -1,5 +1,5 @@
 /**
- * Planning users, the owner and TOTP secrets (import-plan.ts). A user is `present` when the store
+ * Planning onboarding, users, the owner and TOTP secrets (import-plan.ts). A user is `present` when the store
  * has one with its id and the same name, flags and groups (its creation time is the store's own);
  * another user as the store's owner, while Home Assistant's owner is someone else, is an `owner`
  * conflict: `keep` imports Home Assistant's owner as a plain user, `replace` makes the store's owner
@@ -15,6 +15,14 @@ export interface PlanContext {
   resolution: Resolution;
   /** Epoch ms: new users' `createdAt`. */
   now: number;
+}
+
+/** Home Assistant's onboarding `user` step, when done there: `present` when the store is onboarded already. */
+export async function planOnboarding({ store }: PlanContext, onboarded: boolean): Promise<ImportStep[]> {
+  if (!onboarded) return [];
+  const label = "Home Assistant's user step is done";
+  if (await store.users.isOnboarded()) return [{ kind: 'onboarding', label, status: 'present', conflict: null, run: null }];
+  return [{ kind: 'onboarding', label, status: 'new', conflict: null, run: () => store.users.markOnboarded() }];
 }
 
 export function userLabel(user: ImportedUser): string {

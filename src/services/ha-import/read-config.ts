@@ -6,7 +6,9 @@
  *
  * `.storage/auth` must exist (Home Assistant writes it when it is onboarded). The provider's file may
  * be absent only when no credential uses the `homeassistant` provider; the TOTP file is absent until
- * someone sets up the authenticator app.
+ * someone sets up the authenticator app. `.storage/onboarding` (`{"done": ["user", …]}`) says whether
+ * Home Assistant's onboarding `user` step is done, which the import carries over so that onboarding
+ * stays closed here even when Home Assistant's owner was deleted; absent, it was not onboarded.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,6 +56,13 @@ function readTotp(configDir: string, users: ImportedUser[] | null) {
   return { file, totpSecrets, contents: count(totpSecrets.length, 'TOTP secret') };
 }
 
+function readOnboarding(configDir: string) {
+  const file = readStorageFile(configDir, 'onboarding');
+  if (!file.present) return { file, onboarded: false, contents: 'absent: Home Assistant was not onboarded' };
+  const done = usable(file) ? file.reader.stringList(file.reader.object(file.data, 'data').done, 'data.done') : [];
+  return { file, onboarded: done.includes('user'), contents: done.length === 0 ? 'no step done' : `done: ${done.join(', ')}` };
+}
+
 /** Logins whose two halves do not meet: worth a note, as in Home Assistant they behave as described. */
 function loginNotes(credentials: Credential[], passwords: PasswordEntry[], provider: StorageFile): void {
   const usernames = new Set(passwords.map((entry) => entry.username));
@@ -76,7 +85,8 @@ export function readHomeAssistantConfig(configDir: string): ReadResult {
   const auth = readAuth(configDir);
   const provider = readProvider(configDir, auth.credentials);
   const totp = readTotp(configDir, usable(auth.file) ? auth.users : null);
-  const read = [auth, provider, totp];
+  const onboarding = readOnboarding(configDir);
+  const read = [auth, provider, totp, onboarding];
   const files: FileSummary[] = read.map(({ file, contents }) => ({ file: file.file, version: file.version, contents }));
   const problems = read.flatMap(({ file }) => file.reader.problems);
   if (problems.length > 0) return { ok: false, problems, files };
@@ -87,6 +97,7 @@ export function readHomeAssistantConfig(configDir: string): ReadResult {
     passwords: provider.passwords,
     totpSecrets: totp.totpSecrets,
     refreshTokens: auth.refreshTokens,
+    onboarded: onboarding.onboarded,
     files,
     notes: read.flatMap(({ file }) => file.reader.notes),
   };

@@ -7,14 +7,22 @@
  * before that has no `minor_version`, which Home Assistant reads as 1. So 1.1 is every version Home
  * Assistant migrates these files from, and the only one read here: anything else comes from a
  * release this import does not know, and stops it rather than being read as something it is not.
+ * `onboarding` is at version 4 (homeassistant/components/onboarding/__init__.py); its migrations
+ * from 1, 2 and 3 only append the steps added since, so `done` means the same in all four.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FieldReader, isObject, shown } from './input-problems.js';
 
-export type StorageKey = 'auth' | 'auth_provider.homeassistant' | 'auth_module.totp';
+export type StorageKey = 'auth' | 'auth_provider.homeassistant' | 'auth_module.totp' | 'onboarding';
 
-export const READABLE_VERSION = 1;
+/** The major versions read per file; the minor version is 1 for all. */
+const READABLE_VERSIONS: Record<StorageKey, readonly number[]> = {
+  auth: [1],
+  'auth_provider.homeassistant': [1],
+  'auth_module.totp': [1],
+  onboarding: [1, 2, 3, 4],
+};
 export const READABLE_MINOR_VERSION = 1;
 
 export interface StorageFile {
@@ -61,8 +69,10 @@ function checkWrapper(key: StorageKey, stored: unknown, storageFile: StorageFile
     return;
   }
   const { version, minor_version: minorVersion = READABLE_MINOR_VERSION, key: storedKey, data } = stored;
-  const readable = `this import reads version ${READABLE_VERSION}, minor version ${READABLE_MINOR_VERSION} (every release of Home Assistant so far)`;
-  if (version !== READABLE_VERSION) reader.problem('version', `unknown storage version ${shown(version)}; ${readable}`);
+  const versions = READABLE_VERSIONS[key];
+  const majors = versions.length === 1 ? `version ${versions.join('')}` : `versions ${versions[0]} to ${versions.at(-1)}`;
+  const readable = `this import reads ${majors}, minor version ${READABLE_MINOR_VERSION} (every release of Home Assistant so far)`;
+  if (typeof version !== 'number' || !versions.includes(version)) reader.problem('version', `unknown storage version ${shown(version)}; ${readable}`);
   else if (minorVersion !== READABLE_MINOR_VERSION) reader.problem('minor_version', `unknown storage minor version ${shown(minorVersion)}; ${readable}`);
   if (storedKey !== key) reader.problem('key', `expected "${key}", found ${shown(storedKey)}: is this the right file?`);
   if (data === undefined) reader.problem('data', 'missing');

@@ -5,12 +5,14 @@
  *
  *   <p>grant:<codeHash>          hash {rev, env}             PX TTL (10 min from issue)
  *   <p>flow:<flowId>             hash {rev, env}             PX TTL (flow TTL)
+ *   <p>flows-of:<client>         sorted set flow id → expiry (ms): a client's open flows, PX TTL (its newest flow's)
  *   <p>mfa-flow:<flowId>         hash {rev, env}             PX TTL (MFA setup window)
  *   <p>rt:<id>                   hash {rev, env, hash, user} no TTL while usable; tombstones get one
  *   <p>rt-hash:<tokenHash>       string → refresh token id   same TTL as its record
  *   <p>user-rts:<userId>         set of refresh token ids    members cleaned when their record is gone
  *   <p>users                     hash userId → User JSON     (also the list of user ids)
  *   <p>owners                    set of ids of users with isOwner
+ *   <p>onboarded                 string: onboarding's user step is done (types.ts OnboardingState); by whom
  *   <p>credential:<id>           hash {json, user, lookup}
  *   <p>cred:<type>:<pid|%>:<lookupKey>  string → credential id (`lookup` above is this name minus <p>)
  *   <p>user-creds:<userId>       set of credential ids
@@ -22,6 +24,7 @@
  *   <p>ip-ban-changes            pub/sub channel: `+<ip>` (banned) or `-<ip>` (lifted), published by the scripts
  *   <p>audit                     stream of audit entries (field `e`: JSON), capped with MAXLEN ~
  *   <p>audit:<recordId>          list of that record's audit entries (JSON), capped, month TTL
+ *   <p>audit-held:<recordId>     list of that record's held audit entries (types.ts AuditHold), PX TTL: the hold
  *   <p>audit-user:<userId>       list of the audit entries naming that user (JSON), capped, month TTL
  *   <p>revocations               pub/sub channel: JSON array of refresh token ids
  *
@@ -37,6 +40,7 @@ export interface RedisKeys {
   readonly prefix: string;
   readonly grant: (id: string) => string;
   readonly flow: (id: string) => string;
+  readonly flowsOf: (client: string) => string;
   readonly mfaSetupFlow: (id: string) => string;
   /** The user's MFA entries: fields `secret:<module id>` and `step:<module id>`. */
   readonly mfa: (userId: string) => string;
@@ -45,6 +49,7 @@ export interface RedisKeys {
   readonly userRefreshTokens: (userId: string) => string;
   readonly users: string;
   readonly owners: string;
+  readonly onboarded: string;
   readonly credential: (id: string) => string;
   /** The lookup key's name without the prefix: what a credential record keeps in its `lookup` field. */
   readonly credentialLookupSuffix: (type: string, providerId: string | null, lookupKey: string) => string;
@@ -56,6 +61,7 @@ export interface RedisKeys {
   readonly banChannel: string;
   readonly audit: string;
   readonly auditRecord: (recordId: string) => string;
+  readonly auditHeld: (recordId: string) => string;
   readonly auditUser: (userId: string) => string;
   readonly revocationChannel: string;
   /** Stems for scripts: `stem + id` is the key. */
@@ -80,6 +86,7 @@ export function redisKeys(prefix: string): RedisKeys {
     prefix,
     grant: (id) => `${prefix}grant:${id}`,
     flow: (id) => `${prefix}flow:${id}`,
+    flowsOf: (client) => `${prefix}flows-of:${client}`,
     mfaSetupFlow: (id) => `${prefix}mfa-flow:${id}`,
     mfa: (userId) => `${prefix}mfa:${userId}`,
     refreshToken: (id) => stems.refreshToken + id,
@@ -87,6 +94,7 @@ export function redisKeys(prefix: string): RedisKeys {
     userRefreshTokens: (userId) => stems.userRefreshTokens + userId,
     users: `${prefix}users`,
     owners: `${prefix}owners`,
+    onboarded: `${prefix}onboarded`,
     credential: (id) => stems.credential + id,
     // Type and provider id are encoded so that a `:` inside them cannot shift the fields; the lookup
     // key comes last, so it may hold anything and stays readable (it is the username).
@@ -100,6 +108,7 @@ export function redisKeys(prefix: string): RedisKeys {
     banChannel: `${prefix}ip-ban-changes`,
     audit: `${prefix}audit`,
     auditRecord: (recordId) => `${prefix}audit:${recordId}`,
+    auditHeld: (recordId) => `${prefix}audit-held:${recordId}`,
     auditUser: (userId) => `${prefix}audit-user:${userId}`,
     revocationChannel: `${prefix}revocations`,
     stems,

@@ -13,6 +13,7 @@ import { connectRedis, DEFAULT_CONNECT_TIMEOUT_MS, redactUrl } from './connect.j
 import type { RedisConnection } from './connection.js';
 import { directConnection } from './direct-connection.js';
 import { redisContents } from './contents.js';
+import { redisFlows } from './flows.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_SILENCE_TIMEOUT_MS, guardedRun } from './guard.js';
 import { redisKeys } from './keys.js';
 import { RedisBanChanges } from './ban-changes.js';
@@ -73,7 +74,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
     kind: 'redis',
     users: redisUsers(run, keys),
     grants: redisActorRecords(run, { name: 'grants', key: keys.grant }),
-    flows: redisActorRecords(run, { name: 'flows', key: keys.flow }),
+    flows: redisFlows(run, keys),
     mfaSetupFlows: redisActorRecords(run, { name: 'mfaSetupFlows', key: keys.mfaSetupFlow }),
     mfa: redisMfa(run, keys),
     refreshTokens: redisRefreshTokens(run, keys),

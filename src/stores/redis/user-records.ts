@@ -1,22 +1,32 @@
 /**
  * Users: one hash `users` (id → User JSON), which is also the list of ids, plus the set `owners`
  * that makes "create the owner unless there is one" a single script (user-scripts.ts), as onboarding
- * needs when two requests race (homeassistant/components/onboarding/views.py).
+ * needs when two requests race (homeassistant/components/onboarding/views.py), and the string
+ * `onboarded`, the onboarding mark (types.ts OnboardingState), written by the same scripts.
  */
+import { MARKED_WITHOUT_OWNER } from '../onboarding-state.js';
 import type { UserStore } from '../types.js';
 import { decodeUser } from './codec.js';
 import type { Run } from './guard.js';
 import type { RedisKeys } from './keys.js';
 
-type UserRecords = Pick<UserStore, 'createUser' | 'getUser' | 'listUsers' | 'updateUser' | 'deleteUser'>;
+type UserRecords = Pick<
+  UserStore,
+  'createUser' | 'getUser' | 'listUsers' | 'updateUser' | 'deleteUser' | 'isOnboarded' | 'markOnboarded' | 'undoOnboarding'
+>;
 
 const flag = (value: boolean | undefined) => (value === true ? '1' : '0');
 
 export function redisUserRecords(run: Run, keys: RedisKeys): UserRecords {
-  const userKeys = [keys.users, keys.owners];
+  const userKeys = [keys.users, keys.owners, keys.onboarded];
+  /** What userDelete and onboardingUndo take: the user's keys and the stems of its credentials'. */
+  const deletion = (id: string) => ({
+    keys: [keys.users, keys.owners, keys.userCredentials(id), keys.mfa(id), keys.onboarded],
+    args: [id, keys.prefix, keys.stems.credential, keys.stems.userCredentials],
+  });
   return {
     createUser: async (user, options) => {
-      const args = [user.id, JSON.stringify(user), flag(options?.asOwner), flag(user.isOwner)];
+      const args = [user.id, JSON.stringify(user), flag(options?.asOwner), flag(user.isOwner), flag(options?.onboarding)];
       return (await run.write('users.createUser', (client) => client.userCreate(userKeys, args))) === 1;
     },
     getUser: async (id) => {
@@ -32,9 +42,16 @@ export function redisUserRecords(run: Run, keys: RedisKeys): UserRecords {
       return (await run.write('users.updateUser', (client) => client.userUpdate(userKeys, args))) === 1;
     },
     deleteUser: async (id) => {
-      const { prefix, stems } = keys;
-      const args = [id, prefix, stems.credential, stems.userCredentials];
-      await run.write('users.deleteUser', (client) => client.userDelete([...userKeys, keys.userCredentials(id), keys.mfa(id)], args));
+      const { keys: scriptKeys, args } = deletion(id);
+      await run.write('users.deleteUser', (client) => client.userDelete(scriptKeys, args));
+    },
+    isOnboarded: async () => (await run('users.isOnboarded', (client) => client.onboardingState([keys.onboarded, keys.owners], []))) === 1,
+    markOnboarded: async () => {
+      await run.write('users.markOnboarded', (client) => client.set(keys.onboarded, MARKED_WITHOUT_OWNER, { condition: 'NX' }));
+    },
+    undoOnboarding: async (ownerId) => {
+      const { keys: scriptKeys, args } = deletion(ownerId);
+      return (await run.write('users.undoOnboarding', (client) => client.onboardingUndo(scriptKeys, args))) === 1;
     },
   };
 }

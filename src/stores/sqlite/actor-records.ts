@@ -10,6 +10,8 @@ import { expiresAt } from './envelope-rows.js';
 import { envelopeTable } from './envelope-table.js';
 import type { EnvelopeTable } from './schema.js';
 
+type ActorTable = 'grants' | 'flows' | 'mfa_setup_flows';
+
 interface InsertParameters {
   id: string;
   rev: number;
@@ -17,21 +19,25 @@ interface InsertParameters {
   expiresAt: number | null;
 }
 
-export function sqliteActorRecords(db: Database, table: 'grants' | 'flows' | 'mfa_setup_flows', clock: Clock): ActorRecords {
-  const { dropIfExpired, ...operations } = envelopeTable(db, table satisfies EnvelopeTable, clock);
+/** `create` as a synchronous transaction, for callers that write more in the same one (flows.ts). */
+export function envelopeInsert(db: Database, table: ActorTable, clock: Clock): (id: string, envelope: Envelope, ttlMs: number | null) => boolean {
+  const { dropIfExpired } = envelopeTable(db, table satisfies EnvelopeTable, clock);
   const insert = db.prepare<InsertParameters>(
     `INSERT INTO ${table} (id, rev, envelope, expires_at) VALUES (@id, @rev, @envelope, @expiresAt)
      ON CONFLICT DO NOTHING`,
   );
-
   // An expired row still holding the id is garbage the sweeper has not reached yet: it gives way.
-  const create = db.transaction((id: string, envelope: Envelope, ttlMs: number | null): boolean => {
+  return db.transaction((id: string, envelope: Envelope, ttlMs: number | null): boolean => {
     assertRev(envelope, 1);
     const now = clock();
     dropIfExpired(id, now);
     const row = { id, rev: envelope.rev, envelope: encodeEnvelope(envelope), expiresAt: expiresAt(now, ttlMs) };
     return insert.run(row).changes === 1;
   });
+}
 
-  return { ...operations, create: async (id, envelope, ttlMs) => create(id, envelope, ttlMs) };
+export function sqliteActorRecords(db: Database, table: ActorTable, clock: Clock): ActorRecords {
+  const { load, compareAndSet, delete: remove } = envelopeTable(db, table, clock);
+  const create = envelopeInsert(db, table, clock);
+  return { load, compareAndSet, delete: remove, create: async (id, envelope, ttlMs) => create(id, envelope, ttlMs) };
 }

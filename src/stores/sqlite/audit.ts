@@ -1,10 +1,13 @@
 /**
  * The audit trail in SQLite: one row per entry, indexed by record and by the entry's user; the oldest
  * rows beyond AUDIT_MAX_ENTRIES are deleted as new ones come (every 1000th append, so the trim stays
- * cheap). Per-record caps and the month of the Redis adapter follow from the global cap here.
+ * cheap). Per-record caps and the month of the Redis adapter follow from the global cap here. Held
+ * entries (types.ts AuditHold) wait in `audit_held` until a kept entry of their record moves them into
+ * `audit`, in order, or their `expires_at` passes (absent to reads, then swept).
  */
 import type { Database } from 'better-sqlite3';
-import type { AuditEntry, AuditLog } from '../types.js';
+import type { Clock } from '../../domain/clock.js';
+import type { AuditEntry, AuditHold, AuditLog } from '../types.js';
 import { AUDIT_MAX_ENTRIES, AUDIT_MAX_PER_USER } from '../audit-limits.js';
 
 const TRIM_EVERY = 1000;
@@ -12,24 +15,49 @@ const TRIM_EVERY = 1000;
 /** Rows hold only what `append` wrote, so the JSON is an AuditEntry by construction. */
 const decode = (row: { entry: string }): AuditEntry => JSON.parse(row.entry) as AuditEntry;
 
-export function sqliteAudit(db: Database): AuditLog {
+export function sqliteAudit(db: Database, clock: Clock): AuditLog {
   const insert = db.prepare<[string, string]>('INSERT INTO audit (record_id, entry) VALUES (?, ?)');
+  const hasKept = db.prepare<[string], { found: number }>('SELECT 1 AS found FROM audit WHERE record_id = ? LIMIT 1');
+  const insertHeld = db.prepare<[string, string, number]>('INSERT INTO audit_held (record_id, entry, expires_at) VALUES (?, ?, ?)');
+  const keepHeld = db.prepare<[string, number]>(
+    'INSERT INTO audit (record_id, entry) SELECT record_id, entry FROM audit_held WHERE record_id = ? AND expires_at > ? ORDER BY seq',
+  );
+  const dropHeld = db.prepare<[string]>('DELETE FROM audit_held WHERE record_id = ?');
   const trim = db.prepare<[number]>('DELETE FROM audit WHERE seq <= (SELECT MAX(seq) FROM audit) - ?');
   const newest = db.prepare<[number], { entry: string }>('SELECT entry FROM audit ORDER BY seq DESC LIMIT ?');
   const ofRecord = db.prepare<[string], { entry: string }>('SELECT entry FROM audit WHERE record_id = ? ORDER BY seq');
+  const heldOfRecord = db.prepare<[string, number], { entry: string }>(
+    'SELECT entry FROM audit_held WHERE record_id = ? AND expires_at > ? ORDER BY seq',
+  );
   // The expression is the index's (schema.ts), word for word, so that the index serves it.
   const ofUser = db.prepare<[string, number], { entry: string }>(
     "SELECT entry FROM audit WHERE json_extract(entry, '$.userId') = ? ORDER BY seq DESC LIMIT ?",
   );
   let appended = 0;
+
+  /** Returns how many rows it added to `audit`. */
+  const append = db.transaction((entry: AuditEntry, hold: AuditHold | undefined): number => {
+    const now = clock();
+    const json = JSON.stringify(entry);
+    if (hold !== undefined && hasKept.get(entry.recordId) === undefined) {
+      insertHeld.run(entry.recordId, json, now + hold.holdForMs);
+      return 0;
+    }
+    const kept = keepHeld.run(entry.recordId, now).changes;
+    dropHeld.run(entry.recordId);
+    insert.run(entry.recordId, json);
+    return kept + 1;
+  });
+
   return {
-    append: async (entry) => {
-      insert.run(entry.recordId, JSON.stringify(entry));
-      appended += 1;
-      if (appended % TRIM_EVERY === 0) trim.run(AUDIT_MAX_ENTRIES);
+    append: async (entry, hold) => {
+      const added = append(entry, hold);
+      if (Math.floor((appended + added) / TRIM_EVERY) > Math.floor(appended / TRIM_EVERY)) trim.run(AUDIT_MAX_ENTRIES);
+      appended += added;
     },
     tail: async (limit) => newest.all(limit).map(decode).reverse(),
-    forRecord: async (recordId) => ofRecord.all(recordId).map(decode),
+    // A record has kept entries or held ones, never both (types.ts AuditHold): one after the other is its order.
+    forRecord: async (recordId) => [...ofRecord.all(recordId), ...heldOfRecord.all(recordId, clock())].map(decode),
     forUser: async (userId, limit) => ofUser.all(userId, Math.max(0, Math.min(limit, AUDIT_MAX_PER_USER))).map(decode).reverse(),
   };
 }

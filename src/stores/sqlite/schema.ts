@@ -32,6 +32,13 @@ const SCHEMA = `
   ${envelopeTable('mfa_setup_flows')}
   ${envelopeTable('refresh_tokens', ',\n      token_hash TEXT NOT NULL UNIQUE,\n      user_id TEXT NOT NULL')}
   CREATE INDEX IF NOT EXISTS refresh_tokens_user_id ON refresh_tokens (user_id);
+  -- Which client opened a login flow (types.ts FlowStore.openFor); a row goes with its flow, however
+  -- the flow goes (deleted, swept), so the count of a client's live flows is a join.
+  CREATE TABLE IF NOT EXISTS flow_clients (
+    flow_id TEXT PRIMARY KEY REFERENCES flows (id) ON DELETE CASCADE,
+    client_key TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS flow_clients_client_key ON flow_clients (client_key);
 
   CREATE TABLE IF NOT EXISTS users (
     id TEXT PRIMARY KEY,
@@ -94,6 +101,22 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS audit_record_id ON audit (record_id, seq);
   -- An index on the entry's user, not a column: a table of an older file gets it as it opens.
   CREATE INDEX IF NOT EXISTS audit_user_id ON audit (json_extract(entry, '$.userId'), seq);
+  -- Held entries (types.ts AuditHold) until their record keeps them or expires_at passes (swept).
+  CREATE TABLE IF NOT EXISTS audit_held (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    record_id TEXT NOT NULL,
+    entry TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS audit_held_record_id ON audit_held (record_id, seq);
+  CREATE INDEX IF NOT EXISTS audit_held_expires_at ON audit_held (expires_at);
+
+  -- Onboarding's user step once done (stores/types.ts OnboardingState): at most one row, which
+  -- removing users never deletes. done_by: the owner whose creation marked it, or 'marked'.
+  CREATE TABLE IF NOT EXISTS onboarding (
+    step TEXT PRIMARY KEY,
+    done_by TEXT NOT NULL
+  ) STRICT;
 
   CREATE TABLE IF NOT EXISTS secrets (
     name TEXT PRIMARY KEY,
@@ -103,7 +126,8 @@ const SCHEMA = `
 
 /**
  * Creates what is missing, in one transaction. Later versions add their migrations here; a table
- * added without changing an existing one (the MFA tables, login_failures, ip_bans) needs none,
+ * added without changing an existing one (the MFA tables, login_failures, ip_bans, onboarding, flow_clients, audit_held)
+ * needs none,
  * `IF NOT EXISTS` creates it.
  */
 export function applySchema(db: Database): void {

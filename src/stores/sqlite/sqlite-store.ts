@@ -12,6 +12,7 @@ import { StoreUnavailableError, type Store } from '../types.js';
 import { sqliteActorRecords } from './actor-records.js';
 import { sqliteAudit } from './audit.js';
 import { sqliteContents } from './contents.js';
+import { sqliteFlows } from './flows.js';
 import { sqliteLoginAttempts } from './login-attempts.js';
 import { sqliteMfa } from './mfa.js';
 import { openDatabase } from './open-database.js';
@@ -41,14 +42,14 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     kind: 'sqlite',
     users: sqliteUsers(db),
     grants: sqliteActorRecords(db, 'grants', clock),
-    flows: sqliteActorRecords(db, 'flows', clock),
+    flows: sqliteFlows(db, clock),
     mfaSetupFlows: sqliteActorRecords(db, 'mfa_setup_flows', clock),
     mfa: sqliteMfa(db),
     refreshTokens: sqliteRefreshTokens(db, clock),
     revocations: inProcessRevocationBus(),
     secrets: sqliteSecrets(db),
     loginAttempts: sqliteLoginAttempts(db, clock),
-    audit: sqliteAudit(db),
+    audit: sqliteAudit(db, clock),
     ping: async () => ping(db),
     countByState: sqliteRecordCounts(db, clock),
     readContents: sqliteContents(db, clock),

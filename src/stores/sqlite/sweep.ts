@@ -1,7 +1,7 @@
 /**
  * Garbage collection of expired envelopes (ARCHITECTURE.md, "Expiry is data": the TTL only
  * collects garbage). Reads already treat an expired row as absent; the sweep only keeps the file
- * from growing with dead codes, flows, tombstones and old failed-login counters.
+ * from growing with dead codes, flows, tombstones, old failed-login counters and held audit entries.
  */
 import type { Database } from 'better-sqlite3';
 import type { Clock } from '../../domain/clock.js';
@@ -15,6 +15,8 @@ export function expiredRowsSweep(db: Database): (now: number) => number {
     ...ENVELOPE_TABLES.map((table) => db.prepare<[number]>(`DELETE FROM ${table} WHERE expires_at IS NOT NULL AND expires_at <= ?`)),
     // Counters of failed logins whose window has passed (bans have no expiry).
     db.prepare<[number]>('DELETE FROM login_failures WHERE expires_at <= ?'),
+    // Held audit entries whose record kept none in time (a login flow nobody went on with).
+    db.prepare<[number]>('DELETE FROM audit_held WHERE expires_at <= ?'),
   ];
   return db.transaction((now: number) => statements.reduce((removed, statement) => removed + statement.run(now).changes, 0));
 }

@@ -4,20 +4,26 @@
  * TOTP user without the secret, no password without its credential), and a second run completes it
  * to exactly what one run writes; `replace` ends a token it replaces on the revocation bus.
  */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { importFromHomeAssistant, planImport, readHomeAssistantConfig } from '../../../src/services/ha-import/import-ha.js';
 import { applyPlan, type Resolution } from '../../../src/services/ha-import/import-plan.js';
 import { initialEnvelope } from '../../../src/services/persisted-actor.js';
 import { newSecret, sha256Hex } from '../../../src/domain/ids.js';
 import type { Store } from '../../../src/stores/types.js';
-import { dumpStore, FIXTURE_DIR, HA } from '../../cli/ha-fixture.js';
+import { copyFixture, dumpStore, editStorage, FIXTURE_DIR, HA } from '../../cli/ha-fixture.js';
+import { aUser } from '../../support/fixtures.js';
 import { openStorePerTest } from '../../stores/contract.js';
 import { BOTH_STORES } from '../../support/stores.js';
 
 const NOW = Date.UTC(2026, 10, 27, 12);
 
 const WRITES: Record<'users' | 'mfa' | 'refreshTokens', string[]> = {
-  users: ['createUser', 'updateUser', 'addCredential', 'removeCredential', 'updateCredential', 'addPassword', 'setPassword', 'deletePassword', 'deleteUser'],
+  users: [
+    'createUser', 'updateUser', 'addCredential', 'removeCredential', 'updateCredential', 'addPassword', 'setPassword', 'deletePassword', 'deleteUser',
+    'markOnboarded',
+  ],
   mfa: ['setSecret', 'deleteSecret'],
   refreshTokens: ['create', 'delete', 'compareAndSet'],
 };
@@ -69,10 +75,10 @@ describe.each(BOTH_STORES)('importing Home Assistant into %s', (_kind, harness) 
     store = context.store;
   });
 
-  it('writes 15 records once, and nothing at all the second time', async () => {
+  it('writes 16 records once, and nothing at all the second time', async () => {
     const first = countingWrites(store);
-    expect(await importInto(first.store)).toMatchObject({ kind: 'planned', written: 15 });
-    expect(first.counter.writes).toBe(15);
+    expect(await importInto(first.store)).toMatchObject({ kind: 'planned', written: 16 });
+    expect(first.counter.writes).toBe(16);
 
     const second = countingWrites(store);
     const outcome = await importInto(second.store);
@@ -84,7 +90,7 @@ describe.each(BOTH_STORES)('importing Home Assistant into %s', (_kind, harness) 
   it('completes, on a second run, an import that stopped after any number of writes', async () => {
     await importInto(store);
     const onePass = await dumpStore(store);
-    const total = 15;
+    const total = 16;
     for (let crashAfter = 0; crashAfter < total; crashAfter += 1) {
       const fresh = await harness.open();
       try {
@@ -96,6 +102,38 @@ describe.each(BOTH_STORES)('importing Home Assistant into %s', (_kind, harness) 
       } finally {
         await fresh.cleanup();
       }
+    }
+  });
+
+  it("keeps onboarding closed when Home Assistant was onboarded, though its owner was deleted", async () => {
+    const config = copyFixture();
+    try {
+      editStorage(config.dir, 'auth', (file) => {
+        const users = file.data.users as Array<Record<string, unknown>>;
+        for (const user of users) user.is_owner = false;
+      });
+      const outcome = await importFromHomeAssistant(store, config.dir, { resolution: 'stop', now: NOW });
+      expect(outcome.kind === 'planned' && outcome.plan.steps[0]).toMatchObject({ kind: 'onboarding', status: 'new' });
+      expect((await store.users.listUsers()).filter((user) => user.isOwner)).toEqual([]);
+      expect(await store.users.isOnboarded()).toBe(true);
+      expect(await store.users.createUser(aUser({ isOwner: true }), { asOwner: true, onboarding: true })).toBe(false);
+    } finally {
+      config.cleanup();
+    }
+  });
+
+  it('leaves onboarding open when Home Assistant was not onboarded and has no owner', async () => {
+    const config = copyFixture();
+    try {
+      rmSync(join(config.dir, '.storage', 'onboarding'));
+      editStorage(config.dir, 'auth', (file) => {
+        for (const user of file.data.users as Array<Record<string, unknown>>) user.is_owner = false;
+      });
+      const outcome = await importFromHomeAssistant(store, config.dir, { resolution: 'stop', now: NOW });
+      expect(outcome.kind === 'planned' && outcome.plan.steps.some((step) => step.kind === 'onboarding')).toBe(false);
+      expect(await store.users.isOnboarded()).toBe(false);
+    } finally {
+      config.cleanup();
     }
   });
 

@@ -18,7 +18,7 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-type Files = Partial<Record<'auth' | 'auth_provider.homeassistant' | 'auth_module.totp', unknown>>;
+type Files = Partial<Record<'auth' | 'auth_provider.homeassistant' | 'auth_module.totp' | 'onboarding', unknown>>;
 
 /** A configuration directory with these `.storage` files (objects are written as JSON). */
 function configDir(files: Files): string {
@@ -70,6 +70,31 @@ describe('reading Home Assistant files', () => {
       imported: { lastUsedAt: Date.UTC(2026, 2, 1, 9), lastUsedIp: null, expireAt: null },
     });
     expect(result.data.totpSecrets).toEqual([{ userId: HA.alice.id, secret: HA.totpSecret }]);
+    expect(result.data.onboarded).toBe(true);
+  });
+
+  const owner = wrap('auth', { users: [USER], credentials: [], refresh_tokens: [] });
+  const onboarding = (version: number, done: unknown) => ({ ...wrap('onboarding', { done }), version });
+
+  it.each([1, 2, 3, 4])('reads the onboarding file of version %i: the user step done or not', (version) => {
+    expect(read({ auth: owner, onboarding: onboarding(version, ['user', 'core_config']) })).toMatchObject({ onboarded: true });
+    const notYet = read({ auth: owner, onboarding: onboarding(version, ['core_config']) });
+    expect(notYet.onboarded).toBe(false);
+    expect(notYet.files.at(-1)).toEqual({ file: '.storage/onboarding', version: `${version}.1`, contents: 'done: core_config' });
+  });
+
+  it('takes an absent onboarding file as not onboarded, and refuses one it cannot read', () => {
+    expect(read({ auth: owner })).toMatchObject({ onboarded: false });
+    expect(problemsOf({ auth: owner, onboarding: onboarding(5, ['user']) })).toEqual([
+      {
+        file: '.storage/onboarding',
+        field: 'version',
+        message: 'unknown storage version 5; this import reads versions 1 to 4, minor version 1 (every release of Home Assistant so far)',
+      },
+    ]);
+    expect(problemsOf({ auth: owner, onboarding: onboarding(4, 'user') })).toEqual([
+      { file: '.storage/onboarding', field: 'data.done', message: 'expected a list, found "user"' },
+    ]);
   });
 
   it('reads a file from before groups and minor versions (Home Assistant 0.7x): defaults, admins, dropped tokens', () => {
@@ -91,7 +116,7 @@ describe('reading Home Assistant files', () => {
       ),
       'auth_provider.homeassistant': wrap('auth_provider.homeassistant', { salt: 'legacy', users: [] }, null),
     });
-    expect(data.files.map((file) => file.version)).toEqual(['1', '1', null]);
+    expect(data.files.map((file) => file.version)).toEqual(['1', '1', null, null]);
     expect(data.users).toEqual([
       { id: 'u1', name: 'Owner', isOwner: true, isActive: true, systemGenerated: false, localOnly: false, groupIds: ['system-admin'] },
       { id: 'sys', name: 'Hass.io', isOwner: false, isActive: true, systemGenerated: true, localOnly: false, groupIds: [] },

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { AUDIT_MAX_PER_USER } from '../../../src/stores/audit-limits.js';
 import type { AuditEntry } from '../../../src/stores/types.js';
-import { newId, type ContractContext } from './context.js';
+import { eventually, letShortTtlPass, newId, SHORT_TTL_MS, type ContractContext } from './context.js';
 
 function entry(recordId: string, at: number, overrides: Partial<AuditEntry> = {}): AuditEntry {
   return {
@@ -63,6 +63,50 @@ export function describeAudit(context: ContractContext): void {
       expect(await audit().forUser(user, 0)).toEqual([]);
       expect(await audit().forUser(other, 10)).toHaveLength(1);
       expect(await audit().forUser(newId(), 10)).toEqual([]);
+    });
+
+    const hold = { holdForMs: SHORT_TTL_MS };
+    const flowEntry = (recordId: string, at: number, overrides: Partial<AuditEntry> = {}) =>
+      entry(recordId, at, { machine: 'loginFlow', event: 'create', from: null, to: 'credentials', userId: null, ...overrides });
+
+    it('holds an entry in its record\'s history only, and forgets it once its hold has passed', async () => {
+      const [flow, other] = [newId(), newId()];
+      const user = newId();
+      const held = [flowEntry(flow, 1), flowEntry(flow, 2, { event: 'ABORT', to: 'aborted', userId: user })];
+      for (const item of held) await audit().append(item, hold);
+      await audit().append(entry(other, 3));
+      expect(await audit().forRecord(flow)).toEqual(held);
+      expect((await audit().tail(10)).map((item) => item.recordId)).toEqual([other]);
+      expect(await audit().forUser(user, 10)).toEqual([]);
+      await letShortTtlPass(context.clock);
+      await eventually(async () => expect(await audit().forRecord(flow)).toEqual([]));
+    });
+
+    it('keeps the held entries of a record with its next kept entry, in order, for as long as any kept entry', async () => {
+      const flow = newId();
+      const user = newId();
+      const held = [flowEntry(flow, 1), flowEntry(flow, 2, { userId: user })];
+      for (const item of held) await audit().append(item, hold);
+      await audit().append(entry(newId(), 3));
+      const verdict = flowEntry(flow, 4, { event: 'CREDENTIALS_REJECTED', from: 'credentials', userId: user });
+      await audit().append(verdict);
+      const history = [...held, verdict];
+      expect(await audit().forRecord(flow)).toEqual(history);
+      expect((await audit().tail(3)).map((item) => item.at)).toEqual([1, 2, 4]);
+      expect(await audit().forUser(user, 10)).toEqual([held[1], verdict]);
+      await letShortTtlPass(context.clock);
+      expect(await audit().forRecord(flow)).toEqual(history);
+    });
+
+    it('keeps at once an entry held for a record that has kept entries', async () => {
+      const flow = newId();
+      const verdict = flowEntry(flow, 1, { event: 'CREDENTIALS_REJECTED', from: 'credentials' });
+      const abort = flowEntry(flow, 2, { event: 'ABORT', from: 'credentials', to: 'aborted' });
+      await audit().append(verdict);
+      await audit().append(abort, hold);
+      await letShortTtlPass(context.clock);
+      expect(await audit().forRecord(flow)).toEqual([verdict, abort]);
+      expect((await audit().tail(2)).map((item) => item.at)).toEqual([1, 2]);
     });
 
     it(`keeps at most the newest ${AUDIT_MAX_PER_USER} entries of a user`, async () => {

@@ -1,17 +1,19 @@
 /** Every script the adapter loads, by the name node-redis gives its client method. */
 import { auditAppend } from './audit-scripts.js';
 import { credentialAdd, credentialFind, credentialList, credentialRemove, credentialUpdate, userWithCredential } from './credential-scripts.js';
+import { flowOpen } from './flow-scripts.js';
 import { ipBanLift, loginFailureRecord } from './login-attempt-scripts.js';
 import { mfaAcceptStep, mfaSet } from './mfa-scripts.js';
 import { recordCompareAndSet, recordCreate } from './record-scripts.js';
 import { recordStateScan } from './record-count-scripts.js';
 import { refreshTokenCreate, refreshTokenDelete, refreshTokenList, refreshTokenLoadByHash } from './refresh-token-scripts.js';
-import { passwordReplace, userCreate, userDelete, userUpdate } from './user-scripts.js';
+import { onboardingState, onboardingUndo, passwordReplace, userCreate, userDelete, userUpdate } from './user-scripts.js';
 
 export const redisScripts = {
   auditAppend,
   recordCreate,
   recordCompareAndSet,
+  flowOpen,
   recordStateScan,
   refreshTokenCreate,
   refreshTokenDelete,
@@ -20,6 +22,8 @@ export const redisScripts = {
   userCreate,
   userUpdate,
   userDelete,
+  onboardingState,
+  onboardingUndo,
   credentialAdd,
   credentialRemove,
   credentialUpdate,
