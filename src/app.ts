@@ -2,7 +2,7 @@
  * buildApp(deps): the services over the store, and the Fastify application with its routes and
  * hooks. It never listens: main.ts does, and tests call `inject` or listen on a random port.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Clock } from './domain/clock.js';
 import { HA_VERSION } from './domain/version.js';
 import { apiRootRoutes } from './http/api-root.js';
@@ -172,7 +172,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     // An operator's `info` is start, stop, logins, revocations and errors: one line per request at
     // `info` would bury them (and cost a refresh grant two lines). requestLogs() logs requests at `debug`.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Long path parameters (flow ids) reach the views, which answer them as unknown (404).
     routerOptions: { maxParamLength: 2048 },
     frameworkErrors: answerUnroutableUrl,

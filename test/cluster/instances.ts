@@ -4,12 +4,14 @@
  * its own on the shared Redis and deletes exactly its keys when closed.
  */
 import { request } from 'node:http';
-import { deleteKeysUnder, REDIS_URL, uniquePrefix } from '../stores/redis-harness.js';
+import { deleteKeysUnder, freePort, REDIS_URL, uniquePrefix } from '../stores/redis-harness.js';
 import { startService } from '../support/service-process.js';
 
 export interface Instance {
   name: string;
   baseUrl: string;
+  /** Where its `/metrics` answers: its own METRICS_PORT when it has one, else `baseUrl`. */
+  metricsBaseUrl: string;
   /** What the process wrote to stdout and stderr (warnings and errors only). */
   output(): string;
   /** SIGTERM (SIGKILL after a grace period); resolves with the exit code. */
@@ -25,14 +27,17 @@ export interface Cluster {
 
 export async function startInstance(name: string, env: Record<string, string>): Promise<Instance> {
   const service = await startService(env);
-  return { name, baseUrl: service.baseUrl, output: service.output, stop: () => service.stop() };
+  const metricsBaseUrl = env.METRICS_PORT === undefined ? service.baseUrl : `http://127.0.0.1:${env.METRICS_PORT}`;
+  return { name, baseUrl: service.baseUrl, metricsBaseUrl, output: service.output, stop: () => service.stop() };
 }
 
 /** Instances named `names`, all on one fresh prefix of the shared Redis, bcrypt at its real cost. */
 export async function startCluster(names: string[], extraEnv: Record<string, string> = {}): Promise<Cluster> {
   const prefix = uniquePrefix();
-  const env = { REDIS_URL, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'warn', ...extraEnv };
-  const results = await Promise.allSettled(names.map((name) => startInstance(name, env)));
+  const env: Record<string, string> = { REDIS_URL, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'warn', ...extraEnv };
+  // Replicas in containers each own the metrics port they are given; on loopback each needs its own.
+  const ownEnv = async () => (env.METRICS_PORT === undefined ? env : { ...env, METRICS_PORT: String(await freePort()) });
+  const results = await Promise.allSettled(names.map(async (name) => startInstance(name, await ownEnv())));
   const instances = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const close = async () => {
     await Promise.all(instances.map((instance) => instance.stop()));

@@ -5,8 +5,8 @@
  * compose deployment sends them, so each carries nginx's X-Forwarded-For: without a configuration
  * that trusts the balancer, every one of them would be a 400.
  *
- * Which instance answered is read from the instances' own metrics (each one's `GET /metrics`, asked
- * directly: the store operations it ran): the nginx configuration runs unchanged, with no header of
+ * Which instance answered is read from the instances' own metrics (each one's `GET /metrics` on the
+ * METRICS_PORT the compose file gives it, asked directly: the store operations it ran): the nginx configuration runs unchanged, with no header of
  * the test's.
  * nginx's round robin alternates between the two, so consecutive requests land on different ones.
  *
@@ -43,8 +43,8 @@ afterAll(async () => {
  * The store operations an instance has run, as its own metrics count them, but for the record counts
  * that a scrape itself may run.
  */
-async function storeOperations(instance: { baseUrl: string }): Promise<number> {
-  const samples = await scrape(instance);
+async function storeOperations(instance: { metricsBaseUrl: string }): Promise<number> {
+  const samples = await scrape({ baseUrl: instance.metricsBaseUrl });
   return samples
     .filter(({ name, labels }) => name === 'hass_auth_store_seconds_count' && labels.operation !== 'countByState')
     .reduce((sum, { value }) => sum + value, 0);

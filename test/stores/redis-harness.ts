@@ -7,7 +7,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from 'redis';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
@@ -91,13 +94,17 @@ export interface RedisServerOptions {
 
 /** A throwaway Redis on `port`; resolves once it accepts connections (after loading its file, if any). */
 export async function startRedisServer(port: number, options: RedisServerOptions = {}): Promise<ChildProcess> {
+  // Without a directory of its own a server writes into the working directory: a replica's full
+  // sync saves dump.rdb there even with `--save ''`. A throwaway one gets a throwaway directory.
+  const scratchDir = options.appendOnlyDir === undefined ? mkdtempSync(join(tmpdir(), 'hass-auth-redis-')) : undefined;
   const persistence =
     options.appendOnlyDir === undefined
-      ? ['--appendonly', 'no']
+      ? ['--appendonly', 'no', '--dir', scratchDir as string]
       : ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', options.appendOnlyDir];
   const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, ...(options.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  if (scratchDir !== undefined) child.once('exit', () => rmSync(scratchDir, { recursive: true, force: true }));
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   for (let waited = 0; waited < 5_000; waited += 20) {
