@@ -5,7 +5,7 @@
  *     ├──ROTATE──▶ redeemed   (exchanged for a successor: clients whose policy rotates, RFC 9700 §4.14)
  *     ├──USE / ROTATE / EXPIRE (at or past expireAt, or past the family's lifetime)──▶ expired
  *     └──REVOKE──▶ revoked
- *   redeemed ──ROTATE within the grace window──▶ redeemed   (a new successor; the previous one is retired)
+ *   redeemed ──ROTATE within the grace window──▶ redeemed   (nothing changes: the caller answers with the same successor)
  *     ├──ROTATE after the grace window──▶ revoked   (reuse: the whole family is revoked)
  *     ├──ROTATE past the family's lifetime──▶ expired
  *     └──REVOKE──▶ revoked
@@ -19,12 +19,14 @@
  *
  * Rotation (beyond Home Assistant, which never rotates): a rotating token belongs to a family, the
  * chain of tokens that replaced one another since the first one a login produced. Presenting a
- * `redeemed` token again within its grace window (a lost response, two tabs) gets a new successor
- * and retires the previous one, so the family keeps exactly one usable token; presenting it after
- * the window is reuse, and revokes the family (RFC 9700 §4.14.2).
+ * `redeemed` token again within its grace window (a lost response, two tabs) changes nothing here:
+ * the service answers it with the successor it already has (whose secret it derives again from the
+ * presented one, src/domain/successor-secret.ts), so every answer of the window carries the same,
+ * working tokens and the family keeps exactly one usable token; presenting it after the window is
+ * reuse, and revokes the family (RFC 9700 §4.14.2).
  *
  * Every end emits `refreshTokenEnded` so that sockets authenticated with it close (revocation bus);
- * `successorRetired` and `familyCompromised` ask the service to end other tokens.
+ * `familyCompromised` asks the service to end the family's other tokens.
  */
 import { assign, emit, setup } from 'xstate';
 
@@ -83,6 +85,10 @@ export interface RefreshTokenFamily {
   expiresAt: number | null;
 }
 
+/**
+ * `superseded` is only ever read: a token ended while a presentation within the grace window still
+ * replaced the successor and ended the previous one (before issue 17) keeps it as its reason.
+ */
 export type RefreshTokenEndReason = 'expired' | 'revoked' | 'code_replayed' | 'user_removed' | 'superseded' | 'reuse_detected';
 
 export interface RefreshTokenContext extends Omit<RefreshTokenInput, 'firstUse' | 'family' | 'imported'> {
@@ -105,11 +111,10 @@ export type RefreshTokenEvent =
   | { type: 'ROTATE'; now: number; ip: string | null; successorId: string; graceMs: number; family: RefreshTokenFamily }
   | { type: 'SET_EXPIRY'; now: number; enable: boolean }
   | { type: 'EXPIRE'; now: number }
-  | { type: 'REVOKE'; now: number; reason: Exclude<RefreshTokenEndReason, 'expired'> };
+  | { type: 'REVOKE'; now: number; reason: Exclude<RefreshTokenEndReason, 'expired' | 'superseded'> };
 
 export type RefreshTokenEmitted =
   | { type: 'refreshTokenEnded'; refreshTokenId: string; reason: RefreshTokenEndReason }
-  | { type: 'successorRetired'; refreshTokenId: string }
   | { type: 'familyCompromised'; familyId: string; userId: string };
 
 /** A new normal token expires after 90 days without use; other types never (homeassistant/auth/__init__.py). */
@@ -148,8 +153,6 @@ export const refreshTokenMachine = setup({
         graceUntil: event.now + event.graceMs,
       };
     }),
-    retireSuccessor: emit(({ context }) => ({ type: 'successorRetired' as const, refreshTokenId: context.successorId ?? '' })),
-    replaceSuccessor: assign(({ event }) => (event.type === 'ROTATE' ? { successorId: event.successorId } : {})),
     setExpiry: assign(({ context, event }) => {
       if (event.type !== 'SET_EXPIRY') return {};
       if (!event.enable) return { expireAt: null };
@@ -209,7 +212,8 @@ export const refreshTokenMachine = setup({
       on: {
         ROTATE: [
           { guard: 'isPastFamilyLifetime', target: 'expired', actions: ['recordExpiry', 'announceEnd'] },
-          { guard: 'isWithinGrace', actions: ['recordUse', 'retireSuccessor', 'replaceSuccessor'] },
+          // Within the window the presentation is answered, not recorded: racing ones cannot contend.
+          { guard: 'isWithinGrace' },
           { target: 'revoked', actions: ['recordReuse', 'announceEnd', 'announceCompromise'] },
         ],
         REVOKE: { target: 'revoked', actions: ['recordRevocation', 'announceEnd'] },

@@ -51,6 +51,11 @@ export interface TransitionOptions<N extends MachineName> {
    * record now stored, so the cost is the round trip this saves.
    */
   loaded?: { envelope: Envelope; snapshot: Snapshot<N> };
+  /**
+   * The write of a transition to `after`, when it is more than the record's compare-and-set (a
+   * rotation also creates the successor, RefreshTokenStore.exchange); `records.compareAndSet` otherwise.
+   */
+  write?: (id: string, expectedRev: number, next: Envelope, ttl: TtlChange, after: Snapshot<N>) => Promise<CasResult>;
 }
 
 /**
@@ -216,7 +221,8 @@ export async function transitionRecord<N extends MachineName>(
     const changed = persistedJson(name, before) !== persistedJson(name, after);
     if (!changed && emitted.length === 0) return { before, after, emitted, changed };
     const next = toEnvelope(name, after, envelope.rev + 1);
-    const write = records.compareAndSet(id, envelope.rev, next, options.ttlAfter?.(after));
+    const ttl = options.ttlAfter?.(after);
+    const write = options.write === undefined ? records.compareAndSet(id, envelope.rev, next, ttl) : options.write(id, envelope.rev, next, ttl, after);
     const result = await unlessGarbled<CasResult>(write, { ok: false, current: null }, name, id, logger);
     if (result.ok) {
       recordInAudit(options.audit, transitionEntry(name, id, event, before, after, emitted), logger);

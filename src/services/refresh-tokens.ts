@@ -13,6 +13,7 @@ import type { ClientPolicy } from '../auth-config.js';
 import { signAccessToken } from '../domain/access-token.js';
 import type { Clock } from '../domain/clock.js';
 import { newId, newSecret, sha256Hex } from '../domain/ids.js';
+import { ROTATION_KEY_NAME, successorSecret } from '../domain/successor-secret.js';
 import type { Logger } from '../domain/logger.js';
 import type { Store, User } from '../stores/types.js';
 import { initialEnvelope, loadRecord, recordCreation, restoreFound, TooMuchContentionError, transitionRecord } from './persisted-actor.js';
@@ -49,7 +50,7 @@ export class RefreshTokenRuleError extends Error {
   }
 }
 
-export type RefreshTokenEndReason = 'revoked' | 'code_replayed' | 'user_removed' | 'superseded' | 'reuse_detected';
+export type RefreshTokenEndReason = 'revoked' | 'code_replayed' | 'user_removed' | 'reuse_detected';
 
 /** A token presented at the refresh grant: usable, or redeemed (its family rotated past it). */
 export interface PresentedToken {
@@ -71,10 +72,13 @@ export interface RefreshTokenService {
   /** The token whose secret this is when it is usable or redeemed; null otherwise. */
   findPresented(secret: string): Promise<PresentedToken | null>;
   /**
-   * The refresh grant for a rotating client (or a redeemed token): one compare-and-set exchanges the
-   * token for a new one. `ok: false` when the token cannot be exchanged (ended, reuse, family over).
+   * The refresh grant for a rotating client (or a redeemed token), given the token as presented
+   * and its secret: one write redeems the token and creates its successor (RefreshTokenStore.exchange);
+   * a presentation of a redeemed token within its grace window writes nothing and gets that same
+   * successor again (domain/successor-secret.ts). `ok: false` when the token cannot be exchanged
+   * (ended, reuse, family over, its successor ended).
    */
-  rotate(token: RefreshTokenContext, ip: string | null, policy: ClientPolicy): Promise<Rotation>;
+  rotate(presented: PresentedToken, secret: string, ip: string | null, policy: ClientPolicy): Promise<Rotation>;
   /**
    * Records the use (sliding a normal token's expiry) and signs an access token; null if the token
    * ended. `presented`: the token as `findPresented` read it, to start from instead of reading it again.
@@ -125,7 +129,6 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
     const ended = emitted.flatMap((e) => (e.type === 'refreshTokenEnded' ? [e.refreshTokenId] : []));
     if (ended.length > 0) await store.revocations.publish(ended);
     for (const effect of emitted) {
-      if (effect.type === 'successorRetired') await end(effect.refreshTokenId, 'superseded');
       if (effect.type === 'familyCompromised') await endFamily(effect.userId, effect.familyId);
     }
   }
@@ -170,6 +173,33 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
     // Logged, if unreadable, under the hash's first characters: enough to find it, never the whole key.
     return restoreFound(store.refreshTokens.loadByTokenHash(tokenHash), 'refreshToken', `rt-hash:${tokenHash.slice(0, 8)}…`, logger);
   };
+
+  // Read from the store once per process (it never changes), then kept: rotations after the first
+  // cost no round trip for it.
+  let rotationKey: Promise<string> | undefined;
+  const successorSecretOf = async (presentedSecret: string) => {
+    rotationKey ??= store.secrets.getOrCreate(ROTATION_KEY_NAME, newSecret()).catch((error: unknown) => {
+      rotationKey = undefined;
+      throw error;
+    });
+    return successorSecret(await rotationKey, presentedSecret);
+  };
+
+  /**
+   * The answer to a presentation of a token already exchanged for `successorId`, within its grace
+   * window: the successor's secret derived again and an access token of it, while the successor
+   * backs a session (usable, or itself rotated on: backingSession); nothing is written.
+   */
+  async function sameSuccessor(successorId: string, secret: string, now: number): Promise<Rotation> {
+    const successor = await backingSession(successorId);
+    if (successor === null) return { ok: false };
+    const accessToken = await signAccessToken(successorId, successor.jwtKey, now, successor.accessTokenExpirationS);
+    return { ok: true, secret, accessToken, successor };
+  }
+
+  async function backingSession(id: string): Promise<RefreshTokenContext | null> {
+    return (await presented(id, await loadRecord(store.refreshTokens, 'refreshToken', id, logger)))?.token ?? null;
+  }
 
   async function createRecord(input: Parameters<typeof initialEnvelope<'refreshToken'>>[1], secret: string) {
     const { snapshot, envelope } = initialEnvelope('refreshToken', input);
@@ -220,7 +250,8 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
       return found === null ? null : presented(found.id, found);
     },
 
-    async rotate(token, ip, policy) {
+    async rotate(presentedAs, presentedSecret, ip, policy) {
+      const { token, record } = presentedAs;
       const now = clock();
       const family = token.family ?? {
         id: token.id,
@@ -228,37 +259,44 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
         predecessorId: null,
         expiresAt: policy.familyLifetimeMs === null ? null : token.createdAt + policy.familyLifetimeMs,
       };
-      // The successor exists before the exchange that names it, so that a later retry within the
-      // grace window can always retire it; if the exchange fails, it is deleted unused.
+      const secret = await successorSecretOf(presentedSecret);
       const successorId = newId();
-      const secret = newSecret();
-      const successor = await createRecord(
-        {
-          id: successorId,
-          userId: token.userId,
-          clientId: token.clientId,
-          clientName: token.clientName,
-          clientIcon: token.clientIcon,
-          tokenType: token.tokenType,
-          createdAt: now,
-          accessTokenExpirationS: token.accessTokenExpirationS,
-          jwtKey: newSecret(),
-          credentialId: token.credentialId,
-          version,
-          firstUse: { at: now, ip },
-          family: { ...family, generation: family.generation + 1, predecessorId: token.id },
-        },
-        secret,
-      );
+      const successor = initialEnvelope('refreshToken', {
+        id: successorId,
+        userId: token.userId,
+        clientId: token.clientId,
+        clientName: token.clientName,
+        clientIcon: token.clientIcon,
+        tokenType: token.tokenType,
+        createdAt: now,
+        accessTokenExpirationS: token.accessTokenExpirationS,
+        jwtKey: newSecret(),
+        credentialId: token.credentialId,
+        version,
+        firstUse: { at: now, ip },
+        family: { ...family, generation: family.generation + 1, predecessorId: token.id },
+      });
+      const successorKeys = { id: successorId, userId: token.userId, tokenHash: sha256Hex(secret) };
+      // The successor is written by the very write that redeems the token for it, and by no other:
+      // a lost race, a retry from a newer record or a failure leaves nothing behind.
+      const namesOurs = (after: { value: unknown; context: RefreshTokenContext }) => after.value === 'redeemed' && after.context.successorId === successorId;
       const event = { type: 'ROTATE' as const, now, ip, successorId, graceMs: policy.graceMs, family };
-      const rotated = await transitionRecord(store.refreshTokens, 'refreshToken', token.id, event, options);
+      const rotated = await transitionRecord(store.refreshTokens, 'refreshToken', token.id, event, {
+        ...options,
+        loaded: record,
+        write: (id, expectedRev, next, ttl, after) =>
+          namesOurs(after)
+            ? store.refreshTokens.exchange(id, expectedRev, next, ttl, { keys: successorKeys, envelope: successor.envelope })
+            : store.refreshTokens.compareAndSet(id, expectedRev, next, ttl),
+      });
       await perform((rotated?.emitted ?? []) as RefreshTokenEmitted[]);
-      if (rotated?.after.matches('redeemed') && rotated.after.context.successorId === successorId) {
-        const accessToken = await signAccessToken(successorId, successor.jwtKey, now, successor.accessTokenExpirationS);
-        return { ok: true, secret, accessToken, successor };
-      }
-      await store.refreshTokens.delete(successorId);
-      return { ok: false };
+      if (rotated === null || !rotated.after.matches('redeemed')) return { ok: false };
+      const { successorId: current } = rotated.after.context;
+      if (current !== successorId) return current === null ? { ok: false } : sameSuccessor(current, secret, now);
+      recordCreation(store.audit, 'refreshToken', successorId, successor.snapshot, now, logger);
+      const { context } = successor.snapshot;
+      const accessToken = await signAccessToken(successorId, context.jwtKey, now, context.accessTokenExpirationS);
+      return { ok: true, secret, accessToken, successor: context };
     },
 
     async mintAccessToken(id, ip, presentedAs) {
@@ -286,9 +324,7 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
 
     get: live,
 
-    async backingSession(id) {
-      return (await presented(id, await loadRecord(store.refreshTokens, 'refreshToken', id, logger)))?.token ?? null;
-    },
+    backingSession,
 
     async listForUser(userId) {
       const tokens = await Promise.all((await store.refreshTokens.listByUser(userId)).map(({ id }) => live(id)));

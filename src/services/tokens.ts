@@ -94,7 +94,7 @@ export function tokenService({ users, grants, refreshTokens, clientPolicy, clock
       const policy = clientPolicy(token.clientId);
       // A redeemed token is always judged by rotation's rules (grace or reuse), even if the policy changed since.
       if (found.redeemed || policy.rotateRefreshTokens) {
-        const rotation = await refreshTokens.rotate(token, ip, policy);
+        const rotation = await refreshTokens.rotate(found, secret, ip, policy);
         if (!rotation.ok) return { kind: 'invalid_grant' };
         const { accessToken, secret: refreshToken, successor } = rotation;
         return { kind: 'tokens', accessToken, expiresIn: successor.accessTokenExpirationS, refreshToken };

@@ -77,6 +77,14 @@ export interface RefreshTokenStore extends Omit<ActorRecords, 'create'> {
   listByUser(userId: string): Promise<Array<{ id: string; envelope: Envelope }>>;
   /** Removes the record and its indexes (`delete` does the same). */
   delete(id: string): Promise<void>;
+  /**
+   * A rotation's one write (issue 17): `compareAndSet(id, expectedRev, next, ttl)` and
+   * `create(successor.keys, successor.envelope)` together, both or neither, so that no successor
+   * exists that its predecessor's record does not name. A lost compare-and-set writes nothing and
+   * returns what is stored, as `compareAndSet` does; a successor whose id or hash is taken makes it
+   * reject with RangeError, writing nothing.
+   */
+  exchange(id: string, expectedRev: number, next: Envelope, ttl: TtlChange, successor: { keys: RefreshTokenKeys; envelope: Envelope }): Promise<CasResult>;
 }
 
 /** Home Assistant's `User` (homeassistant/auth/models.py); times are epoch ms. */

@@ -31,7 +31,9 @@ describe.each([sqliteCliStore, redisCliStore])('hass-auth audit ($name)', { time
       now += 1000;
       await tokens.mintAccessToken(id, '192.0.2.2');
       now += 1000;
-      const rotation = await tokens.rotate(created.token, '192.0.2.3', { rotateRefreshTokens: true, graceMs: 60_000, familyLifetimeMs: null });
+      const presented = await tokens.findPresented(created.secret);
+      if (presented === null) throw new Error('the token is not found by its secret');
+      const rotation = await tokens.rotate(presented, created.secret, '192.0.2.3', { rotateRefreshTokens: true, graceMs: 60_000, familyLifetimeMs: null });
       if (!rotation.ok) throw new Error('rotation failed');
       successor = rotation.successor.id;
       now += 1000;
@@ -50,11 +52,11 @@ describe.each([sqliteCliStore, redisCliStore])('hass-auth audit ($name)', { time
       `${iso(1000)} refreshToken ${id} USE issued→issued ${client} ip=192.0.2.2`,
       `${iso(2000)} refreshToken ${id} ROTATE issued→redeemed ${client} ip=192.0.2.3 successorId=${successor}`,
     ]);
-    // The successor is written before the exchange that names it (refresh-tokens.ts `rotate`).
+    // The successor is written by the exchange that names it (RefreshTokenStore.exchange), recorded after it.
     const tail = await hassAuth(['audit', 'tail', '3'], env);
     expect(tail.stdout.trim().split('\n').map((line) => line.split('\t').slice(2, 5).join(' '))).toEqual([
-      `${successor} create ∅→issued`,
       `${id} ROTATE issued→redeemed`,
+      `${successor} create ∅→issued`,
       `${successor} REVOKE issued→revoked`,
     ]);
     expect((await hassAuth(['audit', 'show', 'nothing-here'], env)).stdout).toBe('No audit entries\n');

@@ -71,15 +71,29 @@ describe.each(['sqlite', 'redis'] as const)('refresh-token rotation (%s)', (kind
     socket.close();
   });
 
-  it('lets a retry within the grace window through, leaving exactly one usable token in the family', async () => {
+  it('answers a retry within the grace window with the same successor, whose tokens both work', async () => {
     const first = await login();
     const lost = await refresh(first.refresh_token); // the response that never reached the client
     server.clock.now += (GRACE_S - 1) * 1000;
     const retried = await refresh(first.refresh_token);
     expect(retried.status).toBe(200);
-    expect(retried.body.refresh_token).not.toBe(lost.body.refresh_token);
-    expect(await refresh(lost.body.refresh_token ?? '')).toEqual(INVALID_GRANT);
+    expect(retried.body.refresh_token).toBe(lost.body.refresh_token);
+    expect(issuerOf(retried.body.access_token ?? '')).toBe(issuerOf(lost.body.access_token ?? ''));
+    expect(await apiStatus(server, lost.body.access_token ?? '')).toBe(200);
+    expect(await apiStatus(server, retried.body.access_token ?? '')).toBe(200);
+    const socket = await TestSocket.authenticated(server, retried.body.access_token ?? '');
+    const listed = (await socket.result({ type: 'auth/refresh_tokens' })) as Array<{ client_id: string }>;
+    expect(listed.filter((token) => token.client_id === ROTATING)).toHaveLength(1);
+    socket.close();
     expect((await refresh(retried.body.refresh_token ?? '')).status).toBe(200);
+  });
+
+  it('gives racing refreshes of one token one successor: every answer the same, working tokens', async () => {
+    const first = await login();
+    const answers = await Promise.all(Array.from({ length: 10 }, () => refresh(first.refresh_token)));
+    expect(answers.map(({ status }) => status)).toEqual(Array.from({ length: 10 }, () => 200));
+    expect(new Set(answers.map(({ body }) => body.refresh_token)).size).toBe(1);
+    for (const { body } of answers) expect(await apiStatus(server, body.access_token ?? '')).toBe(200);
   });
 
   it('takes a redeemed token after the grace window as reuse: the whole family ends and its sockets close', async () => {

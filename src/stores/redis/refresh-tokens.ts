@@ -10,6 +10,7 @@
 import type { RefreshTokenStore } from '../types.js';
 import { assertRev, decodeEnvelope, decodeEnvelopeOrSkip, encodeEnvelope } from '../envelope-codec.js';
 import { redisEnvelopeAccess } from './actor-records.js';
+import { ttlChangeArgument } from './codec.js';
 import type { Run } from './guard.js';
 import type { RedisKeys } from './keys.js';
 
@@ -41,6 +42,18 @@ export function redisRefreshTokens(run: Run, keys: RedisKeys): RefreshTokenStore
         tokens.push(...decodeEnvelopeOrSkip(flat[i + 1] as string).map((envelope) => ({ id, envelope })));
       }
       return tokens;
+    },
+    exchange: async (id, expectedRev, next, ttl, { keys: successor, envelope }) => {
+      assertRev(next, expectedRev + 1);
+      assertRev(envelope, 1);
+      const scriptKeys = [keys.refreshToken(id), keys.refreshToken(successor.id), keys.refreshTokenHash(successor.tokenHash), keys.userRefreshTokens(successor.userId)];
+      const args = [
+        ...[String(expectedRev), String(next.rev), encodeEnvelope(next), ttlChangeArgument(ttl), keys.stems.refreshTokenHash],
+        ...[successor.id, String(envelope.rev), encodeEnvelope(envelope), successor.tokenHash, successor.userId],
+      ];
+      const reply = await run.write('refreshTokens.exchange', (client) => client.refreshTokenExchange(scriptKeys, args));
+      if (reply === 'taken') throw new RangeError(`refresh token ${successor.id}: the successor's id or hash is taken`);
+      return reply.ok ? reply : { ok: false, current: reply.current === null ? null : decodeEnvelope(reply.current) };
     },
     delete: async (id) => {
       const args = [id, keys.stems.refreshTokenHash, keys.stems.userRefreshTokens];

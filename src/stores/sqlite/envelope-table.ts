@@ -17,6 +17,8 @@ import type { EnvelopeTable } from './schema.js';
 export type EnvelopeTableOperations = Omit<ActorRecords, 'create'> & {
   /** Deletes the row `id` if it has expired, so that a create may take the id again. */
   dropIfExpired: (id: string, now: number) => void;
+  /** `compareAndSet`, run now: for a transaction that writes more than the record. */
+  compareAndSetNow: (id: string, expectedRev: number, next: Envelope, ttl: TtlChange) => CasResult;
 };
 
 interface EnvelopeRow {
@@ -71,5 +73,6 @@ export function envelopeTable(db: Database, table: EnvelopeTable, clock: Clock):
     dropIfExpired: (id, now) => {
       deleteExpired.run({ id, now });
     },
+    compareAndSetNow: compareAndSet,
   };
 }

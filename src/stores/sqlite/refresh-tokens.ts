@@ -9,7 +9,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { Clock } from '../../domain/clock.js';
-import type { Envelope, RefreshTokenKeys, RefreshTokenStore } from '../types.js';
+import type { CasResult, Envelope, RefreshTokenKeys, RefreshTokenStore, TtlChange } from '../types.js';
 import { assertRev, decodeEnvelope, decodeEnvelopeOrSkip, encodeEnvelope } from '../envelope-codec.js';
 import { envelopeTable, LIVE } from './envelope-table.js';
 
@@ -22,7 +22,7 @@ interface InsertParameters {
 }
 
 export function sqliteRefreshTokens(db: Database, clock: Clock): RefreshTokenStore {
-  const { dropIfExpired, ...operations } = envelopeTable(db, 'refresh_tokens', clock);
+  const { dropIfExpired, compareAndSetNow: compareAndSet, ...operations } = envelopeTable(db, 'refresh_tokens', clock);
   const insert = db.prepare<InsertParameters>(
     `INSERT INTO refresh_tokens (id, rev, envelope, expires_at, token_hash, user_id)
      VALUES (@id, @rev, @envelope, NULL, @tokenHash, @userId)
@@ -50,9 +50,20 @@ export function sqliteRefreshTokens(db: Database, clock: Clock): RefreshTokenSto
     return insert.run({ ...keys, rev: envelope.rev, envelope: encodeEnvelope(envelope) }).changes === 1;
   });
 
+  // One transaction: a successor that cannot be created undoes the compare-and-set (RangeError).
+  const exchange = db.transaction((id: string, expectedRev: number, next: Envelope, ttl: TtlChange, successor: { keys: RefreshTokenKeys; envelope: Envelope }): CasResult => {
+    assertRev(successor.envelope, 1);
+    const written = compareAndSet(id, expectedRev, next, ttl);
+    if (written.ok && !create(successor.keys, successor.envelope)) {
+      throw new RangeError(`refresh token ${successor.keys.id}: the successor's id or hash is taken`);
+    }
+    return written;
+  });
+
   return {
     ...operations,
     create: async (keys, envelope) => create(keys, envelope),
+    exchange: async (id, expectedRev, next, ttl, successor) => exchange(id, expectedRev, next, ttl, successor),
     findIdByTokenHash: async (tokenHash) => selectIdByHash.get({ tokenHash, now: clock() })?.id ?? null,
     loadByTokenHash: async (tokenHash) => {
       const row = selectByHash.get({ tokenHash, now: clock() });

@@ -108,4 +108,50 @@ export function describeRefreshTokenIndexes(context: ContractContext): void {
       expect(await tokens().create(keys, make(1))).toBe(true);
     });
   });
+
+  describe('refresh tokens: exchange (a rotation\'s one write)', () => {
+    const successorOf = (keys: RefreshTokenKeys) => ({ keys: newKeys(keys.userId), envelope: make(1) });
+
+    it('writes the compare-and-set and the successor with both its indexes', async () => {
+      const { keys } = await created();
+      const successor = successorOf(keys);
+      const redeemed = make(2);
+      expect(await tokens().exchange(keys.id, 1, redeemed, undefined, successor)).toEqual({ ok: true });
+      expect(await tokens().load(keys.id)).toEqual(redeemed);
+      expect(await tokens().loadByTokenHash(successor.keys.tokenHash)).toEqual({ id: successor.keys.id, envelope: successor.envelope });
+      expect((await tokens().listByUser(keys.userId)).sort(byId)).toEqual(
+        [{ id: keys.id, envelope: redeemed }, { id: successor.keys.id, envelope: successor.envelope }].sort(byId),
+      );
+    });
+
+    it('writes nothing when the revision moved on, and returns the stored record', async () => {
+      const { keys } = await created();
+      const second = make(2);
+      expect(await tokens().compareAndSet(keys.id, 1, second)).toEqual({ ok: true });
+      const successor = successorOf(keys);
+      expect(await tokens().exchange(keys.id, 1, make(2), undefined, successor)).toEqual({ ok: false, current: second });
+      expect(await tokens().load(successor.keys.id)).toBeNull();
+      expect(await tokens().findIdByTokenHash(successor.keys.tokenHash)).toBeNull();
+      expect(await tokens().listByUser(keys.userId)).toEqual([{ id: keys.id, envelope: second }]);
+    });
+
+    it('rejects a successor whose id or hash is taken, writing neither half', async () => {
+      const { keys, first } = await created();
+      const { keys: other } = await created(newKeys(keys.userId));
+      for (const taken of [{ ...newKeys(keys.userId), id: other.id }, { ...newKeys(keys.userId), tokenHash: other.tokenHash }]) {
+        await expect(tokens().exchange(keys.id, 1, make(2), undefined, { keys: taken, envelope: make(1) })).rejects.toThrow(RangeError);
+        expect(await tokens().load(keys.id)).toEqual(first);
+      }
+      expect(await tokens().listByUser(keys.userId)).toHaveLength(2);
+    });
+
+    it('gives the redeemed token and its hash index the TTL it is given, and none to the successor', async () => {
+      const { keys } = await created();
+      const successor = successorOf(keys);
+      expect(await tokens().exchange(keys.id, 1, make(2), SHORT_TTL_MS, successor)).toEqual({ ok: true });
+      await letShortTtlPass(context.clock);
+      await eventually(async () => expect(await tokens().loadByTokenHash(keys.tokenHash)).toBeNull());
+      expect(await tokens().loadByTokenHash(successor.keys.tokenHash)).toEqual({ id: successor.keys.id, envelope: successor.envelope });
+    });
+  });
 }

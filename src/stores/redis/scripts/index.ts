@@ -6,7 +6,7 @@ import { ipBanLift, loginFailureRecord } from './login-attempt-scripts.js';
 import { mfaAcceptStep, mfaSet } from './mfa-scripts.js';
 import { recordCompareAndSet, recordCreate } from './record-scripts.js';
 import { recordStateScan } from './record-count-scripts.js';
-import { refreshTokenCreate, refreshTokenDelete, refreshTokenList, refreshTokenLoadByHash } from './refresh-token-scripts.js';
+import { refreshTokenCreate, refreshTokenDelete, refreshTokenExchange, refreshTokenList, refreshTokenLoadByHash } from './refresh-token-scripts.js';
 import { onboardingState, onboardingUndo, passwordReplace, userCreate, userDelete, userUpdate } from './user-scripts.js';
 
 export const redisScripts = {
@@ -17,6 +17,7 @@ export const redisScripts = {
   recordStateScan,
   refreshTokenCreate,
   refreshTokenDelete,
+  refreshTokenExchange,
   refreshTokenList,
   refreshTokenLoadByHash,
   userCreate,

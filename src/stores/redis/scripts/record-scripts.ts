@@ -23,16 +23,10 @@ return 1
 export type CasReply = { ok: true } | { ok: false; current: string | null };
 
 /**
- * KEYS[1] record · ARGV[1] expected rev, ARGV[2] next rev, ARGV[3] next envelope JSON,
- * ARGV[4] TTL: 'keep' | 'persist' | ms, ARGV[5] stem of a companion key named by the record's `hash`
- * field ('' for none: the refresh-token hash index, which must expire with its record).
- * → 1 when written; otherwise the stored envelope JSON, or nil when there is none (read in the same call).
+ * The write of a compare-and-set whose revision matched, as the body of a script whose KEYS[1] and
+ * ARGV[2..5] are recordCompareAndSet's (refresh-token-scripts.ts appends a successor's creation to it).
  */
-export const recordCompareAndSet = luaScript(
-  `
-if redis.call('HGET', KEYS[1], 'rev') ~= ARGV[1] then
-  return redis.call('HGET', KEYS[1], 'env')
-end
+export const CAS_WRITE = `
 redis.call('HSET', KEYS[1], 'rev', ARGV[2], 'env', ARGV[3])
 local keys = { KEYS[1] }
 if ARGV[5] ~= '' then
@@ -45,14 +39,31 @@ for _, key in ipairs(keys) do
   elseif ARGV[4] ~= 'keep' then
     redis.call('PEXPIRE', key, ARGV[4])
   end
-end
-return 1
-`,
-  (reply: unknown): CasReply => {
+end`;
+
+/** 1 when written; the stored envelope JSON, or nil, when the revision did not match. */
+export function casReply(what: string) {
+  return (reply: unknown): CasReply => {
     if (reply === 1) return { ok: true };
     if (reply === null || reply === false) return { ok: false, current: null };
     if (typeof reply === 'string') return { ok: false, current: reply };
-    throw new UnexpectedReplyError('record compare-and-set', reply);
-  },
-);
+    throw new UnexpectedReplyError(what, reply);
+  };
+}
 
+/**
+ * KEYS[1] record · ARGV[1] expected rev, ARGV[2] next rev, ARGV[3] next envelope JSON,
+ * ARGV[4] TTL: 'keep' | 'persist' | ms, ARGV[5] stem of a companion key named by the record's `hash`
+ * field ('' for none: the refresh-token hash index, which must expire with its record).
+ * → 1 when written; otherwise the stored envelope JSON, or nil when there is none (read in the same call).
+ */
+export const recordCompareAndSet = luaScript(
+  `
+if redis.call('HGET', KEYS[1], 'rev') ~= ARGV[1] then
+  return redis.call('HGET', KEYS[1], 'env')
+end
+${CAS_WRITE}
+return 1
+`,
+  casReply('record compare-and-set'),
+);

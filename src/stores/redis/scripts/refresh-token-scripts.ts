@@ -6,20 +6,47 @@
  * listing drops such members as it meets them.
  */
 import { integerReply, luaScript, stringArrayReply, UnexpectedReplyError } from './define.js';
+import { CAS_WRITE, casReply, type CasReply } from './record-scripts.js';
+
+/** Writes a token's record and both indexes, unless its id or hash is taken. → 1 | 0 */
+const CREATE_TOKEN = `
+local function createToken(record, index, userSet, id, rev, env, hash, user)
+  if redis.call('EXISTS', record) == 1 or redis.call('EXISTS', index) == 1 then return 0 end
+  redis.call('HSET', record, 'rev', rev, 'env', env, 'hash', hash, 'user', user)
+  redis.call('SET', index, id)
+  redis.call('SADD', userSet, id)
+  return 1
+end`;
 
 /**
  * KEYS[1] record, KEYS[2] hash index, KEYS[3] the user's set ·
  * ARGV[1] id, ARGV[2] rev, ARGV[3] envelope JSON, ARGV[4] token hash, ARGV[5] user id. → 1 | 0 (id or hash taken)
  */
 export const refreshTokenCreate = luaScript(
-  `
-if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'rev', ARGV[2], 'env', ARGV[3], 'hash', ARGV[4], 'user', ARGV[5])
-redis.call('SET', KEYS[2], ARGV[1])
-redis.call('SADD', KEYS[3], ARGV[1])
-return 1
+  `${CREATE_TOKEN}
+return createToken(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
 `,
   integerReply('refresh token create'),
+);
+
+/**
+ * The ROTATE write (issue 17): recordCompareAndSet on the presented token and refreshTokenCreate of
+ * its successor, both or neither, so that a lost race or a failure never leaves a successor nobody
+ * holds. KEYS[1] the presented record, KEYS[2..4] the successor's record, hash index and user set ·
+ * ARGV[1..5] as recordCompareAndSet's, ARGV[6..10] as refreshTokenCreate's ARGV[1..5].
+ * → 1 when written; the stored envelope JSON, or nil, when the revision did not match; -1, writing
+ * nothing, when the successor's id or hash is taken.
+ */
+export const refreshTokenExchange = luaScript(
+  `${CREATE_TOKEN}
+if redis.call('HGET', KEYS[1], 'rev') ~= ARGV[1] then
+  return redis.call('HGET', KEYS[1], 'env')
+end
+if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
+${CAS_WRITE}
+return createToken(KEYS[2], KEYS[3], KEYS[4], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10])
+`,
+  (reply: unknown): CasReply | 'taken' => (reply === -1 ? 'taken' : casReply('refresh token exchange')(reply)),
 );
 
 /**

@@ -1,0 +1,16 @@
+/**
+ * The secret of a rotated token's successor (issue 17), derived from the secret presented for the
+ * rotation: HMAC-SHA-512 under a deployment-wide key kept in the store's secrets, as 128 hex
+ * characters like every refresh-token secret (ids.ts `newSecret`). Whoever presents the redeemed
+ * token again within its grace window gets the same successor without anything secret being stored:
+ * the store keeps only the successor's hash, and only a holder of the presented secret and the key
+ * can compute it. The key is never the successor's secret itself, nor derivable from any stored hash.
+ */
+import { createHmac } from 'node:crypto';
+
+/** The name of the key under the store's secrets (SecretStore.getOrCreate). */
+export const ROTATION_KEY_NAME = 'refresh-token-rotation';
+
+export function successorSecret(rotationKey: string, presentedSecret: string): string {
+  return createHmac('sha512', rotationKey).update(presentedSecret).digest('hex');
+}
