@@ -53,7 +53,7 @@ const ACTOR_RECORDS = { load: true, create: true, compareAndSet: true, delete: t
 const USERS: Record<keyof UserStore, true> = {
   createUser: true, getUser: true, listUsers: true, updateUser: true, deleteUser: true,
   isOnboarded: true, markOnboarded: true, undoOnboarding: true,
-  addCredential: true, findCredential: true, getCredential: true, getUserWithCredential: true, listCredentials: true,
+  addCredential: true, findCredential: true, getCredential: true, listCredentials: true,
   removeCredential: true, updateCredential: true,
   addPassword: true, getPassword: true, setPassword: true, deletePassword: true, listPasswords: true,
 };
@@ -61,7 +61,7 @@ const GRANTS: Record<keyof GrantStore, true> = ACTOR_RECORDS;
 const FLOWS: Record<keyof FlowStore, true> = { ...ACTOR_RECORDS, openFor: true };
 const MFA_SETUP_FLOWS: Record<keyof MfaSetupFlowStore, true> = ACTOR_RECORDS;
 const MFA: Record<keyof MfaStore, true> = { getSecret: true, setSecret: true, deleteSecret: true, listModuleIds: true, acceptStep: true };
-const REFRESH_TOKENS: Record<keyof RefreshTokenStore, true> = { ...ACTOR_RECORDS, findIdByTokenHash: true, loadByTokenHash: true, listByUser: true, exchange: true };
+const REFRESH_TOKENS: Record<keyof RefreshTokenStore, true> = { ...ACTOR_RECORDS, findIdByTokenHash: true, loadByTokenHash: true, loadPresented: true, loadSession: true, listByUser: true, exchange: true };
 const SECRETS: Record<keyof SecretStore, true> = { getOrCreate: true };
 /** `watchBans` listens (no round trip), as the revocation bus' `subscribe`: it passes through. */
 const LOGIN_ATTEMPTS: Record<Exclude<keyof LoginAttemptStore, 'watchBans'>, true> = {

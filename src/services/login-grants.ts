@@ -49,7 +49,7 @@ export function loginGrantService(store: Store, clock: Clock, logger: Logger, re
       // A presented verifier that is not one (RFC 7636 §4.1) proves nothing, yet still counts as presented.
       const proof = codeVerifier === undefined ? null : (s256Proof(codeVerifier) ?? 'invalid verifier');
       const event = { type: 'REDEEM' as const, now: clock(), clientId, refreshTokenId, proof };
-      const result = await transitionRecord(store.grants, 'loginGrant', sha256Hex(code), event, { logger, audit: store.audit });
+      const result = await transitionRecord(store.grants, 'loginGrant', sha256Hex(code), event, { logger, audit: store.audit, auditInWrite: true });
       if (result === null) return { ok: false, reason: 'unknown' };
       // RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
       for (const effect of result.emitted) {

@@ -39,7 +39,7 @@ export interface MfaSetupFlowService {
 const unknownFlow = () => new MfaError('not_found', 'Invalid flow specified');
 
 export function mfaSetupFlowService(store: Store, clock: Clock, logger: Logger, mfa: MfaService): MfaSetupFlowService {
-  const options = { logger, audit: store.audit };
+  const options = { logger, audit: store.audit, auditInWrite: true };
 
   async function form(flow: MfaSetupFlowContext, module: MfaModule, user: User, errors: Record<string, string>) {
     const placeholders = await module.setupPlaceholders(flow.secret, user.name);

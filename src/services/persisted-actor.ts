@@ -46,6 +46,12 @@ export interface TransitionOptions<N extends MachineName> {
   /** Where each written transition is recorded (the store's audit trail). */
   audit?: WatchedAuditLog;
   /**
+   * Whether the entry goes into the record's own write (ActorRecords.compareAndSet's `audit`: one
+   * round trip for both, issue 16) rather than being appended after it. Records whose entries the
+   * trail may hold (login flows, AuditHold) append them instead.
+   */
+  auditInWrite?: boolean;
+  /**
    * The record as the caller has just read it (`loadRecord`): the first attempt starts from it
    * instead of reading it again. If it is stale by now, the compare-and-set loses and returns the
    * record now stored, so the cost is the round trip this saves.
@@ -55,7 +61,7 @@ export interface TransitionOptions<N extends MachineName> {
    * The write of a transition to `after`, when it is more than the record's compare-and-set (a
    * rotation also creates the successor, RefreshTokenStore.exchange); `records.compareAndSet` otherwise.
    */
-  write?: (id: string, expectedRev: number, next: Envelope, ttl: TtlChange, after: Snapshot<N>) => Promise<CasResult>;
+  write?: (id: string, expectedRev: number, next: Envelope, ttl: TtlChange, after: Snapshot<N>, audit: AuditEntry[]) => Promise<CasResult>;
 }
 
 /**
@@ -128,7 +134,10 @@ export function initialEnvelope<N extends MachineName>(name: N, input: InputFrom
   return { snapshot, envelope: toEnvelope(name, snapshot, 1) };
 }
 
-/** Starts a record from its initial snapshot. `created` is false when the id is taken. */
+/**
+ * Starts a record from its initial snapshot. `created` is false when the id is taken. With `trail`,
+ * the creation's audit entry is written by the creating write itself (records that never hold entries).
+ */
 export async function createRecord<N extends MachineName>(
   records: Pick<ActorRecords, 'create'>,
   name: N,
@@ -138,15 +147,24 @@ export async function createRecord<N extends MachineName>(
   trail?: { audit: WatchedAuditLog; logger: Logger; now: number },
 ): Promise<{ created: boolean; snapshot: Snapshot<N>; envelope: Envelope }> {
   const { snapshot, envelope } = initialEnvelope(name, input);
-  const created = await records.create(id, envelope, ttlMs);
-  if (created && trail !== undefined) recordCreation(trail.audit, name, id, snapshot, trail.now, trail.logger);
+  const created = await records.create(id, envelope, ttlMs, trail === undefined ? [] : [creationEntry(name, id, snapshot, trail.now)]);
+  if (created && trail !== undefined) tellCreated(trail.audit, name, id, snapshot, trail.logger);
   return { created, snapshot, envelope };
 }
 
 /** The audit entry of a record's first write. */
+export function creationEntry(name: MachineName, id: string, snapshot: WatchedSnapshot, now: number): AuditEntry {
+  return auditEntry({ machine: name, recordId: id, event: { type: 'create' }, from: null, to: snapshot.value, context: snapshot.context, emitted: [], at: now });
+}
+
+/** Records a record's first write: its entry appended to `audit`, and the watcher told. */
 export function recordCreation(audit: WatchedAuditLog | undefined, name: MachineName, id: string, snapshot: WatchedSnapshot, now: number, logger: Logger): void {
-  const entry = auditEntry({ machine: name, recordId: id, event: { type: 'create' }, from: null, to: snapshot.value, context: snapshot.context, emitted: [], at: now });
-  recordInAudit(audit, entry, logger);
+  recordInAudit(audit, creationEntry(name, id, snapshot, now), logger);
+  tellCreated(audit, name, id, snapshot, logger);
+}
+
+/** Tells the watcher riding on `audit` (if any) of a record's creation, whose entry was written with it. */
+export function tellCreated(audit: WatchedAuditLog | undefined, name: MachineName, id: string, snapshot: WatchedSnapshot, logger: Logger): void {
   tellWatcher(audit, (watcher) => watcher.created(name, id, snapshot), logger);
 }
 
@@ -175,15 +193,15 @@ export async function loadRecord<N extends MachineName>(
  * Restores a record read together with its id (a refresh token found by its secret's hash, in one
  * round trip); null when none was found or it is unreadable (logged under `lookup`, and treated as expired).
  */
-export async function restoreFound<N extends MachineName>(
-  found: Promise<{ id: string; envelope: Envelope } | null>,
+export async function restoreFound<N extends MachineName, F extends { id: string; envelope: Envelope }>(
+  found: Promise<F | null>,
   name: N,
   lookup: string,
   logger: Logger,
-): Promise<{ id: string; envelope: Envelope; snapshot: Snapshot<N> } | null> {
+): Promise<(F & { snapshot: Snapshot<N> }) | null> {
   const record = await unlessGarbled(found, null, name, lookup, logger);
   const restored = record === null ? null : restoreOrNull(name, record.id, record.envelope, logger);
-  return restored === null || record === null ? null : { id: record.id, ...restored };
+  return restored === null || record === null ? null : { ...record, snapshot: restored.snapshot };
 }
 
 function restoreOrNull<N extends MachineName>(name: N, id: string, envelope: Envelope | null, logger: Logger) {
@@ -222,10 +240,12 @@ export async function transitionRecord<N extends MachineName>(
     if (!changed && emitted.length === 0) return { before, after, emitted, changed };
     const next = toEnvelope(name, after, envelope.rev + 1);
     const ttl = options.ttlAfter?.(after);
-    const write = options.write === undefined ? records.compareAndSet(id, envelope.rev, next, ttl) : options.write(id, envelope.rev, next, ttl, after);
+    const entry = options.audit === undefined ? undefined : transitionEntry(name, id, event, before, after, emitted);
+    const inWrite = options.auditInWrite === true && entry !== undefined ? [entry] : [];
+    const write = options.write === undefined ? records.compareAndSet(id, envelope.rev, next, ttl, inWrite) : options.write(id, envelope.rev, next, ttl, after, inWrite);
     const result = await unlessGarbled<CasResult>(write, { ok: false, current: null }, name, id, logger);
     if (result.ok) {
-      recordInAudit(options.audit, transitionEntry(name, id, event, before, after, emitted), logger);
+      if (inWrite.length === 0 && entry !== undefined) recordInAudit(options.audit, entry, logger);
       tellWatcher(options.audit, (watcher) => watcher.transitioned(name, id, event, after), logger);
       return { before, after, emitted, changed };
     }

@@ -15,8 +15,8 @@ import type { Clock } from '../domain/clock.js';
 import { newId, newSecret, sha256Hex } from '../domain/ids.js';
 import { ROTATION_KEY_NAME, successorSecret } from '../domain/successor-secret.js';
 import type { Logger } from '../domain/logger.js';
-import type { Store, User } from '../stores/types.js';
-import { initialEnvelope, loadRecord, recordCreation, restoreFound, TooMuchContentionError, transitionRecord } from './persisted-actor.js';
+import type { Credential, Store, User } from '../stores/types.js';
+import { creationEntry, initialEnvelope, loadRecord, restoreFound, tellCreated, TooMuchContentionError, transitionRecord } from './persisted-actor.js';
 
 /** `ACCESS_TOKEN_EXPIRATION`, homeassistant/auth/const.py. */
 export const ACCESS_TOKEN_EXPIRATION_S = 30 * 60;
@@ -58,9 +58,15 @@ export interface PresentedToken {
   redeemed: boolean;
   /** The record as read, for `mintAccessToken` to start from (one round trip less on the hot path). */
   record: LoadedRefreshToken;
+  /** Its user and the credential it was issued for, read with it (RefreshTokenStore.loadPresented). */
+  user: User | null;
+  credential: Credential | null;
 }
 
 type LoadedRefreshToken = NonNullable<Awaited<ReturnType<typeof loadRecord<'refreshToken'>>>>;
+
+/** What `presented` is given when only the token was read: its user and credential unknown. */
+const NOTHING_READ = { user: null, credential: null };
 
 export type Rotation = { ok: true; secret: string; accessToken: string; successor: RefreshTokenContext } | { ok: false };
 
@@ -121,6 +127,7 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
   const options = {
     logger,
     audit: store.audit,
+    auditInWrite: true,
     ttlAfter: (after: { status: string; value: unknown }) => (after.status === 'done' || after.value === 'redeemed' ? TOMBSTONE_MS : undefined),
   };
 
@@ -161,17 +168,19 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
   const live = async (id: string) => usable(id, await loadRecord(store.refreshTokens, 'refreshToken', id, logger));
 
   /** One read decides, so that a token redeemed by a racing instance in between is still found. */
-  async function presented(id: string, record: Loaded): Promise<PresentedToken | null> {
-    if (record?.snapshot.matches('redeemed')) return { token: record.snapshot.context, redeemed: true, record };
+  async function presented(id: string, record: Loaded, read: Pick<PresentedToken, 'user' | 'credential'> = NOTHING_READ): Promise<PresentedToken | null> {
+    if (record?.snapshot.matches('redeemed')) return { token: record.snapshot.context, redeemed: true, record, ...read };
     const token = await usable(id, record);
-    return token === null || record === null ? null : { token, redeemed: false, record };
+    return token === null || record === null ? null : { token, redeemed: false, record, ...read };
   }
+
+  // Logged, if unreadable, under the hash's first characters: enough to find it, never the whole key.
+  const lookupName = (tokenHash: string) => `rt-hash:${tokenHash.slice(0, 8)}…`;
 
   /** The record whose secret this is: the hash index and the record in one round trip. */
   const bySecret = (secret: string) => {
     const tokenHash = sha256Hex(secret);
-    // Logged, if unreadable, under the hash's first characters: enough to find it, never the whole key.
-    return restoreFound(store.refreshTokens.loadByTokenHash(tokenHash), 'refreshToken', `rt-hash:${tokenHash.slice(0, 8)}…`, logger);
+    return restoreFound(store.refreshTokens.loadByTokenHash(tokenHash), 'refreshToken', lookupName(tokenHash), logger);
   };
 
   // Read from the store once per process (it never changes), then kept: rotations after the first
@@ -203,10 +212,11 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
 
   async function createRecord(input: Parameters<typeof initialEnvelope<'refreshToken'>>[1], secret: string) {
     const { snapshot, envelope } = initialEnvelope('refreshToken', input);
-    if (!(await store.refreshTokens.create({ id: input.id, userId: input.userId, tokenHash: sha256Hex(secret) }, envelope))) {
+    const keys = { id: input.id, userId: input.userId, tokenHash: sha256Hex(secret), credentialId: input.credentialId };
+    if (!(await store.refreshTokens.create(keys, envelope, [creationEntry('refreshToken', input.id, snapshot, input.createdAt)]))) {
       throw new RefreshTokenRuleError(`refresh token ${input.id} exists already`);
     }
-    recordCreation(store.audit, 'refreshToken', input.id, snapshot, input.createdAt, logger);
+    tellCreated(store.audit, 'refreshToken', input.id, snapshot, logger);
     return snapshot.context;
   }
 
@@ -246,8 +256,9 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
     },
 
     async findPresented(secret) {
-      const found = await bySecret(secret);
-      return found === null ? null : presented(found.id, found);
+      const tokenHash = sha256Hex(secret);
+      const found = await restoreFound(store.refreshTokens.loadPresented(tokenHash), 'refreshToken', lookupName(tokenHash), logger);
+      return found === null ? null : presented(found.id, found, found);
     },
 
     async rotate(presentedAs, presentedSecret, ip, policy) {
@@ -276,7 +287,7 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
         firstUse: { at: now, ip },
         family: { ...family, generation: family.generation + 1, predecessorId: token.id },
       });
-      const successorKeys = { id: successorId, userId: token.userId, tokenHash: sha256Hex(secret) };
+      const successorKeys = { id: successorId, userId: token.userId, tokenHash: sha256Hex(secret), credentialId: token.credentialId };
       // The successor is written by the very write that redeems the token for it, and by no other:
       // a lost race, a retry from a newer record or a failure leaves nothing behind.
       const namesOurs = (after: { value: unknown; context: RefreshTokenContext }) => after.value === 'redeemed' && after.context.successorId === successorId;
@@ -284,16 +295,19 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
       const rotated = await transitionRecord(store.refreshTokens, 'refreshToken', token.id, event, {
         ...options,
         loaded: record,
-        write: (id, expectedRev, next, ttl, after) =>
+        write: (id, expectedRev, next, ttl, after, audit) =>
           namesOurs(after)
-            ? store.refreshTokens.exchange(id, expectedRev, next, ttl, { keys: successorKeys, envelope: successor.envelope })
-            : store.refreshTokens.compareAndSet(id, expectedRev, next, ttl),
+            ? store.refreshTokens.exchange(id, expectedRev, next, ttl, { keys: successorKeys, envelope: successor.envelope }, [
+                ...audit,
+                creationEntry('refreshToken', successorId, successor.snapshot, now),
+              ])
+            : store.refreshTokens.compareAndSet(id, expectedRev, next, ttl, audit),
       });
       await perform((rotated?.emitted ?? []) as RefreshTokenEmitted[]);
       if (rotated === null || !rotated.after.matches('redeemed')) return { ok: false };
       const { successorId: current } = rotated.after.context;
       if (current !== successorId) return current === null ? { ok: false } : sameSuccessor(current, secret, now);
-      recordCreation(store.audit, 'refreshToken', successorId, successor.snapshot, now, logger);
+      tellCreated(store.audit, 'refreshToken', successorId, successor.snapshot, logger);
       const { context } = successor.snapshot;
       const accessToken = await signAccessToken(successorId, context.jwtKey, now, context.accessTokenExpirationS);
       return { ok: true, secret, accessToken, successor: context };

@@ -7,7 +7,7 @@
 import type { RefreshTokenContext } from '../../machines/refresh-token.js';
 import type { Logger } from '../domain/logger.js';
 import type { Store, User } from '../stores/types.js';
-import { loadRecord } from './persisted-actor.js';
+import { restoreFound } from './persisted-actor.js';
 
 export interface Session {
   user: User;
@@ -15,10 +15,12 @@ export interface Session {
 }
 
 export async function activeSession(store: Store, logger: Logger, refreshTokenId: string, now: number): Promise<Session | null> {
-  const record = await loadRecord(store.refreshTokens, 'refreshToken', refreshTokenId, logger);
+  // The token and its user in one round trip (RefreshTokenStore.loadSession): `GET /api/` reads nothing else.
+  const found = store.refreshTokens.loadSession(refreshTokenId).then((read) => (read === null ? null : { id: refreshTokenId, ...read }));
+  const record = await restoreFound(found, 'refreshToken', refreshTokenId, logger);
   if (record === null || !(record.snapshot.matches('issued') || record.snapshot.matches('redeemed'))) return null;
   const token = record.snapshot.context;
   if (token.expireAt !== null && now >= token.expireAt) return null;
-  const user = await store.users.getUser(token.userId);
+  const { user } = record;
   return user === null || !user.isActive ? null : { user, token };
 }

@@ -84,10 +84,9 @@ export function tokenService({ users, grants, refreshTokens, clientPolicy, clock
       if (secret === undefined) return { kind: 'invalid_request' };
       const found = await refreshTokens.findPresented(secret);
       if (found === null) return { kind: 'invalid_grant' };
-      const { token } = found;
+      // The user and the credential were read with the token (one round trip), though only a user who may log in needs the credential.
+      const { token, user, credential } = found;
       if (token.clientId !== (clientId ?? null)) return { kind: 'invalid_request' };
-      // The credential is read with the user, though only a user who may log in needs it: one round trip, not two.
-      const { user, credential } = await users.withCredential(token.userId, token.credentialId);
       if (user === null) return { kind: 'invalid_grant' };
       const reason = users.notAllowedReason(user, ip) ?? providers.refusal(credential, ip);
       if (reason !== null) return { kind: 'access_denied', reason };

@@ -46,7 +46,6 @@ export interface UserService {
   /** The credentials linked to the user. */
   credentialsOf(userId: string): Promise<Credential[]>;
   /** The user and the credential a refresh token names, in one store round trip (the refresh grant checks both). */
-  withCredential(userId: string, credentialId: string | null): Promise<{ user: User | null; credential: Credential | null }>;
   /** Rejects with UserGoneError for the credential of a provider that never creates users, whose user is gone. */
   getOrCreateUser(credential: LoginCredential): Promise<User>;
   notAllowedReason(user: User, remoteIp: string | null): string | null;
@@ -86,8 +85,6 @@ export function userService(store: Store, clock: Clock): UserService {
     },
 
     credentialsOf: (userId) => store.users.listCredentials(userId),
-    withCredential: (userId, credentialId) => store.users.getUserWithCredential(userId, credentialId),
-
     async getOrCreateUser(credential) {
       const existing = await service.userOf(credential);
       if (existing !== null) return existing;

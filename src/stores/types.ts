@@ -42,10 +42,16 @@ export type TtlChange = number | null | undefined;
 export interface ActorRecords {
   /** The live envelope, or null when absent or past its TTL. */
   load(id: string): Promise<Envelope | null>;
-  /** Writes only when no live record has this id; false otherwise. `envelope.rev` must be 1. */
-  create(id: string, envelope: Envelope, ttlMs: number | null): Promise<boolean>;
-  /** Writes `next` (with `next.rev === expectedRev + 1`) only if the stored rev is `expectedRev`. */
-  compareAndSet(id: string, expectedRev: number, next: Envelope, ttl?: TtlChange): Promise<CasResult>;
+  /**
+   * Writes only when no live record has this id; false otherwise. `envelope.rev` must be 1. `audit`:
+   * entries kept in the trail by the same write (AuditLog.append's, unheld), only if it writes.
+   */
+  create(id: string, envelope: Envelope, ttlMs: number | null, audit?: readonly AuditEntry[]): Promise<boolean>;
+  /**
+   * Writes `next` (with `next.rev === expectedRev + 1`) only if the stored rev is `expectedRev`, and
+   * then `audit` (as `create`'s) in the same atomic write: one round trip for a transition and its trail.
+   */
+  compareAndSet(id: string, expectedRev: number, next: Envelope, ttl?: TtlChange, audit?: readonly AuditEntry[]): Promise<CasResult>;
   delete(id: string): Promise<void>;
 }
 
@@ -60,12 +66,14 @@ export interface RefreshTokenKeys {
   userId: string;
   /** SHA-256 (hex) of the 128-hex-char secret; the secret itself is never stored. */
   tokenHash: string;
+  /** The credential the token was issued for (its snapshot's `credentialId`), kept beside it for `loadPresented`. */
+  credentialId?: string | null;
 }
 
 /** Refresh tokens by id, findable by the hash of their secret and listable per user. */
 export interface RefreshTokenStore extends Omit<ActorRecords, 'create'> {
-  /** Writes the record and both indexes at once; false when the id or the hash is already taken. */
-  create(keys: RefreshTokenKeys, envelope: Envelope): Promise<boolean>;
+  /** Writes the record and both indexes at once (and `audit`, as ActorRecords.create); false when the id or the hash is already taken. */
+  create(keys: RefreshTokenKeys, envelope: Envelope, audit?: readonly AuditEntry[]): Promise<boolean>;
   /** The id whose secret hashes to `tokenHash`, or null. The record may be gone (check `load`). */
   findIdByTokenHash(tokenHash: string): Promise<string | null>;
   /**
@@ -73,6 +81,13 @@ export interface RefreshTokenStore extends Omit<ActorRecords, 'create'> {
    * grant's first read); null when there is none. Rejects with UnreadableRecordError as `load` does.
    */
   loadByTokenHash(tokenHash: string): Promise<{ id: string; envelope: Envelope } | null>;
+  /**
+   * The refresh grant's one read (issue 16): what `loadByTokenHash` finds, with the token's user and
+   * the credential it was issued for (`credentialId` of its snapshot), each null when absent.
+   */
+  loadPresented(tokenHash: string): Promise<PresentedRecord | null>;
+  /** What an access token's check reads (`GET /api/`, the WebSocket's auth), in one round trip: the record `id` and its user. */
+  loadSession(id: string): Promise<{ envelope: Envelope; user: User | null } | null>;
   /** Every live, readable record of the user, in no particular order. */
   listByUser(userId: string): Promise<Array<{ id: string; envelope: Envelope }>>;
   /** Removes the record and its indexes (`delete` does the same). */
@@ -84,7 +99,22 @@ export interface RefreshTokenStore extends Omit<ActorRecords, 'create'> {
    * returns what is stored, as `compareAndSet` does; a successor whose id or hash is taken makes it
    * reject with RangeError, writing nothing.
    */
-  exchange(id: string, expectedRev: number, next: Envelope, ttl: TtlChange, successor: { keys: RefreshTokenKeys; envelope: Envelope }): Promise<CasResult>;
+  exchange(
+    id: string,
+    expectedRev: number,
+    next: Envelope,
+    ttl: TtlChange,
+    successor: { keys: RefreshTokenKeys; envelope: Envelope },
+    audit?: readonly AuditEntry[],
+  ): Promise<CasResult>;
+}
+
+/** A refresh token found by its secret's hash, with what the refresh grant decides on. */
+export interface PresentedRecord {
+  id: string;
+  envelope: Envelope;
+  user: User | null;
+  credential: Credential | null;
 }
 
 /** Home Assistant's `User` (homeassistant/auth/models.py); times are epoch ms. */
@@ -133,11 +163,6 @@ export interface UserStore extends OnboardingState {
   addCredential(credential: Credential): Promise<boolean>;
   findCredential(authProviderType: string, authProviderId: string | null, lookupKey: string): Promise<Credential | null>;
   getCredential(id: string): Promise<Credential | null>;
-  /**
-   * The user and a credential, each null when absent (`credentialId` null reads none), in one round
-   * trip: the refresh grant checks both (the user's block, then its login's provider).
-   */
-  getUserWithCredential(userId: string, credentialId: string | null): Promise<{ user: User | null; credential: Credential | null }>;
   listCredentials(userId: string): Promise<Credential[]>;
   removeCredential(id: string): Promise<void>;
   /**

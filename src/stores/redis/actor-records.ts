@@ -7,11 +7,14 @@
 import type { ActorRecords, CasResult } from '../types.js';
 import { assertRev, decodeEnvelope, encodeEnvelope } from '../envelope-codec.js';
 import { createTtlArgument, ttlChangeArgument } from './codec.js';
+import { auditKeptWith } from './audit.js';
 import type { Run } from './guard.js';
+import type { RedisKeys } from './keys.js';
 
 export interface RecordSpace {
   /** Names operations in errors: `grants`, `flows`, `refreshTokens`. */
   name: string;
+  keys: RedisKeys;
   key: (id: string) => string;
   /** Stem of the key named by the record's `hash` field that takes the record's TTL ('' for none). */
   companionStem?: string;
@@ -23,10 +26,11 @@ export function redisEnvelopeAccess(run: Run, space: RecordSpace): Pick<ActorRec
       const text = await run(`${space.name}.load`, (client) => client.hGet(space.key(id), 'env'));
       return text === null ? null : decodeEnvelope(text);
     },
-    compareAndSet: async (id, expectedRev, next, ttl): Promise<CasResult> => {
+    compareAndSet: async (id, expectedRev, next, ttl, audit): Promise<CasResult> => {
       assertRev(next, expectedRev + 1);
-      const args = [String(expectedRev), String(next.rev), encodeEnvelope(next), ttlChangeArgument(ttl), space.companionStem ?? ''];
-      const reply = await run.write(`${space.name}.compareAndSet`, (client) => client.recordCompareAndSet([space.key(id)], args));
+      const kept = auditKeptWith(space.keys, audit);
+      const args = [String(expectedRev), String(next.rev), encodeEnvelope(next), ttlChangeArgument(ttl), space.companionStem ?? '', ...kept.args];
+      const reply = await run.write(`${space.name}.compareAndSet`, (client) => client.recordCompareAndSet([space.key(id), ...kept.keys], args));
       return reply.ok ? reply : { ok: false, current: reply.current === null ? null : decodeEnvelope(reply.current) };
     },
   };
@@ -35,10 +39,11 @@ export function redisEnvelopeAccess(run: Run, space: RecordSpace): Pick<ActorRec
 export function redisActorRecords(run: Run, space: RecordSpace): ActorRecords {
   return {
     ...redisEnvelopeAccess(run, space),
-    create: async (id, envelope, ttlMs) => {
+    create: async (id, envelope, ttlMs, audit) => {
       assertRev(envelope, 1);
-      const args = [String(envelope.rev), encodeEnvelope(envelope), createTtlArgument(ttlMs)];
-      return (await run.write(`${space.name}.create`, (client) => client.recordCreate([space.key(id)], args))) === 1;
+      const kept = auditKeptWith(space.keys, audit);
+      const args = [String(envelope.rev), encodeEnvelope(envelope), createTtlArgument(ttlMs), ...kept.args];
+      return (await run.write(`${space.name}.create`, (client) => client.recordCreate([space.key(id), ...kept.keys], args))) === 1;
     },
     delete: async (id) => {
       await run.write(`${space.name}.delete`, (client) => client.del(space.key(id)));

@@ -12,12 +12,22 @@ import type { RedisKeys } from './keys.js';
 
 const decode = (text: string): AuditEntry => JSON.parse(text) as AuditEntry;
 
+const LIMITS = [String(AUDIT_MAX_ENTRIES), String(AUDIT_MAX_PER_RECORD), String(AUDIT_RECORD_TTL_MS), String(AUDIT_MAX_PER_USER)];
+
+/** The keys and arguments a write appends for the entries it keeps (scripts/audit-scripts.ts KEEP_AUDIT_FROM). */
+export function auditKeptWith(keys: RedisKeys, entries: readonly AuditEntry[] = []): { keys: string[]; args: string[] } {
+  if (entries.length === 0) return { keys: [], args: [] };
+  return {
+    keys: [keys.audit, ...entries.flatMap((entry) => [keys.auditRecord(entry.recordId), entry.userId === null ? '' : keys.auditUser(entry.userId)])],
+    args: [...LIMITS, ...entries.map((entry) => JSON.stringify(entry))],
+  };
+}
+
 export function redisAudit(run: Run, keys: RedisKeys): AuditLog {
   const userStem = keys.auditUser('');
   return {
     append: async (entry, hold) => {
-      const limits = [String(AUDIT_MAX_ENTRIES), String(AUDIT_MAX_PER_RECORD), String(AUDIT_RECORD_TTL_MS), String(AUDIT_MAX_PER_USER)];
-      const args = [JSON.stringify(entry), ...limits, hold === undefined ? '' : String(Math.max(1, Math.ceil(hold.holdForMs))), userStem];
+      const args = [JSON.stringify(entry), ...LIMITS, hold === undefined ? '' : String(Math.max(1, Math.ceil(hold.holdForMs))), userStem];
       const lists = [keys.auditRecord(entry.recordId), keys.auditHeld(entry.recordId), ...(entry.userId === null ? [] : [keys.auditUser(entry.userId)])];
       await run('audit.append', (client) => client.auditAppend([keys.audit, ...lists], args));
     },

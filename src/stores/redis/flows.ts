@@ -8,7 +8,7 @@ import type { RedisKeys } from './keys.js';
 
 export function redisFlows(run: Run, keys: RedisKeys): FlowStore {
   return {
-    ...redisActorRecords(run, { name: 'flows', key: keys.flow }),
+    ...redisActorRecords(run, { name: 'flows', keys, key: keys.flow }),
     openFor: async (id, envelope, ttlMs, client) => {
       assertRev(envelope, 1);
       const args = [String(envelope.rev), encodeEnvelope(envelope), createTtlArgument(ttlMs), id, String(client.limit), keys.flow('')];

@@ -73,9 +73,9 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
   return {
     kind: 'redis',
     users: redisUsers(run, keys),
-    grants: redisActorRecords(run, { name: 'grants', key: keys.grant }),
+    grants: redisActorRecords(run, { name: 'grants', keys, key: keys.grant }),
     flows: redisFlows(run, keys),
-    mfaSetupFlows: redisActorRecords(run, { name: 'mfaSetupFlows', key: keys.mfaSetupFlow }),
+    mfaSetupFlows: redisActorRecords(run, { name: 'mfaSetupFlows', keys, key: keys.mfaSetupFlow }),
     mfa: redisMfa(run, keys),
     refreshTokens: redisRefreshTokens(run, keys),
     revocations,

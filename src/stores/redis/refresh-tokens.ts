@@ -10,18 +10,24 @@
 import type { RefreshTokenStore } from '../types.js';
 import { assertRev, decodeEnvelope, decodeEnvelopeOrSkip, encodeEnvelope } from '../envelope-codec.js';
 import { redisEnvelopeAccess } from './actor-records.js';
-import { ttlChangeArgument } from './codec.js';
+import { auditKeptWith } from './audit.js';
+import { decodeCredential, decodeUser, ttlChangeArgument } from './codec.js';
+import { CREDENTIAL_NONE } from './scripts/refresh-token-scripts.js';
 import type { Run } from './guard.js';
 import type { RedisKeys } from './keys.js';
 
+/** The credential id as refreshTokenCreate takes it. */
+const credentialArgument = (credentialId: string | null | undefined) => (credentialId === undefined ? '' : (credentialId ?? CREDENTIAL_NONE));
+
 export function redisRefreshTokens(run: Run, keys: RedisKeys): RefreshTokenStore {
-  const space = { name: 'refreshTokens', key: keys.refreshToken, companionStem: keys.stems.refreshTokenHash };
+  const space = { name: 'refreshTokens', keys, key: keys.refreshToken, companionStem: keys.stems.refreshTokenHash };
   return {
     ...redisEnvelopeAccess(run, space),
-    create: async ({ id, userId, tokenHash }, envelope) => {
+    create: async ({ id, userId, tokenHash, credentialId }, envelope, audit) => {
       assertRev(envelope, 1);
-      const scriptKeys = [keys.refreshToken(id), keys.refreshTokenHash(tokenHash), keys.userRefreshTokens(userId)];
-      const args = [id, String(envelope.rev), encodeEnvelope(envelope), tokenHash, userId];
+      const kept = auditKeptWith(keys, audit);
+      const scriptKeys = [keys.refreshToken(id), keys.refreshTokenHash(tokenHash), keys.userRefreshTokens(userId), ...kept.keys];
+      const args = [id, String(envelope.rev), encodeEnvelope(envelope), tokenHash, userId, credentialArgument(credentialId), ...kept.args];
       return (await run.write('refreshTokens.create', (client) => client.refreshTokenCreate(scriptKeys, args))) === 1;
     },
     findIdByTokenHash: (tokenHash) =>
@@ -31,6 +37,18 @@ export function redisRefreshTokens(run: Run, keys: RedisKeys): RefreshTokenStore
         client.refreshTokenLoadByHash([keys.refreshTokenHash(tokenHash)], [keys.stems.refreshToken]),
       );
       return found === null ? null : { id: found.id, envelope: decodeEnvelope(found.env) };
+    },
+    loadPresented: async (tokenHash) => {
+      const found = await run('refreshTokens.loadPresented', (client) =>
+        client.refreshTokenLoadPresented([keys.refreshTokenHash(tokenHash), keys.users], [keys.stems.refreshToken, keys.stems.credential]),
+      );
+      if (found === null) return null;
+      const { id, env, user, credential } = found;
+      return { id, envelope: decodeEnvelope(env), user: user === null ? null : decodeUser(user), credential: credential === null ? null : decodeCredential(credential) };
+    },
+    loadSession: async (id) => {
+      const found = await run('refreshTokens.loadSession', (client) => client.refreshTokenLoadSession([keys.refreshToken(id), keys.users], []));
+      return found === null ? null : { envelope: decodeEnvelope(found.env), user: found.user === null ? null : decodeUser(found.user) };
     },
     listByUser: async (userId) => {
       const flat = await run('refreshTokens.listByUser', (client) =>
@@ -43,13 +61,18 @@ export function redisRefreshTokens(run: Run, keys: RedisKeys): RefreshTokenStore
       }
       return tokens;
     },
-    exchange: async (id, expectedRev, next, ttl, { keys: successor, envelope }) => {
+    exchange: async (id, expectedRev, next, ttl, { keys: successor, envelope }, audit) => {
       assertRev(next, expectedRev + 1);
       assertRev(envelope, 1);
-      const scriptKeys = [keys.refreshToken(id), keys.refreshToken(successor.id), keys.refreshTokenHash(successor.tokenHash), keys.userRefreshTokens(successor.userId)];
+      const kept = auditKeptWith(keys, audit);
+      const scriptKeys = [
+        ...[keys.refreshToken(id), keys.refreshToken(successor.id), keys.refreshTokenHash(successor.tokenHash), keys.userRefreshTokens(successor.userId)],
+        ...kept.keys,
+      ];
       const args = [
         ...[String(expectedRev), String(next.rev), encodeEnvelope(next), ttlChangeArgument(ttl), keys.stems.refreshTokenHash],
-        ...[successor.id, String(envelope.rev), encodeEnvelope(envelope), successor.tokenHash, successor.userId],
+        ...[successor.id, String(envelope.rev), encodeEnvelope(envelope), successor.tokenHash, successor.userId, credentialArgument(successor.credentialId)],
+        ...kept.args,
       ];
       const reply = await run.write('refreshTokens.exchange', (client) => client.refreshTokenExchange(scriptKeys, args));
       if (reply === 'taken') throw new RangeError(`refresh token ${successor.id}: the successor's id or hash is taken`);

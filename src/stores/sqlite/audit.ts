@@ -15,7 +15,10 @@ const TRIM_EVERY = 1000;
 /** Rows hold only what `append` wrote, so the JSON is an AuditEntry by construction. */
 const decode = (row: { entry: string }): AuditEntry => JSON.parse(row.entry) as AuditEntry;
 
-export function sqliteAudit(db: Database, clock: Clock): AuditLog {
+/** Keeps entries now, inside the caller's transaction: a record's write and its trail commit together (types.ts ActorRecords). */
+export type KeepAudit = (entries: readonly AuditEntry[]) => void;
+
+export function sqliteAudit(db: Database, clock: Clock): AuditLog & { keepNow: KeepAudit } {
   const insert = db.prepare<[string, string]>('INSERT INTO audit (record_id, entry) VALUES (?, ?)');
   const hasKept = db.prepare<[string], { found: number }>('SELECT 1 AS found FROM audit WHERE record_id = ? LIMIT 1');
   const insertHeld = db.prepare<[string, string, number]>('INSERT INTO audit_held (record_id, entry, expires_at) VALUES (?, ?, ?)');
@@ -49,11 +52,15 @@ export function sqliteAudit(db: Database, clock: Clock): AuditLog {
     return kept + 1;
   });
 
+  const counted = (added: number) => {
+    if (Math.floor((appended + added) / TRIM_EVERY) > Math.floor(appended / TRIM_EVERY)) trim.run(AUDIT_MAX_ENTRIES);
+    appended += added;
+  };
+
   return {
-    append: async (entry, hold) => {
-      const added = append(entry, hold);
-      if (Math.floor((appended + added) / TRIM_EVERY) > Math.floor(appended / TRIM_EVERY)) trim.run(AUDIT_MAX_ENTRIES);
-      appended += added;
+    append: async (entry, hold) => counted(append(entry, hold)),
+    keepNow: (entries) => {
+      for (const entry of entries) counted(append(entry, undefined));
     },
     tail: async (limit) => newest.all(limit).map(decode).reverse(),
     // A record has kept entries or held ones, never both (types.ts AuditHold): one after the other is its order.

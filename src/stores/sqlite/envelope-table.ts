@@ -9,7 +9,8 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { Clock } from '../../domain/clock.js';
-import type { ActorRecords, CasResult, Envelope, TtlChange } from '../types.js';
+import type { ActorRecords, AuditEntry, CasResult, Envelope, TtlChange } from '../types.js';
+import type { KeepAudit } from './audit.js';
 import { assertRev, decodeEnvelope, encodeEnvelope } from '../envelope-codec.js';
 import { ttlUpdate } from './envelope-rows.js';
 import type { EnvelopeTable } from './schema.js';
@@ -37,7 +38,12 @@ interface CasParameters {
 
 export const LIVE = '(expires_at IS NULL OR expires_at > @now)';
 
-export function envelopeTable(db: Database, table: EnvelopeTable, clock: Clock): EnvelopeTableOperations {
+/** For tables whose records keep no audit in their writes: entries passed to them are a bug. */
+export const NO_AUDIT: KeepAudit = (entries) => {
+  if (entries.length > 0) throw new Error('this table keeps no audit entries');
+};
+
+export function envelopeTable(db: Database, table: EnvelopeTable, clock: Clock, keepAudit: KeepAudit = NO_AUDIT): EnvelopeTableOperations {
   const selectLive = db.prepare<{ id: string; now: number }, EnvelopeRow>(
     `SELECT envelope FROM ${table} WHERE id = @id AND ${LIVE}`,
   );
@@ -63,10 +69,18 @@ export function envelopeTable(db: Database, table: EnvelopeTable, clock: Clock):
     if (update.run(params).changes === 1) return { ok: true };
     return { ok: false, current: loadAt(id, now) };
   };
+  // The write and its trail in one transaction (ActorRecords.compareAndSet's `audit`).
+  const compareAndSetKept = db.transaction((id: string, expectedRev: number, next: Envelope, ttl: TtlChange, audit: readonly AuditEntry[]): CasResult => {
+    const written = compareAndSet(id, expectedRev, next, ttl);
+    if (written.ok) keepAudit(audit);
+    return written;
+  });
+  // Without entries, no transaction of its own: the caller's, if any, or none (one statement).
 
   return {
     load: async (id) => loadAt(id, clock()),
-    compareAndSet: async (id, expectedRev, next, ttl) => compareAndSet(id, expectedRev, next, ttl),
+    compareAndSet: async (id, expectedRev, next, ttl, audit = []) =>
+      audit.length === 0 ? compareAndSet(id, expectedRev, next, ttl) : compareAndSetKept(id, expectedRev, next, ttl, audit),
     delete: async (id) => {
       deleteRow.run(id);
     },

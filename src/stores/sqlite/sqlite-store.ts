@@ -38,18 +38,19 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const clock = options.clock ?? systemClock;
   const db = openDatabase(options.dataDir);
   const stopSweeper = startSweeper(db, clock, options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
+  const audit = sqliteAudit(db, clock);
   return {
     kind: 'sqlite',
     users: sqliteUsers(db),
-    grants: sqliteActorRecords(db, 'grants', clock),
+    grants: sqliteActorRecords(db, 'grants', clock, audit.keepNow),
     flows: sqliteFlows(db, clock),
-    mfaSetupFlows: sqliteActorRecords(db, 'mfa_setup_flows', clock),
+    mfaSetupFlows: sqliteActorRecords(db, 'mfa_setup_flows', clock, audit.keepNow),
     mfa: sqliteMfa(db),
-    refreshTokens: sqliteRefreshTokens(db, clock),
+    refreshTokens: sqliteRefreshTokens(db, clock, audit.keepNow),
     revocations: inProcessRevocationBus(),
     secrets: sqliteSecrets(db),
     loginAttempts: sqliteLoginAttempts(db, clock),
-    audit: sqliteAudit(db, clock),
+    audit,
     ping: async () => ping(db),
     countByState: sqliteRecordCounts(db, clock),
     readContents: sqliteContents(db, clock),

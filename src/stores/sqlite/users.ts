@@ -6,16 +6,9 @@ import { sqlitePasswords } from './passwords.js';
 import { sqliteUserRecords } from './user-records.js';
 
 export function sqliteUsers(db: Database): UserStore {
-  const records = sqliteUserRecords(db);
-  const credentials = sqliteCredentials(db);
   return {
-    ...records,
-    ...credentials,
+    ...sqliteUserRecords(db),
+    ...sqliteCredentials(db),
     ...sqlitePasswords(db),
-    // Two synchronous statements in one call: nothing can write between them.
-    getUserWithCredential: async (userId, credentialId) => {
-      const [user, credential] = await Promise.all([records.getUser(userId), credentialId === null ? null : credentials.getCredential(credentialId)]);
-      return { user, credential };
-    },
   };
 }

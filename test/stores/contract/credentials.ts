@@ -33,20 +33,6 @@ export function describeCredentials(context: ContractContext): void {
       expect((await users().listCredentials(userId)).sort(byId)).toEqual([a, b].sort(byId));
     });
 
-    it('reads a user with a credential in one call, each null when absent', async () => {
-      const userId = await newUserId();
-      const user = await users().getUser(userId);
-      const credential = await added(makeCredential(userId));
-      const others = await added(makeCredential(await newUserId()));
-      expect(await users().getUserWithCredential(userId, credential.id)).toEqual({ user, credential });
-      // The credential is read by its id alone, as getCredential reads it: the caller compares.
-      expect(await users().getUserWithCredential(userId, others.id)).toEqual({ user, credential: others });
-      expect(await users().getUserWithCredential(userId, null)).toEqual({ user, credential: null });
-      expect(await users().getUserWithCredential(userId, newId())).toEqual({ user, credential: null });
-      expect(await users().getUserWithCredential(newId(), credential.id)).toEqual({ user: null, credential });
-      expect(await users().getUserWithCredential(newId(), null)).toEqual({ user: null, credential: null });
-    });
-
     it('answers null for unknown ids and logins', async () => {
       expect(await users().getCredential(newId())).toBeNull();
       expect(await users().findCredential('homeassistant', null, newId())).toBeNull();

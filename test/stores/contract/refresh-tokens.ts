@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Envelope, RefreshTokenKeys } from '../../../src/stores/types.js';
 import { envelope, eventually, letShortTtlPass, newId, SHORT_TTL_MS, type ContractContext } from './context.js';
 import { sha256Hex } from '../../../src/domain/ids.js';
+import { makeCredential, makeUser } from './users.js';
 
 const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
 
@@ -106,6 +107,53 @@ export function describeRefreshTokenIndexes(context: ContractContext): void {
       expect(await tokens().findIdByTokenHash(keys.tokenHash)).toBeNull();
       expect(await tokens().listByUser(keys.userId)).toEqual([]);
       expect(await tokens().create(keys, make(1))).toBe(true);
+    });
+  });
+
+  describe('refresh tokens: the reads of the refresh grant and of an access token', () => {
+    /** An envelope whose snapshot names a credential, as a refresh token's does. */
+    const issuedFor = (credentialId: string | null): Envelope => ({
+      machine: 'refreshToken',
+      v: 1,
+      rev: 1,
+      snapshot: { value: 'issued', context: { credentialId }, status: 'active' },
+    });
+    const withUserAndCredential = async () => {
+      const user = makeUser(context);
+      expect(await context.store.users.createUser(user)).toBe(true);
+      const credential = makeCredential(user.id);
+      expect(await context.store.users.addCredential(credential)).toBe(true);
+      return { user, credential };
+    };
+
+    it('loadPresented reads the token with its user and the credential its snapshot names', async () => {
+      const { user, credential } = await withUserAndCredential();
+      const keys = { ...newKeys(user.id), credentialId: credential.id };
+      const first = issuedFor(credential.id);
+      expect(await tokens().create(keys, first)).toBe(true);
+      expect(await tokens().loadPresented(keys.tokenHash)).toEqual({ id: keys.id, envelope: first, user, credential });
+      expect(await tokens().loadPresented(sha256Hex(newId()))).toBeNull();
+    });
+
+    it('loadPresented finds the credential of a token stored without it beside (written before), and answers null for what is gone', async () => {
+      const { user, credential } = await withUserAndCredential();
+      const keys = newKeys(user.id);
+      const first = issuedFor(credential.id);
+      expect(await tokens().create(keys, first)).toBe(true);
+      expect(await tokens().loadPresented(keys.tokenHash)).toEqual({ id: keys.id, envelope: first, user, credential });
+      const orphan = { ...newKeys(), credentialId: null };
+      const none = issuedFor(null);
+      expect(await tokens().create(orphan, none)).toBe(true);
+      expect(await tokens().loadPresented(orphan.tokenHash)).toEqual({ id: orphan.id, envelope: none, user: null, credential: null });
+    });
+
+    it('loadSession reads the token with its user, and nothing for an unknown id', async () => {
+      const { user } = await withUserAndCredential();
+      const { keys, first } = await created(newKeys(user.id));
+      expect(await tokens().loadSession(keys.id)).toEqual({ envelope: first, user });
+      const { keys: orphan, first: orphanFirst } = await created();
+      expect(await tokens().loadSession(orphan.id)).toEqual({ envelope: orphanFirst, user: null });
+      expect(await tokens().loadSession(newId())).toBeNull();
     });
   });
 

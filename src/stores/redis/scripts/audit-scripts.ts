@@ -1,5 +1,33 @@
-/** The audit trail's one write (see ../audit.ts). */
+/** The audit trail's writes (see ../audit.ts): its own script, and the part other writes append. */
 import { integerReply, luaScript } from './define.js';
+
+/** Keeps one entry: in the stream, the record's list and (for a user list other than '') the user's, capped and with the lists' TTL. */
+const KEEP_AUDIT = `
+local function keepAudit(stream, recordList, userList, entry, streamCap, recordCap, ttl, userCap)
+  redis.call('XADD', stream, 'MAXLEN', '~', streamCap, '*', 'e', entry)
+  redis.call('RPUSH', recordList, entry)
+  redis.call('LTRIM', recordList, -tonumber(recordCap), -1)
+  redis.call('PEXPIRE', recordList, ttl)
+  if userList and userList ~= '' then
+    redis.call('RPUSH', userList, entry)
+    redis.call('LTRIM', userList, -tonumber(userCap), -1)
+    redis.call('PEXPIRE', userList, ttl)
+  end
+end`;
+
+/**
+ * Audit entries kept by the write they describe (a record's compare-and-set or creation, issue 16:
+ * one round trip): `keepAuditFrom(k, a)` reads KEYS[k] the stream, then per entry its record's
+ * list and its user's list ('' for none), and ARGV[a..a+3] the stream cap, per-record cap, the lists'
+ * TTL and per-user cap, then the entries' JSON. No entries: no such keys and arguments. Only records
+ * that never hold entries (types.ts AuditHold: login flows do) write their entries this way.
+ */
+export const KEEP_AUDIT_FROM = `${KEEP_AUDIT}
+local function keepAuditFrom(k, a)
+  for i = 1, #ARGV - a - 3 do
+    keepAudit(KEYS[k], KEYS[k + 2 * i - 1], KEYS[k + 2 * i], ARGV[a + 3 + i], ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3])
+  end
+end`;
 
 /**
  * KEYS[1] the stream, KEYS[2] the record's list, KEYS[3] the record's held list, KEYS[4] (for an entry
@@ -11,17 +39,9 @@ import { integerReply, luaScript } from './define.js';
  * kept entry takes the held ones with it, in order, before itself.
  */
 export const auditAppend = luaScript(
-  `
+  `${KEEP_AUDIT}
 local function keep(entry, userList)
-  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'e', entry)
-  redis.call('RPUSH', KEYS[2], entry)
-  redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
-  redis.call('PEXPIRE', KEYS[2], ARGV[4])
-  if userList then
-    redis.call('RPUSH', userList, entry)
-    redis.call('LTRIM', userList, -tonumber(ARGV[5]), -1)
-    redis.call('PEXPIRE', userList, ARGV[4])
-  end
+  keepAudit(KEYS[1], KEYS[2], userList, entry, ARGV[2], ARGV[3], ARGV[4], ARGV[5])
 end
 if ARGV[6] ~= '' and redis.call('EXISTS', KEYS[2]) == 0 then
   redis.call('RPUSH', KEYS[3], ARGV[1])

@@ -4,7 +4,7 @@
  * user's set `user-creds:<userId>`. `lookup` keeps the lookup key's name (without the prefix) so
  * that removal finds it without decoding the JSON.
  */
-import { integerReply, luaScript, optionalStringReply, optionalStringsReply, stringArrayReply } from './define.js';
+import { integerReply, luaScript, optionalStringReply, stringArrayReply } from './define.js';
 
 /** Shared by credential removal and user deletion. */
 export const REMOVE_CREDENTIAL_LUA = `
@@ -98,17 +98,4 @@ end
 return out
 `,
   stringArrayReply('credential list'),
-);
-
-/**
- * KEYS[1] users, KEYS[2] (when a credential is asked for) the credential · ARGV[1] user id.
- * → {User JSON or nil, Credential JSON or nil}: what the refresh grant checks, in one round trip.
- */
-export const userWithCredential = luaScript(
-  `
-local credential = false
-if KEYS[2] then credential = redis.call('HGET', KEYS[2], 'json') end
-return { redis.call('HGET', KEYS[1], ARGV[1]), credential }
-`,
-  optionalStringsReply('user with credential', 2),
 );

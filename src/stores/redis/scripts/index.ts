@@ -1,12 +1,14 @@
 /** Every script the adapter loads, by the name node-redis gives its client method. */
 import { auditAppend } from './audit-scripts.js';
-import { credentialAdd, credentialFind, credentialList, credentialRemove, credentialUpdate, userWithCredential } from './credential-scripts.js';
+import { credentialAdd, credentialFind, credentialList, credentialRemove, credentialUpdate } from './credential-scripts.js';
 import { flowOpen } from './flow-scripts.js';
 import { ipBanLift, loginFailureRecord } from './login-attempt-scripts.js';
 import { mfaAcceptStep, mfaSet } from './mfa-scripts.js';
 import { recordCompareAndSet, recordCreate } from './record-scripts.js';
 import { recordStateScan } from './record-count-scripts.js';
-import { refreshTokenCreate, refreshTokenDelete, refreshTokenExchange, refreshTokenList, refreshTokenLoadByHash } from './refresh-token-scripts.js';
+import {
+  refreshTokenCreate, refreshTokenDelete, refreshTokenExchange, refreshTokenList, refreshTokenLoadByHash, refreshTokenLoadPresented, refreshTokenLoadSession,
+} from './refresh-token-scripts.js';
 import { onboardingState, onboardingUndo, passwordReplace, userCreate, userDelete, userUpdate } from './user-scripts.js';
 
 export const redisScripts = {
@@ -20,6 +22,8 @@ export const redisScripts = {
   refreshTokenExchange,
   refreshTokenList,
   refreshTokenLoadByHash,
+  refreshTokenLoadPresented,
+  refreshTokenLoadSession,
   userCreate,
   userUpdate,
   userDelete,
@@ -30,7 +34,6 @@ export const redisScripts = {
   credentialUpdate,
   credentialFind,
   credentialList,
-  userWithCredential,
   passwordReplace,
   mfaSet,
   mfaAcceptStep,

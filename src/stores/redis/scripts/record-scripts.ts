@@ -7,14 +7,19 @@
  * (Lua's cjson would re-encode numbers with 14 significant digits). A refresh token's record adds
  * `hash` and `user`, the names of its two indexes.
  */
+import { KEEP_AUDIT_FROM } from './audit-scripts.js';
 import { integerReply, luaScript, UnexpectedReplyError } from './define.js';
 
-/** KEYS[1] record · ARGV[1] rev, ARGV[2] envelope JSON, ARGV[3] TTL in ms or '' for none. → 1 | 0 */
+/**
+ * KEYS[1] record, KEYS[2..] audit (KEEP_AUDIT_FROM) · ARGV[1] rev, ARGV[2] envelope JSON, ARGV[3]
+ * TTL in ms or '' for none, ARGV[4..] audit. → 1 | 0
+ */
 export const recordCreate = luaScript(
-  `
+  `${KEEP_AUDIT_FROM}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'rev', ARGV[1], 'env', ARGV[2])
 if ARGV[3] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+keepAuditFrom(2, 4)
 return 1
 `,
   integerReply('record create'),
@@ -54,15 +59,17 @@ export function casReply(what: string) {
 /**
  * KEYS[1] record · ARGV[1] expected rev, ARGV[2] next rev, ARGV[3] next envelope JSON,
  * ARGV[4] TTL: 'keep' | 'persist' | ms, ARGV[5] stem of a companion key named by the record's `hash`
- * field ('' for none: the refresh-token hash index, which must expire with its record).
+ * field ('' for none: the refresh-token hash index, which must expire with its record);
+ * KEYS[2..] and ARGV[6..] the audit entries kept with the write (KEEP_AUDIT_FROM).
  * → 1 when written; otherwise the stored envelope JSON, or nil when there is none (read in the same call).
  */
 export const recordCompareAndSet = luaScript(
-  `
+  `${KEEP_AUDIT_FROM}
 if redis.call('HGET', KEYS[1], 'rev') ~= ARGV[1] then
   return redis.call('HGET', KEYS[1], 'env')
 end
 ${CAS_WRITE}
+keepAuditFrom(2, 6)
 return 1
 `,
   casReply('record compare-and-set'),

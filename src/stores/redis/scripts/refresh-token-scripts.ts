@@ -5,26 +5,36 @@
  * The per-user set is the one index that may hold a dead member (a tombstone whose TTL ran out);
  * listing drops such members as it meets them.
  */
-import { integerReply, luaScript, stringArrayReply, UnexpectedReplyError } from './define.js';
+import { integerReply, luaScript, optionalStringsReply, stringArrayReply, UnexpectedReplyError } from './define.js';
+import { KEEP_AUDIT_FROM } from './audit-scripts.js';
 import { CAS_WRITE, casReply, type CasReply } from './record-scripts.js';
+
+/** A token's `cred` field when it was issued for no credential (ids are 32 hex characters: never this). */
+export const CREDENTIAL_NONE = '-';
 
 /** Writes a token's record and both indexes, unless its id or hash is taken. → 1 | 0 */
 const CREATE_TOKEN = `
-local function createToken(record, index, userSet, id, rev, env, hash, user)
+local function createToken(record, index, userSet, id, rev, env, hash, user, cred)
   if redis.call('EXISTS', record) == 1 or redis.call('EXISTS', index) == 1 then return 0 end
   redis.call('HSET', record, 'rev', rev, 'env', env, 'hash', hash, 'user', user)
+  if cred ~= '' then redis.call('HSET', record, 'cred', cred) end
   redis.call('SET', index, id)
   redis.call('SADD', userSet, id)
   return 1
 end`;
 
 /**
- * KEYS[1] record, KEYS[2] hash index, KEYS[3] the user's set ·
- * ARGV[1] id, ARGV[2] rev, ARGV[3] envelope JSON, ARGV[4] token hash, ARGV[5] user id. → 1 | 0 (id or hash taken)
+ * KEYS[1] record, KEYS[2] hash index, KEYS[3] the user's set · ARGV[1] id, ARGV[2] rev, ARGV[3]
+ * envelope JSON, ARGV[4] token hash, ARGV[5] user id, ARGV[6] credential id, which the refresh
+ * grant's read finds the credential by (CREDENTIAL_NONE for none, '' when not given: that read then
+ * takes it from the snapshot); KEYS[4..] and ARGV[7..] the audit entries kept with it
+ * (KEEP_AUDIT_FROM). → 1 | 0 (id or hash taken)
  */
 export const refreshTokenCreate = luaScript(
-  `${CREATE_TOKEN}
-return createToken(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
+  `${CREATE_TOKEN}${KEEP_AUDIT_FROM}
+if createToken(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]) == 0 then return 0 end
+keepAuditFrom(4, 7)
+return 1
 `,
   integerReply('refresh token create'),
 );
@@ -33,18 +43,21 @@ return createToken(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4]
  * The ROTATE write (issue 17): recordCompareAndSet on the presented token and refreshTokenCreate of
  * its successor, both or neither, so that a lost race or a failure never leaves a successor nobody
  * holds. KEYS[1] the presented record, KEYS[2..4] the successor's record, hash index and user set ·
- * ARGV[1..5] as recordCompareAndSet's, ARGV[6..10] as refreshTokenCreate's ARGV[1..5].
+ * ARGV[1..5] as recordCompareAndSet's, ARGV[6..11] as refreshTokenCreate's ARGV[1..6]; KEYS[5..] and
+ * ARGV[12..] the audit entries kept with the write (KEEP_AUDIT_FROM).
  * → 1 when written; the stored envelope JSON, or nil, when the revision did not match; -1, writing
  * nothing, when the successor's id or hash is taken.
  */
 export const refreshTokenExchange = luaScript(
-  `${CREATE_TOKEN}
+  `${CREATE_TOKEN}${KEEP_AUDIT_FROM}
 if redis.call('HGET', KEYS[1], 'rev') ~= ARGV[1] then
   return redis.call('HGET', KEYS[1], 'env')
 end
 if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
 ${CAS_WRITE}
-return createToken(KEYS[2], KEYS[3], KEYS[4], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10])
+createToken(KEYS[2], KEYS[3], KEYS[4], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11])
+keepAuditFrom(5, 12)
+return 1
 `,
   (reply: unknown): CasReply | 'taken' => (reply === -1 ? 'taken' : casReply('refresh token exchange')(reply)),
 );
@@ -102,5 +115,49 @@ return { id, env }
     const [id, env] = Array.isArray(reply) && reply.length === 2 ? (reply as unknown[]) : [];
     if (typeof id !== 'string' || typeof env !== 'string') throw new UnexpectedReplyError('refresh token load by hash', reply);
     return { id, env };
+  },
+);
+
+/**
+ * KEYS[1] hash index, KEYS[2] the users hash · ARGV[1] record stem, ARGV[2] credential stem.
+ * → {id, envelope JSON, user JSON or nil, credential JSON or nil}, or nil when the index or its record
+ * is absent: the refresh grant's one read. The credential's id is the record's `cred` field, or, for
+ * a record written before that field, its snapshot's `credentialId`.
+ */
+export const refreshTokenLoadPresented = luaScript(
+  `
+local id = redis.call('GET', KEYS[1])
+if not id then return false end
+local fields = redis.call('HMGET', ARGV[1] .. id, 'env', 'user', 'cred')
+if not fields[1] then return false end
+local credentialId = fields[3]
+if not credentialId then credentialId = cjson.decode(fields[1]).snapshot.context.credentialId end
+local credential = false
+if type(credentialId) == 'string' and credentialId ~= '${CREDENTIAL_NONE}' then credential = redis.call('HGET', ARGV[2] .. credentialId, 'json') end
+return { id, fields[1], redis.call('HGET', KEYS[2], fields[2]), credential }
+`,
+  (reply: unknown): { id: string; env: string; user: string | null; credential: string | null } | null => {
+    if (reply === null || reply === false) return null;
+    const [id, env, user, credential] = Array.isArray(reply) ? (reply as unknown[]) : [];
+    const optional = (value: unknown) => (value === null || value === false || value === undefined ? null : value);
+    if (typeof id !== 'string' || typeof env !== 'string') throw new UnexpectedReplyError('refresh token load presented', reply);
+    const [u, c] = [optional(user), optional(credential)];
+    if ((u !== null && typeof u !== 'string') || (c !== null && typeof c !== 'string')) throw new UnexpectedReplyError('refresh token load presented', reply);
+    return { id, env, user: u, credential: c };
+  },
+);
+
+/** KEYS[1] record, KEYS[2] the users hash. → {envelope JSON, user JSON or nil}, or nil when the record is absent. */
+export const refreshTokenLoadSession = luaScript(
+  `
+local fields = redis.call('HMGET', KEYS[1], 'env', 'user')
+if not fields[1] then return false end
+return { fields[1], redis.call('HGET', KEYS[2], fields[2]) }
+`,
+  (reply: unknown): { env: string; user: string | null } | null => {
+    if (reply === null || reply === false) return null;
+    const [env, user] = optionalStringsReply('refresh token load session', 2)(reply);
+    if (env === null || env === undefined) throw new UnexpectedReplyError('refresh token load session', reply);
+    return { env, user: user ?? null };
   },
 );
