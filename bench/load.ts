@@ -90,6 +90,10 @@ export function rotating(url: string, request: autocannon.Request, vary: (n: num
   return { url, requests: [{ ...request, setupRequest }] };
 }
 
+/** `GET /api/` with the next of `accessTokens` as its Bearer token on every request (round robin). */
+export const bearerGets = (url: string, accessTokens: string[]): Target =>
+  rotating(url, { method: 'GET', path: '/api/' }, (n) => ({ headers: { authorization: `Bearer ${accessTokens[n % accessTokens.length] as string}` } }));
+
 /** A form POST whose body is the next of `bodies` on every request (round robin). */
 export function rotatingForm(url: string, path: string, bodies: string[]): Target {
   const headers = { 'content-type': 'application/x-www-form-urlencoded' };
