@@ -6,6 +6,10 @@
  *
  *   PORT=8000 npx tsx bench/bare-route.ts     (bench/run.ts starts it as a child process)
  *
+ * `GET /api/` is the yardstick of the service's `GET /api/` with a Bearer token: a bare GET route
+ * answering Home Assistant's small JSON, reading nothing of the request (the bench sends it the same
+ * Authorization header), so the service's CPU over this one's is what checking the token costs.
+ *
  * `GET /health` answers as the service's does, so the same readiness check starts both.
  */
 import Fastify from 'fastify';
@@ -13,6 +17,7 @@ import { acceptFormBodies, formFields } from '../src/http/form-body.js';
 
 const app = Fastify();
 app.get('/health', async () => ({ status: 'ok' }));
+app.get('/api/', async () => ({ message: 'API running.' }));
 await app.register(async (scope) => {
   acceptFormBodies(scope);
   scope.post('/auth/token', async (request) => ({ fields: Object.keys(formFields(request)).length, token_type: 'Bearer' }));

@@ -90,8 +90,52 @@ export function rotating(url: string, request: autocannon.Request, vary: (n: num
   return { url, requests: [{ ...request, setupRequest }] };
 }
 
+/** `GET /api/` with the next of `accessTokens` as its Bearer token on every request (round robin). */
+export const bearerGets = (url: string, accessTokens: string[]): Target =>
+  rotating(url, { method: 'GET', path: '/api/' }, (n) => ({ headers: { authorization: `Bearer ${accessTokens[n % accessTokens.length] as string}` } }));
+
 /** A form POST whose body is the next of `bodies` on every request (round robin). */
 export function rotatingForm(url: string, path: string, bodies: string[]): Target {
   const headers = { 'content-type': 'application/x-www-form-urlencoded' };
   return rotating(url, { method: 'POST', path, headers }, (n) => ({ body: bodies[n % bodies.length] }));
 }
+
+/**
+ * The refresh grant with each token in use by one request at a time: with one request in flight per
+ * connection, as many tokens as connections is one token per connection, whichever connection
+ * carries it. An answer's `refresh_token`, when it has one (rotation: RFC 9700 §4.14.2), replaces the
+ * token it answered, so the next request presents the newest; a token without an answer yet stays
+ * out of the pool. `rotating` cannot do this: it varies requests by their number, blind to answers.
+ */
+export interface TokenPool {
+  target: Target;
+  /**
+   * Starts over with `tokens`, before an autocannon run: the requests in flight when the last run
+   * stopped never got their answer, so with rotation their tokens are spent and never come back.
+   */
+  refill(tokens: string[]): void;
+}
+
+export function tokenPool(url: string, path: string, body: (token: string) => string): TokenPool {
+  let free: string[] = [];
+  const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+  // autocannon's context lives from a request's setupRequest to its onResponse (one request per connection at a time).
+  type Context = { token?: string };
+  const request: autocannon.Request = {
+    method: 'POST',
+    path,
+    headers,
+    setupRequest: (request: autocannon.Request, context: Context) => {
+      const token = free.pop();
+      if (token === undefined) throw new Error('every token of the pool is in flight: more connections than tokens');
+      context.token = token;
+      return { ...request, body: body(token) };
+    },
+    onResponse: (status: number, answer: string, context: Context) => {
+      const sent = context.token as string;
+      free.push(status === 200 ? ((JSON.parse(answer) as { refresh_token?: string }).refresh_token ?? sent) : sent);
+    },
+  };
+  return { target: { url, requests: [request] }, refill: (tokens) => (free = [...tokens]) };
+}
+

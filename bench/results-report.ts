@@ -2,6 +2,10 @@
  * bench/RESULTS.md from one run of bench/run.ts: the machine, one row per scenario, the targets of
  * issue 7 each met or not (and, when not, what the numbers say about why), and the details a reader
  * needs to trust the rows (seeding, store round trips per request, memory).
+ *
+ * The side-by-side with node-oidc-provider (issue 16, bench/peer-comparison.ts) is a section of its
+ * own, with its own machine line and targets: `BENCH_ONLY=peer` rewrites that section alone
+ * (`withPeerSection`) and keeps the rest of the file, which only a full run writes.
  */
 import type { Measured, LoadSettings } from './load.js';
 import type { Machine } from './machine.js';
@@ -37,17 +41,45 @@ export interface Report {
   idle: IdleSockets | null;
   failovers: Failover[];
   targets: Target[];
+  peer: PeerComparison;
   notes: string[];
 }
 
+export type PeerRowId = 'barePost' | 'peer' | 'peerRotating' | 'redis' | 'redisRotating' | 'embedded' | 'shared' | 'bareGet' | 'api';
+export type PeerMeasured = Measured & { redisCpuUs?: number };
+
+export interface PeerRow {
+  id: PeerRowId;
+  scenario: string;
+  setup: string;
+  /** One measurement per round. */
+  rounds: PeerMeasured[];
+}
+
+export interface PeerComparison {
+  machine: Machine;
+  peerVersion: string;
+  settings: LoadSettings;
+  rounds: number;
+  rows: PeerRow[];
+  targets: Target[];
+}
+
 const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
 
 export function renderReport(report: Report): string {
   const { machine, settings } = report;
   const lines = [
     '# Benchmark results',
     '',
-    'Written by `npm run bench` (bench/run.ts); every number below comes from that one run.',
+    'Written by `npm run bench` (bench/run.ts); every number below comes from that one run, but for the node-oidc-provider section ' +
+      'when a later `BENCH_ONLY=peer` run rewrote it (the section says when it ran).',
     '',
     '## Machine',
     '',
@@ -95,15 +127,7 @@ export function renderReport(report: Report): string {
       '',
     );
   }
-  lines.push('## Targets (issue 7)', '', '| Target | Goal | Measured | Met |', '|---|---|---|---|');
-  for (const target of report.targets) lines.push(`| ${target.what} | ${target.goal} | ${target.value} | ${target.met ? 'met' : 'not met'} |`);
-  lines.push('');
-  const unmet = report.targets.filter((target) => !target.met && target.why !== undefined);
-  if (unmet.length > 0) {
-    lines.push('Why, for the targets not met:', '');
-    for (const target of unmet) lines.push(`- **${target.what}**: ${target.why}`);
-    lines.push('');
-  }
+  lines.push('## Targets (issue 7)', '', ...targetLines(report.targets, true));
   lines.push(
     '## Store round trips per request',
     '',
@@ -113,7 +137,70 @@ export function renderReport(report: Report): string {
     '|---|---|---|',
   );
   for (const entry of report.rows) if (entry.roundTrips !== undefined) lines.push(`| ${entry.scenario} | ${entry.setup} | ${entry.roundTrips || '—'} |`);
-  lines.push('', '## Notes', '', ...report.notes.map((note) => `- ${note}`), '');
+  lines.push('', ...renderPeerSection(report.peer), NOTES, '', ...report.notes.map((note) => `- ${note}`), '');
+  return lines.join('\n');
+}
+
+const PEER_HEADING = '## Side by side with node-oidc-provider (issue 16)';
+const NOTES = '## Notes';
+
+function targetLines(targets: Target[], unmetOnly: boolean): string[] {
+  const lines = ['| Target | Goal | Measured | Met |', '|---|---|---|---|'];
+  for (const target of targets) lines.push(`| ${target.what} | ${target.goal} | ${target.value} | ${target.met ? 'met' : 'not met'} |`);
+  lines.push('');
+  const explained = targets.filter((target) => (!unmetOnly || !target.met) && target.why !== undefined);
+  if (explained.length > 0) {
+    lines.push(unmetOnly ? 'Why, for the targets not met:' : 'What the numbers were:', '');
+    for (const target of explained) lines.push(`- **${target.what}**: ${target.why}`);
+    lines.push('');
+  }
+  return lines;
+}
+
+function renderPeerSection(peer: PeerComparison): string[] {
+  const { machine, settings } = peer;
+  const cells = (row: PeerRow) => {
+    const rates = row.rounds.map((m) => m.requestsPerSecond);
+    const redis = row.rounds.some((m) => m.redisCpuUs !== undefined) ? fixed(median(row.rounds.map((m) => m.redisCpuUs ?? Number.NaN)), 0) : '—';
+    const failures = row.rounds.reduce((sum, m) => sum + m.failures, 0);
+    return `| ${row.scenario} | ${row.setup} | ${fixed(median(rates), 0)} (${fixed(Math.min(...rates), 0)}–${fixed(Math.max(...rates), 0)}) | ${fixed(median(row.rounds.map((m) => m.p99Ms)), 1)} | ${fixed(median(row.rounds.map((m) => m.cpuUsPerRequest)), 0)} | ${redis} | ${failures} |`;
+  };
+  return [
+    PEER_HEADING,
+    '',
+    `Written by \`BENCH_ONLY=peer npm run bench\` or a full run, at ${machine.date}: ${machine.cores} × ${machine.cpuModel}, Node ${machine.node}, Redis ${machine.redis} (the bench's own). ` +
+      `node-oidc-provider ${peer.peerVersion} (bench/oidc-peer.ts: a public client, opaque tokens, no ID token) runs on its documented Redis adapter (bench/oidc-peer-adapter.ts), in a process of its own. ` +
+      `${peer.rounds} interleaved rounds, every row once per round, each ${settings.warmupS} s warm-up then ${settings.durationS} s measured at ${settings.connections} connections. ` +
+      'A cell is the median over the rounds (req/s: lowest–highest in brackets); server CPU is the answering process\'s, Redis CPU the bench\'s redis-server\'s.',
+    '',
+    '| Scenario | Setup | req/s (lowest–highest) | p99 ms | server CPU µs/req | Redis CPU µs/req | failures |',
+    '|---|---|---:|---:|---:|---:|---:|',
+    ...peer.rows.map(cells),
+    '',
+    '### Targets (issue 16)',
+    '',
+    'Each ratio is the median over the rounds of that round\'s ratio.',
+    '',
+    ...targetLines(peer.targets, false),
+  ];
+}
+
+/**
+ * `document` (RESULTS.md as it is) with its node-oidc-provider section replaced by `peer`'s, from
+ * its heading to the next `## ` heading; a document without one gets it before its notes.
+ */
+export function withPeerSection(document: string, peer: PeerComparison): string {
+  const lines = document.split('\n');
+  const section = renderPeerSection(peer);
+  const start = lines.indexOf(PEER_HEADING);
+  if (start === -1) {
+    const notes = lines.indexOf(NOTES);
+    const at = notes === -1 ? lines.length : notes;
+    lines.splice(at, 0, ...section);
+    return lines.join('\n');
+  }
+  const next = lines.findIndex((line, index) => index > start && line.startsWith('## '));
+  lines.splice(start, (next === -1 ? lines.length : next) - start, ...section);
   return lines.join('\n');
 }
 

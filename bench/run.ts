@@ -7,17 +7,24 @@
  * first and last in the same run. Load comes from autocannon in this process (load.ts), WebSocket
  * clients from the tests' client (websocket-load.ts).
  *
- *   npm run bench                                   # 6 to 7 minutes
+ * Scenario `peer` (issue 16, peer-comparison.ts) puts node-oidc-provider beside the service, both on
+ * the bench's Redis, in interleaved rounds of: the bare form POST, the peer's refresh grant without
+ * and with rotation, the service's refresh grant on Redis (one token per connection; a rotating
+ * client; 10 tokens shared by the 50 connections) and on the embedded store, the bare GET route and
+ * `GET /api/` with a Bearer token; its targets are ratios between those rows.
+ *
+ *   npm run bench                                   # 12 to 13 minutes
  *   BENCH_DURATION=3 BENCH_WARMUP=1 npm run bench   # a quick look
  *   BENCH_CPU_PROF=/tmp/prof npm run bench          # also write the Redis service's V8 CPU profile there
  *
- * Other env: BENCH_BULK_TOKENS (1000000), BENCH_IDLE_SOCKETS (10000), BENCH_POOL (1000 refresh tokens).
- * BENCH_ONLY=refresh,million runs only the scenarios named (refresh, code, api, websocket, flood,
- * idle, million, sqlite, cluster), logs their rows and leaves RESULTS.md as it was: the targets
- * need every scenario.
+ * Other env: BENCH_BULK_TOKENS (1000000), BENCH_IDLE_SOCKETS (10000), BENCH_POOL (1000 refresh tokens),
+ * BENCH_PEER_ROUNDS (3). BENCH_ONLY=refresh,million runs only the scenarios named (refresh, code, api,
+ * peer, websocket, flood, idle, million, sqlite, cluster, sentinel) and logs their rows; RESULTS.md
+ * stays as it was (the targets of issue 7 need every scenario) but for the section of `peer`, which
+ * such a run rewrites when it names `peer`.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,13 +33,14 @@ import type { Store } from '../src/stores/types.js';
 import { startBalancedCluster } from '../test/cluster/balancer.js';
 import { freePort, killRedisServer, startRedisServer } from '../test/stores/redis-harness.js';
 import { startService, type ServiceProcess } from '../test/support/service-process.js';
-import { loadSettings, measureDuring, measureLoad, rotating, rotatingForm, type Measured, type Target } from './load.js';
+import { bearerGets, loadSettings, measureDuring, measureLoad, rotating, rotatingForm, type Measured, type Target } from './load.js';
 import { measureAuditAppend } from './audit-cost.js';
 import { measureFailover, type Failover } from './sentinel-failover.js';
 import { describeMachine } from './machine.js';
 import { cpuMicros } from './process-stats.js';
 import { perRequest, redisUsedMemoryBytes, storeOperations } from './store-operations.js';
-import { renderReport, type Report, type Row, type Target as Goal } from './results-report.js';
+import { comparePeer } from './peer-comparison.js';
+import { renderReport, withPeerSection, type PeerComparison, type Report, type Row, type Target as Goal } from './results-report.js';
 import {
   CLIENT_ID,
   OWNER,
@@ -61,7 +69,7 @@ const SEEDING_TIMEOUT_MS = 30_000;
 const RESULTS = fileURLToPath(new URL('RESULTS.md', import.meta.url));
 
 const settings = loadSettings;
-const SCENARIOS = ['refresh', 'code', 'api', 'websocket', 'flood', 'idle', 'million', 'sqlite', 'cluster', 'sentinel'] as const;
+const SCENARIOS = ['refresh', 'code', 'api', 'peer', 'websocket', 'flood', 'idle', 'million', 'sqlite', 'cluster', 'sentinel'] as const;
 const onlyList = process.env.BENCH_ONLY?.split(',').map((name) => name.trim()).filter((name) => name !== '');
 const unknownScenario = onlyList?.find((name) => !(SCENARIOS as readonly string[]).includes(name));
 if (unknownScenario !== undefined) throw new Error(`BENCH_ONLY: no scenario ${unknownScenario} (${SCENARIOS.join(', ')})`);
@@ -114,9 +122,6 @@ function record(row: Row): Row {
   return row;
 }
 
-const bearerGets = (baseUrl: string, accessTokens: string[]) =>
-  rotating(baseUrl, { method: 'GET', path: '/api/' }, (n) => ({ headers: { authorization: `Bearer ${accessTokens[n % accessTokens.length] as string}` } }));
-
 async function main(): Promise<void> {
   const machine = describeMachine();
   const dir = await mkdtemp(join(tmpdir(), 'hass-auth-bench-'));
@@ -168,6 +173,8 @@ async function main(): Promise<void> {
 
   if (runs('code')) await codeExchange(service, store, credential, redisPid);
   if (runs('api')) key.api = await measureService(service, { scenario: 'GET /api/ with a Bearer token', setup: `Redis, ${POOL} access tokens rotating` }, bearerGets(service.baseUrl, accessTokens), redisPid);
+  let peer: PeerComparison | undefined;
+  if (runs('peer')) peer = await comparePeer({ bareRoute, service, redisUrl, redisPid, configFile, dir, pool, later, log });
 
   if (runs('websocket')) {
     log('WebSocket handshake cycles');
@@ -196,15 +203,20 @@ async function main(): Promise<void> {
   }
 
   if (onlyList !== undefined) {
-    log(`BENCH_ONLY=${onlyList.join(',')}: ${RESULTS} left as it was`);
     for (const note of notes) log(note);
+    if (peer === undefined) {
+      log(`BENCH_ONLY=${onlyList.join(',')}: ${RESULTS} left as it was`);
+      return;
+    }
+    await writeFile(RESULTS, withPeerSection(await readFile(RESULTS, 'utf8'), peer));
+    log(`BENCH_ONLY=${onlyList.join(',')}: rewrote the node-oidc-provider section of ${RESULTS}, left the rest as it was`);
     return;
   }
   const { refresh, api, million, control, flooded, idle } = key;
-  if (refresh === undefined || api === undefined || million === undefined || control === undefined || flooded === undefined || idle === undefined) {
+  if (refresh === undefined || api === undefined || million === undefined || control === undefined || flooded === undefined || idle === undefined || peer === undefined) {
     throw new Error('a full run measured every scenario');
   }
-  const report: Report = { machine, settings, rows, idle, failovers, targets: [], notes };
+  const report: Report = { machine, settings, rows, idle, failovers, targets: [], peer, notes };
   report.targets = targets(report, { refresh, api, million, control, flooded, idle });
   notes.push(
     'The machine is shared: other work on the same cores during the run shows as differences between the bare-route runs and as noise in every row; each ratio is to the bare route measured just before its scenario, so that both saw about the same machine.',
@@ -218,7 +230,7 @@ async function codeExchange(service: ServiceProcess, store: Store, credential: A
   const codeCount = Math.ceil(CODES_PER_SECOND * (settings.durationS + settings.warmupS));
   log(`issuing ${codeCount} authorization codes`);
   const codes = await issueCodes(store, credential, codeCount);
-  await measureService(service, { scenario: 'code exchange', setup: `Redis, each of ${codeCount} codes once` }, rotatingForm(service.baseUrl, '/auth/token', codes.map(codeBody)), redisPid);
+  await measureService(service, { scenario: 'code exchange', setup: `Redis, each of ${codeCount} codes once` }, rotatingForm(service.baseUrl, '/auth/token', codes.map((code) => codeBody(code))), redisPid);
 }
 
 async function refreshDuringFlood(service: ServiceProcess, refreshPool: Target): Promise<Key['flooded']> {
@@ -259,7 +271,7 @@ async function amongAMillion(service: ServiceProcess, store: Store, templateToke
     `Records per state: with ${BULK_TOKENS} tokens stored, one \`countByState\` (what a scrape of \`/metrics\` runs on Redis for \`hass_auth_records\`, at most once per 2 s) walked every key in ${((performance.now() - countStarted) / 1000).toFixed(1)} s. ` +
       'The bench scrapes /metrics for the round trips before each warm-up and after each measured part, and a scrape waits for its count, so no walk overlaps a measured part (nor did one before, when the first scrape came between warm-up and measured part: the walk then only came right before it).',
   );
-  const million = await measureService(service, { scenario: `refresh grant, ${BULK_TOKENS} tokens stored`, setup: `Redis, ${sample.length} of them rotating` }, rotatingForm(service.baseUrl, '/auth/token', sample.map(refreshBody)), redisPid);
+  const million = await measureService(service, { scenario: `refresh grant, ${BULK_TOKENS} tokens stored`, setup: `Redis, ${sample.length} of them rotating` }, rotatingForm(service.baseUrl, '/auth/token', sample.map((secret) => refreshBody(secret))), redisPid);
   // A control: the first scenario's tokens again, now among the million, to tell the keyspace from the machine's drift.
   const control = await measureService(service, { scenario: `refresh grant, the first ${POOL} tokens again`, setup: `Redis, ${BULK_TOKENS} stored (control)` }, refreshPool, redisPid);
   return { million, control };
@@ -288,7 +300,7 @@ async function throughHaproxy(redisUrl: string): Promise<void> {
   const clusterPool = await cloneRefreshTokens(clusterStore, clusterTemplate.refreshToken, POOL, 1);
   // CPU is spread over three instances and haproxy, so the row has none; its ratio is informative.
   const bareBeforeCluster = await bareNow();
-  const through = await measureLoad([], rotatingForm(cluster.baseUrl, '/auth/token', clusterPool.map(refreshBody)));
+  const through = await measureLoad([], rotatingForm(cluster.baseUrl, '/auth/token', clusterPool.map((secret) => refreshBody(secret))));
   record({ scenario: 'refresh grant through haproxy, 3 instances', setup: `Redis, ${POOL} tokens; informative`, measured: { ...through, cpuUsPerRequest: Number.NaN }, bare: bareBeforeCluster });
   await cluster.close();
 }

@@ -17,6 +17,14 @@ import type { Store } from '../src/stores/types.js';
 /** A client id that passes `verify_client_id` (the frontend's, on loopback). */
 export const CLIENT_ID = 'http://127.0.0.1:8123/';
 const REDIRECT_URI = 'http://127.0.0.1:8123/?auth_callback=1';
+
+export interface BenchClient {
+  clientId: string;
+  redirectUri: string;
+}
+const FRONTEND: BenchClient = { clientId: CLIENT_ID, redirectUri: REDIRECT_URI };
+/** A client whose refresh tokens rotate (TRUSTED_LOOPBACK_CONFIG's `clients:`), on loopback like the frontend. */
+export const ROTATING_CLIENT: BenchClient = { clientId: 'http://127.0.0.1:8124/', redirectUri: 'http://127.0.0.1:8124/?auth_callback=1' };
 export const OWNER = { name: 'Bench', username: 'bench', password: 'bench-password-not-guessed' };
 
 /** Seeding must not print: a warning here would be a bug the verification below reports anyway. */
@@ -25,7 +33,8 @@ export const quietLogger: Logger = { info: () => undefined, warn: () => undefine
 /**
  * A configuration file (CONFIG_FILE) with Home Assistant's password provider and a trusted_networks
  * provider that lets loopback in without a password (README "Trusted networks"): logins that cost no
- * bcrypt, for seeding over HTTP.
+ * bcrypt, for seeding over HTTP. ROTATING_CLIENT's refresh tokens rotate (README "Refresh-token
+ * rotation"); the frontend's, as in Home Assistant, do not.
  */
 export const TRUSTED_LOOPBACK_CONFIG = [
   'auth_providers:',
@@ -33,6 +42,9 @@ export const TRUSTED_LOOPBACK_CONFIG = [
   '  - type: trusted_networks',
   '    trusted_networks: [127.0.0.1/32]',
   '    allow_bypass_login: true',
+  'clients:',
+  `  "${ROTATING_CLIENT.clientId}":`,
+  '    refresh_token_rotation: true',
   '',
 ].join('\n');
 
@@ -44,8 +56,8 @@ async function postJson(baseUrl: string, path: string, body: unknown): Promise<R
 }
 
 export const formBody = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
-export const refreshBody = (secret: string) => formBody({ grant_type: 'refresh_token', client_id: CLIENT_ID, refresh_token: secret });
-export const codeBody = (code: string) => formBody({ grant_type: 'authorization_code', client_id: CLIENT_ID, code });
+export const refreshBody = (secret: string, clientId = CLIENT_ID) => formBody({ grant_type: 'refresh_token', client_id: clientId, refresh_token: secret });
+export const codeBody = (code: string, clientId = CLIENT_ID) => formBody({ grant_type: 'authorization_code', client_id: clientId, code });
 
 export interface Tokens {
   refreshToken: string;
@@ -59,8 +71,8 @@ export async function postToken(baseUrl: string, body: string): Promise<Record<s
   return answer;
 }
 
-export async function exchangeCode(baseUrl: string, code: string): Promise<Tokens> {
-  const answer = await postToken(baseUrl, codeBody(code));
+export async function exchangeCode(baseUrl: string, code: string, clientId = CLIENT_ID): Promise<Tokens> {
+  const answer = await postToken(baseUrl, codeBody(code, clientId));
   return { refreshToken: answer.refresh_token as string, accessToken: answer.access_token as string };
 }
 
@@ -70,13 +82,13 @@ export async function onboardOwner(baseUrl: string): Promise<string> {
   return answer.auth_code as string;
 }
 
-/** `count` logins of the owner through trusted_networks (TRUSTED_LOOPBACK_CONFIG), `parallel` at a time. */
-export async function trustedLogins(baseUrl: string, count: number, parallel = 16): Promise<Tokens[]> {
+/** `count` logins of the owner to `client` through trusted_networks (TRUSTED_LOOPBACK_CONFIG), `parallel` at a time. */
+export async function trustedLogins(baseUrl: string, count: number, { parallel = 16, client = FRONTEND } = {}): Promise<Tokens[]> {
   const tokens: Tokens[] = [];
   const login = async () => {
-    const flow = await postJson(baseUrl, '/auth/login_flow', { client_id: CLIENT_ID, handler: ['trusted_networks', null], redirect_uri: REDIRECT_URI });
+    const flow = await postJson(baseUrl, '/auth/login_flow', { client_id: client.clientId, handler: ['trusted_networks', null], redirect_uri: client.redirectUri });
     if (flow.type !== 'create_entry') throw new Error(`trusted_networks did not log in at once: ${JSON.stringify(flow)}`);
-    tokens.push(await exchangeCode(baseUrl, flow.result as string));
+    tokens.push(await exchangeCode(baseUrl, flow.result as string, client.clientId));
   };
   for (let started = 0; started < count; started += parallel) {
     await Promise.all(Array.from({ length: Math.min(parallel, count - started) }, login));
