@@ -7,7 +7,7 @@
  */
 import type { LoginCredential } from '../machines/credential.js';
 import { loginGrantService } from '../src/services/login-grants.js';
-import { loadRecord } from '../src/services/persisted-actor.js';
+import { loadRecord } from '../src/runtime/records.js';
 import { refreshTokenService } from '../src/services/refresh-tokens.js';
 import { newId, newSecret, sha256Hex } from '../src/domain/ids.js';
 import type { Logger } from '../src/domain/logger.js';

@@ -61,7 +61,7 @@ import { countRecords } from './observability/record-metrics.js';
 import { recordCountService } from './services/record-counts.js';
 import { recordInspectionService } from './services/record-inspection.js';
 import { userInspectionService } from './services/user-inspection.js';
-import { watchingTransitions } from './services/persisted-actor.js';
+import type { TransitionObserver } from './runtime/observers.js';
 import { statelyInspector } from './observability/stately-inspector.js';
 import { metricsRoutes } from './observability/metrics-route.js';
 import { countTokenRequests } from './observability/token-metrics.js';
@@ -102,12 +102,13 @@ export interface AppDeps {
   metricsRoute?: { token: string | null } | 'elsewhere';
 }
 
-function services(deps: AppDeps, logger: FastifyBaseLogger, passwordChecks: PasswordChecks) {
+/** `observers`: who hears of every written record besides the store (the Stately inspector). */
+function services(deps: AppDeps, logger: FastifyBaseLogger, passwordChecks: PasswordChecks, observers: readonly TransitionObserver[]) {
   const { store, clock } = deps;
   const authConfig = deps.authConfig ?? loadAuthConfig(null);
   const users = userService(store, clock);
-  const refreshTokens = refreshTokenService(store, clock, logger, deps.haVersion ?? HA_VERSION);
-  const grants = loginGrantService(store, clock, logger, refreshTokens);
+  const refreshTokens = refreshTokenService(store, clock, logger, deps.haVersion ?? HA_VERSION, observers);
+  const grants = loginGrantService(store, clock, logger, refreshTokens, observers);
   const passwords = createHomeAssistantProvider(store.users, {
     ...(deps.bcryptRounds === undefined ? {} : { rounds: deps.bcryptRounds }),
     checks: passwordChecks,
@@ -126,7 +127,7 @@ function services(deps: AppDeps, logger: FastifyBaseLogger, passwordChecks: Pass
       SUPPORTED_FEATURES,
       UNSUBSCRIBE_EVENTS,
       ...authSessionCommands({ users, signedPaths, mfa }),
-      ...authMfaCommands({ mfa, setupFlows: mfaSetupFlowService(store, clock, logger, mfa) }),
+      ...authMfaCommands({ mfa, setupFlows: mfaSetupFlowService(store, clock, logger, mfa, observers) }),
       ...authTokenCommands({ users, refreshTokens }),
       ...configAuthCommands(userAdminService(store, clock, refreshTokens, passwords)),
       ...authProviderHomeAssistantCommands(homeAssistantAccountService(store.users, passwords)),
@@ -147,6 +148,7 @@ function services(deps: AppDeps, logger: FastifyBaseLogger, passwordChecks: Pass
       mfa,
       discoverRedirectUris: redirectDiscovery({ allowPrivateAddresses: authConfig.discovery.allowPrivateAddresses }, logger),
       maxOpenPerClient: authConfig.loginFlows.maxOpenPerAddress,
+      observers,
     }),
     onboarding: onboardingService(users, passwords, grants),
     tokens: tokenService({ users, grants, refreshTokens, clientPolicy: authConfig.clientPolicy, clock, providers }),
@@ -186,10 +188,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   addSecurityHeaders(app);
   // Every service sees the instrumented store (src/observability/, GET /metrics).
   const metrics = deps.metrics ?? createMetrics();
-  // With a Stately inspector, the store's audit trail also streams every written transition there.
+  // With a Stately inspector, every written transition also streams there (runtime/observers.ts).
   const inspector = deps.statelyInspectUrl ? statelyInspector(deps.statelyInspectUrl, app.log) : null;
-  const instrumented = instrumentStore(deps.store, metrics);
-  const store = inspector === null ? instrumented : watchingTransitions(instrumented, inspector.watcher);
+  const observers = inspector === null ? [] : [inspector.observer];
+  const store = instrumentStore(deps.store, metrics);
   app.addHook('onClose', async () => inspector?.stop());
   // Bans first: a banned address gets its 403 before anything else answers, CORS preflights included.
   const attempts = loginAttemptService(store, deps.clock, app.log, authConfig.http);
@@ -206,6 +208,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     { ...deps, store, authConfig },
     app.log,
     passwordChecks,
+    observers,
   );
   healthRoutes(app, () => store.ping(), store.kind);
   const { metricsRoute = { token: null } } = deps;

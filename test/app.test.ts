@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { signAccessToken } from '../src/domain/access-token.js';
-import { transitionRecord } from '../src/services/persisted-actor.js';
+import { actorHandle } from '../src/runtime/actor-handle.js';
 import { openSqliteStore } from '../src/stores/sqlite/sqlite-store.js';
 import { StoreUnavailableError, type Store } from '../src/stores/types.js';
 import { aUser, issueRefreshToken } from './support/fixtures.js';
@@ -76,9 +76,9 @@ describe('HTTP app', () => {
 
   it('kills every access token of a revoked refresh token at once', async () => {
     const { access, refresh } = await tokenFor();
-    await transitionRecord(store.refreshTokens, 'refreshToken', refresh.id, { type: 'REVOKE', now, reason: 'revoked' }, {
+    await actorHandle('refreshToken', store.refreshTokens, {
       logger: silentLogger(),
-    });
+    }).transition(refresh.id, { type: 'REVOKE', now, reason: 'revoked' });
     expect((await getApi(`Bearer ${access}`)).statusCode).toBe(401);
   });
 

@@ -8,7 +8,7 @@
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { PasswordChecksBusyError } from '../services/password-checks.js';
-import { TooMuchContentionError } from '../services/persisted-actor.js';
+import { TooMuchContentionError } from '../runtime/actor-handle.js';
 import { StoreUnavailableError } from '../stores/types.js';
 
 /**

@@ -4,7 +4,7 @@
  * (`createInspectorServer` of `@statelyai/inspect/server`, which relays to the Stately inspector UI
  * in a browser). A debugging aid for one instance: each instance streams what it writes.
  *
- * Records are not long-lived actors here (services/persisted-actor.ts applies pure transitions to
+ * Records are not long-lived actors here (runtime/actor-handle.ts applies pure transitions to
  * stored snapshots), so this tells the inspector what XState's own inspection would: an actor per
  * record id, registered with its machine's definition (so that the inspector can draw it) when the
  * record is created or first seen by this process, then, per transition, the event and the snapshot
@@ -21,7 +21,7 @@ import type { AnyEventObject } from 'xstate';
 import { machines, type MachineName } from '../../machines/index.js';
 import type { Logger } from '../domain/logger.js';
 import { summarizeContext } from '../services/record-inspection.js';
-import type { TransitionWatcher, WatchedSnapshot } from '../services/persisted-actor.js';
+import type { ObservedSnapshot, TransitionObserver } from '../runtime/observers.js';
 
 /** Event fields that explain a transition and are no secret (the machines' event types). */
 const EVENT_FIELDS = ['now', 'ip', 'reason', 'successorId', 'refreshTokenId', 'moduleId', 'clientId', 'userId', 'valid', 'enable', 'graceMs'];
@@ -30,7 +30,7 @@ const EVENT_FIELDS = ['now', 'ip', 'reason', 'successorId', 'refreshTokenId', 'm
 const REMEMBERED_ACTORS = 10_000;
 
 export interface StatelyInspector {
-  readonly watcher: TransitionWatcher;
+  readonly observer: TransitionObserver;
   /** Closes the inspector's socket. */
   stop(): void;
 }
@@ -76,7 +76,7 @@ export function statelyInspector(url: string, logger: Logger): StatelyInspector 
   ) as Record<MachineName, Inspector>;
   const registered = new Set<string>();
 
-  function register(machine: MachineName, recordId: string, snapshot?: WatchedSnapshot) {
+  function register(machine: MachineName, recordId: string, snapshot?: ObservedSnapshot) {
     registered.add(recordId);
     if (registered.size > REMEMBERED_ACTORS) registered.delete(registered.values().next().value as string);
     inspectors[machine].actor(recordActor(machine, recordId), snapshot);
@@ -86,7 +86,7 @@ export function statelyInspector(url: string, logger: Logger): StatelyInspector 
   // Only value, context and status of a snapshot are passed on: the sanitizer sees the context only,
   // and a whole snapshot carries more (`output`, `error`, the machine).
   return {
-    watcher: {
+    observer: {
       created(machine, recordId, { value, context, status }) {
         register(machine, recordId, { value, context, status });
       },

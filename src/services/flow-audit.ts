@@ -4,13 +4,12 @@
  * comes to nothing leaves nothing once it would have expired, while one that does keeps its whole
  * history, its start included, for as long as the trail keeps anything.
  */
-import type { AuditEntry } from '../stores/types.js';
-import type { WatchedAuditLog } from './persisted-actor.js';
+import type { AuditEntry, AuditLog } from '../stores/types.js';
 
 const VERDICTS = new Set(['CREDENTIALS_ACCEPTED', 'CREDENTIALS_REJECTED']);
 
 /** `audit`, holding each entry that is not a verdict until `expiresAt` (the flow's end, epoch ms). */
-export function flowAuditTrail(audit: WatchedAuditLog, expiresAt: number): WatchedAuditLog {
+export function flowAuditTrail(audit: AuditLog, expiresAt: number): AuditLog {
   const append = (entry: AuditEntry) => audit.append(entry, VERDICTS.has(entry.event) ? undefined : { holdForMs: expiresAt - entry.at });
   return { ...audit, append };
 }

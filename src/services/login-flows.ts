@@ -38,7 +38,8 @@ import { loginMfa } from './login-flow-mfa.js';
 import type { LoginGrantService } from './login-grants.js';
 import type { MfaService } from './mfa.js';
 import { flowAuditTrail } from './flow-audit.js';
-import { initialEnvelope, loadRecord, recordCreation, transitionRecord } from './persisted-actor.js';
+import { actorHandle } from '../runtime/actor-handle.js';
+import type { TransitionObserver } from '../runtime/observers.js';
 import type { RedirectDiscovery } from './redirect-discovery.js';
 import type { UserService } from './users.js';
 
@@ -136,6 +137,7 @@ interface Deps {
   discoverRedirectUris: RedirectDiscovery;
   /** The most flows one client may have open at once (auth-config.ts `login_flows`). */
   maxOpenPerClient: number;
+  observers?: readonly TransitionObserver[];
 }
 
 const sameIp = (a: string, b: string) => (parseIp(a) ?? a) === (parseIp(b) ?? b);
@@ -144,8 +146,9 @@ export function loginFlowService(deps: Deps): LoginFlowService {
   const { store, clock, logger, providers, users, grants, mfa, discoverRedirectUris } = deps;
   const providerOf = (handler: Handler) => providers.find((p) => p.type === handler[0] && p.id === handler[1]);
   const mfaSteps = loginMfa(mfa);
-  /** How a step of this flow writes: its audit entries held until its credentials are judged (flow-audit.ts). */
-  const stepOptions = (flow: Pick<LoginFlowContext, 'createdAt'>) => ({ logger, audit: flowAuditTrail(store.audit, flow.createdAt + LOGIN_FLOW_TTL_MS) });
+  const flows = actorHandle('loginFlow', store.flows, { logger, audit: store.audit, observers: deps.observers ?? [] });
+  /** Where a flow's entries go: held until its credentials are judged (flow-audit.ts). */
+  const trailOf = (flow: Pick<LoginFlowContext, 'createdAt'>) => ({ audit: flowAuditTrail(store.audit, flow.createdAt + LOGIN_FLOW_TTL_MS) });
 
   /** `verify_redirect_uri` (ha-auth-spec §4.2): same origin or a companion app, else what the client_id page lists. */
   const redirectUriAllowed = async (clientId: string, redirectUri: string) =>
@@ -211,11 +214,11 @@ export function loginFlowService(deps: Deps): LoginFlowService {
 
   /** Stores a new flow unless its client has as many open as it may already; its creation is audited, held. */
   async function openFlow(input: LoginFlowInput): Promise<{ flow: LoginFlowContext } | TooManyFlows> {
-    const { snapshot, envelope } = initialEnvelope('loginFlow', input);
+    const { snapshot, envelope } = flows.initial(input);
     const client = { key: clientBlock(input.ipAddress), limit: deps.maxOpenPerClient };
     const opening = await store.flows.openFor(input.flowId, envelope, LOGIN_FLOW_TTL_MS, client);
     if (opening.opened) {
-      recordCreation(stepOptions(input).audit, 'loginFlow', input.flowId, snapshot, input.createdAt, logger);
+      flows.created(input.flowId, snapshot, input.createdAt, trailOf(input).audit);
       return { flow: snapshot.context };
     }
     if (opening.reason === 'taken') throw new Error(`flow id ${input.flowId} is taken`);
@@ -226,7 +229,7 @@ export function loginFlowService(deps: Deps): LoginFlowService {
   async function finishAtStart(input: LoginFlowInput, provider: LoginProvider, credential: LoginCredential, ip: string) {
     const opened = await openFlow(input);
     if ('kind' in opened) return opened;
-    const result = await transitionRecord(store.flows, 'loginFlow', input.flowId, await accepted(provider, credential), stepOptions(input));
+    const result = await flows.transition(input.flowId, await accepted(provider, credential), trailOf(input));
     if (result === null) return { kind: 'unknown_flow' as const };
     return outcomeOf(result.after.value, result.after.context, provider, input.clientId, ip);
   }
@@ -265,7 +268,7 @@ export function loginFlowService(deps: Deps): LoginFlowService {
 
     async step(flowId, clientId, input, ip) {
       if (!verifyClientId(clientId)) return { kind: 'invalid_client_id', login: loginOf(undefined, input) };
-      const record = await loadRecord(store.flows, 'loginFlow', flowId, logger);
+      const record = await flows.load(flowId);
       if (record === null || record.snapshot.status === 'done') return { kind: 'unknown_flow', login: loginOf(undefined, input) };
       const flow = record.snapshot.context;
       const login = loginOf(flow, input);
@@ -274,17 +277,17 @@ export function loginFlowService(deps: Deps): LoginFlowService {
       if (provider === undefined) return { kind: 'unknown_flow', login };
       const event = await eventFor(record.snapshot.value, flow, provider, input);
       if (event === null) return { kind: 'malformed_input', login };
-      const result = await transitionRecord(store.flows, 'loginFlow', flowId, event, { ...stepOptions(flow), loaded: record });
+      const result = await flows.transition(flowId, event, { ...trailOf(flow), loaded: record });
       if (result === null || result.before.status === 'done') return { kind: 'unknown_flow', login };
       const outcome = await outcomeOf(result.after.value, result.after.context, provider, clientId, ip);
       return { ...outcome, login: loginOf(result.after.context, input) };
     },
 
     async abort(flowId) {
-      const record = await loadRecord(store.flows, 'loginFlow', flowId, logger);
+      const record = await flows.load(flowId);
       if (record === null) return false;
       const abort = { type: 'ABORT', now: clock(), reason: 'user_abort' } as const;
-      const result = await transitionRecord(store.flows, 'loginFlow', flowId, abort, { ...stepOptions(record.snapshot.context), loaded: record });
+      const result = await flows.transition(flowId, abort, { ...trailOf(record.snapshot.context), loaded: record });
       if (result === null || result.before.status === 'done') return false;
       await store.flows.delete(flowId);
       return true;

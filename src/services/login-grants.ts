@@ -11,7 +11,8 @@ import { newId, sha256Hex } from '../domain/ids.js';
 import type { Logger } from '../domain/logger.js';
 import { s256Proof } from '../domain/pkce.js';
 import type { Store } from '../stores/types.js';
-import { createRecord, loadRecord, transitionRecord } from './persisted-actor.js';
+import { actorHandle } from '../runtime/actor-handle.js';
+import type { TransitionObserver } from '../runtime/observers.js';
 import type { RefreshTokenService } from './refresh-tokens.js';
 
 export type Redemption =
@@ -31,16 +32,20 @@ export interface LoginGrantService {
   wasReplayed(code: string): Promise<boolean>;
 }
 
-export function loginGrantService(store: Store, clock: Clock, logger: Logger, refreshTokens: RefreshTokenService): LoginGrantService {
+export function loginGrantService(
+  store: Store,
+  clock: Clock,
+  logger: Logger,
+  refreshTokens: RefreshTokenService,
+  observers: readonly TransitionObserver[] = [],
+): LoginGrantService {
+  const grants = actorHandle('loginGrant', store.grants, { logger, audit: store.audit, auditInWrite: true, observers });
   return {
     async issue(clientId, credential, codeChallenge) {
       const code = newId();
       const input = { codeId: newId(), clientId, credential, issuedAt: clock(), codeChallenge };
-      const { created } = await createRecord(store.grants, 'loginGrant', sha256Hex(code), input, LOGIN_GRANT_LIFETIME_MS, {
-        audit: store.audit,
-        logger,
-        now: input.issuedAt,
-      });
+      const id = sha256Hex(code);
+      const { created } = await grants.create(id, input, input.issuedAt, (envelope, audit) => store.grants.create(id, envelope, LOGIN_GRANT_LIFETIME_MS, audit));
       if (!created) throw new Error('authorization code collision');
       return code;
     },
@@ -49,7 +54,7 @@ export function loginGrantService(store: Store, clock: Clock, logger: Logger, re
       // A presented verifier that is not one (RFC 7636 §4.1) proves nothing, yet still counts as presented.
       const proof = codeVerifier === undefined ? null : (s256Proof(codeVerifier) ?? 'invalid verifier');
       const event = { type: 'REDEEM' as const, now: clock(), clientId, refreshTokenId, proof };
-      const result = await transitionRecord(store.grants, 'loginGrant', sha256Hex(code), event, { logger, audit: store.audit, auditInWrite: true });
+      const result = await grants.transition(sha256Hex(code), event);
       if (result === null) return { ok: false, reason: 'unknown' };
       // RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
       for (const effect of result.emitted) {
@@ -67,7 +72,7 @@ export function loginGrantService(store: Store, clock: Clock, logger: Logger, re
     },
 
     async wasReplayed(code) {
-      const record = await loadRecord(store.grants, 'loginGrant', sha256Hex(code), logger);
+      const record = await grants.load(sha256Hex(code));
       return record?.snapshot.matches('revoked') ?? false;
     },
   };

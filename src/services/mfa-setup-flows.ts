@@ -21,7 +21,8 @@ import { humanizeError, validate } from '../domain/voluptuous.js';
 import type { Store, User } from '../stores/types.js';
 import { formResult, setupEntryResult, type FormResult, type SetupEntryResult } from './flow-results.js';
 import { MfaError, type MfaService } from './mfa.js';
-import { createRecord, loadRecord, transitionRecord } from './persisted-actor.js';
+import { actorHandle } from '../runtime/actor-handle.js';
+import type { TransitionObserver } from '../runtime/observers.js';
 import type { MfaModule } from './totp-module.js';
 
 export type MfaSetupResult = FormResult | SetupEntryResult;
@@ -38,8 +39,14 @@ export interface MfaSetupFlowService {
 
 const unknownFlow = () => new MfaError('not_found', 'Invalid flow specified');
 
-export function mfaSetupFlowService(store: Store, clock: Clock, logger: Logger, mfa: MfaService): MfaSetupFlowService {
-  const options = { logger, audit: store.audit, auditInWrite: true };
+export function mfaSetupFlowService(
+  store: Store,
+  clock: Clock,
+  logger: Logger,
+  mfa: MfaService,
+  observers: readonly TransitionObserver[] = [],
+): MfaSetupFlowService {
+  const flows = actorHandle('mfaSetupFlow', store.mfaSetupFlows, { logger, audit: store.audit, auditInWrite: true, observers });
 
   async function form(flow: MfaSetupFlowContext, module: MfaModule, user: User, errors: Record<string, string>) {
     const placeholders = await module.setupPlaceholders(flow.secret, user.name);
@@ -65,17 +72,15 @@ export function mfaSetupFlowService(store: Store, clock: Clock, logger: Logger, 
       const module = mfa.module(moduleId);
       if (module === undefined) throw new MfaError('no_module', `MFA module ${moduleId} is not found`);
       const input = { flowId: newId(), userId: user.id, moduleId, secret: module.newSecret(), createdAt: clock() };
-      const { created, snapshot } = await createRecord(store.mfaSetupFlows, 'mfaSetupFlow', input.flowId, input, MFA_SETUP_WINDOW_MS, {
-        audit: store.audit,
-        logger,
-        now: input.createdAt,
-      });
+      const { created, snapshot } = await flows.create(input.flowId, input, input.createdAt, (envelope, audit) =>
+        store.mfaSetupFlows.create(input.flowId, envelope, MFA_SETUP_WINDOW_MS, audit),
+      );
       if (!created) throw new Error('MFA setup flow id collision');
       return form(snapshot.context, module, user, {});
     },
 
     async continue(user, flowId, userInput) {
-      const record = await loadRecord(store.mfaSetupFlows, 'mfaSetupFlow', flowId, logger);
+      const record = await flows.load(flowId);
       if (record === null || !record.snapshot.matches('awaiting_code') || record.snapshot.context.userId !== user.id) {
         throw unknownFlow();
       }
@@ -84,11 +89,11 @@ export function mfaSetupFlowService(store: Store, clock: Clock, logger: Logger, 
       if (userInput === undefined || userInput === null) return form(record.snapshot.context, module, user, {});
       const step = module.checkSetupCode(record.snapshot.context.secret, checkedInput(module, userInput));
       const event = { type: 'SUBMIT_CODE' as const, now: clock(), step };
-      const result = await transitionRecord(store.mfaSetupFlows, 'mfaSetupFlow', flowId, event, options);
+      const result = await flows.transition(flowId, event);
       if (result === null || !result.before.matches('awaiting_code')) throw unknownFlow();
       const flow = result.after.context;
       for (const effect of result.emitted) {
-        if (effect.type === 'mfaConfirmed') return confirm(flow, module, effect.step as number);
+        if (effect.type === 'mfaConfirmed') return confirm(flow, module, effect.step);
       }
       if (result.after.matches('expired')) {
         await store.mfaSetupFlows.delete(flowId);

@@ -8,7 +8,7 @@
  * (revoke, expiry) is a transition of its machine; the ended record stays as a tombstone for a day
  * (audit, reuse detection) and every instance hears of the end on the revocation bus.
  */
-import type { RefreshTokenContext, RefreshTokenEmitted, RefreshTokenFamily, RefreshTokenType } from '../../machines/refresh-token.js';
+import type { RefreshTokenContext, RefreshTokenEmitted, RefreshTokenFamily, RefreshTokenInput, RefreshTokenType } from '../../machines/refresh-token.js';
 import type { ClientPolicy } from '../auth-config.js';
 import { signAccessToken } from '../domain/access-token.js';
 import type { Clock } from '../domain/clock.js';
@@ -16,7 +16,9 @@ import { newId, newSecret, sha256Hex } from '../domain/ids.js';
 import { ROTATION_KEY_NAME, successorSecret } from '../domain/successor-secret.js';
 import type { Logger } from '../domain/logger.js';
 import type { Credential, Store, User } from '../stores/types.js';
-import { creationEntry, initialEnvelope, loadRecord, restoreFound, tellCreated, TooMuchContentionError, transitionRecord } from './persisted-actor.js';
+import { actorHandle, TooMuchContentionError } from '../runtime/actor-handle.js';
+import type { TransitionObserver } from '../runtime/observers.js';
+import type { Loaded } from '../runtime/records.js';
 
 /** `ACCESS_TOKEN_EXPIRATION`, homeassistant/auth/const.py. */
 export const ACCESS_TOKEN_EXPIRATION_S = 30 * 60;
@@ -63,7 +65,7 @@ export interface PresentedToken {
   credential: Credential | null;
 }
 
-type LoadedRefreshToken = NonNullable<Awaited<ReturnType<typeof loadRecord<'refreshToken'>>>>;
+type LoadedRefreshToken = Loaded<'refreshToken'>;
 
 /** What `presented` is given when only the token was read: its user and credential unknown. */
 const NOTHING_READ = { user: null, credential: null };
@@ -122,14 +124,21 @@ function checkRules(user: User, tokenType: RefreshTokenType, request: NewRefresh
   }
 }
 
-export function refreshTokenService(store: Store, clock: Clock, logger: Logger, version: string): RefreshTokenService {
-  // Ended tokens stay a day as tombstones; a redeemed one as long, so that its reuse is caught.
-  const options = {
+export function refreshTokenService(
+  store: Store,
+  clock: Clock,
+  logger: Logger,
+  version: string,
+  observers: readonly TransitionObserver[] = [],
+): RefreshTokenService {
+  const tokens = actorHandle('refreshToken', store.refreshTokens, {
     logger,
     audit: store.audit,
     auditInWrite: true,
-    ttlAfter: (after: { status: string; value: unknown }) => (after.status === 'done' || after.value === 'redeemed' ? TOMBSTONE_MS : undefined),
-  };
+    observers,
+    // Ended tokens stay a day as tombstones; a redeemed one as long, so that its reuse is caught.
+    ttlAfter: (after) => (after.status === 'done' || after.matches('redeemed') ? TOMBSTONE_MS : undefined),
+  });
 
   /** The effects of a transition, run once it is written. */
   async function perform(emitted: RefreshTokenEmitted[]): Promise<void> {
@@ -141,34 +150,32 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
   }
 
   async function end(id: string, reason: RefreshTokenEndReason): Promise<void> {
-    const ended = await transitionRecord(store.refreshTokens, 'refreshToken', id, { type: 'REVOKE', now: clock(), reason }, options);
-    await perform((ended?.emitted ?? []) as RefreshTokenEmitted[]);
+    const ended = await tokens.transition(id, { type: 'REVOKE', now: clock(), reason });
+    await perform(ended?.emitted ?? []);
   }
 
   /** Reuse detected (RFC 9700 §4.14.2): every token of the family ends, wherever its sockets are. */
   async function endFamily(userId: string, familyId: string): Promise<void> {
     for (const { id } of await store.refreshTokens.listByUser(userId)) {
-      const record = await loadRecord(store.refreshTokens, 'refreshToken', id, logger);
+      const record = await tokens.load(id);
       if (record?.snapshot.context.family?.id === familyId && record.snapshot.status !== 'done') await end(id, 'reuse_detected');
     }
   }
 
-  type Loaded = Awaited<ReturnType<typeof loadRecord<'refreshToken'>>>;
-
   /** The token of `record` if it is usable; one past its expiry is ended now (expiry is data). */
-  async function usable(id: string, record: Loaded): Promise<RefreshTokenContext | null> {
+  async function usable(id: string, record: LoadedRefreshToken | null): Promise<RefreshTokenContext | null> {
     if (record === null || !record.snapshot.matches('issued')) return null;
     const { context } = record.snapshot;
     if (context.expireAt === null || clock() < context.expireAt) return context;
-    const ended = await transitionRecord(store.refreshTokens, 'refreshToken', id, { type: 'EXPIRE', now: clock() }, options);
-    await perform((ended?.emitted ?? []) as RefreshTokenEmitted[]);
+    const ended = await tokens.transition(id, { type: 'EXPIRE', now: clock() });
+    await perform(ended?.emitted ?? []);
     return null;
   }
 
-  const live = async (id: string) => usable(id, await loadRecord(store.refreshTokens, 'refreshToken', id, logger));
+  const live = async (id: string) => usable(id, await tokens.load(id));
 
   /** One read decides, so that a token redeemed by a racing instance in between is still found. */
-  async function presented(id: string, record: Loaded, read: Pick<PresentedToken, 'user' | 'credential'> = NOTHING_READ): Promise<PresentedToken | null> {
+  async function presented(id: string, record: LoadedRefreshToken | null, read: Pick<PresentedToken, 'user' | 'credential'> = NOTHING_READ): Promise<PresentedToken | null> {
     if (record?.snapshot.matches('redeemed')) return { token: record.snapshot.context, redeemed: true, record, ...read };
     const token = await usable(id, record);
     return token === null || record === null ? null : { token, redeemed: false, record, ...read };
@@ -180,7 +187,7 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
   /** The record whose secret this is: the hash index and the record in one round trip. */
   const bySecret = (secret: string) => {
     const tokenHash = sha256Hex(secret);
-    return restoreFound(store.refreshTokens.loadByTokenHash(tokenHash), 'refreshToken', lookupName(tokenHash), logger);
+    return tokens.restore(store.refreshTokens.loadByTokenHash(tokenHash), lookupName(tokenHash));
   };
 
   // Read from the store once per process (it never changes), then kept: rotations after the first
@@ -207,16 +214,13 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
   }
 
   async function backingSession(id: string): Promise<RefreshTokenContext | null> {
-    return (await presented(id, await loadRecord(store.refreshTokens, 'refreshToken', id, logger)))?.token ?? null;
+    return (await presented(id, await tokens.load(id)))?.token ?? null;
   }
 
-  async function createRecord(input: Parameters<typeof initialEnvelope<'refreshToken'>>[1], secret: string) {
-    const { snapshot, envelope } = initialEnvelope('refreshToken', input);
+  async function createRecord(input: RefreshTokenInput, secret: string) {
     const keys = { id: input.id, userId: input.userId, tokenHash: sha256Hex(secret), credentialId: input.credentialId };
-    if (!(await store.refreshTokens.create(keys, envelope, [creationEntry('refreshToken', input.id, snapshot, input.createdAt)]))) {
-      throw new RefreshTokenRuleError(`refresh token ${input.id} exists already`);
-    }
-    tellCreated(store.audit, 'refreshToken', input.id, snapshot, logger);
+    const { created, snapshot } = await tokens.create(input.id, input, input.createdAt, (envelope, audit) => store.refreshTokens.create(keys, envelope, audit));
+    if (!created) throw new RefreshTokenRuleError(`refresh token ${input.id} exists already`);
     return snapshot.context;
   }
 
@@ -257,7 +261,7 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
 
     async findPresented(secret) {
       const tokenHash = sha256Hex(secret);
-      const found = await restoreFound(store.refreshTokens.loadPresented(tokenHash), 'refreshToken', lookupName(tokenHash), logger);
+      const found = await tokens.restore(store.refreshTokens.loadPresented(tokenHash), lookupName(tokenHash));
       return found === null ? null : presented(found.id, found, found);
     },
 
@@ -272,7 +276,7 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
       };
       const secret = await successorSecretOf(presentedSecret);
       const successorId = newId();
-      const successor = initialEnvelope('refreshToken', {
+      const successor = tokens.initial({
         id: successorId,
         userId: token.userId,
         clientId: token.clientId,
@@ -292,22 +296,21 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
       // a lost race, a retry from a newer record or a failure leaves nothing behind.
       const namesOurs = (after: { value: unknown; context: RefreshTokenContext }) => after.value === 'redeemed' && after.context.successorId === successorId;
       const event = { type: 'ROTATE' as const, now, ip, successorId, graceMs: policy.graceMs, family };
-      const rotated = await transitionRecord(store.refreshTokens, 'refreshToken', token.id, event, {
-        ...options,
+      const rotated = await tokens.transition(token.id, event, {
         loaded: record,
         write: (id, expectedRev, next, ttl, after, audit) =>
           namesOurs(after)
             ? store.refreshTokens.exchange(id, expectedRev, next, ttl, { keys: successorKeys, envelope: successor.envelope }, [
                 ...audit,
-                creationEntry('refreshToken', successorId, successor.snapshot, now),
+                ...tokens.creationAudit(successorId, successor.snapshot, now),
               ])
             : store.refreshTokens.compareAndSet(id, expectedRev, next, ttl, audit),
       });
-      await perform((rotated?.emitted ?? []) as RefreshTokenEmitted[]);
+      await perform(rotated?.emitted ?? []);
       if (rotated === null || !rotated.after.matches('redeemed')) return { ok: false };
       const { successorId: current } = rotated.after.context;
       if (current !== successorId) return current === null ? { ok: false } : sameSuccessor(current, secret, now);
-      tellCreated(store.audit, 'refreshToken', successorId, successor.snapshot, logger);
+      tokens.created(successorId, successor.snapshot, now);
       const { context } = successor.snapshot;
       const accessToken = await signAccessToken(successorId, context.jwtKey, now, context.accessTokenExpirationS);
       return { ok: true, secret, accessToken, successor: context };
@@ -318,7 +321,7 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
       const loaded = presentedAs?.token.id === id ? { loaded: presentedAs.record } : {};
       let used;
       try {
-        used = await transitionRecord(store.refreshTokens, 'refreshToken', id, { type: 'USE', now, ip }, { ...options, ...loaded });
+        used = await tokens.transition(id, { type: 'USE', now, ip }, loaded);
       } catch (error) {
         if (!(error instanceof TooMuchContentionError)) throw error;
         // Many refreshes of one token at once (a client retrying in a loop): they all record the
@@ -328,7 +331,7 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
         return token === null ? null : signAccessToken(id, token.jwtKey, now, token.accessTokenExpirationS);
       }
       if (used === null) return null;
-      await perform(used.emitted as RefreshTokenEmitted[]);
+      await perform(used.emitted);
       if (!used.after.matches('issued')) return null;
       const { jwtKey, accessTokenExpirationS } = used.after.context;
       return signAccessToken(id, jwtKey, now, accessTokenExpirationS);
@@ -346,7 +349,7 @@ export function refreshTokenService(store: Store, clock: Clock, logger: Logger, 
     },
 
     async setExpiry(id, enable) {
-      const changed = await transitionRecord(store.refreshTokens, 'refreshToken', id, { type: 'SET_EXPIRY', now: clock(), enable }, options);
+      const changed = await tokens.transition(id, { type: 'SET_EXPIRY', now: clock(), enable });
       return changed !== null && changed.after.matches('issued');
     },
   };

@@ -7,7 +7,7 @@
 import type { RefreshTokenContext } from '../../machines/refresh-token.js';
 import type { Logger } from '../domain/logger.js';
 import type { Store, User } from '../stores/types.js';
-import { restoreFound } from './persisted-actor.js';
+import { restoreFound } from '../runtime/records.js';
 
 export interface Session {
   user: User;

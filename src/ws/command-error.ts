@@ -8,7 +8,7 @@ import { AccountError } from '../services/homeassistant-accounts.js';
 import { InvalidUserError } from '../services/homeassistant-provider.js';
 import { MfaError } from '../services/mfa.js';
 import { PasswordChecksBusyError } from '../services/password-checks.js';
-import { TooMuchContentionError } from '../services/persisted-actor.js';
+import { TooMuchContentionError } from '../runtime/actor-handle.js';
 import { RefreshTokenRuleError } from '../services/refresh-tokens.js';
 import { UserAdminError } from '../services/user-admin.js';
 import { StoreUnavailableError } from '../stores/types.js';

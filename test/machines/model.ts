@@ -29,7 +29,7 @@ import type {
 } from 'xstate';
 import { getShortestPaths, getStateNodes, serializeSnapshot, type StatePath } from 'xstate/graph';
 import { machines, type MachineName } from '../../machines/index.js';
-import { initialStep, step } from '../../src/services/machine-step.js';
+import { initialStep, step } from '../../src/runtime/machine-step.js';
 
 type Event<M extends AnyStateMachine> = EventFromLogic<M>;
 /** What `getShortestPaths` calls a snapshot of `M`. */

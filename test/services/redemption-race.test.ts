@@ -9,7 +9,8 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRecord, loadRecord, transitionRecord } from '../../src/services/persisted-actor.js';
+import { actorHandle } from '../../src/runtime/actor-handle.js';
+import { loadRecord } from '../../src/runtime/records.js';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import type { Store } from '../../src/stores/types.js';
 import { silentLogger } from '../support/logger.js';
@@ -45,16 +46,10 @@ describe('redeeming one code 50 times at once', () => {
   it('through two Redis connections: exactly one wins, every time', async () => {
     for (let round = 0; round < 5; round += 1) {
       const id = `grant-${round}`;
-      await createRecord(instances[0]!.grants, 'loginGrant', id, grantInput, 600_000);
+      await actorHandle('loginGrant', instances[0]!.grants, { logger: silentLogger() }).create(id, grantInput, 0, (envelope, audit) => instances[0]!.grants.create(id, envelope, 600_000, audit));
       const outcomes = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
-          transitionRecord(
-            instances[i % 2]!.grants,
-            'loginGrant',
-            id,
-            { type: 'REDEEM', now: 1_000, clientId, refreshTokenId: `rt-${i}`, proof: null },
-            { logger: silentLogger(), maxAttempts: 200 },
-          ),
+          actorHandle('loginGrant', instances[i % 2]!.grants, { logger: silentLogger(), maxAttempts: 200 }).transition(id, { type: 'REDEEM', now: 1_000, clientId, refreshTokenId: `rt-${i}`, proof: null }),
         ),
       );
       const winners = outcomes.flatMap((o, i) => (o?.before.matches('issued') && o.after.matches('redeemed') ? [i] : []));
@@ -67,7 +62,7 @@ describe('redeeming one code 50 times at once', () => {
 
   it('through two separate processes: exactly one wins', async () => {
     const id = 'grant-processes';
-    await createRecord(instances[0]!.grants, 'loginGrant', id, grantInput, 600_000);
+    await actorHandle('loginGrant', instances[0]!.grants, { logger: silentLogger() }).create(id, grantInput, 0, (envelope, audit) => instances[0]!.grants.create(id, envelope, 600_000, audit));
     const worker = fileURLToPath(new URL('./fixtures/redeem-worker.ts', import.meta.url));
     const children = ['a', 'b'].map((name) =>
       spawn(process.execPath, ['--import', 'tsx', worker], {
@@ -88,10 +83,10 @@ describe('redeeming one code 50 times at once', () => {
 
   it('redeemed on one instance is a replay on the other', async () => {
     const id = 'grant-replay';
-    await createRecord(instances[0]!.grants, 'loginGrant', id, grantInput, 600_000);
+    await actorHandle('loginGrant', instances[0]!.grants, { logger: silentLogger() }).create(id, grantInput, 0, (envelope, audit) => instances[0]!.grants.create(id, envelope, 600_000, audit));
     const redeem = (refreshTokenId: string) => ({ type: 'REDEEM' as const, now: 1_000, clientId, refreshTokenId, proof: null });
-    const first = await transitionRecord(instances[0]!.grants, 'loginGrant', id, redeem('rt-a'), { logger: silentLogger() });
-    const replay = await transitionRecord(instances[1]!.grants, 'loginGrant', id, redeem('rt-b'), { logger: silentLogger() });
+    const first = await actorHandle('loginGrant', instances[0]!.grants, { logger: silentLogger() }).transition(id, redeem('rt-a'));
+    const replay = await actorHandle('loginGrant', instances[1]!.grants, { logger: silentLogger() }).transition(id, redeem('rt-b'));
     expect(first?.after.value).toBe('redeemed');
     expect(replay?.after.value).toBe('revoked');
     expect(replay?.emitted).toEqual([{ type: 'refreshTokenCompromised', refreshTokenId: 'rt-a' }]);

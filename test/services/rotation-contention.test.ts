@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { HA_VERSION } from '../../src/domain/version.js';
-import { TooMuchContentionError } from '../../src/services/persisted-actor.js';
+import { TooMuchContentionError } from '../../src/runtime/actor-handle.js';
 import { refreshTokenService } from '../../src/services/refresh-tokens.js';
 import type { CasResult, Envelope, RefreshTokenStore, Store } from '../../src/stores/types.js';
 import { openStorePerTest } from '../stores/contract.js';

@@ -1,6 +1,6 @@
 /** Records that tests put straight into a store, as the services of later issues will. */
 import type { RefreshTokenInput } from '../../machines/refresh-token.js';
-import { initialEnvelope } from '../../src/services/persisted-actor.js';
+import { initialEnvelope } from '../../src/runtime/records.js';
 import type { Store, User } from '../../src/stores/types.js';
 import { newId, newSecret, sha256Hex } from '../../src/domain/ids.js';
 

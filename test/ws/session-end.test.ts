@@ -5,7 +5,7 @@
  */
 import { createClient } from 'redis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { transitionRecord } from '../../src/services/persisted-actor.js';
+import { actorHandle } from '../../src/runtime/actor-handle.js';
 import { serverOnPrivateRedis } from '../support/private-redis.js';
 import { silentLogger } from '../support/logger.js';
 import { CLIENT_ID, onboardOwner, postForm, startTestServer, type TestServer } from '../support/test-server.js';
@@ -85,7 +85,7 @@ describe('sockets after the revocation bus was cut off from Redis', () => {
     const kept = await TestSocket.authenticated(server, llat);
     // An end whose announcement was lost: written to the store, never published.
     const id = claimsOf(owner.access_token).iss as string;
-    await transitionRecord(server.store.refreshTokens, 'refreshToken', id, { type: 'REVOKE', now: server.clock.now, reason: 'revoked' }, { logger: silentLogger() });
+    await actorHandle('refreshToken', server.store.refreshTokens, { logger: silentLogger() }).transition(id, { type: 'REVOKE', now: server.clock.now, reason: 'revoked' });
     const admin = createClient({ url });
     await admin.connect();
     await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);

@@ -12,7 +12,7 @@ import { sha256Hex } from '../../domain/ids.js';
 import { UnreadableRecordError } from '../../stores/envelope-codec.js';
 import { restoreSnapshot } from '../../stores/envelope.js';
 import type { Store } from '../../stores/types.js';
-import { initialEnvelope } from '../persisted-actor.js';
+import { initialEnvelope } from '../../runtime/records.js';
 import type { ImportedRefreshToken } from './ha-records.js';
 import { expectWritten, type ImportStep } from './import-plan.js';
 import type { PlanContext } from './plan-users.js';

@@ -38,15 +38,16 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const clock = options.clock ?? systemClock;
   const db = openDatabase(options.dataDir);
   const stopSweeper = startSweeper(db, clock, options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
-  const audit = sqliteAudit(db, clock);
+  // The trail's writes kept inside a record's own transaction are the tables' to call, not the services'.
+  const { keepNow, ...audit } = sqliteAudit(db, clock);
   return {
     kind: 'sqlite',
     users: sqliteUsers(db),
-    grants: sqliteActorRecords(db, 'grants', clock, audit.keepNow),
+    grants: sqliteActorRecords(db, 'grants', clock, keepNow),
     flows: sqliteFlows(db, clock),
-    mfaSetupFlows: sqliteActorRecords(db, 'mfa_setup_flows', clock, audit.keepNow),
+    mfaSetupFlows: sqliteActorRecords(db, 'mfa_setup_flows', clock, keepNow),
     mfa: sqliteMfa(db),
-    refreshTokens: sqliteRefreshTokens(db, clock, audit.keepNow),
+    refreshTokens: sqliteRefreshTokens(db, clock, keepNow),
     revocations: inProcessRevocationBus(),
     secrets: sqliteSecrets(db),
     loginAttempts: sqliteLoginAttempts(db, clock),

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { importFromHomeAssistant, planImport, readHomeAssistantConfig } from '../../../src/services/ha-import/import-ha.js';
 import { applyPlan, type Resolution } from '../../../src/services/ha-import/import-plan.js';
-import { initialEnvelope } from '../../../src/services/persisted-actor.js';
+import { initialEnvelope } from '../../../src/runtime/records.js';
 import { newSecret, sha256Hex } from '../../../src/domain/ids.js';
 import type { Store } from '../../../src/stores/types.js';
 import { copyFixture, dumpStore, editStorage, FIXTURE_DIR, HA } from '../../cli/ha-fixture.js';

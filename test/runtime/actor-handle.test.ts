@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createRecord, loadRecord, transitionRecord, TooMuchContentionError, type RecordAccess } from '../../src/services/persisted-actor.js';
+import { actorHandle, TooMuchContentionError } from '../../src/runtime/actor-handle.js';
+import { loadRecord } from '../../src/runtime/records.js';
 import { UnreadableRecordError } from '../../src/stores/envelope-codec.js';
 import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import type { ActorRecords } from '../../src/stores/types.js';
@@ -17,18 +18,18 @@ const redeem = (refreshTokenId: string, now = 1_000) => ({ type: 'REDEEM' as con
 
 async function grantStore(): Promise<ActorRecords> {
   const store = openSqliteStore({ dataDir: ':memory:', clock: () => 0 });
-  await createRecord(store.grants, 'loginGrant', 'g1', grantInput(0), 600_000);
+  await actorHandle('loginGrant', store.grants, { logger: silentLogger() }).create('g1', grantInput(0), 0, (envelope, audit) => store.grants.create('g1', envelope, 600_000, audit));
   return store.grants;
 }
 
-describe('persisted-actor runtime', () => {
+describe('an actor handle (src/runtime)', () => {
   it('writes the next snapshot as the next revision and returns what the machine emitted', async () => {
     const grants = await grantStore();
-    const first = await transitionRecord(grants, 'loginGrant', 'g1', redeem('rt1'), { logger: silentLogger() });
+    const first = await actorHandle('loginGrant', grants, { logger: silentLogger() }).transition('g1', redeem('rt1'));
     expect(first?.after.value).toBe('redeemed');
     expect(first?.emitted).toEqual([]);
     expect((await grants.load('g1'))?.rev).toBe(2);
-    const replay = await transitionRecord(grants, 'loginGrant', 'g1', redeem('rt2'), { logger: silentLogger() });
+    const replay = await actorHandle('loginGrant', grants, { logger: silentLogger() }).transition('g1', redeem('rt2'));
     expect(replay?.after.value).toBe('revoked');
     expect(replay?.emitted).toEqual([{ type: 'refreshTokenCompromised', refreshTokenId: 'rt1' }]);
     expect((await grants.load('g1'))?.rev).toBe(3);
@@ -38,7 +39,7 @@ describe('persisted-actor runtime', () => {
     const grants = await grantStore();
     const cas = vi.spyOn(grants, 'compareAndSet');
     const other = { ...redeem('rt1'), clientId: 'https://other.example/' };
-    const result = await transitionRecord(grants, 'loginGrant', 'g1', other, { logger: silentLogger() });
+    const result = await actorHandle('loginGrant', grants, { logger: silentLogger() }).transition('g1', other);
     expect(result).toMatchObject({ changed: false });
     expect(result?.after.value).toBe('issued');
     expect(cas).not.toHaveBeenCalled();
@@ -47,16 +48,16 @@ describe('persisted-actor runtime', () => {
 
   it('on a lost compare-and-set, recomputes from the record the store returned', async () => {
     const grants = await grantStore();
-    const racing: RecordAccess = {
+    const racing: Pick<ActorRecords, 'load' | 'compareAndSet'> = {
       load: (id) => grants.load(id),
       // Another instance redeems between our read and our write.
       compareAndSet: async (id, rev, next, ttl) => {
         racing.compareAndSet = (...args) => grants.compareAndSet(...args);
-        await transitionRecord(grants, 'loginGrant', id, redeem('winner'), { logger: silentLogger() });
+        await actorHandle('loginGrant', grants, { logger: silentLogger() }).transition(id, redeem('winner'));
         return grants.compareAndSet(id, rev, next, ttl);
       },
     };
-    const result = await transitionRecord(racing, 'loginGrant', 'g1', redeem('loser'), { logger: silentLogger() });
+    const result = await actorHandle('loginGrant', racing, { logger: silentLogger() }).transition('g1', redeem('loser'));
     expect(result?.before.value).toBe('redeemed');
     expect(result?.after.value).toBe('revoked');
     expect(result?.emitted).toEqual([{ type: 'refreshTokenCompromised', refreshTokenId: 'winner' }]);
@@ -66,22 +67,22 @@ describe('persisted-actor runtime', () => {
   it('gives up after maxAttempts conflicts instead of spinning', async () => {
     const grants = await grantStore();
     const stored = await grants.load('g1');
-    const alwaysLosing: RecordAccess = {
+    const alwaysLosing: Pick<ActorRecords, 'load' | 'compareAndSet'> = {
       load: (id) => grants.load(id),
       compareAndSet: async () => ({ ok: false, current: stored }),
     };
     await expect(
-      transitionRecord(alwaysLosing, 'loginGrant', 'g1', redeem('rt1'), { logger: silentLogger(), maxAttempts: 3 }),
+      actorHandle('loginGrant', alwaysLosing, { logger: silentLogger(), maxAttempts: 3 }).transition('g1', redeem('rt1')),
     ).rejects.toThrow(TooMuchContentionError);
   });
 
   it('passes the TTL chosen for the new state to the store', async () => {
     const grants = await grantStore();
     const cas = vi.spyOn(grants, 'compareAndSet');
-    await transitionRecord(grants, 'loginGrant', 'g1', redeem('rt1'), {
+    await actorHandle('loginGrant', grants, {
       logger: silentLogger(),
       ttlAfter: (after) => (after.matches('redeemed') ? 42_000 : undefined),
-    });
+    }).transition('g1', redeem('rt1'));
     expect(cas.mock.calls[0]?.[3]).toBe(42_000);
   });
 
@@ -91,7 +92,7 @@ describe('persisted-actor runtime', () => {
     if (stored === null) throw new Error('no record');
     await grants.compareAndSet('g1', 1, { ...stored, rev: 2, snapshot: { value: 'vanished-state', context: {} } });
     const logger = silentLogger();
-    expect(await transitionRecord(grants, 'loginGrant', 'g1', redeem('rt1'), { logger })).toBeNull();
+    expect(await actorHandle('loginGrant', grants, { logger }).transition('g1', redeem('rt1'))).toBeNull();
     expect(await loadRecord(grants, 'loginGrant', 'g1', logger)).toBeNull();
     expect(logger.warn).toHaveBeenCalledWith(
       expect.objectContaining({ machine: 'loginGrant', recordId: 'g1' }),
@@ -101,29 +102,29 @@ describe('persisted-actor runtime', () => {
   });
 
   it('treats stored text that is not JSON as absent', async () => {
-    const garbled: RecordAccess = {
+    const garbled: Pick<ActorRecords, 'load' | 'compareAndSet'> = {
       load: () => Promise.reject(new UnreadableRecordError('stored envelope is not JSON')),
       compareAndSet: () => Promise.reject(new Error('must not write')),
     };
     const logger = silentLogger();
-    expect(await transitionRecord(garbled, 'loginGrant', 'g1', redeem('rt1'), { logger })).toBeNull();
+    expect(await actorHandle('loginGrant', garbled, { logger }).transition('g1', redeem('rt1'))).toBeNull();
     expect(logger.warn).toHaveBeenCalledOnce();
   });
 
   it('lets store outages through to the caller (they become 503s, not "expired")', async () => {
-    const down: RecordAccess = {
+    const down: Pick<ActorRecords, 'load' | 'compareAndSet'> = {
       load: () => Promise.reject(new Error('connection refused')),
       compareAndSet: () => Promise.reject(new Error('connection refused')),
     };
-    await expect(transitionRecord(down, 'loginGrant', 'g1', redeem('rt1'), { logger: silentLogger() })).rejects.toThrow(
+    await expect(actorHandle('loginGrant', down, { logger: silentLogger() }).transition('g1', redeem('rt1'))).rejects.toThrow(
       'connection refused',
     );
   });
 
   it('creates a record once: a second create with the same id is refused', async () => {
     const store = openSqliteStore({ dataDir: ':memory:', clock: () => 0 });
-    const first = await createRecord(store.grants, 'loginGrant', 'same', grantInput(0), null);
-    const second = await createRecord(store.grants, 'loginGrant', 'same', grantInput(5), null);
+    const first = await actorHandle('loginGrant', store.grants, { logger: silentLogger() }).create('same', grantInput(0), 0, (envelope, audit) => store.grants.create('same', envelope, null, audit));
+    const second = await actorHandle('loginGrant', store.grants, { logger: silentLogger() }).create('same', grantInput(5), 0, (envelope, audit) => store.grants.create('same', envelope, null, audit));
     expect([first.created, second.created]).toEqual([true, false]);
     expect(first.envelope).toMatchObject({ machine: 'loginGrant', v: 2, rev: 1 });
     const loaded = await loadRecord(store.grants, 'loginGrant', 'same', silentLogger());
