@@ -1,6 +1,6 @@
 /**
  * The refresh grant's hot path reads the presented token once: `mintAccessToken` starts from the
- * record `findPresented` read with its hash index (persisted-actor.ts `loaded`) instead of reading
+ * record `findPresented` read with its hash index (runtime/actor-handle.ts `loaded`) instead of reading
  * it again. A record that changed in between (another request, another instance) must still end right: the
  * compare-and-set loses, and the retry starts from the record now stored.
  */
@@ -23,7 +23,7 @@ describe('minting from the presented record', () => {
     const records = opened.refreshTokens;
     const counted = {
       load: (id: string) => ((loads += 1), records.load(id)),
-      loadByTokenHash: (hash: string) => ((loads += 1), records.loadByTokenHash(hash)),
+      loadPresented: (hash: string) => ((loads += 1), records.loadPresented(hash)),
     };
     store = { ...opened, refreshTokens: { ...records, ...counted } };
     tokens = refreshTokenService(store, () => now, silentLogger(), '2025.6.3');
