@@ -3,11 +3,11 @@
  * "Lifecycles": a grant is kept 10 minutes from issue, a flow for the flow TTL).
  */
 import type { Database } from 'better-sqlite3';
-import type { Clock } from '../../domain/clock.js';
 import type { ActorRecords, Envelope } from '../types.js';
 import { assertRev, encodeEnvelope } from '../envelope-codec.js';
 import { expiresAt } from './envelope-rows.js';
 import { envelopeTable } from './envelope-table.js';
+import type { GroupCommit } from './group-commit.js';
 import type { EnvelopeTable } from './schema.js';
 
 type ActorTable = 'grants' | 'flows' | 'mfa_setup_flows';
@@ -19,25 +19,27 @@ interface InsertParameters {
   expiresAt: number | null;
 }
 
-/** `create` as a synchronous transaction, for callers that write more in the same one (flows.ts). */
-export function envelopeInsert(db: Database, table: ActorTable, clock: Clock): (id: string, envelope: Envelope, ttlMs: number | null) => boolean {
-  const { dropIfExpired } = envelopeTable(db, table satisfies EnvelopeTable, clock);
+/**
+ * `create` as synchronous statements, for a unit of group-commit.ts, whose savepoint makes them one
+ * write, and for units that write more in the same one (flows.ts).
+ */
+export function envelopeInsert(db: Database, group: GroupCommit, table: ActorTable): (id: string, envelope: Envelope, ttlMs: number | null, now: number) => boolean {
+  const { dropIfExpired } = envelopeTable(db, group, table satisfies EnvelopeTable);
   const insert = db.prepare<InsertParameters>(
     `INSERT INTO ${table} (id, rev, envelope, expires_at) VALUES (@id, @rev, @envelope, @expiresAt)
      ON CONFLICT DO NOTHING`,
   );
   // An expired row still holding the id is garbage the sweeper has not reached yet: it gives way.
-  return db.transaction((id: string, envelope: Envelope, ttlMs: number | null): boolean => {
+  return (id: string, envelope: Envelope, ttlMs: number | null, now: number): boolean => {
     assertRev(envelope, 1);
-    const now = clock();
     dropIfExpired(id, now);
     const row = { id, rev: envelope.rev, envelope: encodeEnvelope(envelope), expiresAt: expiresAt(now, ttlMs) };
     return insert.run(row).changes === 1;
-  });
+  };
 }
 
-export function sqliteActorRecords(db: Database, table: ActorTable, clock: Clock): ActorRecords {
-  const { load, compareAndSet, delete: remove } = envelopeTable(db, table, clock);
-  const create = envelopeInsert(db, table, clock);
-  return { load, compareAndSet, delete: remove, create: async (id, envelope, ttlMs) => create(id, envelope, ttlMs) };
+export function sqliteActorRecords(db: Database, group: GroupCommit, table: ActorTable): ActorRecords {
+  const { load, compareAndSet, delete: remove } = envelopeTable(db, group, table);
+  const create = envelopeInsert(db, group, table);
+  return { load, compareAndSet, delete: remove, create: (id, envelope, ttlMs) => group.write((now) => create(id, envelope, ttlMs, now)) };
 }

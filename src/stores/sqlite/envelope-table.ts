@@ -4,14 +4,15 @@
  * "Expiry is data": the TTL only garbage-collects, but an expired row must never come back);
  * the sweeper deletes it later.
  *
- * better-sqlite3 is synchronous and this process holds the database exclusively, so a statement
- * and the read that follows it in the same call see the same state: no other write can come between.
+ * Each operation is one unit of group-commit.ts: synchronous statements (better-sqlite3) in a process
+ * that holds the database exclusively, so a statement and the read that follows it in the same unit
+ * see the same state: no other write can come between.
  */
 import type { Database } from 'better-sqlite3';
-import type { Clock } from '../../domain/clock.js';
 import type { ActorRecords, CasResult, Envelope, TtlChange } from '../types.js';
 import { assertRev, decodeEnvelope, encodeEnvelope } from '../envelope-codec.js';
 import { ttlUpdate } from './envelope-rows.js';
+import type { GroupCommit } from './group-commit.js';
 import type { EnvelopeTable } from './schema.js';
 
 export type EnvelopeTableOperations = Omit<ActorRecords, 'create'> & {
@@ -35,7 +36,7 @@ interface CasParameters {
 
 export const LIVE = '(expires_at IS NULL OR expires_at > @now)';
 
-export function envelopeTable(db: Database, table: EnvelopeTable, clock: Clock): EnvelopeTableOperations {
+export function envelopeTable(db: Database, group: GroupCommit, table: EnvelopeTable): EnvelopeTableOperations {
   const selectLive = db.prepare<{ id: string; now: number }, EnvelopeRow>(
     `SELECT envelope FROM ${table} WHERE id = @id AND ${LIVE}`,
   );
@@ -54,20 +55,20 @@ export function envelopeTable(db: Database, table: EnvelopeTable, clock: Clock):
 
   // The failed write and the read of what is stored now happen in one synchronous call (types.ts:
   // "read in the same round trip"), so `current` is what beat us, never something newer.
-  const compareAndSet = (id: string, expectedRev: number, next: Envelope, ttl: TtlChange): CasResult => {
+  const compareAndSet = (id: string, expectedRev: number, next: Envelope, ttl: TtlChange, now: number): CasResult => {
     assertRev(next, expectedRev + 1);
-    const now = clock();
     const params = { id, expectedRev, rev: next.rev, envelope: encodeEnvelope(next), now, ...ttlUpdate(now, ttl) };
     if (update.run(params).changes === 1) return { ok: true };
     return { ok: false, current: loadAt(id, now) };
   };
 
   return {
-    load: async (id) => loadAt(id, clock()),
-    compareAndSet: async (id, expectedRev, next, ttl) => compareAndSet(id, expectedRev, next, ttl),
-    delete: async (id) => {
-      deleteRow.run(id);
-    },
+    load: (id) => group.read((now) => loadAt(id, now)),
+    compareAndSet: (id, expectedRev, next, ttl) => group.write((now) => compareAndSet(id, expectedRev, next, ttl, now)),
+    delete: (id) =>
+      group.write(() => {
+        deleteRow.run(id);
+      }),
     dropIfExpired: (id, now) => {
       deleteExpired.run({ id, now });
     },

@@ -8,10 +8,10 @@
  * token is absent from `load`, `findIdByTokenHash` and `listByUser` alike.
  */
 import type { Database } from 'better-sqlite3';
-import type { Clock } from '../../domain/clock.js';
 import type { Envelope, RefreshTokenKeys, RefreshTokenStore } from '../types.js';
 import { assertRev, decodeEnvelope, decodeEnvelopeOrSkip, encodeEnvelope } from '../envelope-codec.js';
 import { envelopeTable, LIVE } from './envelope-table.js';
+import type { GroupCommit } from './group-commit.js';
 
 interface InsertParameters {
   id: string;
@@ -21,8 +21,8 @@ interface InsertParameters {
   userId: string;
 }
 
-export function sqliteRefreshTokens(db: Database, clock: Clock): RefreshTokenStore {
-  const { dropIfExpired, ...operations } = envelopeTable(db, 'refresh_tokens', clock);
+export function sqliteRefreshTokens(db: Database, group: GroupCommit): RefreshTokenStore {
+  const { dropIfExpired, ...operations } = envelopeTable(db, group, 'refresh_tokens');
   const insert = db.prepare<InsertParameters>(
     `INSERT INTO refresh_tokens (id, rev, envelope, expires_at, token_hash, user_id)
      VALUES (@id, @rev, @envelope, NULL, @tokenHash, @userId)
@@ -42,25 +42,27 @@ export function sqliteRefreshTokens(db: Database, clock: Clock): RefreshTokenSto
   );
 
   // `ON CONFLICT DO NOTHING` covers both the id and the hash; expired rows first give way.
-  const create = db.transaction((keys: RefreshTokenKeys, envelope: Envelope): boolean => {
+  const create = (keys: RefreshTokenKeys, envelope: Envelope, now: number): boolean => {
     assertRev(envelope, 1);
-    const now = clock();
     dropIfExpired(keys.id, now);
     deleteExpiredHash.run({ tokenHash: keys.tokenHash, now });
     return insert.run({ ...keys, rev: envelope.rev, envelope: encodeEnvelope(envelope) }).changes === 1;
-  });
+  };
 
   return {
     ...operations,
-    create: async (keys, envelope) => create(keys, envelope),
-    findIdByTokenHash: async (tokenHash) => selectIdByHash.get({ tokenHash, now: clock() })?.id ?? null,
-    loadByTokenHash: async (tokenHash) => {
-      const row = selectByHash.get({ tokenHash, now: clock() });
-      return row === undefined ? null : { id: row.id, envelope: decodeEnvelope(row.envelope) };
-    },
-    listByUser: async (userId) =>
-      selectByUser
-        .all({ userId, now: clock() })
-        .flatMap((row) => decodeEnvelopeOrSkip(row.envelope).map((envelope) => ({ id: row.id, envelope }))),
+    create: (keys, envelope) => group.write((now) => create(keys, envelope, now)),
+    findIdByTokenHash: (tokenHash) => group.read((now) => selectIdByHash.get({ tokenHash, now })?.id ?? null),
+    loadByTokenHash: (tokenHash) =>
+      group.read((now) => {
+        const row = selectByHash.get({ tokenHash, now });
+        return row === undefined ? null : { id: row.id, envelope: decodeEnvelope(row.envelope) };
+      }),
+    listByUser: (userId) =>
+      group.read((now) =>
+        selectByUser
+          .all({ userId, now })
+          .flatMap((row) => decodeEnvelopeOrSkip(row.envelope).map((envelope) => ({ id: row.id, envelope }))),
+      ),
   };
 }
