@@ -6,19 +6,22 @@
  * `audit`, in order, or their `expires_at` passes (absent to reads, then swept).
  */
 import type { Database } from 'better-sqlite3';
-import type { Clock } from '../../domain/clock.js';
 import type { AuditEntry, AuditHold, AuditLog } from '../types.js';
 import { AUDIT_MAX_ENTRIES, AUDIT_MAX_PER_USER } from '../audit-limits.js';
+import type { GroupCommit } from './group-commit.js';
 
 const TRIM_EVERY = 1000;
 
 /** Rows hold only what `append` wrote, so the JSON is an AuditEntry by construction. */
 const decode = (row: { entry: string }): AuditEntry => JSON.parse(row.entry) as AuditEntry;
 
-/** Keeps entries now, inside the caller's transaction: a record's write and its trail commit together (types.ts ActorRecords). */
-export type KeepAudit = (entries: readonly AuditEntry[]) => void;
+/**
+ * Keeps entries inside the caller's unit (group-commit.ts): a record's write and its trail commit
+ * together, in one savepoint (types.ts ActorRecords' `audit`).
+ */
+export type KeepAudit = (entries: readonly AuditEntry[], now: number) => void;
 
-export function sqliteAudit(db: Database, clock: Clock): AuditLog & { keepNow: KeepAudit } {
+export function sqliteAudit(db: Database, group: GroupCommit): AuditLog & { keepNow: KeepAudit } {
   const insert = db.prepare<[string, string]>('INSERT INTO audit (record_id, entry) VALUES (?, ?)');
   const hasKept = db.prepare<[string], { found: number }>('SELECT 1 AS found FROM audit WHERE record_id = ? LIMIT 1');
   const insertHeld = db.prepare<[string, string, number]>('INSERT INTO audit_held (record_id, entry, expires_at) VALUES (?, ?, ?)');
@@ -39,8 +42,7 @@ export function sqliteAudit(db: Database, clock: Clock): AuditLog & { keepNow: K
   let appended = 0;
 
   /** Returns how many rows it added to `audit`. */
-  const append = db.transaction((entry: AuditEntry, hold: AuditHold | undefined): number => {
-    const now = clock();
+  const append = (entry: AuditEntry, hold: AuditHold | undefined, now: number): number => {
     const json = JSON.stringify(entry);
     if (hold !== undefined && hasKept.get(entry.recordId) === undefined) {
       insertHeld.run(entry.recordId, json, now + hold.holdForMs);
@@ -50,7 +52,7 @@ export function sqliteAudit(db: Database, clock: Clock): AuditLog & { keepNow: K
     dropHeld.run(entry.recordId);
     insert.run(entry.recordId, json);
     return kept + 1;
-  });
+  };
 
   const counted = (added: number) => {
     if (Math.floor((appended + added) / TRIM_EVERY) > Math.floor(appended / TRIM_EVERY)) trim.run(AUDIT_MAX_ENTRIES);
@@ -58,13 +60,13 @@ export function sqliteAudit(db: Database, clock: Clock): AuditLog & { keepNow: K
   };
 
   return {
-    append: async (entry, hold) => counted(append(entry, hold)),
-    keepNow: (entries) => {
-      for (const entry of entries) counted(append(entry, undefined));
+    append: (entry, hold) => group.write((now) => counted(append(entry, hold, now))),
+    keepNow: (entries, now) => {
+      for (const entry of entries) counted(append(entry, undefined, now));
     },
-    tail: async (limit) => newest.all(limit).map(decode).reverse(),
+    tail: (limit) => group.read(() => newest.all(limit).map(decode).reverse()),
     // A record has kept entries or held ones, never both (types.ts AuditHold): one after the other is its order.
-    forRecord: async (recordId) => [...ofRecord.all(recordId), ...heldOfRecord.all(recordId, clock())].map(decode),
-    forUser: async (userId, limit) => ofUser.all(userId, Math.max(0, Math.min(limit, AUDIT_MAX_PER_USER))).map(decode).reverse(),
+    forRecord: (recordId) => group.read((now) => [...ofRecord.all(recordId), ...heldOfRecord.all(recordId, now)].map(decode)),
+    forUser: (userId, limit) => group.read(() => ofUser.all(userId, Math.max(0, Math.min(limit, AUDIT_MAX_PER_USER))).map(decode).reverse()),
   };
 }

@@ -5,11 +5,11 @@
  * is text that does not decode and a user whose `is_owner` column disagrees with its JSON.
  */
 import type { Database } from 'better-sqlite3';
-import type { Clock } from '../../domain/clock.js';
 import type { MachineName } from '../../../machines/index.js';
 import { decodeEnvelopeOrSkip } from '../envelope-codec.js';
 import type { Credential, StoreContents, StoredRecord, User } from '../types.js';
 import { LIVE } from './envelope-table.js';
+import type { GroupCommit } from './group-commit.js';
 import { ENVELOPE_TABLES, type EnvelopeTable } from './schema.js';
 
 const TABLE_MACHINES: Record<EnvelopeTable, MachineName> = {
@@ -28,7 +28,7 @@ interface CredentialRow {
   credential: string;
 }
 
-export function sqliteContents(db: Database, clock: Clock): () => Promise<StoreContents> {
+export function sqliteContents(db: Database, group: GroupCommit): () => Promise<StoreContents> {
   const selectRecords = ENVELOPE_TABLES.map((table) => ({
     machine: TABLE_MACHINES[table],
     statement: db.prepare<{ now: number }, { id: string; envelope: string }>(`SELECT id, envelope FROM ${table} WHERE ${LIVE}`),
@@ -69,5 +69,5 @@ export function sqliteContents(db: Database, clock: Clock): () => Promise<StoreC
     };
   });
 
-  return async () => read(clock());
+  return () => group.read(read);
 }

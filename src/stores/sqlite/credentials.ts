@@ -5,6 +5,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { Credential, UserStore } from '../types.js';
+import type { GroupCommit } from './group-commit.js';
 
 type CredentialRecords = Pick<
   UserStore,
@@ -24,7 +25,7 @@ interface LoginKey {
 /** Rows hold only what `addCredential` wrote, so the JSON is a Credential by construction. */
 const decode = (row: CredentialRow): Credential => JSON.parse(row.credential) as Credential;
 
-export function sqliteCredentials(db: Database): CredentialRecords {
+export function sqliteCredentials(db: Database, group: GroupCommit): CredentialRecords {
   // Both unique indexes and the primary key answer `ON CONFLICT DO NOTHING`; an unknown user
   // fails the foreign key instead, which is a caller's bug and rejects.
   const insert = db.prepare<[string, string, string, string | null, string, string]>(
@@ -45,8 +46,8 @@ export function sqliteCredentials(db: Database): CredentialRecords {
     'UPDATE OR IGNORE credentials SET lookup_key = @lookupKey, credential = @credential WHERE id = @id',
   );
 
-  // The check and the write run in one transaction, so nothing can come between them.
-  const updateCredential = db.transaction((c: Credential): boolean => {
+  // The check and the write run in one unit (group-commit.ts), so nothing can come between them.
+  const updateCredential = (c: Credential): boolean => {
     const row = selectOne.get(c.id);
     if (row === undefined) return false;
     const stored = decode(row);
@@ -54,23 +55,26 @@ export function sqliteCredentials(db: Database): CredentialRecords {
       throw new Error(`updateCredential: credential ${c.id} cannot move to another user or provider`);
     }
     return update.run({ id: c.id, lookupKey: c.lookupKey, credential: JSON.stringify(c) }).changes === 1;
-  });
+  };
 
   return {
-    addCredential: async (c) =>
-      insert.run(c.id, c.userId, c.authProviderType, c.authProviderId, c.lookupKey, JSON.stringify(c)).changes === 1,
-    findCredential: async (type, providerId, lookupKey) => {
-      const row = selectByLogin.get({ type, providerId, lookupKey });
-      return row === undefined ? null : decode(row);
-    },
-    getCredential: async (id) => {
-      const row = selectOne.get(id);
-      return row === undefined ? null : decode(row);
-    },
-    listCredentials: async (userId) => selectByUser.all(userId).map(decode),
-    removeCredential: async (id) => {
-      deleteOne.run(id);
-    },
-    updateCredential: async (credential) => updateCredential(credential),
+    addCredential: (c) =>
+      group.write(() => insert.run(c.id, c.userId, c.authProviderType, c.authProviderId, c.lookupKey, JSON.stringify(c)).changes === 1),
+    findCredential: (type, providerId, lookupKey) =>
+      group.read(() => {
+        const row = selectByLogin.get({ type, providerId, lookupKey });
+        return row === undefined ? null : decode(row);
+      }),
+    getCredential: (id) =>
+      group.read(() => {
+        const row = selectOne.get(id);
+        return row === undefined ? null : decode(row);
+      }),
+    listCredentials: (userId) => group.read(() => selectByUser.all(userId).map(decode)),
+    removeCredential: (id) =>
+      group.write(() => {
+        deleteOne.run(id);
+      }),
+    updateCredential: (credential) => group.write(() => updateCredential(credential)),
   };
 }

@@ -4,22 +4,23 @@
  * "Expiry is data": the TTL only garbage-collects, but an expired row must never come back);
  * the sweeper deletes it later.
  *
- * better-sqlite3 is synchronous and this process holds the database exclusively, so a statement
- * and the read that follows it in the same call see the same state: no other write can come between.
+ * Each operation is one unit of group-commit.ts: synchronous statements (better-sqlite3) in a process
+ * that holds the database exclusively, so a statement and the read that follows it in the same unit
+ * see the same state: no other write can come between.
  */
 import type { Database } from 'better-sqlite3';
-import type { Clock } from '../../domain/clock.js';
 import type { ActorRecords, AuditEntry, CasResult, Envelope, TtlChange } from '../types.js';
 import type { KeepAudit } from './audit.js';
 import { assertRev, decodeEnvelope, encodeEnvelope } from '../envelope-codec.js';
 import { ttlUpdate } from './envelope-rows.js';
+import type { GroupCommit } from './group-commit.js';
 import type { EnvelopeTable } from './schema.js';
 
 export type EnvelopeTableOperations = Omit<ActorRecords, 'create'> & {
   /** Deletes the row `id` if it has expired, so that a create may take the id again. */
   dropIfExpired: (id: string, now: number) => void;
-  /** `compareAndSet`, run now: for a transaction that writes more than the record. */
-  compareAndSetNow: (id: string, expectedRev: number, next: Envelope, ttl: TtlChange) => CasResult;
+  /** `compareAndSet` with its entries, inside the caller's unit: for a write that does more (a rotation). */
+  compareAndSetNow: (id: string, expectedRev: number, next: Envelope, ttl: TtlChange, audit: readonly AuditEntry[], now: number) => CasResult;
 };
 
 interface EnvelopeRow {
@@ -43,7 +44,8 @@ export const NO_AUDIT: KeepAudit = (entries) => {
   if (entries.length > 0) throw new Error('this table keeps no audit entries');
 };
 
-export function envelopeTable(db: Database, table: EnvelopeTable, clock: Clock, keepAudit: KeepAudit = NO_AUDIT): EnvelopeTableOperations {
+/** `keepAudit`: how the table's writes keep the audit entries they are given (sqliteAudit's `keepNow`). */
+export function envelopeTable(db: Database, group: GroupCommit, table: EnvelopeTable, keepAudit: KeepAudit = NO_AUDIT): EnvelopeTableOperations {
   const selectLive = db.prepare<{ id: string; now: number }, EnvelopeRow>(
     `SELECT envelope FROM ${table} WHERE id = @id AND ${LIVE}`,
   );
@@ -62,28 +64,22 @@ export function envelopeTable(db: Database, table: EnvelopeTable, clock: Clock, 
 
   // The failed write and the read of what is stored now happen in one synchronous call (types.ts:
   // "read in the same round trip"), so `current` is what beat us, never something newer.
-  const compareAndSet = (id: string, expectedRev: number, next: Envelope, ttl: TtlChange): CasResult => {
+  // The record's write and its audit entries in one unit, so one savepoint of one commit.
+  const compareAndSet = (id: string, expectedRev: number, next: Envelope, ttl: TtlChange, audit: readonly AuditEntry[], now: number): CasResult => {
     assertRev(next, expectedRev + 1);
-    const now = clock();
     const params = { id, expectedRev, rev: next.rev, envelope: encodeEnvelope(next), now, ...ttlUpdate(now, ttl) };
-    if (update.run(params).changes === 1) return { ok: true };
-    return { ok: false, current: loadAt(id, now) };
+    if (update.run(params).changes !== 1) return { ok: false, current: loadAt(id, now) };
+    keepAudit(audit, now);
+    return { ok: true };
   };
-  // The write and its trail in one transaction (ActorRecords.compareAndSet's `audit`).
-  const compareAndSetKept = db.transaction((id: string, expectedRev: number, next: Envelope, ttl: TtlChange, audit: readonly AuditEntry[]): CasResult => {
-    const written = compareAndSet(id, expectedRev, next, ttl);
-    if (written.ok) keepAudit(audit);
-    return written;
-  });
-  // Without entries, no transaction of its own: the caller's, if any, or none (one statement).
 
   return {
-    load: async (id) => loadAt(id, clock()),
-    compareAndSet: async (id, expectedRev, next, ttl, audit = []) =>
-      audit.length === 0 ? compareAndSet(id, expectedRev, next, ttl) : compareAndSetKept(id, expectedRev, next, ttl, audit),
-    delete: async (id) => {
-      deleteRow.run(id);
-    },
+    load: (id) => group.read((now) => loadAt(id, now)),
+    compareAndSet: (id, expectedRev, next, ttl, audit = []) => group.write((now) => compareAndSet(id, expectedRev, next, ttl, audit, now)),
+    delete: (id) =>
+      group.write(() => {
+        deleteRow.run(id);
+      }),
     dropIfExpired: (id, now) => {
       deleteExpired.run({ id, now });
     },

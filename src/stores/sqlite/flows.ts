@@ -4,18 +4,18 @@
  * their flow (`ON DELETE CASCADE`), so the client's live flows are its rows whose flow is live.
  */
 import type { Database } from 'better-sqlite3';
-import type { Clock } from '../../domain/clock.js';
 import type { Envelope, FlowOpening, FlowStore } from '../types.js';
 import { envelopeInsert, sqliteActorRecords } from './actor-records.js';
 import { LIVE } from './envelope-table.js';
+import type { GroupCommit } from './group-commit.js';
 
 interface OpenFlows {
   open: number;
   oldestExpiry: number | null;
 }
 
-export function sqliteFlows(db: Database, clock: Clock): FlowStore {
-  const create = envelopeInsert(db, 'flows', clock);
+export function sqliteFlows(db: Database, group: GroupCommit): FlowStore {
+  const create = envelopeInsert(db, group, 'flows');
   const countOpen = db.prepare<{ key: string; now: number }, OpenFlows>(
     `SELECT count(*) AS open, min(expires_at) AS oldestExpiry
        FROM flow_clients JOIN flows ON flows.id = flow_clients.flow_id
@@ -23,15 +23,17 @@ export function sqliteFlows(db: Database, clock: Clock): FlowStore {
   );
   const insertClient = db.prepare<[string, string]>('INSERT INTO flow_clients (flow_id, client_key) VALUES (?, ?)');
 
-  // One transaction: the count and the write it allows, with nothing in between.
-  const openFor = db.transaction((id: string, envelope: Envelope, ttlMs: number, client: { key: string; limit: number }): FlowOpening => {
-    const now = clock();
+  // One unit: the count and the write it allows, with nothing in between.
+  const openFor = (id: string, envelope: Envelope, ttlMs: number, client: { key: string; limit: number }, now: number): FlowOpening => {
     const { open, oldestExpiry } = countOpen.get({ key: client.key, now }) ?? { open: 0, oldestExpiry: null };
     if (open >= client.limit) return { opened: false, reason: 'limit', retryAfterMs: Math.max(1, (oldestExpiry ?? now + ttlMs) - now) };
-    if (!create(id, envelope, ttlMs)) return { opened: false, reason: 'taken' };
+    if (!create(id, envelope, ttlMs, now)) return { opened: false, reason: 'taken' };
     insertClient.run(id, client.key);
     return { opened: true };
-  });
+  };
 
-  return { ...sqliteActorRecords(db, 'flows', clock), openFor: async (id, envelope, ttlMs, client) => openFor(id, envelope, ttlMs, client) };
+  return {
+    ...sqliteActorRecords(db, group, 'flows'),
+    openFor: (id, envelope, ttlMs, client) => group.write((now) => openFor(id, envelope, ttlMs, client, now)),
+  };
 }

@@ -1,17 +1,17 @@
 /**
  * Failed logins and IP bans (types.ts `LoginAttemptStore`) in `login_failures` and `ip_bans`. Counting
  * is one upsert that restarts an expired count at 1 and returns the new one; the ban, when it is due,
- * is written in the same transaction (better-sqlite3 runs it synchronously, and the process holds the
- * database alone), so racing failures cannot both ban or both miss the threshold.
+ * is written in the same unit (group-commit.ts: better-sqlite3 runs it synchronously, and the process
+ * holds the database alone), so racing failures cannot both ban or both miss the threshold.
  *
  * This process is the database's only writer while it runs (data-dir-lock.ts), so watching the bans
- * is in-process: each ban and lift is told to the watchers right after its transaction.
+ * is in-process: each ban and lift is told to the watchers once its commit is durable.
  */
 import type { Database } from 'better-sqlite3';
-import type { Clock } from '../../domain/clock.js';
 import type { BanWatcher, IpBan, LoginAttemptStore } from '../types.js';
+import type { GroupCommit } from './group-commit.js';
 
-export function sqliteLoginAttempts(db: Database, clock: Clock): LoginAttemptStore {
+export function sqliteLoginAttempts(db: Database, group: GroupCommit): LoginAttemptStore {
   const count = db.prepare<{ ip: string; now: number; expiresAt: number }, { count: number }>(`
     INSERT INTO login_failures (ip, count, expires_at) VALUES (@ip, 1, @expiresAt)
     ON CONFLICT (ip) DO UPDATE SET
@@ -25,17 +25,16 @@ export function sqliteLoginAttempts(db: Database, clock: Clock): LoginAttemptSto
   const selectBans = db.prepare<[], IpBan>('SELECT ip, banned_at AS bannedAt FROM ip_bans ORDER BY banned_at, ip');
   const deleteBan = db.prepare<[string]>('DELETE FROM ip_bans WHERE ip = ?');
 
-  const recordFailure = db.transaction((ip: string, threshold: number, windowMs: number, bannedAt: number) => {
-    const now = clock();
+  const recordFailure = (ip: string, threshold: number, windowMs: number, bannedAt: number, now: number) => {
     const { count: failures } = count.get({ ip, now, expiresAt: now + windowMs }) as { count: number };
     const banned = failures >= threshold && ban.run(ip, bannedAt).changes === 1;
     return { count: failures, banned };
-  });
-  const liftBan = db.transaction((ip: string) => {
+  };
+  const liftBan = (ip: string) => {
     if (deleteBan.run(ip).changes === 0) return false;
     deleteCount.run(ip);
     return true;
-  });
+  };
 
   // One entry per watch call, so that the same watcher watching twice is stopped once per call.
   const watchers = new Set<{ watcher: BanWatcher }>();
@@ -44,19 +43,20 @@ export function sqliteLoginAttempts(db: Database, clock: Clock): LoginAttemptSto
   };
 
   return {
-    recordFailure: async (ip, { threshold, windowMs, now }) => {
-      const outcome = recordFailure(ip, threshold, windowMs, now);
+    recordFailure: async (ip, { threshold, windowMs, now: bannedAt }) => {
+      const outcome = await group.write((now) => recordFailure(ip, threshold, windowMs, bannedAt, now));
       if (outcome.banned) tell(ip, true);
       return outcome;
     },
-    failureCount: async (ip) => selectCount.get(ip, clock())?.count ?? 0,
-    resetFailures: async (ip) => {
-      deleteCount.run(ip);
-    },
-    isBanned: async (ip) => selectBan.get(ip) !== undefined,
-    listBans: async () => selectBans.all(),
+    failureCount: (ip) => group.read((now) => selectCount.get(ip, now)?.count ?? 0),
+    resetFailures: (ip) =>
+      group.write(() => {
+        deleteCount.run(ip);
+      }),
+    isBanned: (ip) => group.read(() => selectBan.get(ip) !== undefined),
+    listBans: () => group.read(() => selectBans.all()),
     liftBan: async (ip) => {
-      const lifted = liftBan(ip);
+      const lifted = await group.write(() => liftBan(ip));
       if (lifted) tell(ip, false);
       return lifted;
     },

@@ -6,6 +6,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { MfaStore } from '../types.js';
+import type { GroupCommit } from './group-commit.js';
 
 interface EntryKey {
   moduleId: string;
@@ -17,7 +18,7 @@ interface Entry extends EntryKey {
   step: number;
 }
 
-export function sqliteMfa(db: Database): MfaStore {
+export function sqliteMfa(db: Database, group: GroupCommit): MfaStore {
   const selectUser = db.prepare<[string], { id: string }>('SELECT id FROM users WHERE id = ?');
   const upsert = db.prepare<Entry>(
     `INSERT INTO mfa_secrets (module_id, user_id, secret, last_step) VALUES (@moduleId, @userId, @secret, @step)
@@ -35,20 +36,21 @@ export function sqliteMfa(db: Database): MfaStore {
      WHERE module_id = @moduleId AND user_id = @userId AND secret = @secret AND last_step < @step`,
   );
 
-  // The user check and the write in one transaction: a user deleted meanwhile cannot get an entry.
-  const setSecret = db.transaction((entry: Entry): boolean => {
+  // The user check and the write in one unit: a user deleted meanwhile cannot get an entry.
+  const setSecret = (entry: Entry): boolean => {
     if (selectUser.get(entry.userId) === undefined) return false;
     upsert.run(entry);
     return true;
-  });
+  };
 
   return {
-    getSecret: async (moduleId, userId) => selectSecret.get({ moduleId, userId })?.secret ?? null,
-    setSecret: async (moduleId, userId, secret, step) => setSecret({ moduleId, userId, secret, step }),
-    deleteSecret: async (moduleId, userId) => {
-      deleteEntry.run({ moduleId, userId });
-    },
-    listModuleIds: async (userId) => selectModules.all(userId).map((row) => row.moduleId),
-    acceptStep: async (moduleId, userId, secret, step) => advance.run({ moduleId, userId, secret, step }).changes === 1,
+    getSecret: (moduleId, userId) => group.read(() => selectSecret.get({ moduleId, userId })?.secret ?? null),
+    setSecret: (moduleId, userId, secret, step) => group.write(() => setSecret({ moduleId, userId, secret, step })),
+    deleteSecret: (moduleId, userId) =>
+      group.write(() => {
+        deleteEntry.run({ moduleId, userId });
+      }),
+    listModuleIds: (userId) => group.read(() => selectModules.all(userId).map((row) => row.moduleId)),
+    acceptStep: (moduleId, userId, secret, step) => group.write(() => advance.run({ moduleId, userId, secret, step }).changes === 1),
   };
 }

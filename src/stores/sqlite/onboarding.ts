@@ -1,7 +1,7 @@
 /**
  * Onboarding's `user` step in the embedded store (types.ts OnboardingState): one row in `onboarding`,
  * read together with "is there an owner" (a file written before the row existed has an owner and no
- * row). Synchronous pieces, so that user-records.ts runs them inside its own transactions.
+ * row). Synchronous pieces, so that user-records.ts runs them inside its own units (group-commit.ts).
  */
 import type { Database } from 'better-sqlite3';
 import { MARKED_WITHOUT_OWNER } from '../onboarding-state.js';

@@ -4,12 +4,13 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { PasswordEntry, UserStore } from '../types.js';
+import type { GroupCommit } from './group-commit.js';
 
 type PasswordRecords = Pick<UserStore, 'addPassword' | 'getPassword' | 'setPassword' | 'deletePassword' | 'listPasswords'>;
 
 const COLUMNS = 'username, password_hash AS passwordHash';
 
-export function sqlitePasswords(db: Database): PasswordRecords {
+export function sqlitePasswords(db: Database, group: GroupCommit): PasswordRecords {
   const insert = db.prepare<PasswordEntry>(
     'INSERT INTO passwords (username, password_hash) VALUES (@username, @passwordHash) ON CONFLICT DO NOTHING',
   );
@@ -19,12 +20,13 @@ export function sqlitePasswords(db: Database): PasswordRecords {
   const deleteOne = db.prepare<[string]>('DELETE FROM passwords WHERE username = ?');
 
   return {
-    addPassword: async ({ username, passwordHash }) => insert.run({ username, passwordHash }).changes === 1,
-    getPassword: async (username) => selectOne.get(username) ?? null,
-    setPassword: async ({ username, passwordHash }) => update.run({ username, passwordHash }).changes === 1,
-    deletePassword: async (username) => {
-      deleteOne.run(username);
-    },
-    listPasswords: async () => selectAll.all(),
+    addPassword: ({ username, passwordHash }) => group.write(() => insert.run({ username, passwordHash }).changes === 1),
+    getPassword: (username) => group.read(() => selectOne.get(username) ?? null),
+    setPassword: ({ username, passwordHash }) => group.write(() => update.run({ username, passwordHash }).changes === 1),
+    deletePassword: (username) =>
+      group.write(() => {
+        deleteOne.run(username);
+      }),
+    listPasswords: () => group.read(() => selectAll.all()),
   };
 }

@@ -5,10 +5,10 @@
  * text that is not JSON is left out too, as `load` reports it unreadable.
  */
 import type { Database } from 'better-sqlite3';
-import type { Clock } from '../../domain/clock.js';
 import type { MachineName } from '../../../machines/index.js';
 import type { RecordCounts } from '../types.js';
 import { LIVE } from './envelope-table.js';
+import type { GroupCommit } from './group-commit.js';
 import { ENVELOPE_TABLES, type EnvelopeTable } from './schema.js';
 
 /** The machine whose records each table holds. */
@@ -24,7 +24,7 @@ interface StateCount {
   n: number;
 }
 
-export function sqliteRecordCounts(db: Database, clock: Clock): () => Promise<RecordCounts> {
+export function sqliteRecordCounts(db: Database, group: GroupCommit): () => Promise<RecordCounts> {
   // A state that is not a string (a nested state's object) comes back as its JSON text.
   const countsOf = ENVELOPE_TABLES.map((table) => ({
     machine: TABLE_MACHINES[table],
@@ -35,15 +35,14 @@ export function sqliteRecordCounts(db: Database, clock: Clock): () => Promise<Re
     ),
   }));
 
-  return async () => {
-    const now = clock();
+  // One read transaction: the four counts see the same moment.
+  const count = db.transaction((now: number): RecordCounts => {
     const counts: RecordCounts = { loginGrant: {}, refreshToken: {}, loginFlow: {}, mfaSetupFlow: {} };
-    // One read transaction: the four counts see the same moment.
-    db.transaction(() => {
-      for (const { machine, statement } of countsOf) {
-        for (const { state, n } of statement.all({ now })) counts[machine][String(state)] = n;
-      }
-    })();
+    for (const { machine, statement } of countsOf) {
+      for (const { state, n } of statement.all({ now })) counts[machine][String(state)] = n;
+    }
     return counts;
-  };
+  });
+
+  return () => group.read(count);
 }

@@ -8,11 +8,11 @@
  * token is absent from `load`, `findIdByTokenHash` and `listByUser` alike.
  */
 import type { Database } from 'better-sqlite3';
-import type { Clock } from '../../domain/clock.js';
 import type { AuditEntry, CasResult, Credential, Envelope, RefreshTokenKeys, RefreshTokenStore, TtlChange, User } from '../types.js';
 import type { KeepAudit } from './audit.js';
 import { assertRev, decodeEnvelope, decodeEnvelopeOrSkip, encodeEnvelope } from '../envelope-codec.js';
 import { envelopeTable, LIVE } from './envelope-table.js';
+import type { GroupCommit } from './group-commit.js';
 
 interface InsertParameters {
   id: string;
@@ -32,8 +32,8 @@ interface PresentedRow {
 /** Users and credentials rows hold only what their adapters wrote (user-records.ts, credentials.ts). */
 const optionalJson = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
 
-export function sqliteRefreshTokens(db: Database, clock: Clock, keepAudit: KeepAudit): RefreshTokenStore {
-  const { dropIfExpired, compareAndSetNow: compareAndSet, ...operations } = envelopeTable(db, 'refresh_tokens', clock, keepAudit);
+export function sqliteRefreshTokens(db: Database, group: GroupCommit, keepAudit: KeepAudit): RefreshTokenStore {
+  const { dropIfExpired, compareAndSetNow, ...operations } = envelopeTable(db, group, 'refresh_tokens', keepAudit);
   const insert = db.prepare<InsertParameters>(
     `INSERT INTO refresh_tokens (id, rev, envelope, expires_at, token_hash, user_id)
      VALUES (@id, @rev, @envelope, NULL, @tokenHash, @userId)
@@ -66,50 +66,60 @@ export function sqliteRefreshTokens(db: Database, clock: Clock, keepAudit: KeepA
   );
 
   // `ON CONFLICT DO NOTHING` covers both the id and the hash; expired rows first give way.
-  const create = db.transaction((keys: RefreshTokenKeys, envelope: Envelope, audit: readonly AuditEntry[] = []): boolean => {
+  const create = (keys: RefreshTokenKeys, envelope: Envelope, audit: readonly AuditEntry[], now: number): boolean => {
     assertRev(envelope, 1);
-    const now = clock();
     dropIfExpired(keys.id, now);
     deleteExpiredHash.run({ tokenHash: keys.tokenHash, now });
     const { id, userId, tokenHash } = keys;
     if (insert.run({ id, userId, tokenHash, rev: envelope.rev, envelope: encodeEnvelope(envelope) }).changes !== 1) return false;
-    keepAudit(audit);
+    keepAudit(audit, now);
     return true;
-  });
+  };
 
-  // One transaction: a successor that cannot be created undoes the compare-and-set (RangeError).
-  const exchange = db.transaction(
-    (id: string, expectedRev: number, next: Envelope, ttl: TtlChange, successor: { keys: RefreshTokenKeys; envelope: Envelope }, audit: readonly AuditEntry[]): CasResult => {
-      assertRev(successor.envelope, 1);
-      const written = compareAndSet(id, expectedRev, next, ttl);
-      if (written.ok && !create(successor.keys, successor.envelope, audit)) {
-        throw new RangeError(`refresh token ${successor.keys.id}: the successor's id or hash is taken`);
-      }
-      return written;
-    },
-  );
+  // One unit, so one savepoint: a successor that cannot be created undoes the compare-and-set (RangeError).
+  const exchange = (
+    id: string,
+    expectedRev: number,
+    next: Envelope,
+    ttl: TtlChange,
+    successor: { keys: RefreshTokenKeys; envelope: Envelope },
+    audit: readonly AuditEntry[],
+    now: number,
+  ): CasResult => {
+    assertRev(successor.envelope, 1);
+    const written = compareAndSetNow(id, expectedRev, next, ttl, [], now);
+    if (written.ok && !create(successor.keys, successor.envelope, audit, now)) {
+      throw new RangeError(`refresh token ${successor.keys.id}: the successor's id or hash is taken`);
+    }
+    return written;
+  };
 
   return {
     ...operations,
-    create: async (keys, envelope, audit) => create(keys, envelope, audit),
-    exchange: async (id, expectedRev, next, ttl, successor, audit = []) => exchange(id, expectedRev, next, ttl, successor, audit),
-    findIdByTokenHash: async (tokenHash) => selectIdByHash.get({ tokenHash, now: clock() })?.id ?? null,
-    loadByTokenHash: async (tokenHash) => {
-      const row = selectByHash.get({ tokenHash, now: clock() });
-      return row === undefined ? null : { id: row.id, envelope: decodeEnvelope(row.envelope) };
-    },
-    loadPresented: async (tokenHash) => {
-      const row = selectPresented.get({ tokenHash, now: clock() });
-      if (row === undefined) return null;
-      return { id: row.id, envelope: decodeEnvelope(row.envelope), user: optionalJson<User>(row.user), credential: optionalJson<Credential>(row.credential) };
-    },
-    loadSession: async (id) => {
-      const row = selectSession.get({ id, now: clock() });
-      return row === undefined ? null : { envelope: decodeEnvelope(row.envelope), user: optionalJson<User>(row.user) };
-    },
-    listByUser: async (userId) =>
-      selectByUser
-        .all({ userId, now: clock() })
-        .flatMap((row) => decodeEnvelopeOrSkip(row.envelope).map((envelope) => ({ id: row.id, envelope }))),
+    create: (keys, envelope, audit = []) => group.write((now) => create(keys, envelope, audit, now)),
+    exchange: (id, expectedRev, next, ttl, successor, audit = []) => group.write((now) => exchange(id, expectedRev, next, ttl, successor, audit, now)),
+    loadPresented: (tokenHash) =>
+      group.read((now) => {
+        const row = selectPresented.get({ tokenHash, now });
+        if (row === undefined) return null;
+        return { id: row.id, envelope: decodeEnvelope(row.envelope), user: optionalJson<User>(row.user), credential: optionalJson<Credential>(row.credential) };
+      }),
+    loadSession: (id) =>
+      group.read((now) => {
+        const row = selectSession.get({ id, now });
+        return row === undefined ? null : { envelope: decodeEnvelope(row.envelope), user: optionalJson<User>(row.user) };
+      }),
+    findIdByTokenHash: (tokenHash) => group.read((now) => selectIdByHash.get({ tokenHash, now })?.id ?? null),
+    loadByTokenHash: (tokenHash) =>
+      group.read((now) => {
+        const row = selectByHash.get({ tokenHash, now });
+        return row === undefined ? null : { id: row.id, envelope: decodeEnvelope(row.envelope) };
+      }),
+    listByUser: (userId) =>
+      group.read((now) =>
+        selectByUser
+          .all({ userId, now })
+          .flatMap((row) => decodeEnvelopeOrSkip(row.envelope).map((envelope) => ({ id: row.id, envelope }))),
+      ),
   };
 }

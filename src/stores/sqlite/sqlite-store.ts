@@ -5,6 +5,13 @@
  * Every call is synchronous underneath (better-sqlite3) and the process holds the database
  * exclusively (data-dir-lock.ts), which is what makes each compare-and-set and each multi-row
  * write atomic without any locking of our own.
+ *
+ * Writes are group-committed (group-commit.ts): each write method queues a unit of synchronous
+ * statements, and the units queued in one turn of the event loop commit together, in one transaction
+ * with one fsync, each in a savepoint of its own (a unit that throws rejects alone). No write's
+ * promise settles before that commit, and a read asked while writes are queued runs behind them and
+ * settles with them: nothing answered rests on a write that is not durable. `close` commits what is
+ * queued first.
  */
 import type { Database } from 'better-sqlite3';
 import { systemClock, type Clock } from '../../domain/clock.js';
@@ -13,6 +20,7 @@ import { sqliteActorRecords } from './actor-records.js';
 import { sqliteAudit } from './audit.js';
 import { sqliteContents } from './contents.js';
 import { sqliteFlows } from './flows.js';
+import { groupCommit } from './group-commit.js';
 import { sqliteLoginAttempts } from './login-attempts.js';
 import { sqliteMfa } from './mfa.js';
 import { openDatabase } from './open-database.js';
@@ -37,26 +45,29 @@ export interface SqliteStoreOptions {
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   const clock = options.clock ?? systemClock;
   const db = openDatabase(options.dataDir);
+  const group = groupCommit(db, clock);
   const stopSweeper = startSweeper(db, clock, options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
-  // The trail's writes kept inside a record's own transaction are the tables' to call, not the services'.
-  const { keepNow, ...audit } = sqliteAudit(db, clock);
+  // The trail's writes kept inside a record's own unit are the tables' to call, not the services'.
+  const { keepNow, ...audit } = sqliteAudit(db, group);
   return {
     kind: 'sqlite',
-    users: sqliteUsers(db),
-    grants: sqliteActorRecords(db, 'grants', clock, keepNow),
-    flows: sqliteFlows(db, clock),
-    mfaSetupFlows: sqliteActorRecords(db, 'mfa_setup_flows', clock, keepNow),
-    mfa: sqliteMfa(db),
-    refreshTokens: sqliteRefreshTokens(db, clock, keepNow),
+    users: sqliteUsers(db, group),
+    grants: sqliteActorRecords(db, group, 'grants', keepNow),
+    flows: sqliteFlows(db, group),
+    mfaSetupFlows: sqliteActorRecords(db, group, 'mfa_setup_flows', keepNow),
+    mfa: sqliteMfa(db, group),
+    refreshTokens: sqliteRefreshTokens(db, group, keepNow),
     revocations: inProcessRevocationBus(),
-    secrets: sqliteSecrets(db),
-    loginAttempts: sqliteLoginAttempts(db, clock),
+    secrets: sqliteSecrets(db, group),
+    loginAttempts: sqliteLoginAttempts(db, group),
     audit,
     ping: async () => ping(db),
-    countByState: sqliteRecordCounts(db, clock),
-    readContents: sqliteContents(db, clock),
+    countByState: sqliteRecordCounts(db, group),
+    readContents: sqliteContents(db, group),
     close: async () => {
       stopSweeper();
+      // What is queued commits first: the CLI and a stopping server answered nothing yet for it.
+      group.flush();
       // Closing releases the directory lock; a second close is harmless.
       if (db.open) db.close();
     },
