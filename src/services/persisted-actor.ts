@@ -11,6 +11,7 @@
  */
 import type { EventFromLogic, InputFrom, SnapshotFrom } from 'xstate';
 import { machines, type MachineName, type MachineOf } from '../../machines/index.js';
+import { CodedError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import { UnreadableRecordError } from '../stores/envelope-codec.js';
 import { restoreSnapshot, toEnvelope } from '../stores/envelope.js';
@@ -111,9 +112,10 @@ export function recordInAudit(audit: AuditLog | undefined, entry: AuditEntry, lo
   });
 }
 
-export class TooMuchContentionError extends Error {
+/** A record still changed by others after every retry: busy, not broken (`too_much_contention`). */
+export class TooMuchContentionError extends CodedError<'too_much_contention'> {
   constructor(name: MachineName, id: string, attempts: number) {
-    super(`${name} ${id}: still conflicting after ${attempts} attempts`);
+    super('too_much_contention', undefined, { message: `${name} ${id}: still conflicting after ${attempts} attempts` });
     this.name = 'TooMuchContentionError';
   }
 }
