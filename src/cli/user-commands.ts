@@ -6,7 +6,7 @@
  * creates a non-owner admin user (§9.1), so onboarding still expects an owner. Every result,
  * found or not, is a printed line and exit code 0, as HA's script does.
  */
-import { InvalidUserError } from '../services/homeassistant-provider.js';
+import { isCoded } from '../domain/errors.js';
 import type { CliCommand } from './command.js';
 
 /** HA's `list`: each username, a blank line, then `Total users: N`, in the store's order. */
@@ -31,7 +31,7 @@ const addUser: CliCommand = {
     try {
       await provider.addAuth(username, password);
     } catch (error) {
-      if (!(error instanceof InvalidUserError)) throw error;
+      if (!isCoded(error, 'username_already_exists', 'username_not_normalized')) throw error;
       out('Username already exists!');
       return;
     }
@@ -56,7 +56,7 @@ const changePassword: CliCommand = {
     try {
       await provider.changePassword(username, newPassword);
     } catch (error) {
-      if (!(error instanceof InvalidUserError)) throw error;
+      if (!isCoded(error, 'username_not_found')) throw error;
       out('User not found');
       return;
     }

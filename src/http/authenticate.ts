@@ -8,6 +8,7 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { AccessTokenService, Authenticated } from '../services/access-tokens.js';
 import { SIGN_QUERY_PARAM, type SignedPathService } from '../services/signed-paths.js';
+import { sendError } from './error-reply.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -21,10 +22,6 @@ export function bearerToken(header: string | undefined): string | null {
   const space = header.indexOf(' ');
   if (space < 0 || header.slice(0, space) !== 'Bearer') return null;
   return header.slice(space + 1);
-}
-
-export function replyUnauthorized(reply: FastifyReply) {
-  return reply.code(401).type('text/plain; charset=utf-8').send('401: Unauthorized');
 }
 
 export interface Authenticators {
@@ -46,6 +43,6 @@ async function authenticate(request: FastifyRequest, { accessTokens, signedPaths
 export function requireAuth(authenticators: Authenticators): preHandlerAsyncHookHandler {
   return async function requireAuthentication(request: FastifyRequest, reply: FastifyReply) {
     request.hassAuth = await authenticate(request, authenticators);
-    if (request.hassAuth === null) return replyUnauthorized(reply);
+    if (request.hassAuth === null) return sendError(reply, 'unauthorized');
   };
 }

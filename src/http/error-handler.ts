@@ -1,30 +1,15 @@
 /**
- * One place that turns failures into Home Assistant's response shapes, so that no request ever
- * answers with a stack trace: malformed JSON → 400 `{"message": "Invalid JSON."}` (http/view.py),
- * schema failures → 400 `{"message": "Message format incorrect: …"}` (http/data_validator.py), an
- * unreachable store → 503 with a JSON body (ARCHITECTURE.md, "Stores"), a full bcrypt queue → 429 with
- * `Retry-After` (services/password-checks.ts), unknown routes → aiohttp's 404,
- * a request refused before any view (PlainHttpError, e.g. a bad X-Forwarded-For) → aiohttp's text.
+ * One place that turns thrown failures into Home Assistant's response shapes, so that no request
+ * ever answers with a stack trace: a catalogued error (domain/errors.ts) as its view answer — an
+ * unreachable store → 503 (ARCHITECTURE.md, "Stores"), a full bcrypt queue → 429 with `Retry-After`
+ * (services/password-checks.ts), a request refused before any view (e.g. a bad X-Forwarded-For) →
+ * aiohttp's text; malformed JSON → 400 `{"message": "Invalid JSON."}` (http/view.py), schema failures
+ * → 400 `{"message": "Message format incorrect: …"}` (http/data_validator.py), unknown routes →
+ * aiohttp's 404, anything else → 500 without its words.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { PasswordChecksBusyError } from '../services/password-checks.js';
-import { TooMuchContentionError } from '../runtime/actor-handle.js';
-import { StoreUnavailableError } from '../stores/types.js';
-
-/**
- * A refusal that Home Assistant's middlewares raise as an aiohttp exception (`HTTPBadRequest`),
- * answered as aiohttp answers it: `text/plain`, `<status>: <reason>`. Thrown from hooks, so that the
- * `onError` hooks see it (a refusal before any view counts as no failed login: http/ip-bans.ts).
- */
-export class PlainHttpError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly text: string,
-  ) {
-    super(text);
-    this.name = 'PlainHttpError';
-  }
-}
+import { answerOf, CodedError } from '../domain/errors.js';
+import { sendAnswer, sendError } from './error-reply.js';
 
 function isFastifyError(error: unknown): error is FastifyError {
   return error instanceof Error && 'code' in error;
@@ -51,33 +36,20 @@ export function installErrorHandling(app: FastifyInstance): void {
     return reply.code(404).type('text/plain').send('404: Not Found');
   });
   app.setErrorHandler(async (error, request, reply) => {
-    if (error instanceof PlainHttpError) return reply.code(error.statusCode).type('text/plain; charset=utf-8').send(error.text);
-    if (error instanceof StoreUnavailableError) {
-      request.log.warn({ err: error.message }, 'store unavailable');
-      return reply.code(503).send({ message: 'Service unavailable: the store cannot be reached' });
-    }
-    if (error instanceof TooMuchContentionError) {
-      // One record changed by many requests at once, past the retries: busy, not broken.
-      request.log.warn({ err: error.message }, 'too much contention');
-      return reply.code(503).header('Retry-After', '1').send({ message: 'Service busy: too many concurrent changes, try again' });
-    }
-    if (error instanceof PasswordChecksBusyError) {
-      // RFC 6585 §4, in the views' `{"message": …}` shape (json_message). Thrown before any write, so
-      // a login flow's step can be sent again; answered here, so it is no failed login (ip-bans.ts).
-      return reply.code(429).header('Retry-After', String(error.retryAfterSeconds)).send({ message: error.message });
+    if (error instanceof CodedError) {
+      const answer = answerOf(error);
+      // A 503 is the service's trouble, not the client's: the operator sees why (the store, the contention).
+      if (answer.status >= 500) request.log.warn({ err: error.message }, error.code);
+      return sendAnswer(reply, answer);
     }
     if (isFastifyError(error)) {
-      if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
-        return reply.code(400).send({ message: 'Invalid JSON.' });
-      }
-      if (error.validation !== undefined) {
-        return reply.code(400).send({ message: `Message format incorrect: ${error.message}` });
-      }
+      if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return sendError(reply, 'invalid_json');
+      if (error.validation !== undefined) return sendError(reply, 'invalid_format', { detail: error.message });
       if (error.statusCode !== undefined && error.statusCode < 500) {
         return reply.code(error.statusCode).send({ message: error.message });
       }
     }
     request.log.error({ err: error }, 'unhandled error');
-    return reply.code(500).send({ message: 'Internal Server Error' });
+    return sendError(reply, 'internal_error');
   });
 }

@@ -18,9 +18,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthConfig } from '../auth-config.js';
+import { CodedError } from '../domain/errors.js';
 import { inAnyNetwork, ipNetwork } from '../domain/ip-network.js';
 import { formatIpAddress, parseIpAddress, type IpAddress } from '../domain/network.js';
-import { PlainHttpError } from './error-handler.js';
 
 type ReverseProxy = AuthConfig['reverseProxy'];
 
@@ -50,7 +50,8 @@ function refuse(request: FastifyRequest, reply: FastifyReply, message: string): 
     const socket = request.raw.socket;
     reply.raw.once('finish', () => socket.end(() => socket.destroy()));
   }
-  throw new PlainHttpError(400, '400: Bad Request');
+  // Thrown from the hook, so that the `onError` hooks see it: a refusal before any view is no failed login (ip-bans.ts).
+  throw new CodedError('bad_request');
 }
 
 /** Where the operator sets the proxy keys, for the log lines: the configuration file, or how to name one. */

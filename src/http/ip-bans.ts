@@ -24,6 +24,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { LoginAttemptService } from '../services/login-attempts.js';
 import { StoreUnavailableError } from '../stores/types.js';
+import { sendError } from './error-reply.js';
 import { isValidatorAnswer } from './json-body.js';
 
 const LOGIN_FLOW_ROUTE = /^\/auth\/login_flow(\/[^/]+)?$/;
@@ -91,7 +92,7 @@ export function ipBanHooks(app: FastifyInstance, attempts: LoginAttemptService):
       // A WebSocket upgrade's socket is @fastify/websocket's to end after the answer, but its own
       // onRequest hook, which marks the request as one, runs after this one, so it would stay open.
       if (isUpgrade(request)) reply.raw.once('finish', () => request.raw.socket.destroy());
-      return reply.code(403).type('text/plain; charset=utf-8').send('403: Forbidden');
+      return sendError(reply, 'forbidden');
     });
   }
 

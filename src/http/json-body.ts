@@ -10,6 +10,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { validate, type Schema } from '../domain/voluptuous.js';
+import { sendError } from './error-reply.js';
 
 const NOT_JSON = Symbol('not JSON');
 
@@ -36,13 +37,13 @@ export function acceptJsonBodies(app: FastifyInstance): void {
 export async function validatedBody(request: FastifyRequest, reply: FastifyReply, schema: Schema) {
   if (request.body === undefined || request.body === NOT_JSON) {
     validatorAnswers.add(request);
-    await reply.code(400).send({ message: 'Invalid JSON.' });
+    await sendError(reply, 'invalid_json');
     return null;
   }
   const result = validate(schema, request.body);
   if (!result.ok) {
     validatorAnswers.add(request);
-    await reply.code(400).send({ message: `Message format incorrect: ${result.message}` });
+    await sendError(reply, 'invalid_format', { detail: result.message });
     return null;
   }
   return result.value;

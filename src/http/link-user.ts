@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { LinkUserService } from '../services/link-user.js';
 import { requireAuth, type Authenticators } from './authenticate.js';
+import { sendError } from './error-reply.js';
 import { acceptJsonBodies, validatedBody } from './json-body.js';
 
 const schema = { fields: { code: { type: 'str', required: true }, client_id: { type: 'str', required: true } } } as const;
@@ -19,8 +20,8 @@ export function linkUserRoutes(app: FastifyInstance, authenticators: Authenticat
       if (data === null || request.hassAuth === null) return reply;
       const { code, client_id: clientId } = data as { code: string; client_id: string };
       const outcome = await links.link(request.hassAuth.user, clientId, code);
-      if (outcome === 'invalid_code') return reply.code(400).send({ message: 'Invalid code' });
-      if (outcome === 'already_linked') return reply.code(400).send({ message: 'Credential already linked' });
+      if (outcome === 'invalid_code') return sendError(reply, 'invalid_code');
+      if (outcome === 'already_linked') return sendError(reply, 'credential_already_linked');
       return { message: 'User linked' };
     });
   });

@@ -26,7 +26,8 @@
  * full (services/password-checks.ts, answered by error-handler.ts): the flow is left as it was; 429
  * "Too many login flows open from this address, try again later" with `Retry-After` (seconds until
  * its oldest open flow expires) to a start from a client with as many flows open as it may.
- * Every answer that ends an attempt is counted and logged by outcome (login-outcome.ts).
+ * Every answer that ends an attempt is counted and logged by outcome (login-outcome.ts). A refusal's
+ * outcome is named by its code in the error catalog (domain/errors.ts), which has its status and text.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isLocal, parseIp } from '../domain/network.js';
@@ -34,28 +35,21 @@ import { isS256Challenge } from '../domain/pkce.js';
 import type { Handler } from '../services/flow-results.js';
 import type { FlowOutcome, LoginFlowService } from '../services/login-flows.js';
 import type { OnboardingService } from '../services/onboarding.js';
+import { sendError } from './error-reply.js';
 import { acceptJsonBodies, validatedBody } from './json-body.js';
 import { noteLoginStep, outcomeOfFlow } from './login-outcome.js';
 
-const FAILURE_MESSAGES = {
-  invalid_client_id: [400, 'Invalid client id'],
-  unknown_handler: [404, 'Invalid handler specified'],
-  unknown_flow: [404, 'Invalid flow specified'],
-  ip_changed: [400, 'IP address changed'],
-  malformed_input: [400, 'User input malformed'],
-  invalid_redirect_uri: [403, 'Invalid redirect URI'],
-} as const;
-
-/** Beyond Home Assistant: a client with as many login flows open as it may (services/login-flows.ts). */
-export const TOO_MANY_FLOWS = 'Too many login flows open from this address, try again later';
-
 function render(reply: FastifyReply, outcome: FlowOutcome) {
-  if (outcome.kind === 'result') return reply.send(outcome.result);
-  // RFC 6585 §4 in the views' `{"message": …}` shape, as the password-check queue's 429 (error-handler.ts).
-  if (outcome.kind === 'too_many_flows') return reply.code(429).header('Retry-After', String(outcome.retryAfterSeconds)).send({ message: TOO_MANY_FLOWS });
-  if (outcome.kind === 'login_blocked') return reply.code(403).send({ message: `Login blocked: ${outcome.reason}` });
-  const [status, message] = FAILURE_MESSAGES[outcome.kind];
-  return reply.code(status).send({ message });
+  switch (outcome.kind) {
+    case 'result':
+      return reply.send(outcome.result);
+    case 'too_many_flows':
+      return sendError(reply, 'too_many_flows', { retryAfterSeconds: outcome.retryAfterSeconds });
+    case 'login_blocked':
+      return sendError(reply, 'login_blocked', { reason: outcome.reason });
+    default:
+      return sendError(reply, outcome.kind);
+  }
 }
 
 const startSchema = {
@@ -81,10 +75,10 @@ const stepSchema = { fields: { client_id: { type: 'str', required: true } }, all
 export function loginFlowRoutes(app: FastifyInstance, flows: LoginFlowService, onboarding: OnboardingService): void {
   app.get('/auth/providers', async (request, reply) => {
     if (!(await onboarding.isStarted())) {
-      return reply.code(400).send({ message: 'Onboarding not finished', code: 'onboarding_required' });
+      return sendError(reply, 'onboarding_required');
     }
     const ip = parseIp(request.ip);
-    if (ip === null) return reply.code(400).send({ message: 'Invalid remote IP', code: 'invalid_remote_ip' });
+    if (ip === null) return sendError(reply, 'invalid_remote_ip');
     const providers = flows.providersFor(ip).map(({ name, id, type }) => ({ name, id, type }));
     return { providers, preselect_remember_me: isLocal(ip) };
   });
@@ -109,7 +103,7 @@ export function loginFlowRoutes(app: FastifyInstance, flows: LoginFlowService, o
       const challenge = codeChallengeOf(code_challenge, code_challenge_method);
       if (!challenge.ok) {
         noteLoginStep(request, 'invalid_code_challenge');
-        return reply.code(400).send({ message: 'Invalid code challenge' });
+        return sendError(reply, 'invalid_code_challenge');
       }
       const start = { clientId: client_id, handler, redirectUri: redirect_uri, type, ip: request.ip, codeChallenge: challenge.value };
       const outcome = await flows.start(start);
@@ -131,9 +125,9 @@ export function loginFlowRoutes(app: FastifyInstance, flows: LoginFlowService, o
   });
 
   app.get('/auth/login_flow', async (_request, reply) => reply.code(405).send());
-  app.get('/auth/login_flow/:flowId', async (_request, reply) => reply.code(404).send({ message: 'Invalid flow specified' }));
+  app.get('/auth/login_flow/:flowId', async (_request, reply) => sendError(reply, 'unknown_flow'));
   app.delete<{ Params: { flowId: string } }>('/auth/login_flow/:flowId', async (request, reply) => {
-    if (!(await flows.abort(request.params.flowId))) return reply.code(404).send({ message: 'Invalid flow specified' });
+    if (!(await flows.abort(request.params.flowId))) return sendError(reply, 'unknown_flow');
     return { message: 'Flow aborted' };
   });
 }

@@ -7,7 +7,8 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import { bearerToken, replyUnauthorized } from './authenticate.js';
+import { bearerToken } from './authenticate.js';
+import { sendError } from './error-reply.js';
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
@@ -15,6 +16,6 @@ export function requireMetricsToken(token: string): preHandlerAsyncHookHandler {
   const expected = digest(token);
   return async function requireBearerToken(request: FastifyRequest, reply: FastifyReply) {
     const presented = bearerToken(request.headers.authorization);
-    if (presented === null || !timingSafeEqual(digest(presented), expected)) return replyUnauthorized(reply);
+    if (presented === null || !timingSafeEqual(digest(presented), expected)) return sendError(reply, 'unauthorized');
   };
 }

@@ -10,8 +10,9 @@
  *        while the bcrypt queue is full: no owner is kept, services/password-checks.ts)
  */
 import type { FastifyInstance } from 'fastify';
+import { answerOf } from '../domain/errors.js';
 import type { OnboardingService } from '../services/onboarding.js';
-import { replyUnauthorized } from './authenticate.js';
+import { sendAnswer, sendError } from './error-reply.js';
 import { acceptJsonBodies, validatedBody } from './json-body.js';
 
 /** What this service reports as its installation type (Home Assistant reports e.g. "Home Assistant OS"). */
@@ -31,7 +32,7 @@ export function onboardingRoutes(app: FastifyInstance, onboarding: OnboardingSer
   app.get('/api/onboarding', async () => onboarding.steps());
 
   app.get('/api/onboarding/installation_type', async (_request, reply) => {
-    if (await onboarding.isStarted()) return replyUnauthorized(reply);
+    if (await onboarding.isStarted()) return sendError(reply, 'unauthorized');
     return { installation_type: INSTALLATION_TYPE };
   });
 
@@ -42,8 +43,8 @@ export function onboardingRoutes(app: FastifyInstance, onboarding: OnboardingSer
       if (data === null) return reply;
       const { name, username, password, client_id: clientId } = data as { name: string; username: string; password: string; client_id: string };
       const outcome = await onboarding.createOwner({ name, username, password, clientId });
-      if (outcome.kind === 'already_done') return reply.code(403).send({ message: 'User step already done' });
-      if (outcome.kind === 'invalid_username') return reply.code(400).send({ message: outcome.message });
+      if (outcome.kind === 'already_done') return sendError(reply, 'user_step_done');
+      if (outcome.kind === 'invalid_username') return sendAnswer(reply, answerOf(outcome.refusal));
       return { auth_code: outcome.authCode };
     });
   });

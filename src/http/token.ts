@@ -11,39 +11,27 @@
  *   action=revoke&token=<refresh token>   (deprecated alias of POST /auth/revoke) → 200, empty
  *
  * Errors are 400 `{"error": "invalid_request", "error_description": "Invalid client id"|"Invalid code"}`,
- * 400 `{"error": "invalid_request"}`, 400 `{"error": "invalid_grant"}`, 400 `{"error": "unsupported_grant_type"}`
- * and 403 `{"error": "access_denied", "error_description": "<reason>"}`. Successes carry
+ * 400 `{"error": "invalid_request"}`, 400 `{"error": "invalid_grant"}`, 400 `{"error": "unsupported_grant_type"}`,
+ * 400 `{"error": "invalid_grant", "error_description": "Invalid code verifier"}` (RFC 7636 §4.6; the code
+ * stays unused, so the client may still redeem it with the right verifier) and 403
+ * `{"error": "access_denied", "error_description": "<reason>"}`, from the catalog (domain/errors.ts). Successes carry
  * `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1).
  *
  * POST /auth/revoke — RFC 7009: `token=<refresh token>` → always 200 with an empty body.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TokenOutcome, TokenService } from '../services/tokens.js';
+import { sendOAuthError } from './error-reply.js';
 import { acceptFormBodies, formFields } from './form-body.js';
 
 function render(reply: FastifyReply, outcome: TokenOutcome) {
-  switch (outcome.kind) {
-    case 'tokens': {
-      const body: Record<string, unknown> = { access_token: outcome.accessToken, token_type: 'Bearer' };
-      if (outcome.refreshToken !== undefined) body.refresh_token = outcome.refreshToken;
-      body.expires_in = outcome.expiresIn;
-      if (outcome.authProvider !== undefined) body.ha_auth_provider = outcome.authProvider;
-      return reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache').send(body);
-    }
-    case 'invalid_client_id':
-      return reply.code(400).send({ error: 'invalid_request', error_description: 'Invalid client id' });
-    case 'invalid_code':
-      return reply.code(400).send({ error: 'invalid_request', error_description: 'Invalid code' });
-    case 'invalid_request':
-      return reply.code(400).send({ error: 'invalid_request' });
-    case 'invalid_grant':
-      return reply.code(400).send({ error: 'invalid_grant' });
-    case 'invalid_code_verifier':
-      // RFC 7636 §4.6; the code stays unused, so the client may still redeem it with the right verifier.
-      return reply.code(400).send({ error: 'invalid_grant', error_description: 'Invalid code verifier' });
-    case 'access_denied':
-      return reply.code(403).send({ error: 'access_denied', error_description: outcome.reason });
-  }
+  if (outcome.kind === 'access_denied') return sendOAuthError(reply, 'access_denied', { reason: outcome.reason });
+  if (outcome.kind !== 'tokens') return sendOAuthError(reply, outcome.kind);
+  const body: Record<string, unknown> = { access_token: outcome.accessToken, token_type: 'Bearer' };
+  if (outcome.refreshToken !== undefined) body.refresh_token = outcome.refreshToken;
+  body.expires_in = outcome.expiresIn;
+  if (outcome.authProvider !== undefined) body.ha_auth_provider = outcome.authProvider;
+  return reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache').send(body);
 }
 
 export function tokenRoutes(app: FastifyInstance, tokens: TokenService): void {
@@ -61,7 +49,7 @@ export function tokenRoutes(app: FastifyInstance, tokens: TokenService): void {
         return render(reply, await tokens.exchangeCode(data.client_id, data.code, ip, data.code_verifier));
       }
       if (data.grant_type === 'refresh_token') return render(reply, await tokens.refresh(data.client_id, data.refresh_token, ip));
-      return reply.code(400).send({ error: 'unsupported_grant_type' });
+      return sendOAuthError(reply, 'unsupported_grant_type');
     });
 
     scope.post('/auth/revoke', async (request, reply) => {

@@ -21,6 +21,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { requestBaseUrl } from '../domain/base-url.js';
+import { sendError } from './error-reply.js';
 
 const DOCUMENTATION = 'https://developers.home-assistant.io/docs/auth_api';
 const PROTECTED_RESOURCE_PATH = '/.well-known/oauth-protected-resource';
@@ -44,7 +45,7 @@ export function wellKnownRoutes(app: FastifyInstance, configuredUrls: readonly s
 
   app.get(PROTECTED_RESOURCE_PATH, async (request, reply) => {
     const prefix = baseUrl(request);
-    if (prefix === '') return reply.code(404).send({ message: 'No URL available' });
+    if (prefix === '') return sendError(reply, 'no_url');
     return { resource: prefix, authorization_servers: [prefix], resource_documentation: DOCUMENTATION };
   });
 

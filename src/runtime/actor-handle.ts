@@ -13,6 +13,7 @@
  */
 import type { EmittedFrom, EventFromLogic, InputFrom } from 'xstate';
 import { machines, type MachineName, type MachineOf } from '../../machines/index.js';
+import { CodedError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import { toEnvelope } from '../stores/envelope.js';
 import type { ActorRecords, AuditEntry, AuditLog, CasResult, Envelope, TtlChange } from '../stores/types.js';
@@ -43,9 +44,10 @@ export type TransitionWrite<N extends MachineName> = (
   audit: AuditEntry[],
 ) => Promise<CasResult>;
 
-export class TooMuchContentionError extends Error {
+/** A record still changed by others after every retry: busy, not broken (`too_much_contention`). */
+export class TooMuchContentionError extends CodedError<'too_much_contention'> {
   constructor(name: MachineName, id: string, attempts: number) {
-    super(`${name} ${id}: still conflicting after ${attempts} attempts`);
+    super('too_much_contention', undefined, { message: `${name} ${id}: still conflicting after ${attempts} attempts` });
     this.name = 'TooMuchContentionError';
   }
 }

@@ -11,39 +11,10 @@
  *   again (HA keeps it, which would give that user a password the admin chose), and a rename whose
  *   credential cannot follow is undone, so the entry and the credential never disagree.
  */
+import { CodedError, isCoded } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { Credential, User, UserStore } from '../stores/types.js';
-import { InvalidUserError, normalizeUsername, type HomeAssistantProvider } from './homeassistant-provider.js';
-
-export type AccountErrorCode =
-  | 'not_found'
-  | 'system_generated'
-  | 'user_not_found'
-  | 'credentials_not_found'
-  | 'invalid_current_password'
-  | 'credential_taken';
-
-/** HA's error texts for these codes; `credential_taken` is HA's bare `ValueError` (`unknown_error`) given words. */
-const MESSAGES: Record<AccountErrorCode, (username: string) => string> = {
-  not_found: () => 'User not found',
-  system_generated: () => 'Cannot add credentials to a system generated user.',
-  user_not_found: () => 'User not found',
-  credentials_not_found: () => 'Credentials not found',
-  invalid_current_password: () => 'Invalid current password',
-  credential_taken: (username) => `Username "${username}" is already linked to another user`,
-};
-
-export class AccountError extends Error {
-  override readonly name = 'AccountError';
-
-  /** `username`: the login of `credential_taken`. */
-  constructor(
-    readonly code: AccountErrorCode,
-    username = '',
-  ) {
-    super(MESSAGES[code](username));
-  }
-}
+import { normalizeUsername, type HomeAssistantProvider } from './homeassistant-provider.js';
 
 export interface HomeAssistantAccountService {
   addCredentials(userId: string, username: string, password: string): Promise<void>;
@@ -66,7 +37,7 @@ const usernameOf = (credential: Credential) => credential.data.username ?? '';
 export async function removeCredential(users: UserStore, passwords: HomeAssistantProvider, credential: Credential): Promise<void> {
   if (isHomeAssistant(credential)) {
     await passwords.removeAuth(usernameOf(credential)).catch((error: unknown) => {
-      if (!(error instanceof InvalidUserError && error.translationKey === 'user_not_found')) throw error;
+      if (!isCoded(error, 'username_not_found')) throw error;
     });
   }
   await users.removeCredential(credential.id);
@@ -76,13 +47,13 @@ export function homeAssistantAccountService(users: UserStore, passwords: HomeAss
   /** HA's handlers take the first `homeassistant` credential of the user. */
   async function accountOf(userId: string): Promise<Credential> {
     const credential = (await users.listCredentials(userId)).find(isHomeAssistant);
-    if (credential === undefined) throw new AccountError('credentials_not_found');
+    if (credential === undefined) throw new CodedError('credentials_not_found');
     return credential;
   }
 
   /** The admin commands answer `user_not_found` (not `not_found`) for an unknown user. */
   async function accountOfUser(userId: string): Promise<Credential> {
-    if ((await users.getUser(userId)) === null) throw new AccountError('user_not_found');
+    if ((await users.getUser(userId)) === null) throw new CodedError('user_not_found');
     return accountOf(userId);
   }
 
@@ -97,13 +68,13 @@ export function homeAssistantAccountService(users: UserStore, passwords: HomeAss
   return {
     async addCredentials(userId, username, password) {
       const user = await users.getUser(userId);
-      if (user === null) throw new AccountError('not_found');
-      if (user.systemGenerated) throw new AccountError('system_generated');
+      if (user === null) throw new CodedError('unknown_user');
+      if (user.systemGenerated) throw new CodedError('system_generated');
       // addAuth refuses a username that is not normalized, so from here on it is its own lookup key.
       await passwords.addAuth(username, password);
       if (await link(userId, username)) return;
       await passwords.removeAuth(username);
-      throw new AccountError('credential_taken', username);
+      throw new CodedError('credential_taken', { username });
     },
 
     async removeByUsername(username) {
@@ -115,7 +86,7 @@ export function homeAssistantAccountService(users: UserStore, passwords: HomeAss
 
     async changeOwnPassword(user, currentPassword, newPassword) {
       const username = usernameOf(await accountOf(user.id));
-      if (!(await passwords.validateLogin(username, currentPassword))) throw new AccountError('invalid_current_password');
+      if (!(await passwords.validateLogin(username, currentPassword))) throw new CodedError('invalid_current_password');
       await passwords.changePassword(username, newPassword);
     },
 
@@ -132,7 +103,7 @@ export function homeAssistantAccountService(users: UserStore, passwords: HomeAss
       const renamed = { ...credential, data: { ...credential.data, username }, lookupKey: username };
       if (await users.updateCredential(renamed)) return;
       await passwords.changeUsername(username, oldUsername);
-      throw new InvalidUserError('username_already_exists', { username });
+      throw new CodedError('username_already_exists', { username });
     },
   };
 }

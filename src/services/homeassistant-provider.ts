@@ -8,42 +8,17 @@
  * accepts is normalized already (`addAuth`, `changeUsername`).
  *
  * A failed login is a result (`false`), not an exception; HA raises InvalidAuth there and its login
- * flow turns it into the form error `invalid_auth`. Admin commands throw InvalidUserError with HA's
- * translation key, placeholders and English message (spec §12.4).
+ * flow turns it into the form error `invalid_auth`. Admin commands throw HA's InvalidUser as the
+ * catalogued `username_not_normalized`, `username_already_exists` and `username_not_found`
+ * (domain/errors.ts: its translation key, placeholders and English message, spec §12.4).
  *
  * This provider keeps only the password entries. Renaming the credential that points at an entry
  * (HA's `async_update_user_credentials_data`) is the caller's part.
  */
+import { CodedError } from '../domain/errors.js';
 import { checkAgainstDummyHash, hashPassword, verifyPassword, type HashOptions } from '../domain/passwords.js';
 import type { PasswordEntry, UserStore } from '../stores/types.js';
 import type { PasswordChecks } from './password-checks.js';
-
-export type InvalidUserKey = 'username_not_normalized' | 'username_already_exists' | 'user_not_found';
-
-/** HA's English texts for its `auth` exceptions (homeassistant/components/auth/strings.json). */
-const MESSAGES: Record<InvalidUserKey, (placeholders: Readonly<Record<string, string>>) => string> = {
-  username_not_normalized: ({ new_username }) =>
-    `Username "${new_username}" is not normalized. Please make sure the username is lowercase and does not contain any whitespace.`,
-  username_already_exists: ({ username }) => `Username "${username}" already exists`,
-  user_not_found: () => 'User not found',
-};
-
-/**
- * HA's InvalidUser / InvalidUsername (translation domain `auth`): the WebSocket layer answers
- * `home_assistant_error` with `message`, `translation_key` and `translation_placeholders`
- * (null where HA passes None).
- */
-export class InvalidUserError extends Error {
-  override readonly name = 'InvalidUserError';
-  readonly translationDomain = 'auth';
-
-  constructor(
-    readonly translationKey: InvalidUserKey,
-    readonly translationPlaceholders: Readonly<Record<string, string>> | null = null,
-  ) {
-    super(MESSAGES[translationKey](translationPlaceholders ?? {}));
-  }
-}
 
 /** The code points for which Python's `str.isspace()` holds, which `str.strip()` removes. */
 const PYTHON_WHITESPACE = new Set([
@@ -129,10 +104,10 @@ export function createHomeAssistantProvider(
   /** HA's `_validate_new_username`: normalized, and no entry that normalizes to the same. */
   async function validateNewUsername(newUsername: string): Promise<void> {
     if (normalizeUsername(newUsername) !== newUsername) {
-      throw new InvalidUserError('username_not_normalized', { new_username: newUsername });
+      throw new CodedError('username_not_normalized', { new_username: newUsername });
     }
     if (await findEntry(newUsername)) {
-      throw new InvalidUserError('username_already_exists', { username: newUsername });
+      throw new CodedError('username_already_exists', { username: newUsername });
     }
   }
 
@@ -159,16 +134,16 @@ export function createHomeAssistantProvider(
       const passwordHash = await bcrypt(() => hashPassword(password, hashOptions));
       // Another instance may have added the same name while we hashed: the store decides.
       if (!(await users.addPassword({ username, passwordHash }))) {
-        throw new InvalidUserError('username_already_exists', { username });
+        throw new CodedError('username_already_exists', { username });
       }
     },
 
     async changePassword(username, newPassword) {
       const entry = await findEntry(username);
-      if (entry === undefined) throw new InvalidUserError('user_not_found');
+      if (entry === undefined) throw new CodedError('username_not_found');
       const passwordHash = await bcrypt(() => hashPassword(newPassword, hashOptions));
       if (!(await users.setPassword({ username: entry.username, passwordHash }))) {
-        throw new InvalidUserError('user_not_found');
+        throw new CodedError('username_not_found');
       }
     },
 
@@ -176,18 +151,18 @@ export function createHomeAssistantProvider(
       // HA's order: the new name is checked before the old one is looked up.
       await validateNewUsername(newUsername);
       const entry = await findEntry(username);
-      if (entry === undefined) throw new InvalidUserError('user_not_found');
+      if (entry === undefined) throw new CodedError('username_not_found');
       // The store has no rename: add the new entry first, so that a crash in between leaves both
       // names working rather than neither.
       if (!(await users.addPassword({ username: newUsername, passwordHash: entry.passwordHash }))) {
-        throw new InvalidUserError('username_already_exists', { username: newUsername });
+        throw new CodedError('username_already_exists', { username: newUsername });
       }
       await users.deletePassword(entry.username);
     },
 
     async removeAuth(username) {
       const entry = await findEntry(username);
-      if (entry === undefined) throw new InvalidUserError('user_not_found');
+      if (entry === undefined) throw new CodedError('username_not_found');
       await users.deletePassword(entry.username);
     },
 

@@ -15,12 +15,13 @@
  */
 import { MFA_SETUP_WINDOW_MS, type MfaSetupFlowContext } from '../../machines/mfa-setup-flow.js';
 import type { Clock } from '../domain/clock.js';
+import { CodedError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { Logger } from '../domain/logger.js';
 import { humanizeError, validate } from '../domain/voluptuous.js';
 import type { Store, User } from '../stores/types.js';
 import { formResult, setupEntryResult, type FormResult, type SetupEntryResult } from './flow-results.js';
-import { MfaError, type MfaService } from './mfa.js';
+import type { MfaService } from './mfa.js';
 import { actorHandle } from '../runtime/actor-handle.js';
 import type { TransitionObserver } from '../runtime/observers.js';
 import type { MfaModule } from './totp-module.js';
@@ -28,16 +29,16 @@ import type { MfaModule } from './totp-module.js';
 export type MfaSetupResult = FormResult | SetupEntryResult;
 
 export interface MfaSetupFlowService {
-  /** Starts a setup flow of `moduleId` for `user`; MfaError `no_module` for a module not configured. */
+  /** Starts a setup flow of `moduleId` for `user`; `no_module` for a module not configured. */
   start(user: User, moduleId: string): Promise<MfaSetupResult>;
   /**
-   * Submits `userInput` (undefined or null: none) to the user's flow; MfaError `not_found` for an
+   * Submits `userInput` (undefined or null: none) to the user's flow; `unknown_flow` for an
    * unknown, finished, expired or another user's flow, `invalid_format` for input the step refuses.
    */
   continue(user: User, flowId: string, userInput: unknown): Promise<MfaSetupResult>;
 }
 
-const unknownFlow = () => new MfaError('not_found', 'Invalid flow specified');
+const unknownFlow = () => new CodedError('unknown_flow');
 
 export function mfaSetupFlowService(
   store: Store,
@@ -55,7 +56,7 @@ export function mfaSetupFlowService(
 
   function checkedInput(module: MfaModule, userInput: unknown): Record<string, unknown> {
     const checked = validate(module.inputForm.schema, userInput);
-    if (!checked.ok) throw new MfaError('invalid_format', humanizeError(userInput, checked.errors));
+    if (!checked.ok) throw new CodedError('invalid_format', { detail: humanizeError(userInput, checked.errors) });
     return checked.value;
   }
 
@@ -63,14 +64,14 @@ export function mfaSetupFlowService(
   async function confirm(flow: MfaSetupFlowContext, module: MfaModule, step: number): Promise<SetupEntryResult> {
     const enabled = await module.enable(flow.userId, flow.secret, step);
     await store.mfaSetupFlows.delete(flow.flowId);
-    if (!enabled) throw new MfaError('not_found', 'User not found');
+    if (!enabled) throw new CodedError('unknown_user');
     return setupEntryResult(flow.flowId, module.id, flow.secret);
   }
 
   return {
     async start(user, moduleId) {
       const module = mfa.module(moduleId);
-      if (module === undefined) throw new MfaError('no_module', `MFA module ${moduleId} is not found`);
+      if (module === undefined) throw new CodedError('no_module', { moduleId });
       const input = { flowId: newId(), userId: user.id, moduleId, secret: module.newSecret(), createdAt: clock() };
       const { created, snapshot } = await flows.create(input.flowId, input, input.createdAt, (envelope, audit) =>
         store.mfaSetupFlows.create(input.flowId, envelope, MFA_SETUP_WINDOW_MS, audit),

@@ -8,25 +8,13 @@
  * - `depose` is `async_disable_user_mfa`, with Home Assistant's refusals and texts; deposing a module
  *   the user never set up is no error.
  *
- * Refusals are MfaErrors carrying the WebSocket error code they answer with (ws/command-error.ts).
+ * Refusals are catalogued errors (domain/errors.ts) with Home Assistant's WebSocket codes.
  */
 import type { MfaModuleConfig } from '../auth-config.js';
 import type { Clock } from '../domain/clock.js';
+import { CodedError } from '../domain/errors.js';
 import type { Store, User } from '../stores/types.js';
 import { totpModule, type MfaModule } from './totp-module.js';
-
-export type MfaErrorCode = 'no_module' | 'disable_failed' | 'not_found' | 'invalid_format';
-
-export class MfaError extends Error {
-  override readonly name = 'MfaError';
-
-  constructor(
-    readonly code: MfaErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface MfaModuleStatus {
   id: string;
@@ -62,7 +50,7 @@ export function mfaService(store: Store, clock: Clock, configured: readonly MfaM
     },
 
     async depose(user, moduleId) {
-      const refuse = (reason: string) => new MfaError('disable_failed', `Cannot disable MFA Module ${moduleId}: ${reason}`);
+      const refuse = (reason: string) => new CodedError('disable_failed', { moduleId, reason });
       if (user.systemGenerated) throw refuse('System generated users cannot disable multi-factor auth module.');
       const module = byId.get(moduleId);
       if (module === undefined) throw refuse(`Unable find multi-factor auth module: ${moduleId}`);

@@ -8,8 +8,9 @@
  * is half-written.
  */
 import type { LoginCredential } from '../../machines/credential.js';
+import { CodedError, isCoded } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import { InvalidUserError, normalizeUsername, type HomeAssistantProvider } from './homeassistant-provider.js';
+import { normalizeUsername, type HomeAssistantProvider } from './homeassistant-provider.js';
 import type { LoginGrantService } from './login-grants.js';
 import type { UserService } from './users.js';
 
@@ -19,7 +20,8 @@ export const ONBOARDING_STEPS = ['user', 'core_config', 'analytics', 'integratio
 export type OwnerOutcome =
   | { kind: 'created'; authCode: string }
   | { kind: 'already_done' }
-  | { kind: 'invalid_username'; message: string };
+  /** HA's InvalidUsername of `async_add_auth`, which the view answers 400. */
+  | { kind: 'invalid_username'; refusal: CodedError<'username_not_normalized' | 'username_already_exists'> };
 
 export interface OnboardingService {
   /** Every step, done or not. The steps after `user` have nothing to do here: they are done with it. */
@@ -40,7 +42,7 @@ export function onboardingService(users: UserService, provider: HomeAssistantPro
     async createOwner({ name, username, password, clientId }) {
       if (await users.isOnboarded()) return { kind: 'already_done' };
       if (normalizeUsername(username) !== username) {
-        return { kind: 'invalid_username', message: new InvalidUserError('username_not_normalized', { new_username: username }).message };
+        return { kind: 'invalid_username', refusal: new CodedError('username_not_normalized', { new_username: username }) };
       }
       const owner = await users.createOwner(name);
       if (owner === null) return { kind: 'already_done' };
@@ -48,7 +50,7 @@ export function onboardingService(users: UserService, provider: HomeAssistantPro
         await provider.addAuth(username, password);
       } catch (error) {
         await users.undoOwner(owner.id);
-        if (error instanceof InvalidUserError) return { kind: 'invalid_username', message: error.message };
+        if (isCoded(error, 'username_not_normalized', 'username_already_exists')) return { kind: 'invalid_username', refusal: error };
         throw error;
       }
       const credential: LoginCredential = {

@@ -18,6 +18,7 @@
  * No library: the semaphore with a bounded wait list is the few lines below.
  */
 import { availableParallelism } from 'node:os';
+import { CodedError } from '../domain/errors.js';
 
 export interface PasswordCheckLimits {
   /** Checks running at once (≥ 1). */
@@ -40,18 +41,15 @@ export interface PasswordChecks {
 }
 
 /**
- * A wait slot frees as soon as one running check ends (≈ 0.3 s at cost 12), so a second is the
- * shortest `Retry-After` (whole seconds, RFC 9110 §10.2.3) that is worth trying again after.
+ * Refused without a bcrypt check: the same answer for any username, known or not
+ * (`password_checks_busy`, whose `Retry-After` is a second: a wait slot frees as soon as one running
+ * check ends, ≈ 0.3 s at cost 12).
  */
-export const PASSWORD_CHECK_RETRY_AFTER_SECONDS = 1;
-
-/** Refused without a bcrypt check: the same answer for any username, known or not. */
-export class PasswordChecksBusyError extends Error {
-  override readonly name = 'PasswordChecksBusyError';
-  readonly retryAfterSeconds = PASSWORD_CHECK_RETRY_AFTER_SECONDS;
+export class PasswordChecksBusyError extends CodedError<'password_checks_busy'> {
+  override name = 'PasswordChecksBusyError';
 
   constructor() {
-    super('Too many password checks at once, try again shortly');
+    super('password_checks_busy');
   }
 }
 

@@ -12,6 +12,7 @@ import type { RefreshTokenContext, RefreshTokenEmitted, RefreshTokenFamily, Refr
 import type { ClientPolicy } from '../auth-config.js';
 import { signAccessToken } from '../domain/access-token.js';
 import type { Clock } from '../domain/clock.js';
+import { CodedError } from '../domain/errors.js';
 import { newId, newSecret, sha256Hex } from '../domain/ids.js';
 import { ROTATION_KEY_NAME, successorSecret } from '../domain/successor-secret.js';
 import type { Logger } from '../domain/logger.js';
@@ -42,14 +43,6 @@ export interface NewRefreshToken {
    * use); here the use is recorded in the creating write, so no later event can race it.
    */
   ip: string | null;
-}
-
-/** Home Assistant's `ValueError`s of `async_create_refresh_token`, with its exact messages. */
-export class RefreshTokenRuleError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RefreshTokenRuleError';
-  }
 }
 
 export type RefreshTokenEndReason = 'revoked' | 'code_replayed' | 'user_removed' | 'reuse_detected';
@@ -105,22 +98,23 @@ export interface RefreshTokenService {
   setExpiry(id: string, enable: boolean): Promise<boolean>;
 }
 
+/** Home Assistant's `ValueError`s of `async_create_refresh_token`, in its order (their texts: domain/errors.ts). */
 function checkRules(user: User, tokenType: RefreshTokenType, request: NewRefreshToken, existing: RefreshTokenContext[]) {
-  if (!user.isActive) throw new RefreshTokenRuleError('User is not active');
+  if (!user.isActive) throw new CodedError('inactive_user');
   if (user.systemGenerated && request.clientId !== null) {
-    throw new RefreshTokenRuleError('System generated users cannot have refresh tokens connected to a client.');
+    throw new CodedError('system_user_with_client');
   }
   if (user.systemGenerated !== (tokenType === 'system')) {
-    throw new RefreshTokenRuleError('System generated users can only have system type refresh tokens');
+    throw new CodedError('system_user_token_type');
   }
   if (tokenType === 'normal' && request.clientId === null) {
-    throw new RefreshTokenRuleError('Client is required to generate a refresh token.');
+    throw new CodedError('client_required');
   }
   if (tokenType === 'long_lived_access_token') {
     const name = request.clientName ?? null;
-    if (name === null) throw new RefreshTokenRuleError('Client_name is required for long-lived access token');
+    if (name === null) throw new CodedError('client_name_required');
     const taken = existing.some((token) => token.tokenType === tokenType && token.clientName === name);
-    if (taken) throw new RefreshTokenRuleError(`${name} already exists`);
+    if (taken) throw new CodedError('client_name_taken', { clientName: name });
   }
 }
 
@@ -220,7 +214,7 @@ export function refreshTokenService(
   async function createRecord(input: RefreshTokenInput, secret: string) {
     const keys = { id: input.id, userId: input.userId, tokenHash: sha256Hex(secret), credentialId: input.credentialId };
     const { created, snapshot } = await tokens.create(input.id, input, input.createdAt, (envelope, audit) => store.refreshTokens.create(keys, envelope, audit));
-    if (!created) throw new RefreshTokenRuleError(`refresh token ${input.id} exists already`);
+    if (!created) throw new CodedError('refresh_token_exists', { id: input.id });
     return snapshot.context;
   }
 

@@ -1,7 +1,7 @@
 /**
  * The token endpoint's use cases (homeassistant/components/auth/__init__.py, `TokenView` and
- * `RevokeTokenView`; ha-auth-spec §6.1, §6.2), checked in Home Assistant's order. Outcomes name
- * the case; src/http/token.ts renders each one as Home Assistant does.
+ * `RevokeTokenView`; ha-auth-spec §6.1, §6.2), checked in Home Assistant's order. A refusal is an
+ * outcome named by its code in the error catalog (domain/errors.ts), which src/http/token.ts renders.
  *
  * Both grants ask the login's provider before they mint an access token (row 6 of §6.1: a
  * trusted_networks login is refused outside its networks, 403 `access_denied` with the provider's
@@ -10,16 +10,17 @@
  */
 import type { LoginCredential } from '../../machines/credential.js';
 import type { ClientPolicy } from '../auth-config.js';
+import { deniesAccess, isCoded } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { verifyClientId } from '../domain/indieauth.js';
 import type { AuthProviders } from './auth-providers.js';
 import type { LoginGrantService } from './login-grants.js';
-import { RefreshTokenRuleError, type RefreshTokenService } from './refresh-tokens.js';
-import { UserGoneError, type UserService } from './users.js';
+import type { RefreshTokenService } from './refresh-tokens.js';
+import type { UserService } from './users.js';
 
 export type TokenOutcome =
   | { kind: 'tokens'; accessToken: string; expiresIn: number; refreshToken?: string; authProvider?: string }
-  | { kind: 'invalid_client_id' | 'invalid_code' | 'invalid_request' | 'invalid_grant' | 'invalid_code_verifier' }
+  | { kind: 'invalid_client_id' | 'invalid_code' | 'invalid_request' | 'invalid_grant' | 'invalid_code_verifier' | 'user_gone' }
   | { kind: 'access_denied'; reason: string };
 
 export interface TokenService {
@@ -45,7 +46,7 @@ export function tokenService({ users, grants, refreshTokens, clientPolicy, clock
   /** The code's user, or null when it is gone for good (Home Assistant answers 500 there). */
   const userOf = (credential: LoginCredential) =>
     users.getOrCreateUser(credential).catch((error: unknown) => {
-      if (error instanceof UserGoneError) return null;
+      if (isCoded(error, 'user_gone')) return null;
       throw error;
     });
 
@@ -57,7 +58,7 @@ export function tokenService({ users, grants, refreshTokens, clientPolicy, clock
       if (!redemption.ok) return { kind: redemption.reason === 'pkce' ? 'invalid_code_verifier' : 'invalid_code' };
       const { credential, refreshTokenId } = redemption;
       const user = await userOf(credential);
-      if (user === null) return { kind: 'access_denied', reason: new UserGoneError().message };
+      if (user === null) return { kind: 'user_gone' };
       // Row 5 of §6.1 (the user's own block), then row 6 (the provider's).
       const reason = users.notAllowedReason(user, ip) ?? providers.refusal(credential, ip);
       if (reason !== null) return { kind: 'access_denied', reason };
@@ -74,7 +75,7 @@ export function tokenService({ users, grants, refreshTokens, clientPolicy, clock
         const expiresIn = token.accessTokenExpirationS;
         return { kind: 'tokens', accessToken, expiresIn, refreshToken: secret, authProvider: credential.authProviderType };
       } catch (error) {
-        if (error instanceof RefreshTokenRuleError) return { kind: 'access_denied', reason: error.message };
+        if (deniesAccess(error)) return { kind: 'access_denied', reason: error.message };
         throw error;
       }
     },

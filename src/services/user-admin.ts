@@ -11,6 +11,7 @@
  *   drops them without firing the revoke callbacks, so its sockets stay open.
  */
 import type { Clock } from '../domain/clock.js';
+import { CodedError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { Credential, Store, User } from '../stores/types.js';
 import { removeCredential } from './homeassistant-accounts.js';
@@ -21,28 +22,6 @@ import { GROUP_ID_ADMIN, GROUP_ID_READ_ONLY, GROUP_ID_USER } from './users.js';
 export interface UserDetails {
   user: User;
   credentials: Credential[];
-}
-
-export type UserAdminErrorCode = 'not_found' | 'cannot_modify_system_generated' | 'cannot_deactivate_owner' | 'invalid_group';
-
-/** HA's texts: the WebSocket error messages, and the `ValueError` of an unknown group (`unknown_error` on the wire). */
-const MESSAGES: Record<UserAdminErrorCode, (groupId: string) => string> = {
-  not_found: () => 'User not found',
-  cannot_modify_system_generated: () => 'Unable to update system generated users.',
-  cannot_deactivate_owner: () => 'Unable to deactivate owner.',
-  invalid_group: (groupId) => `Invalid group specified ${groupId}`,
-};
-
-export class UserAdminError extends Error {
-  override readonly name = 'UserAdminError';
-
-  /** `groupId`: the unknown group of `invalid_group`. */
-  constructor(
-    readonly code: UserAdminErrorCode,
-    groupId = '',
-  ) {
-    super(MESSAGES[code](groupId));
-  }
 }
 
 export interface UserAdminService {
@@ -60,7 +39,7 @@ const KNOWN_GROUP_IDS = new Set([GROUP_ID_ADMIN, GROUP_ID_USER, GROUP_ID_READ_ON
 /** HA's auth store refuses an unknown group before it writes anything. */
 function checkGroups(groupIds: readonly string[]): void {
   const unknown = groupIds.find((groupId) => !KNOWN_GROUP_IDS.has(groupId));
-  if (unknown !== undefined) throw new UserAdminError('invalid_group', unknown);
+  if (unknown !== undefined) throw new CodedError('invalid_group', { groupId: unknown });
 }
 
 const byCreation = (a: User, b: User) => a.createdAt - b.createdAt || a.id.localeCompare(b.id);
@@ -114,9 +93,9 @@ export function userAdminService(
 
     async update(id, changes) {
       const user = await users.getUser(id);
-      if (user === null) throw new UserAdminError('not_found');
-      if (user.systemGenerated) throw new UserAdminError('cannot_modify_system_generated');
-      if (user.isOwner && changes.isActive === false) throw new UserAdminError('cannot_deactivate_owner');
+      if (user === null) throw new CodedError('unknown_user');
+      if (user.systemGenerated) throw new CodedError('cannot_modify_system_generated');
+      if (user.isOwner && changes.isActive === false) throw new CodedError('cannot_deactivate_owner');
       if (changes.groupIds !== undefined) checkGroups(changes.groupIds);
       const updated: User = {
         ...user,
@@ -125,7 +104,7 @@ export function userAdminService(
         groupIds: changes.groupIds ?? user.groupIds,
         localOnly: changes.localOnly ?? user.localOnly,
       };
-      if (!(await users.updateUser(updated))) throw new UserAdminError('not_found');
+      if (!(await users.updateUser(updated))) throw new CodedError('unknown_user');
       // After the write, so that a socket that reconnects at once finds the user inactive. Every
       // deactivation announces, so repeating one also covers an announcement that failed before.
       if (changes.isActive === false) await closeSocketsOf(id);
@@ -134,7 +113,7 @@ export function userAdminService(
 
     async remove(id) {
       const user = await users.getUser(id);
-      if (user === null) throw new UserAdminError('not_found');
+      if (user === null) throw new CodedError('unknown_user');
       // Credentials first, as HA does: once they are gone no login can reach this user, so no token
       // can be issued behind the revocations below.
       for (const credential of await users.listCredentials(id)) await removeCredential(users, passwords, credential);

@@ -13,6 +13,7 @@
  */
 import type { LoginCredential } from '../../machines/credential.js';
 import type { Clock } from '../domain/clock.js';
+import { CodedError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { isLocal, parseIp } from '../domain/network.js';
 import type { Credential, Store, User } from '../stores/types.js';
@@ -23,14 +24,6 @@ export const GROUP_ID_READ_ONLY = 'system-read-only';
 
 /** Providers whose `async_user_meta_for_credentials` raises: their logins never make a user. */
 const PROVIDERS_WITHOUT_NEW_USERS = new Set(['trusted_networks']);
-
-/** Home Assistant's `ValueError("Unable to find the user.")`: a login whose user is gone and cannot be made again. */
-export class UserGoneError extends Error {
-  constructor() {
-    super('Unable to find the user.');
-    this.name = 'UserGoneError';
-  }
-}
 
 export interface UserService {
   getUser(id: string): Promise<User | null>;
@@ -46,7 +39,10 @@ export interface UserService {
   /** The credentials linked to the user. */
   credentialsOf(userId: string): Promise<Credential[]>;
   /** The user and the credential a refresh token names, in one store round trip (the refresh grant checks both). */
-  /** Rejects with UserGoneError for the credential of a provider that never creates users, whose user is gone. */
+  /**
+   * Rejects with `user_gone` (HA's `ValueError("Unable to find the user.")`) for the credential of a
+   * provider that never creates users, whose user is gone.
+   */
   getOrCreateUser(credential: LoginCredential): Promise<User>;
   notAllowedReason(user: User, remoteIp: string | null): string | null;
 }
@@ -88,7 +84,7 @@ export function userService(store: Store, clock: Clock): UserService {
     async getOrCreateUser(credential) {
       const existing = await service.userOf(credential);
       if (existing !== null) return existing;
-      if (PROVIDERS_WITHOUT_NEW_USERS.has(credential.authProviderType)) throw new UserGoneError();
+      if (PROVIDERS_WITHOUT_NEW_USERS.has(credential.authProviderType)) throw new CodedError('user_gone');
       const user = newUser(credential.data.username ?? null, false);
       await store.users.createUser(user);
       if (await service.link(user, credential)) return user;

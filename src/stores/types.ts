@@ -8,6 +8,7 @@
  * machines' guards on `now` decide expiry.
  */
 import type { MachineName } from '../../machines/index.js';
+import { CodedError } from '../domain/errors.js';
 import type { AuditHold } from './audit-limits.js';
 import type { FlowStore } from './flow-store.js';
 import type { OnboardingState } from './onboarding-state.js';
@@ -422,10 +423,10 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** The store cannot be reached (Redis down): the service answers 503, never a 500. */
-export class StoreUnavailableError extends Error {
+/** The store cannot be reached (Redis down): the service answers 503, never a 500; `message` is for the log. */
+export class StoreUnavailableError extends CodedError<'store_unavailable'> {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super('store_unavailable', undefined, { message, cause: options?.cause });
     this.name = 'StoreUnavailableError';
   }
 }

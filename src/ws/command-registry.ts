@@ -9,6 +9,7 @@
  * 4. the command's schema, else `invalid_format` with voluptuous' humanized errors;
  * 5. the user check of its decorator (`ws_require_user`, `require_admin`);
  * 6. the command, whose failures map to error codes in command-error.ts.
+ * Every error's code and text comes from the catalog (domain/errors.ts).
  * The id counts as used from step 4 on, whatever the outcome, as in Home Assistant.
  */
 import type { Field } from '../domain/voluptuous.js';
@@ -17,8 +18,8 @@ import type { Logger } from '../domain/logger.js';
 import { isAdmin } from '../services/users.js';
 import { StoreUnavailableError, type User } from '../stores/types.js';
 import type { CommandContext, Requirement, WsCommand } from './command.js';
-import { ERR_ID_REUSE, ERR_INVALID_FORMAT, ERR_UNKNOWN_COMMAND, CommandError, failureOf, unauthorized } from './command-error.js';
-import { errorMessage, resultMessage } from './messages.js';
+import { commandFailure, failureOf } from './command-error.js';
+import { errorMessage, resultMessage, type CommandFailure } from './messages.js';
 import { commandEvents, type Subscriptions } from './subscriptions.js';
 
 export interface CommandConnection {
@@ -31,21 +32,21 @@ export interface CommandConnection {
   subscriptions: Subscriptions;
 }
 
-/** `ws_require_user`'s checks and texts (websocket_api/decorators.py, ha-auth-spec §10.3). */
-function refusal(requires: Requirement, user: User): CommandError | null {
+/** `ws_require_user`'s checks (websocket_api/decorators.py, ha-auth-spec §10.3); their texts are in the catalog. */
+function refusal(requires: Requirement, user: User): CommandFailure | null {
   switch (requires) {
     case 'any_user':
       return null;
     case 'active_human':
       // `allow_system_user=False` keeps `only_active_user=True`.
-      if (user.systemGenerated) return new CommandError('not_system_user', 'Not allowed as system user');
+      if (user.systemGenerated) return commandFailure('not_system_user');
       return refusal('active_user', user);
     case 'active_user':
-      return user.isActive ? null : new CommandError('only_active_user', 'Only allowed as active user');
+      return user.isActive ? null : commandFailure('only_active_user');
     case 'admin':
-      return isAdmin(user) ? null : unauthorized();
+      return isAdmin(user) ? null : commandFailure('unauthorized');
     case 'admin_owner':
-      return isAdmin(user) && user.isOwner ? null : unauthorized();
+      return isAdmin(user) && user.isOwner ? null : commandFailure('unauthorized');
   }
 }
 
@@ -84,7 +85,7 @@ export function commandRegistry(commands: WsCommand[], logger: Logger) {
 
   async function run(connection: CommandConnection, command: WsCommand, message: Record<string, unknown>, id: number): Promise<'closed' | void> {
     const checked = checkSchema(command, message);
-    if (typeof checked === 'string') return connection.send(errorMessage(id, { code: ERR_INVALID_FORMAT, message: checked }));
+    if (typeof checked === 'string') return connection.send(errorMessage(id, commandFailure('invalid_format', { detail: checked })));
     let context: Omit<CommandContext, 'events'> | null;
     try {
       context = await connection.context();
@@ -96,7 +97,7 @@ export function commandRegistry(commands: WsCommand[], logger: Logger) {
     }
     if (context === null) return 'closed';
     const refused = refusal(command.requires, context.user);
-    if (refused !== null) return connection.send(errorMessage(id, failureOf(refused).failure));
+    if (refused !== null) return connection.send(errorMessage(id, refused));
     const events = commandEvents(id, connection.subscriptions, (reply) => connection.send(reply));
     try {
       const result = await command.run({ ...context, events: events.events }, checked);
@@ -118,15 +119,15 @@ export function commandRegistry(commands: WsCommand[], logger: Logger) {
   return async function handle(connection: CommandConnection, message: unknown): Promise<'closed' | void> {
     const malformed = envelopeProblem(message);
     if (malformed !== null) {
-      return connection.send(errorMessage(malformed.id, { code: ERR_INVALID_FORMAT, message: 'Message incorrectly formatted.' }));
+      return connection.send(errorMessage(malformed.id, commandFailure('malformed_message')));
     }
     const command_ = message as Record<string, unknown> & { id: number; type: string };
     const { id, type } = command_;
     if (id <= connection.lastId) {
-      return connection.send(errorMessage(id, { code: ERR_ID_REUSE, message: 'Identifier values have to increase.' }));
+      return connection.send(errorMessage(id, commandFailure('id_reuse')));
     }
     const command = byType.get(type);
-    if (command === undefined) return connection.send(errorMessage(id, { code: ERR_UNKNOWN_COMMAND, message: 'Unknown command.' }));
+    if (command === undefined) return connection.send(errorMessage(id, commandFailure('unknown_command')));
     connection.lastId = id;
     return run(connection, command, command_, id);
   };

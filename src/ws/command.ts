@@ -44,7 +44,7 @@ export interface WsCommand {
    */
   fields: Record<string, Field> | null;
   requires: Requirement;
-  /** The `result`, or a thrown CommandError. */
+  /** The `result`, or a thrown CodedError (domain/errors.ts). */
   run(context: CommandContext, message: Record<string, unknown>): Promise<unknown>;
   /** The answer when it is not a `result` message (`ping` answers `pong`). */
   reply?(id: number, result: unknown): object;

@@ -9,18 +9,13 @@
  *   → {"id": 5, "type": "result", "success": true, "result": {…}}
  *   → {"id": 5, "type": "result", "success": false, "error": {"code": "…", "message": "…"}}
  */
-
-/** An error's translation, sent with it when Home Assistant's exception has one (`HomeAssistantError`). */
-export interface Translation {
-  domain: string;
-  key: string;
-  placeholders: Readonly<Record<string, string>> | null;
-}
+import type { ErrorTranslation } from '../domain/errors.js';
 
 export interface CommandFailure {
   code: string;
   message: string;
-  translation?: Translation;
+  /** Sent when Home Assistant's exception has one (`HomeAssistantError`). */
+  translation?: ErrorTranslation;
 }
 
 export const authRequiredMessage = (haVersion: string) => ({ type: 'auth_required', ha_version: haVersion });

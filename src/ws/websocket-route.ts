@@ -16,6 +16,7 @@ import type { Logger } from '../domain/logger.js';
 import type { LoginAttemptService } from '../services/login-attempts.js';
 import type { Timers } from '../domain/timers.js';
 import type { SocketSessionService } from '../services/socket-sessions.js';
+import { sendError } from '../http/error-reply.js';
 import type { WsCommand } from './command.js';
 import { commandRegistry } from './command-registry.js';
 import { CLOSE_GOING_AWAY, Connection, type ConnectionLimits } from './connection.js';
@@ -89,7 +90,7 @@ export async function websocketRoutes(app: FastifyInstance, deps: WebSocketDeps)
   app.route({
     method: 'GET',
     url: '/api/websocket',
-    handler: async (_request, reply) => reply.code(400).type('text/plain; charset=utf-8').send('400: Bad Request'),
+    handler: async (_request, reply) => sendError(reply, 'bad_request'),
     wsHandler: (socket, request) => {
       const failedLogin = { url: request.url, userAgent: request.headers['user-agent'] ?? null };
       const connection = new Connection(socket, {

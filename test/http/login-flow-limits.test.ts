@@ -9,7 +9,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseAuthConfig } from '../../src/auth-config.js';
-import { TOO_MANY_FLOWS } from '../../src/http/login-flow.js';
+import { ERRORS } from '../../src/domain/errors.js';
 import { LOGIN_FLOW_TTL_MS } from '../../src/services/login-flows.js';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
@@ -47,7 +47,7 @@ describe.each(['sqlite', 'redis'] as const)('open login flows per client over %s
     const refused = await startFlow(server, {}, '203.0.113.7');
     expectHomeAssistantHeaders(refused);
     expect(refused.headers.get('retry-after')).toBe(String(LOGIN_FLOW_TTL_MS / 1000));
-    expect(await jsonOf(refused)).toEqual({ status: 429, body: { message: TOO_MANY_FLOWS } });
+    expect(await jsonOf(refused)).toEqual({ status: 429, body: { message: ERRORS.too_many_flows.message } });
     // Another address, and an IPv4 client seen through a dual-stack socket as the same address.
     await openFlow(server, {}, '198.51.100.9');
     expect((await startFlow(server, {}, '::ffff:203.0.113.7')).status).toBe(429);

@@ -5,26 +5,23 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '../../src/domain/ids.js';
-import {
-  AccountError,
-  homeAssistantAccountService,
-  type AccountErrorCode,
-  type HomeAssistantAccountService,
-} from '../../src/services/homeassistant-accounts.js';
-import { createHomeAssistantProvider, InvalidUserError, type HomeAssistantProvider } from '../../src/services/homeassistant-provider.js';
+import { CodedError, type ErrorCode } from '../../src/domain/errors.js';
+import { homeAssistantAccountService, type HomeAssistantAccountService } from '../../src/services/homeassistant-accounts.js';
+import { createHomeAssistantProvider, type HomeAssistantProvider } from '../../src/services/homeassistant-provider.js';
 import type { Credential, Store, User } from '../../src/stores/types.js';
 import { openStorePerTest } from '../stores/contract.js';
 import { aUser, issueRefreshToken } from '../support/fixtures.js';
 import { BOTH_STORES } from '../support/stores.js';
 
-async function rejectsWith(promise: Promise<unknown>, code: AccountErrorCode, message: string): Promise<void> {
-  await expect(promise).rejects.toBeInstanceOf(AccountError);
+async function rejectsWith(promise: Promise<unknown>, code: ErrorCode, message: string): Promise<void> {
+  await expect(promise).rejects.toBeInstanceOf(CodedError);
   await expect(promise).rejects.toMatchObject({ code, message });
 }
 
-async function rejectsWithInvalidUser(promise: Promise<unknown>, translationKey: string): Promise<void> {
-  await expect(promise).rejects.toBeInstanceOf(InvalidUserError);
-  await expect(promise).rejects.toMatchObject({ translationKey });
+/** HA's InvalidUser, by its code in the catalog (which holds its translation key). */
+async function rejectsWithInvalidUser(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
+  await expect(promise).rejects.toBeInstanceOf(CodedError);
+  await expect(promise).rejects.toMatchObject({ code });
 }
 
 describe.each(BOTH_STORES)('homeassistant accounts over %s', (_kind, harness) => {
@@ -67,7 +64,7 @@ describe.each(BOTH_STORES)('homeassistant accounts over %s', (_kind, harness) =>
     });
 
     it('answers not_found and system_generated before adding anything', async () => {
-      await rejectsWith(accounts.addCredentials(newId(), 'bob', 'secret'), 'not_found', 'User not found');
+      await rejectsWith(accounts.addCredentials(newId(), 'bob', 'secret'), 'unknown_user', 'User not found');
       const system = await stored({ systemGenerated: true });
       await rejectsWith(accounts.addCredentials(system.id, 'bob', 'secret'), 'system_generated', 'Cannot add credentials to a system generated user.');
       expect(await passwords.listUsernames()).toEqual([]);
@@ -121,7 +118,7 @@ describe.each(BOTH_STORES)('homeassistant accounts over %s', (_kind, harness) =>
     });
 
     it("passes the provider's user_not_found through when there is neither", async () => {
-      await rejectsWithInvalidUser(accounts.removeByUsername('nobody'), 'user_not_found');
+      await rejectsWithInvalidUser(accounts.removeByUsername('nobody'), 'username_not_found');
     });
   });
 
@@ -188,7 +185,7 @@ describe.each(BOTH_STORES)('homeassistant accounts over %s', (_kind, harness) =>
       const user = await withAccount('bob');
       const theirs = await credentialOf((await stored()).id, 'robert');
       await expect(accounts.adminChangeUsername(user.id, 'robert')).rejects.toMatchObject({
-        translationKey: 'username_already_exists',
+        code: 'username_already_exists',
         message: 'Username "robert" already exists',
       });
       expect(await passwords.validateLogin('bob', 'old-secret')).toBe(true);

@@ -1,8 +1,8 @@
 import * as bcrypt from '@node-rs/bcrypt';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { DUMMY_HASH, hashPassword } from '../../src/domain/passwords.js';
+import { answerOf, CodedError } from '../../src/domain/errors.js';
 import {
-  InvalidUserError,
   casefold,
   createHomeAssistantProvider,
   normalizeUsername,
@@ -25,27 +25,26 @@ function setup(options: HomeAssistantProviderOptions = { rounds: 4 }) {
   return { users, provider: createHomeAssistantProvider(users, options) };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<InvalidUserError> {
+/** HA's InvalidUser as a WebSocket command answers it: `home_assistant_error` with its translation. */
+async function rejection(promise: Promise<unknown>) {
   const error: unknown = await promise.then(
-    () => expect.fail('expected an InvalidUserError'),
+    () => expect.fail('expected an InvalidUser'),
     (reason: unknown) => reason,
   );
-  expect(error).toBeInstanceOf(InvalidUserError);
-  return error as InvalidUserError;
+  expect(error).toBeInstanceOf(CodedError);
+  return answerOf(error as CodedError).ws;
 }
 
 const notNormalized = (name: string) => ({
-  translationDomain: 'auth',
-  translationKey: 'username_not_normalized',
-  translationPlaceholders: { new_username: name },
+  code: 'home_assistant_error',
+  translation: { domain: 'auth', key: 'username_not_normalized', placeholders: { new_username: name } },
   message: `Username "${name}" is not normalized. Please make sure the username is lowercase and does not contain any whitespace.`,
 });
 const alreadyExists = (name: string) => ({
-  translationKey: 'username_already_exists',
-  translationPlaceholders: { username: name },
+  translation: { key: 'username_already_exists', placeholders: { username: name } },
   message: `Username "${name}" already exists`,
 });
-const userNotFound = { translationKey: 'user_not_found', translationPlaceholders: null, message: 'User not found' };
+const userNotFound = { translation: { key: 'user_not_found', placeholders: null }, message: 'User not found' };
 
 beforeEach(() => {
   bcryptVerify.mockClear();

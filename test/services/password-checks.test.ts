@@ -4,6 +4,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { AuthConfigError, loadAuthConfig, parseAuthConfig } from '../../src/auth-config.js';
+import { answerOf } from '../../src/domain/errors.js';
 import {
   passwordCheckLimits,
   passwordCheckQueue,
@@ -59,7 +60,7 @@ describe('passwordCheckQueue', () => {
 
   it('answers the refusal with a Retry-After of a second and a message that names no user', () => {
     const error = new PasswordChecksBusyError();
-    expect(error.retryAfterSeconds).toBe(1);
+    expect(answerOf(error).retryAfterSeconds).toBe(1);
     expect(error.message).toBe('Too many password checks at once, try again shortly');
   });
 

@@ -1,6 +1,7 @@
 /** Home Assistant's creation rules for refresh tokens (`async_create_refresh_token`), with its exact messages. */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { refreshTokenService, RefreshTokenRuleError, type RefreshTokenService } from '../../src/services/refresh-tokens.js';
+import { CodedError } from '../../src/domain/errors.js';
+import { refreshTokenService, type RefreshTokenService } from '../../src/services/refresh-tokens.js';
 import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import type { Store } from '../../src/stores/types.js';
 import { aUser } from '../support/fixtures.js';
@@ -35,7 +36,9 @@ describe('refresh token creation rules', () => {
     [aUser(), { clientId: null, ip: null }, 'Client is required to generate a refresh token.'],
     [aUser(), { clientId: null, ip: null, tokenType: 'long_lived_access_token' as const }, 'Client_name is required for long-lived access token'],
   ])('refuses %#: %s', async (user, request, message) => {
-    await expect(tokens.create(user, request)).rejects.toThrow(new RefreshTokenRuleError(message));
+    const refusal = tokens.create(user, request);
+    await expect(refusal).rejects.toBeInstanceOf(CodedError);
+    await expect(refusal).rejects.toThrow(message);
   });
 
   it('makes a system token for a system user when no type is given, without expiry', async () => {

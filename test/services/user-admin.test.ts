@@ -7,7 +7,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Credential, Store, User } from '../../src/stores/types.js';
 import { createHomeAssistantProvider, type HomeAssistantProvider } from '../../src/services/homeassistant-provider.js';
 import { refreshTokenService, type RefreshTokenService } from '../../src/services/refresh-tokens.js';
-import { UserAdminError, userAdminService, type UserAdminErrorCode, type UserAdminService } from '../../src/services/user-admin.js';
+import { userAdminService, type UserAdminService } from '../../src/services/user-admin.js';
+import { CodedError, type ErrorCode } from '../../src/domain/errors.js';
 import { newId } from '../../src/domain/ids.js';
 import { openStorePerTest } from '../stores/contract.js';
 import { eventually } from '../stores/contract/context.js';
@@ -15,8 +16,8 @@ import { aUser, issueRefreshToken } from '../support/fixtures.js';
 import { silentLogger } from '../support/logger.js';
 import { BOTH_STORES } from '../support/stores.js';
 
-async function rejectsWith(promise: Promise<unknown>, code: UserAdminErrorCode, message: string): Promise<void> {
-  await expect(promise).rejects.toBeInstanceOf(UserAdminError);
+async function rejectsWith(promise: Promise<unknown>, code: ErrorCode, message: string): Promise<void> {
+  await expect(promise).rejects.toBeInstanceOf(CodedError);
   await expect(promise).rejects.toMatchObject({ code, message });
 }
 
@@ -130,7 +131,7 @@ describe.each(BOTH_STORES)('user admin over %s', (_kind, harness) => {
 
     it('answers not_found, then cannot_modify_system_generated, then cannot_deactivate_owner, in that order', async () => {
       const everything = { name: 'x', isActive: false, groupIds: ['nope'] };
-      await rejectsWith(admin.update(newId(), everything), 'not_found', 'User not found');
+      await rejectsWith(admin.update(newId(), everything), 'unknown_user', 'User not found');
       const system = await stored({ systemGenerated: true });
       await rejectsWith(admin.update(system.id, everything), 'cannot_modify_system_generated', 'Unable to update system generated users.');
       const owner = await stored({ isOwner: true });
@@ -201,7 +202,7 @@ describe.each(BOTH_STORES)('user admin over %s', (_kind, harness) => {
     });
 
     it('refuses an unknown id', async () => {
-      await rejectsWith(admin.remove(newId()), 'not_found', 'User not found');
+      await rejectsWith(admin.remove(newId()), 'unknown_user', 'User not found');
     });
   });
 });

@@ -17,10 +17,10 @@
  * `not_found` "Invalid flow specified" for an unknown, finished or another user's flow,
  * `invalid_format` for `user_input` the step refuses or a message naming neither module nor flow.
  */
+import { CodedError } from '../../domain/errors.js';
 import type { MfaService } from '../../services/mfa.js';
 import type { MfaSetupFlowService } from '../../services/mfa-setup-flows.js';
 import type { WsCommand } from '../command.js';
-import { CommandError, ERR_INVALID_FORMAT } from '../command-error.js';
 
 export interface AuthMfaDeps {
   mfa: MfaService;
@@ -39,7 +39,7 @@ export function authMfaCommands({ mfa, setupFlows }: AuthMfaDeps): WsCommand[] {
     async run({ user }, message) {
       if (typeof message.flow_id === 'string') return setupFlows.continue(user, message.flow_id, message.user_input);
       if (typeof message.mfa_module_id === 'string') return setupFlows.start(user, message.mfa_module_id);
-      throw new CommandError(ERR_INVALID_FORMAT, 'must contain at least one of mfa_module_id, flow_id.');
+      throw new CodedError('invalid_format', { detail: 'must contain at least one of mfa_module_id, flow_id.' });
     },
   };
 

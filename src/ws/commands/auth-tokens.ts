@@ -16,11 +16,11 @@
  * `home_assistant_error` with Home Assistant's own text rather than `unknown_error` (§16.2 #17).
  */
 import type { RefreshTokenContext } from '../../../machines/refresh-token.js';
+import { CodedError } from '../../domain/errors.js';
 import { pythonIsoformat } from '../../domain/python-datetime.js';
 import type { RefreshTokenService } from '../../services/refresh-tokens.js';
 import type { UserService } from '../../services/users.js';
 import type { CommandContext, WsCommand } from '../command.js';
-import { CommandError } from '../command-error.js';
 
 /** `DELETE_CURRENT_TOKEN_DELAY`: the caller's own token goes after the answer, so that the answer arrives. */
 export const DELETE_CURRENT_TOKEN_DELAY_MS = 2000;
@@ -31,7 +31,7 @@ export interface AuthTokenDeps {
   refreshTokens: RefreshTokenService;
 }
 
-const invalidTokenId = () => new CommandError('invalid_token_id', 'Received invalid token');
+const invalidTokenId = () => new CodedError('invalid_token_id');
 
 /** `connection.user.refresh_tokens.get(id)`: only the caller's own tokens are found. */
 async function ownToken(refreshTokens: RefreshTokenService, context: CommandContext, id: string): Promise<RefreshTokenContext> {
@@ -124,7 +124,7 @@ export function authTokenCommands({ users, refreshTokens }: AuthTokenDeps): WsCo
       if (message.delete_current_token === true && current !== undefined && (tokenType === undefined || current.tokenType === tokenType)) {
         later(DELETE_CURRENT_TOKEN_DELAY_MS, () => refreshTokens.revoke(refreshTokenId, 'revoked'));
       }
-      if (failed) throw new CommandError('token_removing_error', 'During removal, an error was raised.');
+      if (failed) throw new CodedError('token_removing_error');
       return {};
     },
   };

@@ -11,9 +11,9 @@
  * "system_generated", "group_ids", "credentials": [{"type"}]}. Deactivating or deleting a user
  * closes its sockets on every instance (services/user-admin.ts).
  */
+import { CodedError } from '../../domain/errors.js';
 import type { UserAdminService, UserDetails } from '../../services/user-admin.js';
 import type { WsCommand } from '../command.js';
-import { CommandError } from '../command-error.js';
 
 /** `_user_info`: `username` is the first `homeassistant` credential's, else null. */
 export function userInfo({ user, credentials }: UserDetails) {
@@ -79,7 +79,7 @@ export function configAuthCommands(userAdmin: UserAdminService): WsCommand[] {
     fields: { user_id: { type: 'str', required: true } },
     requires: 'admin',
     async run({ user }, message) {
-      if (message.user_id === user.id) throw new CommandError('no_delete_self', 'Unable to delete your own account');
+      if (message.user_id === user.id) throw new CodedError('no_delete_self');
       await userAdmin.remove(message.user_id as string);
       return null;
     },

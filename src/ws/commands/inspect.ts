@@ -28,13 +28,13 @@
  *
  * Times are epoch milliseconds. Nothing secret is in any answer (services/record-inspection.ts).
  */
+import { CodedError } from '../../domain/errors.js';
 import type { AuditEntry } from '../../stores/types.js';
 import type { MachineDiagram } from '../../observability/machine-diagrams.js';
 import type { RecordCountService } from '../../services/record-counts.js';
 import type { InspectedRecord, RecordInspectionService } from '../../services/record-inspection.js';
 import type { UserInspectionService } from '../../services/user-inspection.js';
 import type { WsCommand } from '../command.js';
-import { CommandError, ERR_NOT_FOUND } from '../command-error.js';
 
 export interface InspectDeps {
   diagrams: () => Promise<MachineDiagram[]>;
@@ -76,7 +76,7 @@ export function inspectCommands({ diagrams, counts, records, users }: InspectDep
       requires: 'admin',
       async run(_context, message) {
         const found = await records.find(message.record_id as string);
-        if (found === null) throw new CommandError(ERR_NOT_FOUND, 'Record not found.');
+        if (found === null) throw new CodedError('unknown_record');
         return { record: found.record === null ? null : recordAnswer(found.record), history: found.history.map(historyEntry) };
       },
     },
@@ -86,7 +86,7 @@ export function inspectCommands({ diagrams, counts, records, users }: InspectDep
       requires: 'admin',
       async run(_context, message) {
         const found = await users.find(message.user as string);
-        if (found === null) throw new CommandError(ERR_NOT_FOUND, 'User not found.');
+        if (found === null) throw new CodedError('uninspected_user');
         return {
           user: found.user === null ? null : snakeKeys(found.user),
           refresh_tokens: found.refreshTokens.map(recordAnswer),

@@ -6,8 +6,8 @@
  * accepted and need nothing more. `unsubscribe_events` ends a subscription of the connection (here
  * `inspect/subscribe`): `{"subscription": <its id>}` → null, or `not_found` "Subscription not found.".
  */
+import { CodedError } from '../../domain/errors.js';
 import type { WsCommand } from '../command.js';
-import { CommandError, ERR_NOT_FOUND } from '../command-error.js';
 import { pongMessage } from '../messages.js';
 
 export const PING: WsCommand = {
@@ -31,7 +31,7 @@ export const UNSUBSCRIBE_EVENTS: WsCommand = {
   fields: { subscription: { type: 'int', required: true, min: 0 } },
   requires: 'any_user',
   async run({ events }, message) {
-    if (!events.unsubscribe(message.subscription as number)) throw new CommandError(ERR_NOT_FOUND, 'Subscription not found.');
+    if (!events.unsubscribe(message.subscription as number)) throw new CodedError('unknown_subscription');
     return null;
   },
 };
