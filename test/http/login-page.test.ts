@@ -290,6 +290,8 @@ describe('GET /auth/authorize', () => {
       await logInWith(page, 'alice', 'secret-password');
 
       const method = page.getByLabel('Two-factor method');
+      // allTextContents does not wait: wait for the step's form to be drawn (a loaded machine is slow).
+      await method.locator('option').nth(1).waitFor({ state: 'attached' });
       expect(await method.locator('option').allTextContents()).toEqual(['Authenticator app', 'Notify One-Time Password']);
       await method.selectOption('totp');
       await page.getByRole('button', { name: 'Continue' }).click();
