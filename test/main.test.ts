@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { deleteKeysUnder, freePort, REDIS_URL, uniquePrefix } from './stores/redis-harness.js';
+import { deleteKeysUnder, freePort, REDIS_URL, TEST_SECRETS_KEY, uniquePrefix } from './stores/redis-harness.js';
 import { runServiceToExit, startService, type ServiceProcess } from './support/service-process.js';
 import { TestSocket } from './support/ws-client.js';
 
@@ -80,14 +80,14 @@ describe('the service process', () => {
 
   it('uses Redis when REDIS_URL is set', async () => {
     const prefix = uniquePrefix();
-    const service = await start({ REDIS_URL, REDIS_KEY_PREFIX: prefix });
+    const service = await start({ REDIS_URL, REDIS_KEY_PREFIX: prefix, SECRETS_KEY: TEST_SECRETS_KEY });
     expect(await (await fetch(`${service.baseUrl}/health`)).json()).toEqual({ status: 'ok', store: 'redis' });
     await service.stop();
     await deleteKeysUnder(prefix);
   });
 
   it('stops at start with a clear message when Redis cannot be reached', async () => {
-    const result = await runServiceToExit({ REDIS_URL: 'redis://127.0.0.1:1' });
+    const result = await runServiceToExit({ REDIS_URL: 'redis://127.0.0.1:1', SECRETS_KEY: TEST_SECRETS_KEY });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^hass-auth: .*127\.0\.0\.1:1/);
     expect(result.stderr).not.toMatch(/\n\s+at /);

@@ -14,6 +14,7 @@ import type { Logger } from '../domain/logger.js';
 import { HA_VERSION } from '../domain/version.js';
 import { createHomeAssistantProvider } from '../services/homeassistant-provider.js';
 import { refreshTokenService } from '../services/refresh-tokens.js';
+import { SealingKeyError } from '../stores/sealing/secrets-keys.js';
 import { DataDirLockedError } from '../stores/sqlite/sqlite-store.js';
 import { StoreUnavailableError } from '../stores/types.js';
 import { auditCommands } from './audit-commands.js';
@@ -80,7 +81,7 @@ function operatorMessage(error: unknown): string | null {
   if (error instanceof DataDirLockedError) {
     return `${error.message}; stop the server that uses it, then run this command again`;
   }
-  if (error instanceof ConfigError || error instanceof StoreUnavailableError) return error.message;
+  if (error instanceof ConfigError || error instanceof StoreUnavailableError || error instanceof SealingKeyError) return error.message;
   if (error instanceof CommandFailedError) return error.lines.join('\nhass-auth: ');
   return null;
 }

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import type { Store } from '../../src/stores/types.js';
-import { deleteKeysUnder, REDIS_URL, uniquePrefix } from '../stores/redis-harness.js';
+import { deleteKeysUnder, REDIS_URL, TEST_SECRETS_KEY, testSealer, uniquePrefix } from '../stores/redis-harness.js';
 
 export const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const launcher = join(projectRoot, 'src', 'cli', 'hass-auth.js');
@@ -68,8 +68,8 @@ export const redisCliStore: CliStoreKind = {
   create() {
     const prefix = uniquePrefix();
     return {
-      env: { REDIS_URL, REDIS_KEY_PREFIX: prefix },
-      open: () => openRedisStore({ url: REDIS_URL, keyPrefix: prefix }),
+      env: { REDIS_URL, REDIS_KEY_PREFIX: prefix, SECRETS_KEY: TEST_SECRETS_KEY },
+      open: () => openRedisStore({ url: REDIS_URL, keyPrefix: prefix, sealer: testSealer() }),
       cleanup: () => deleteKeysUnder(prefix),
     };
   },

@@ -13,7 +13,7 @@ import { createRecord, loadRecord, transitionRecord } from '../../src/services/p
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import type { Store } from '../../src/stores/types.js';
 import { silentLogger } from '../support/logger.js';
-import { deleteKeysUnder, REDIS_URL, uniquePrefix } from '../stores/redis-harness.js';
+import { deleteKeysUnder, REDIS_URL, testSealer, uniquePrefix } from '../stores/redis-harness.js';
 
 const clientId = 'https://app.example/';
 const grantInput = {
@@ -30,7 +30,7 @@ describe('redeeming one code 50 times at once', () => {
 
   beforeEach(async () => {
     prefix = uniquePrefix();
-    instances = await Promise.all([1, 2].map(() => openRedisStore({ url: REDIS_URL, keyPrefix: prefix })));
+    instances = await Promise.all([1, 2].map(() => openRedisStore({ url: REDIS_URL, keyPrefix: prefix, sealer: testSealer() })));
   });
   afterEach(async () => {
     await Promise.all(instances.map((store) => store.close()));

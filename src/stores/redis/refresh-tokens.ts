@@ -8,19 +8,19 @@
  * either. Its id stays in the user's set until a listing meets it and drops it.
  */
 import type { RefreshTokenStore } from '../types.js';
-import { assertRev, decodeEnvelope, decodeEnvelopeOrSkip, encodeEnvelope } from '../envelope-codec.js';
+import { assertRev, type EnvelopeCodec } from '../envelope-codec.js';
 import { redisEnvelopeAccess } from './actor-records.js';
 import type { Run } from './guard.js';
 import type { RedisKeys } from './keys.js';
 
-export function redisRefreshTokens(run: Run, keys: RedisKeys): RefreshTokenStore {
+export function redisRefreshTokens(run: Run, keys: RedisKeys, codec: EnvelopeCodec): RefreshTokenStore {
   const space = { name: 'refreshTokens', key: keys.refreshToken, companionStem: keys.stems.refreshTokenHash };
   return {
-    ...redisEnvelopeAccess(run, space),
+    ...redisEnvelopeAccess(run, space, codec),
     create: async ({ id, userId, tokenHash }, envelope) => {
       assertRev(envelope, 1);
       const scriptKeys = [keys.refreshToken(id), keys.refreshTokenHash(tokenHash), keys.userRefreshTokens(userId)];
-      const args = [id, String(envelope.rev), encodeEnvelope(envelope), tokenHash, userId];
+      const args = [id, String(envelope.rev), codec.encode(id, envelope), tokenHash, userId];
       return (await run.write('refreshTokens.create', (client) => client.refreshTokenCreate(scriptKeys, args))) === 1;
     },
     findIdByTokenHash: (tokenHash) =>
@@ -29,7 +29,7 @@ export function redisRefreshTokens(run: Run, keys: RedisKeys): RefreshTokenStore
       const found = await run('refreshTokens.loadByTokenHash', (client) =>
         client.refreshTokenLoadByHash([keys.refreshTokenHash(tokenHash)], [keys.stems.refreshToken]),
       );
-      return found === null ? null : { id: found.id, envelope: decodeEnvelope(found.env) };
+      return found === null ? null : { id: found.id, envelope: codec.decode(found.id, found.env) };
     },
     listByUser: async (userId) => {
       const flat = await run('refreshTokens.listByUser', (client) =>
@@ -38,7 +38,7 @@ export function redisRefreshTokens(run: Run, keys: RedisKeys): RefreshTokenStore
       const tokens = [];
       for (let i = 0; i + 1 < flat.length; i += 2) {
         const id = flat[i] as string;
-        tokens.push(...decodeEnvelopeOrSkip(flat[i + 1] as string).map((envelope) => ({ id, envelope })));
+        tokens.push(...codec.decodeOrSkip(id, flat[i + 1] as string).map((envelope) => ({ id, envelope })));
       }
       return tokens;
     },

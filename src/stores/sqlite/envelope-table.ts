@@ -10,7 +10,7 @@
 import type { Database } from 'better-sqlite3';
 import type { Clock } from '../../domain/clock.js';
 import type { ActorRecords, CasResult, Envelope, TtlChange } from '../types.js';
-import { assertRev, decodeEnvelope, encodeEnvelope } from '../envelope-codec.js';
+import { assertRev, type EnvelopeCodec } from '../envelope-codec.js';
 import { ttlUpdate } from './envelope-rows.js';
 import type { EnvelopeTable } from './schema.js';
 
@@ -35,7 +35,7 @@ interface CasParameters {
 
 export const LIVE = '(expires_at IS NULL OR expires_at > @now)';
 
-export function envelopeTable(db: Database, table: EnvelopeTable, clock: Clock): EnvelopeTableOperations {
+export function envelopeTable(db: Database, table: EnvelopeTable, clock: Clock, codec: EnvelopeCodec): EnvelopeTableOperations {
   const selectLive = db.prepare<{ id: string; now: number }, EnvelopeRow>(
     `SELECT envelope FROM ${table} WHERE id = @id AND ${LIVE}`,
   );
@@ -49,7 +49,7 @@ export function envelopeTable(db: Database, table: EnvelopeTable, clock: Clock):
 
   const loadAt = (id: string, now: number): Envelope | null => {
     const row = selectLive.get({ id, now });
-    return row === undefined ? null : decodeEnvelope(row.envelope);
+    return row === undefined ? null : codec.decode(id, row.envelope);
   };
 
   // The failed write and the read of what is stored now happen in one synchronous call (types.ts:
@@ -57,7 +57,7 @@ export function envelopeTable(db: Database, table: EnvelopeTable, clock: Clock):
   const compareAndSet = (id: string, expectedRev: number, next: Envelope, ttl: TtlChange): CasResult => {
     assertRev(next, expectedRev + 1);
     const now = clock();
-    const params = { id, expectedRev, rev: next.rev, envelope: encodeEnvelope(next), now, ...ttlUpdate(now, ttl) };
+    const params = { id, expectedRev, rev: next.rev, envelope: codec.encode(id, next), now, ...ttlUpdate(now, ttl) };
     if (update.run(params).changes === 1) return { ok: true };
     return { ok: false, current: loadAt(id, now) };
   };

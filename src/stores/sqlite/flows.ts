@@ -5,6 +5,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { Clock } from '../../domain/clock.js';
+import type { EnvelopeCodec } from '../envelope-codec.js';
 import type { Envelope, FlowOpening, FlowStore } from '../types.js';
 import { envelopeInsert, sqliteActorRecords } from './actor-records.js';
 import { LIVE } from './envelope-table.js';
@@ -14,8 +15,8 @@ interface OpenFlows {
   oldestExpiry: number | null;
 }
 
-export function sqliteFlows(db: Database, clock: Clock): FlowStore {
-  const create = envelopeInsert(db, 'flows', clock);
+export function sqliteFlows(db: Database, clock: Clock, codec: EnvelopeCodec): FlowStore {
+  const create = envelopeInsert(db, 'flows', clock, codec);
   const countOpen = db.prepare<{ key: string; now: number }, OpenFlows>(
     `SELECT count(*) AS open, min(expires_at) AS oldestExpiry
        FROM flow_clients JOIN flows ON flows.id = flow_clients.flow_id
@@ -33,5 +34,5 @@ export function sqliteFlows(db: Database, clock: Clock): FlowStore {
     return { opened: true };
   });
 
-  return { ...sqliteActorRecords(db, 'flows', clock), openFor: async (id, envelope, ttlMs, client) => openFor(id, envelope, ttlMs, client) };
+  return { ...sqliteActorRecords(db, 'flows', clock, codec), openFor: async (id, envelope, ttlMs, client) => openFor(id, envelope, ttlMs, client) };
 }

@@ -10,7 +10,7 @@
 import type { Database } from 'better-sqlite3';
 import type { Clock } from '../../domain/clock.js';
 import type { Envelope, RefreshTokenKeys, RefreshTokenStore } from '../types.js';
-import { assertRev, decodeEnvelope, decodeEnvelopeOrSkip, encodeEnvelope } from '../envelope-codec.js';
+import { assertRev, type EnvelopeCodec } from '../envelope-codec.js';
 import { envelopeTable, LIVE } from './envelope-table.js';
 
 interface InsertParameters {
@@ -21,8 +21,8 @@ interface InsertParameters {
   userId: string;
 }
 
-export function sqliteRefreshTokens(db: Database, clock: Clock): RefreshTokenStore {
-  const { dropIfExpired, ...operations } = envelopeTable(db, 'refresh_tokens', clock);
+export function sqliteRefreshTokens(db: Database, clock: Clock, codec: EnvelopeCodec): RefreshTokenStore {
+  const { dropIfExpired, ...operations } = envelopeTable(db, 'refresh_tokens', clock, codec);
   const insert = db.prepare<InsertParameters>(
     `INSERT INTO refresh_tokens (id, rev, envelope, expires_at, token_hash, user_id)
      VALUES (@id, @rev, @envelope, NULL, @tokenHash, @userId)
@@ -47,7 +47,7 @@ export function sqliteRefreshTokens(db: Database, clock: Clock): RefreshTokenSto
     const now = clock();
     dropIfExpired(keys.id, now);
     deleteExpiredHash.run({ tokenHash: keys.tokenHash, now });
-    return insert.run({ ...keys, rev: envelope.rev, envelope: encodeEnvelope(envelope) }).changes === 1;
+    return insert.run({ ...keys, rev: envelope.rev, envelope: codec.encode(keys.id, envelope) }).changes === 1;
   });
 
   return {
@@ -56,11 +56,11 @@ export function sqliteRefreshTokens(db: Database, clock: Clock): RefreshTokenSto
     findIdByTokenHash: async (tokenHash) => selectIdByHash.get({ tokenHash, now: clock() })?.id ?? null,
     loadByTokenHash: async (tokenHash) => {
       const row = selectByHash.get({ tokenHash, now: clock() });
-      return row === undefined ? null : { id: row.id, envelope: decodeEnvelope(row.envelope) };
+      return row === undefined ? null : { id: row.id, envelope: codec.decode(row.id, row.envelope) };
     },
     listByUser: async (userId) =>
       selectByUser
         .all({ userId, now: clock() })
-        .flatMap((row) => decodeEnvelopeOrSkip(row.envelope).map((envelope) => ({ id: row.id, envelope }))),
+        .flatMap((row) => codec.decodeOrSkip(row.id, row.envelope).map((envelope) => ({ id: row.id, envelope }))),
   };
 }

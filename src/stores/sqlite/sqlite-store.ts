@@ -6,8 +6,14 @@
  * exclusively (data-dir-lock.ts), which is what makes each compare-and-set and each multi-row
  * write atomic without any locking of our own.
  */
+import { randomBytes } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { systemClock, type Clock } from '../../domain/clock.js';
+import type { Logger } from '../../domain/logger.js';
+import { envelopeCodec, type EnvelopeCodec } from '../envelope-codec.js';
+import { keyFileSealer } from '../sealing/secrets-keys.js';
+import { logSealingPass } from '../sealing/sealing-marker.js';
+import { createSealer, type Sealer } from '../sealing/sealer.js';
 import { StoreUnavailableError, type Store } from '../types.js';
 import { sqliteActorRecords } from './actor-records.js';
 import { sqliteAudit } from './audit.js';
@@ -19,6 +25,7 @@ import { openDatabase } from './open-database.js';
 import { sqliteRefreshTokens } from './refresh-tokens.js';
 import { sqliteRecordCounts } from './record-counts.js';
 import { inProcessRevocationBus } from './revocation-bus.js';
+import { readSealingMarker, sealStoredSecrets } from './sealing.js';
 import { DEFAULT_SWEEP_INTERVAL_MS, startSweeper } from './sweep.js';
 import { sqliteUsers } from './users.js';
 import { sqliteSecrets } from './secrets.js';
@@ -31,28 +38,62 @@ export interface SqliteStoreOptions {
   clock?: Clock;
   /** How often expired rows are deleted; one minute by default. */
   sweepIntervalMs?: number;
+  /**
+   * Seals the store's secrets (sealing/sealer.ts): SECRETS_KEY's keys when given. By default the key
+   * file `secrets.key` in `dataDir` (made at the first start), or a key of this process for `:memory:`.
+   */
+  sealer?: Sealer;
+  /** Tells of the pass that seals stored secrets with a new key. */
+  logger?: Logger;
 }
 
-/** Opens the store, or throws DataDirLockedError when another process holds `dataDir`. */
+/** The default sealer (SqliteStoreOptions.sealer) of a database that is open. */
+function ownSealer(dataDir: string, db: Database): Sealer {
+  if (dataDir === ':memory:') return createSealer([randomBytes(32)], 'the key of this in-memory store');
+  return keyFileSealer(dataDir, { mustExist: readSealingMarker(db) !== null });
+}
+
+/** The sealer and the codec over it, once the stored secrets are all sealed with the first key. */
+function prepareSealing(db: Database, options: SqliteStoreOptions): { sealer: Sealer; codec: EnvelopeCodec } {
+  const sealer = options.sealer ?? ownSealer(options.dataDir, db);
+  const codec = envelopeCodec(sealer);
+  const started = performance.now();
+  const pass = sealStoredSecrets(db, sealer, codec);
+  if (pass !== null) logSealingPass(options.logger, sealer, pass, performance.now() - started);
+  return { sealer, codec };
+}
+
+/**
+ * Opens the store, or throws DataDirLockedError when another process holds `dataDir`, or
+ * SealingKeyError when the keys cannot be had or open none of the store's secrets.
+ */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   const clock = options.clock ?? systemClock;
   const db = openDatabase(options.dataDir);
+  let sealing: { sealer: Sealer; codec: EnvelopeCodec };
+  try {
+    sealing = prepareSealing(db, options);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  const { sealer, codec } = sealing;
   const stopSweeper = startSweeper(db, clock, options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
   return {
     kind: 'sqlite',
     users: sqliteUsers(db),
-    grants: sqliteActorRecords(db, 'grants', clock),
-    flows: sqliteFlows(db, clock),
-    mfaSetupFlows: sqliteActorRecords(db, 'mfa_setup_flows', clock),
-    mfa: sqliteMfa(db),
-    refreshTokens: sqliteRefreshTokens(db, clock),
+    grants: sqliteActorRecords(db, 'grants', clock, codec),
+    flows: sqliteFlows(db, clock, codec),
+    mfaSetupFlows: sqliteActorRecords(db, 'mfa_setup_flows', clock, codec),
+    mfa: sqliteMfa(db, sealer),
+    refreshTokens: sqliteRefreshTokens(db, clock, codec),
     revocations: inProcessRevocationBus(),
-    secrets: sqliteSecrets(db),
+    secrets: sqliteSecrets(db, sealer),
     loginAttempts: sqliteLoginAttempts(db, clock),
     audit: sqliteAudit(db, clock),
     ping: async () => ping(db),
     countByState: sqliteRecordCounts(db, clock),
-    readContents: sqliteContents(db, clock),
+    readContents: sqliteContents(db, clock, codec),
     close: async () => {
       stopSweeper();
       // Closing releases the directory lock; a second close is harmless.

@@ -6,6 +6,7 @@ import { ipBanLift, loginFailureRecord } from './login-attempt-scripts.js';
 import { mfaAcceptStep, mfaSet } from './mfa-scripts.js';
 import { recordCompareAndSet, recordCreate } from './record-scripts.js';
 import { recordStateScan } from './record-count-scripts.js';
+import { storedTextSwap } from './sealing-scripts.js';
 import { refreshTokenCreate, refreshTokenDelete, refreshTokenList, refreshTokenLoadByHash } from './refresh-token-scripts.js';
 import { onboardingState, onboardingUndo, passwordReplace, userCreate, userDelete, userUpdate } from './user-scripts.js';
 
@@ -35,4 +36,5 @@ export const redisScripts = {
   mfaAcceptStep,
   loginFailureRecord,
   ipBanLift,
+  storedTextSwap,
 };

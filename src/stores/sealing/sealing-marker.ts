@@ -1,0 +1,54 @@
+/**
+ * The marker: one sealed value that each store keeps beside its secrets and that says which key they
+ * are all sealed with. Opening a store reads it (one read):
+ *
+ * - it opens with the first key given: every secret is sealed with that key; nothing to do;
+ * - it opens with another key given (a rotation: new key first, old one after), or there is none (a
+ *   store written before sealing, or a new one): the store seals again, with the first key, every
+ *   secret that is not sealed with it (a pass with compare-and-set, at most once per key), then
+ *   writes the marker with the first key;
+ * - no key given opens it: the keys are wrong, and the store refuses to open, naming the key id it
+ *   needs, instead of serving with every session and TOTP secret unreadable.
+ *
+ * Why a pass at the first start rather than sealing each record at its next write: a record nobody
+ * writes again (a long-lived access token's, which lives ten years; a TOTP secret; an idle session)
+ * would stay in the clear for as long as it lives, which is what sealing is for. Records are still
+ * read in the clear meanwhile, and writes always seal, so the pass may run while instances serve.
+ */
+import type { Logger } from '../../domain/logger.js';
+import { SealingKeyError } from './secrets-keys.js';
+import { sealedPlace } from './sealed-places.js';
+import { SealedValueError, sealedKeyId, type Sealer } from './sealer.js';
+
+const MARKER_TEXT = 'hass-auth sealed secrets';
+
+/** Whether the store's secrets are all sealed with the first key; throws SealingKeyError for keys that do not fit. */
+export function isSealedWithFirstKey(sealer: Sealer, marker: string | null): boolean {
+  if (marker === null) return false;
+  try {
+    if (sealer.open(marker, sealedPlace.marker) !== MARKER_TEXT) throw new SealedValueError('not the marker');
+  } catch (error) {
+    if (!(error instanceof SealedValueError)) throw error;
+    throw new SealingKeyError(
+      `the store's secrets are sealed with key ${sealedKeyId(marker) ?? '(none)'}, which ${sealer.source} does not hold ` +
+        `(it holds ${sealer.keyIds.join(', ')}); give that key, after the new one to rotate`,
+    );
+  }
+  return sealer.isCurrent(marker);
+}
+
+export function newMarker(sealer: Sealer): string {
+  return sealer.seal(MARKER_TEXT, sealedPlace.marker);
+}
+
+/** What a pass did: values sealed again with the first key, and values no key opens (left as they are). */
+export interface SealingPass {
+  resealed: number;
+  unreadable: number;
+}
+
+export function logSealingPass(logger: Logger | undefined, sealer: Sealer, pass: SealingPass, ms: number): void {
+  const details = { keyId: sealer.keyIds[0], resealed: pass.resealed, unreadable: pass.unreadable, ms: Math.round(ms) };
+  if (pass.unreadable > 0) logger?.warn(details, 'stored secrets sealed with the first key; some open with no key given and stay unreadable');
+  else logger?.info(details, 'stored secrets sealed with the first key');
+}
