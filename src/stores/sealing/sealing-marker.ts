@@ -7,8 +7,8 @@
  *   store written before sealing, or a new one): the store seals again, with the first key, every
  *   secret that is not sealed with it (a pass with compare-and-set, at most once per key), then
  *   writes the marker with the first key;
- * - no key given opens it: the keys are wrong, and the store refuses to open, naming the key id it
- *   needs, instead of serving with every session and TOTP secret unreadable.
+ * - it names a key that is not given: the keys are wrong, and the store refuses to open, naming the
+ *   key id it needs, instead of serving with every session and TOTP secret unreadable.
  *
  * Why a pass at the first start rather than sealing each record at its next write: a record nobody
  * writes again (a long-lived access token's, which lives ten years; a TOTP secret; an idle session)
@@ -25,16 +25,23 @@ const MARKER_TEXT = 'hass-auth sealed secrets';
 /** Whether the store's secrets are all sealed with the first key; throws SealingKeyError for keys that do not fit. */
 export function isSealedWithFirstKey(sealer: Sealer, marker: string | null): boolean {
   if (marker === null) return false;
+  const keyId = sealedKeyId(marker);
+  // A marker that names a key given but does not open was altered: the keys are right, so the
+  // store is sealed again with the first one (what does not open stays unreadable) and marked anew.
+  if (keyId !== null && sealer.keyIds.includes(keyId)) return opensAsMarker(sealer, marker) && sealer.isCurrent(marker);
+  throw new SealingKeyError(
+    `the store's secrets are sealed with key ${keyId ?? '(none)'}, which ${sealer.source} does not hold ` +
+      `(it holds ${sealer.keyIds.join(', ')}); give that key, after the new one to rotate`,
+  );
+}
+
+function opensAsMarker(sealer: Sealer, marker: string): boolean {
   try {
-    if (sealer.open(marker, sealedPlace.marker) !== MARKER_TEXT) throw new SealedValueError('not the marker');
+    return sealer.open(marker, sealedPlace.marker) === MARKER_TEXT;
   } catch (error) {
-    if (!(error instanceof SealedValueError)) throw error;
-    throw new SealingKeyError(
-      `the store's secrets are sealed with key ${sealedKeyId(marker) ?? '(none)'}, which ${sealer.source} does not hold ` +
-        `(it holds ${sealer.keyIds.join(', ')}); give that key, after the new one to rotate`,
-    );
+    if (error instanceof SealedValueError) return false;
+    throw error;
   }
-  return sealer.isCurrent(marker);
 }
 
 export function newMarker(sealer: Sealer): string {
