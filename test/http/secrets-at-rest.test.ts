@@ -6,18 +6,15 @@
  * secret: none verifies, none holds it. Then altered ciphertext: the service refuses the token and
  * the code as it would unknown ones, never with a 500.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
-import { DATABASE_FILE } from '../../src/stores/sqlite/open-database.js';
 import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import type { Store } from '../../src/stores/types.js';
 import { setUpTotp, STEP_MS, totpAt } from '../support/mfa.js';
+import { candidateKeys, redisReplaceStored, redisStoredValues, sqliteReplaceStored, sqliteStoredValues, verifiesHs256 } from '../support/stored-values.js';
 import { CLIENT_ID, logIn, onboardOwner, postForm, startTestServer, type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
-import { deleteKeysUnder, keysUnder, rawClient, REDIS_URL, testSealer, uniquePrefix } from '../stores/redis-harness.js';
+import { deleteKeysUnder, REDIS_URL, testSealer, uniquePrefix } from '../stores/redis-harness.js';
 import { makeTempDir } from '../stores/sqlite-harness.js';
 import { claimsOf } from '../ws/ws-helpers.js';
 import { exchangeCode, jsonOf, openFlow, submitStep } from './http-helpers.js';
@@ -31,7 +28,7 @@ interface Issued {
 /** A store at a place the test can read around the service, opened again on the same data. */
 interface StorePlace {
   open(): Promise<Store>;
-  /** Every value stored, as text; the store must be closed. */
+  /** Every value stored, as text (support/stored-values.ts); the store must be closed. */
   everyValue(): Promise<string[]>;
   /** Replaces `from` with `to` wherever stored; the store must be closed. */
   replace(from: string, to: string): Promise<void>;
@@ -40,106 +37,23 @@ interface StorePlace {
 
 function sqlitePlace(): StorePlace {
   const temp = makeTempDir();
-  const withDatabase = <T>(use: (db: Database.Database) => T): T => {
-    const db = new Database(join(temp.dir, DATABASE_FILE));
-    try {
-      return use(db);
-    } finally {
-      db.close();
-    }
-  };
-  const tables = (db: Database.Database) => (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map(({ name }) => name);
   return {
     // The store's own key, in its key file: what an embedded deployment runs with.
     open: async () => openSqliteStore({ dataDir: temp.dir }),
-    everyValue: async () =>
-      withDatabase((db) =>
-        tables(db).flatMap((table) =>
-          (db.prepare(`SELECT * FROM "${table}"`).all() as Array<Record<string, unknown>>).flatMap((row) =>
-            Object.values(row).flatMap((value) => (value === null ? [] : [Buffer.isBuffer(value) ? value.toString('latin1') : String(value as string | number | bigint)])),
-          ),
-        ),
-      ),
-    replace: async (from, to) =>
-      withDatabase((db) => {
-        for (const table of tables(db)) {
-          const columns = (db.prepare(`SELECT name FROM pragma_table_info(?) WHERE type = 'TEXT'`).all(table) as Array<{ name: string }>).map(({ name }) => name);
-          for (const column of columns) db.prepare(`UPDATE "${table}" SET "${column}" = replace("${column}", ?, ?)`).run(from, to);
-        }
-      }),
+    everyValue: async () => sqliteStoredValues(temp.dir),
+    replace: async (from, to) => sqliteReplaceStored(temp.dir, from, to),
     cleanup: async () => temp.remove(),
   };
 }
 
 function redisPlace(): StorePlace {
   const prefix = uniquePrefix();
-  const withClient = async <T>(use: (client: Awaited<ReturnType<typeof rawClient>>) => Promise<T>): Promise<T> => {
-    const client = await rawClient();
-    try {
-      return await use(client);
-    } finally {
-      client.destroy();
-    }
-  };
   return {
     open: () => openRedisStore({ url: REDIS_URL, keyPrefix: prefix, sealer: testSealer() }),
-    everyValue: () =>
-      withClient(async (client) => {
-        const values: string[] = [];
-        for (const key of await keysUnder(client, prefix)) {
-          values.push(key);
-          const type = await client.type(key);
-          if (type === 'string') values.push((await client.get(key)) ?? '');
-          else if (type === 'hash') values.push(...Object.entries(await client.hGetAll(key)).flat());
-          else if (type === 'list') values.push(...(await client.lRange(key, 0, -1)));
-          else if (type === 'set') values.push(...(await client.sMembers(key)));
-          else if (type === 'zset') values.push(...(await client.zRange(key, 0, -1)));
-          else if (type === 'stream') values.push(...((await client.xRange(key, '-', '+')) ?? []).flatMap((entry) => Object.entries(entry.message).flat()));
-          else throw new Error(`a ${type} at ${key}: read it too`);
-        }
-        return values;
-      }),
-    replace: (from, to) =>
-      withClient(async (client) => {
-        for (const key of await keysUnder(client, prefix)) {
-          const type = await client.type(key);
-          if (type === 'string') {
-            const value = (await client.get(key)) ?? '';
-            if (value.includes(from)) await client.set(key, value.replaceAll(from, to), { KEEPTTL: true });
-          } else if (type === 'hash') {
-            for (const [field, value] of Object.entries(await client.hGetAll(key))) {
-              if (value.includes(from)) await client.hSet(key, field, value.replaceAll(from, to));
-            }
-          }
-        }
-      }),
+    everyValue: () => redisStoredValues(prefix),
+    replace: (from, to) => redisReplaceStored(prefix, from, to),
     cleanup: () => deleteKeysUnder(prefix),
   };
-}
-
-/** Every string a stored value holds: itself, the strings inside it when it is JSON, and its runs of hex and of base32. */
-function candidates(value: string): string[] {
-  const found = new Set([value]);
-  const walk = (node: unknown): void => {
-    if (typeof node === 'string') found.add(node);
-    else if (Array.isArray(node)) node.forEach(walk);
-    else if (typeof node === 'object' && node !== null) Object.entries(node).forEach(([key, child]) => (found.add(key), walk(child)));
-  };
-  try {
-    walk(JSON.parse(value));
-  } catch {
-    // Not JSON: the value as it is, and its runs below.
-  }
-  for (const run of value.match(/[0-9a-fA-F]{32,}|[A-Z2-7]{16,}/g) ?? []) found.add(run);
-  return [...found];
-}
-
-/** Whether `key`, taken as Home Assistant takes a jwt_key (its text as bytes), signs the HS256 `jwt`. */
-function verifiesHs256(jwt: string, key: string): boolean {
-  const [header, payload, signature] = jwt.split('.') as [string, string, string];
-  const expected = createHmac('sha256', key).update(`${header}.${payload}`).digest();
-  const given = Buffer.from(signature, 'base64url');
-  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 describe.each([
@@ -199,7 +113,7 @@ describe.each([
     await stop();
 
     const values = await place.everyValue();
-    const everyCandidate = [...new Set(values.flatMap(candidates))];
+    const everyCandidate = candidateKeys(values);
     expect(values.length).toBeGreaterThan(20);
     const verifying = everyCandidate.filter((candidate) => issued.accessTokens.some((token) => verifiesHs256(token, candidate)));
     expect(verifying).toEqual([]);
