@@ -24,6 +24,7 @@ import { CommandFailedError, isOptionalArg, type CliCommand, type CliContext } f
 import { importHaCommand } from './import-ha-command.js';
 import { openConfiguredStore } from '../open-store.js';
 import { setOwnerCommand } from './owner-command.js';
+import { sealSecretsCommand } from './secrets-command.js';
 import { tokenCommands } from './token-commands.js';
 import { familyUsageText, usageText } from './usage.js';
 import { userCommands } from './user-commands.js';
@@ -32,7 +33,7 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
-export const COMMANDS: CliCommand[] = [...userCommands, setOwnerCommand, ...tokenCommands, ...banCommands, ...auditCommands, importHaCommand];
+export const COMMANDS: CliCommand[] = [...userCommands, setOwnerCommand, ...tokenCommands, ...banCommands, ...auditCommands, importHaCommand, sealSecretsCommand];
 
 /** `out` and `err` write one line each (the newline is theirs to add). */
 export interface CliIo {

@@ -237,6 +237,19 @@ describe.each([
     await after.close();
   });
 
+  it('seals on demand what was written in the clear after its start (hass-auth secrets seal), counting what no key opens', async () => {
+    const written = await writeSecrets(await open(sealerOf(k1)));
+    const raw = await closeAndLook(opened[0] as Store);
+    await raw.totp.set(written.userId, written.totp);
+    await raw.secret.set(written.secretName, createSealer([k3], 'elsewhere').seal(written.secret, 'secret\0elsewhere'));
+    await raw.close();
+    const store = await open(sealerOf(k1));
+    expect(await store.sealSecrets()).toEqual({ keyId: keyIdOf(k1), resealed: 1, unreadable: 1 });
+    const after = await closeAndLook(store);
+    expect(sealedKeyId(await after.totp.get(written.userId))).toBe(keyIdOf(k1));
+    await after.close();
+  });
+
   it('rotates: with the new key first and the old one after, reads everything and seals it with the new key, which alone then reads it', async () => {
     const written = await writeSecrets(await open(sealerOf(k1)));
     await opened[0]?.close();

@@ -25,7 +25,7 @@ import { redisMfa } from './mfa.js';
 import { redisRefreshTokens } from './refresh-tokens.js';
 import { redisRecordCounts } from './record-counts.js';
 import { RedisRevocationBus } from './revocation-bus.js';
-import { sealStoredSecrets } from './sealing.js';
+import { sealStoredSecrets, sealStoredSecretsIfMarked } from './sealing.js';
 import { redisSecrets } from './secrets.js';
 import { redisUsers } from './users.js';
 import type { SentinelTarget } from './sentinel-connection.js';
@@ -77,8 +77,8 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
   const codec = envelopeCodec(sealer);
   try {
     const started = performance.now();
-    const pass = await sealStoredSecrets(run, keys, sealer, codec);
-    if (pass !== null) logSealingPass(options.logger, sealer, pass, performance.now() - started);
+    const pass = await sealStoredSecretsIfMarked(run, keys, sealer, codec);
+    if (pass !== null) logSealingPass(options.logger, pass, performance.now() - started);
   } catch (error) {
     await connection.close(commandTimeoutMs);
     throw error;
@@ -103,6 +103,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
     },
     countByState: redisRecordCounts(run, keys),
     readContents: redisContents(run, keys, codec),
+    sealSecrets: () => sealStoredSecrets(run, keys, sealer, codec),
     close: async () => {
       revocations.close();
       banChanges.close();

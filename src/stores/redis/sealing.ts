@@ -10,7 +10,7 @@ import { UnreadableRecordError, type EnvelopeCodec } from '../envelope-codec.js'
 import { resealStored } from '../sealing/open-stored.js';
 import { sealedPlace } from '../sealing/sealed-places.js';
 import type { Sealer } from '../sealing/sealer.js';
-import { isSealedWithFirstKey, newMarker, type SealingPass } from '../sealing/sealing-marker.js';
+import { isSealedWithFirstKey, newMarker, newSealingPass, type SealingPass } from '../sealing/sealing-marker.js';
 import type { Run } from './guard.js';
 import type { RedisKeys } from './keys.js';
 import { escapeGlob } from './record-counts.js';
@@ -19,9 +19,14 @@ const SCAN_COUNT = 1_000;
 const SECRET_FIELD = 'secret:';
 
 /** Runs the pass when the marker asks for it; null when every secret was sealed with the first key already. */
-export async function sealStoredSecrets(run: Run, keys: RedisKeys, sealer: Sealer, codec: EnvelopeCodec): Promise<SealingPass | null> {
-  if (isSealedWithFirstKey(sealer, await run('sealing.marker', (client) => client.get(keys.sealingMarker)))) return null;
-  const pass: SealingPass = { resealed: 0, unreadable: 0 };
+export async function sealStoredSecretsIfMarked(run: Run, keys: RedisKeys, sealer: Sealer, codec: EnvelopeCodec): Promise<SealingPass | null> {
+  const marker = await run('sealing.marker', (client) => client.get(keys.sealingMarker));
+  return isSealedWithFirstKey(sealer, marker) ? null : sealStoredSecrets(run, keys, sealer, codec);
+}
+
+/** The pass (types.ts `Store.sealSecrets`). */
+export async function sealStoredSecrets(run: Run, keys: RedisKeys, sealer: Sealer, codec: EnvelopeCodec): Promise<SealingPass> {
+  const pass = newSealingPass(sealer);
   const envelopeStems = [keys.refreshToken(''), keys.mfaSetupFlow('')];
   const [mfaStem, secretStem] = [keys.mfa(''), keys.secret('')];
 

@@ -48,14 +48,19 @@ export function newMarker(sealer: Sealer): string {
   return sealer.seal(MARKER_TEXT, sealedPlace.marker);
 }
 
-/** What a pass did: values sealed again with the first key, and values no key opens (left as they are). */
+/** What a pass did: the first key's id, values sealed again with it, and values no key opens (left as they are). */
 export interface SealingPass {
+  keyId: string;
   resealed: number;
   unreadable: number;
 }
 
-export function logSealingPass(logger: Logger | undefined, sealer: Sealer, pass: SealingPass, ms: number): void {
-  const details = { keyId: sealer.keyIds[0], resealed: pass.resealed, unreadable: pass.unreadable, ms: Math.round(ms) };
+export function newSealingPass(sealer: Sealer): SealingPass {
+  return { keyId: sealer.keyIds[0] as string, resealed: 0, unreadable: 0 };
+}
+
+export function logSealingPass(logger: Logger | undefined, pass: SealingPass, ms: number): void {
+  const details = { ...pass, ms: Math.round(ms) };
   if (pass.unreadable > 0) logger?.warn(details, 'stored secrets sealed with the first key; some open with no key given and stay unreadable');
   else logger?.info(details, 'stored secrets sealed with the first key');
 }

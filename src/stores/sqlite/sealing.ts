@@ -10,16 +10,20 @@ import { UnreadableRecordError, type EnvelopeCodec } from '../envelope-codec.js'
 import { resealStored } from '../sealing/open-stored.js';
 import { sealedPlace } from '../sealing/sealed-places.js';
 import type { Sealer } from '../sealing/sealer.js';
-import { isSealedWithFirstKey, newMarker, type SealingPass } from '../sealing/sealing-marker.js';
+import { isSealedWithFirstKey, newMarker, newSealingPass, type SealingPass } from '../sealing/sealing-marker.js';
 
 export function readSealingMarker(db: Database): string | null {
   return db.prepare<[], { marker: string }>('SELECT marker FROM sealing').get()?.marker ?? null;
 }
 
 /** Runs the pass when the marker asks for it; null when every secret was sealed with the first key already. */
-export function sealStoredSecrets(db: Database, sealer: Sealer, codec: EnvelopeCodec): SealingPass | null {
-  if (isSealedWithFirstKey(sealer, readSealingMarker(db))) return null;
-  const pass: SealingPass = { resealed: 0, unreadable: 0 };
+export function sealStoredSecretsIfMarked(db: Database, sealer: Sealer, codec: EnvelopeCodec): SealingPass | null {
+  return isSealedWithFirstKey(sealer, readSealingMarker(db)) ? null : sealStoredSecrets(db, sealer, codec);
+}
+
+/** The pass (types.ts `Store.sealSecrets`). */
+export function sealStoredSecrets(db: Database, sealer: Sealer, codec: EnvelopeCodec): SealingPass {
+  const pass = newSealingPass(sealer);
   // `reseal` gives the new stored text, or null when it is current; it throws UnreadableRecordError.
   const visit = (reseal: () => string | null, write: (text: string) => void) => {
     try {

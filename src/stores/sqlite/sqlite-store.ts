@@ -25,7 +25,7 @@ import { openDatabase } from './open-database.js';
 import { sqliteRefreshTokens } from './refresh-tokens.js';
 import { sqliteRecordCounts } from './record-counts.js';
 import { inProcessRevocationBus } from './revocation-bus.js';
-import { readSealingMarker, sealStoredSecrets } from './sealing.js';
+import { readSealingMarker, sealStoredSecrets, sealStoredSecretsIfMarked } from './sealing.js';
 import { DEFAULT_SWEEP_INTERVAL_MS, startSweeper } from './sweep.js';
 import { sqliteUsers } from './users.js';
 import { sqliteSecrets } from './secrets.js';
@@ -58,8 +58,8 @@ function prepareSealing(db: Database, options: SqliteStoreOptions): { sealer: Se
   const sealer = options.sealer ?? ownSealer(options.dataDir, db);
   const codec = envelopeCodec(sealer);
   const started = performance.now();
-  const pass = sealStoredSecrets(db, sealer, codec);
-  if (pass !== null) logSealingPass(options.logger, sealer, pass, performance.now() - started);
+  const pass = sealStoredSecretsIfMarked(db, sealer, codec);
+  if (pass !== null) logSealingPass(options.logger, pass, performance.now() - started);
   return { sealer, codec };
 }
 
@@ -94,6 +94,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     ping: async () => ping(db),
     countByState: sqliteRecordCounts(db, clock),
     readContents: sqliteContents(db, clock, codec),
+    sealSecrets: async () => sealStoredSecrets(db, sealer, codec),
     close: async () => {
       stopSweeper();
       // Closing releases the directory lock; a second close is harmless.
