@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId, newSecret, sha256Hex } from '../../src/domain/ids.js';
+import type { Logger } from '../../src/domain/logger.js';
 import { UnreadableRecordError } from '../../src/stores/envelope-codec.js';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import { KEY_FILE, SealingKeyError } from '../../src/stores/sealing/secrets-keys.js';
@@ -33,7 +34,7 @@ interface RawStore {
 
 interface Place {
   /** Opens the store at this place; without a sealer, the store's own (SQLite: the key file). */
-  open(sealer?: Sealer): Promise<Store>;
+  open(sealer?: Sealer, logger?: Logger): Promise<Store>;
   raw(): Promise<RawStore>;
   cleanup(): Promise<void>;
 }
@@ -56,7 +57,7 @@ function envelopeField<T extends string>(read: (id: string) => Promise<string>, 
 function sqlitePlace(): Place {
   const temp = makeTempDir();
   return {
-    open: async (sealer) => openSqliteStore({ dataDir: temp.dir, ...(sealer === undefined ? {} : { sealer }) }),
+    open: async (sealer, logger) => openSqliteStore({ dataDir: temp.dir, ...(sealer === undefined ? {} : { sealer }), ...(logger === undefined ? {} : { logger }) }),
     raw: async () => {
       const db = new Database(join(temp.dir, DATABASE_FILE));
       const column = (table: string, column: string, where: string) => ({
@@ -83,7 +84,8 @@ function sqlitePlace(): Place {
 function redisPlace(): Place {
   const prefix = uniquePrefix();
   return {
-    open: async (sealer) => openRedisStore({ url: REDIS_URL, keyPrefix: prefix, sealer: sealer ?? createSealer([randomBytes(32)], 'SECRETS_KEY') }),
+    open: async (sealer, logger) =>
+      openRedisStore({ url: REDIS_URL, keyPrefix: prefix, sealer: sealer ?? createSealer([randomBytes(32)], 'SECRETS_KEY'), ...(logger === undefined ? {} : { logger }) }),
     raw: async () => {
       const client = await rawClient();
       const env = (stem: string) => ({
@@ -175,8 +177,8 @@ describe.each([
 ])('sealed secrets on %s', (_kind, makePlace) => {
   let place: Place;
   let opened: Store[];
-  const open = async (sealer?: Sealer) => {
-    const store = await place.open(sealer);
+  const open = async (sealer?: Sealer, logger?: Logger) => {
+    const store = await place.open(sealer, logger);
     opened.push(store);
     return store;
   };
@@ -218,7 +220,9 @@ describe.each([
     await raw.dropMarker();
     await raw.close();
 
-    const upgraded = await open(sealerOf(k1));
+    const logged: Array<[object, string]> = [];
+    const upgraded = await open(sealerOf(k1), { info: (details, message) => void logged.push([details, message]), warn: () => undefined, error: () => undefined });
+    expect(logged.map(([details, message]) => [{ ...details, ms: 0 }, message])).toEqual([[{ keyId: keyIdOf(k1), resealed: 4, unreadable: 0, ms: 0 }, 'stored secrets sealed with the first key']]);
     const after = await closeAndLook(upgraded);
     for (const text of await storedTexts(after, written)) expect(sealedKeyId(text)).toBe(keyIdOf(k1));
     await after.close();

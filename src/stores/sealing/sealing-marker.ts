@@ -59,7 +59,9 @@ export function newSealingPass(sealer: Sealer): SealingPass {
   return { keyId: sealer.keyIds[0] as string, resealed: 0, unreadable: 0 };
 }
 
+/** Tells of a pass at start that found something: a new store's says nothing. */
 export function logSealingPass(logger: Logger | undefined, pass: SealingPass, ms: number): void {
+  if (pass.resealed === 0 && pass.unreadable === 0) return;
   const details = { ...pass, ms: Math.round(ms) };
   if (pass.unreadable > 0) logger?.warn(details, 'stored secrets sealed with the first key; some open with no key given and stay unreadable');
   else logger?.info(details, 'stored secrets sealed with the first key');
