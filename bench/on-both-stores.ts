@@ -5,7 +5,7 @@
 import { openRedisStore } from '../src/stores/redis/redis-store.js';
 import { openSqliteStore } from '../src/stores/sqlite/sqlite-store.js';
 import type { Store } from '../src/stores/types.js';
-import { deleteKeysUnder, REDIS_URL, uniquePrefix } from '../test/stores/redis-harness.js';
+import { deleteKeysUnder, REDIS_URL, testSealer, uniquePrefix } from '../test/stores/redis-harness.js';
 
 export type Comparison = (label: string, open: () => Promise<Store>) => Promise<void>;
 
@@ -16,7 +16,7 @@ export async function onBothStores(compare: Comparison): Promise<void> {
     await compare('redis', async () => {
       const prefix = uniquePrefix();
       prefixes.push(prefix);
-      return openRedisStore({ url: REDIS_URL, keyPrefix: prefix });
+      return openRedisStore({ url: REDIS_URL, keyPrefix: prefix, sealer: testSealer() });
     });
   } finally {
     for (const prefix of prefixes) await deleteKeysUnder(prefix);

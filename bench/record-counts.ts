@@ -16,7 +16,7 @@ import { toEnvelope } from '../src/stores/envelope.js';
 import { openRedisStore } from '../src/stores/redis/redis-store.js';
 import { openSqliteStore } from '../src/stores/sqlite/sqlite-store.js';
 import type { Envelope, Store } from '../src/stores/types.js';
-import { deleteKeysUnder, rawClient, REDIS_URL, uniquePrefix } from '../test/stores/redis-harness.js';
+import { deleteKeysUnder, rawClient, REDIS_URL, testSealer, uniquePrefix } from '../test/stores/redis-harness.js';
 import { makeTempDir } from '../test/stores/sqlite-harness.js';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 10_000);
@@ -75,7 +75,7 @@ await sqliteFile.close();
 temp.remove();
 
 const prefix = uniquePrefix();
-const redis = await openRedisStore({ url: REDIS_URL, keyPrefix: prefix });
+const redis = await openRedisStore({ url: REDIS_URL, keyPrefix: prefix, sealer: testSealer() });
 try {
   const client = await rawClient();
   const before = await client.dbSize();

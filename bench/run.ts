@@ -31,7 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { openRedisStore } from '../src/stores/redis/redis-store.js';
 import type { Store } from '../src/stores/types.js';
 import { startBalancedCluster } from '../test/cluster/balancer.js';
-import { freePort, killRedisServer, startRedisServer } from '../test/stores/redis-harness.js';
+import { freePort, killRedisServer, startRedisServer, TEST_SECRETS_KEY, testSealer } from '../test/stores/redis-harness.js';
 import { startService, type ServiceProcess } from '../test/support/service-process.js';
 import { bearerGets, loadSettings, measureDuring, measureLoad, rotating, rotatingForm, type Measured, type Target } from './load.js';
 import { measureAuditAppend } from './audit-cost.js';
@@ -139,11 +139,11 @@ async function main(): Promise<void> {
   later(() => bareRoute.stop());
   const profiling = process.env.BENCH_CPU_PROF;
   const service = await startService(
-    { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: PREFIX, CONFIG_FILE: configFile, LOG_LEVEL: 'warn' },
+    { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: PREFIX, SECRETS_KEY: TEST_SECRETS_KEY, CONFIG_FILE: configFile, LOG_LEVEL: 'warn' },
     profiling === undefined ? {} : { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profiling] },
   );
   later(() => service.stop());
-  const store: Store = await openRedisStore({ url: redisUrl, keyPrefix: PREFIX, commandTimeoutMs: SEEDING_TIMEOUT_MS });
+  const store: Store = await openRedisStore({ url: redisUrl, keyPrefix: PREFIX, sealer: testSealer(), commandTimeoutMs: SEEDING_TIMEOUT_MS });
   later(() => store.close());
 
   log(`seeding: owner, ${POOL} refresh tokens through trusted_networks logins`);
@@ -294,7 +294,7 @@ async function throughHaproxy(redisUrl: string): Promise<void> {
   log('three instances behind haproxy');
   const cluster = await startBalancedCluster(['A', 'B', 'C'], { REDIS_URL: redisUrl, LOG_LEVEL: 'warn' });
   later(() => cluster.close());
-  const clusterStore = await openRedisStore({ url: redisUrl, keyPrefix: cluster.prefix, commandTimeoutMs: SEEDING_TIMEOUT_MS });
+  const clusterStore = await openRedisStore({ url: redisUrl, keyPrefix: cluster.prefix, sealer: testSealer(), commandTimeoutMs: SEEDING_TIMEOUT_MS });
   later(() => clusterStore.close());
   const clusterTemplate = await exchangeCode(cluster.baseUrl, await onboardOwner(cluster.baseUrl));
   const clusterPool = await cloneRefreshTokens(clusterStore, clusterTemplate.refreshToken, POOL, 1);

@@ -4,6 +4,7 @@
  */
 import envSchema from 'env-schema';
 import { HA_VERSION } from './domain/version.js';
+import { parseSecretsKeys, readSecretsKeyFile, SealingKeyError } from './stores/sealing/secrets-keys.js';
 
 export const configSchema = {
   type: 'object',
@@ -27,6 +28,9 @@ export const configSchema = {
     // RFC 6750's b64token, at least 32 characters: e.g. `openssl rand -hex 32`.
     METRICS_TOKEN: { type: 'string', pattern: '^[A-Za-z0-9._~+/-]{32,}=*$' },
     METRICS_PORT: { type: 'integer', minimum: 1, maximum: 65535 },
+    // 64 hex characters, or several separated by commas (checked below, with a message that repeats no key).
+    SECRETS_KEY: { type: 'string' },
+    SECRETS_KEY_FILE: { type: 'string', minLength: 1 },
   },
 } as const;
 
@@ -65,6 +69,11 @@ export interface Config {
   metricsToken: string | null;
   /** `GET /metrics` is served on this port (on `host`) and not on `port`; null: on `port`. */
   metricsPort: number | null;
+  /**
+   * The keys that seal stored secrets (stores/sealing/), the first sealing, and where they came from
+   * (`SECRETS_KEY`, or `SECRETS_KEY_FILE` and its path). Null: the embedded store's key file in `dataDir`.
+   */
+  secretsKeys: { source: string; keys: Buffer[] } | null;
 }
 
 interface RawConfig {
@@ -85,6 +94,8 @@ interface RawConfig {
   STATELY_INSPECT_URL?: string;
   METRICS_TOKEN?: string;
   METRICS_PORT?: number;
+  SECRETS_KEY?: string;
+  SECRETS_KEY_FILE?: string;
 }
 
 export class ConfigError extends Error {
@@ -124,7 +135,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     statelyInspectUrl: raw.STATELY_INSPECT_URL ?? null,
     metricsToken: raw.METRICS_TOKEN ?? null,
     metricsPort: raw.METRICS_PORT ?? null,
+    secretsKeys: secretsKeysOf(raw),
   };
+}
+
+/**
+ * Redis is shared and often copied (replicas, backups), so a deployment on it must give the key: a
+ * key generated on one instance's disk would be one more secret to share between instances.
+ */
+function secretsKeysOf(raw: RawConfig): Config['secretsKeys'] {
+  const { SECRETS_KEY: text, SECRETS_KEY_FILE: file } = raw;
+  if (text !== undefined && file !== undefined) throw new ConfigError('Invalid configuration: SECRETS_KEY and SECRETS_KEY_FILE are both set; set one');
+  try {
+    if (text !== undefined) return { source: 'SECRETS_KEY', keys: parseSecretsKeys(text, 'SECRETS_KEY') };
+    if (file !== undefined) return { source: `SECRETS_KEY_FILE (${file})`, keys: readSecretsKeyFile(file, 'SECRETS_KEY_FILE') };
+  } catch (error) {
+    if (error instanceof SealingKeyError) throw new ConfigError(`Invalid configuration: ${error.message}`);
+    throw error;
+  }
+  if (raw.REDIS_URL !== undefined || raw.REDIS_SENTINELS !== undefined) {
+    throw new ConfigError(
+      'Invalid configuration: SECRETS_KEY (or SECRETS_KEY_FILE) is required with Redis: the key that seals signing keys and TOTP secrets in the store, e.g. from `openssl rand -hex 32`',
+    );
+  }
+  return null;
 }
 
 /** `host:port` (or `[v6]:port`) → its parts; the schema has checked the shape. */

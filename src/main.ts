@@ -11,13 +11,14 @@ import { systemClock } from './domain/clock.js';
 import { buildMetricsApp } from './metrics-app.js';
 import { createMetrics } from './observability/metrics.js';
 import { openConfiguredStore } from './open-store.js';
+import { SealingKeyError } from './stores/sealing/secrets-keys.js';
 import { DataDirLockedError } from './stores/sqlite/sqlite-store.js';
 import { StoreUnavailableError } from './stores/types.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Failures the operator fixes from one line of text; anything else also prints its stack. */
-const OPERATOR_ERRORS = [ConfigError, AuthConfigError, DataDirLockedError, StoreUnavailableError];
+const OPERATOR_ERRORS = [ConfigError, AuthConfigError, DataDirLockedError, StoreUnavailableError, SealingKeyError];
 
 async function start(): Promise<void> {
   const config = loadConfig();

@@ -7,22 +7,29 @@
  */
 import { usesRedis, type Config } from './config.js';
 import type { Logger } from './domain/logger.js';
+import { createSealer } from './stores/sealing/sealer.js';
 import { openSqliteStore } from './stores/sqlite/sqlite-store.js';
 import type { Store } from './stores/types.js';
 
 const SENTINEL_VARIABLES = { sentinels: 'REDIS_SENTINELS', masterName: 'REDIS_SENTINEL_MASTER' } as const;
 
+/**
+ * Secrets in the store are sealed with SECRETS_KEY's keys (config.ts requires them with Redis), or on
+ * the embedded store by default with its key file in DATA_DIR (stores/sealing/secrets-keys.ts).
+ */
 export async function openConfiguredStore(config: Config, logger: Logger): Promise<Store> {
+  const sealer = config.secretsKeys === null ? undefined : createSealer(config.secretsKeys.keys, config.secretsKeys.source);
   if (usesRedis(config)) {
+    if (sealer === undefined) throw new RangeError('Redis needs SECRETS_KEY: config.ts must have refused this configuration');
     // Loaded only when chosen: node-redis is most of a short-lived command's start-up time.
     const { openRedisStore } = await import('./stores/redis/redis-store.js');
     const { SentinelStartError } = await import('./stores/redis/sentinel-start.js');
     const target = config.redisSentinel === null ? { url: config.redisUrl ?? '' } : { sentinel: config.redisSentinel };
-    return openRedisStore({ ...target, keyPrefix: config.redisKeyPrefix, minReplicasAck: config.redisMinReplicasAck, logger }).catch((error: unknown) => {
+    return openRedisStore({ ...target, keyPrefix: config.redisKeyPrefix, minReplicasAck: config.redisMinReplicasAck, sealer, logger }).catch((error: unknown) => {
       // The operator fixes a variable: name it.
       if (error instanceof SentinelStartError) throw new SentinelStartError(error.setting, `${SENTINEL_VARIABLES[error.setting]}: ${error.message}`, { cause: error });
       throw error;
     });
   }
-  return openSqliteStore({ dataDir: config.dataDir });
+  return openSqliteStore({ dataDir: config.dataDir, logger, ...(sealer === undefined ? {} : { sealer }) });
 }

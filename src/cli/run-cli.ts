@@ -14,6 +14,7 @@ import type { Logger } from '../domain/logger.js';
 import { HA_VERSION } from '../domain/version.js';
 import { createHomeAssistantProvider } from '../services/homeassistant-provider.js';
 import { refreshTokenService } from '../services/refresh-tokens.js';
+import { SealingKeyError } from '../stores/sealing/secrets-keys.js';
 import { DataDirLockedError } from '../stores/sqlite/sqlite-store.js';
 import { StoreUnavailableError } from '../stores/types.js';
 import { auditCommands } from './audit-commands.js';
@@ -23,6 +24,7 @@ import { CommandFailedError, isOptionalArg, type CliCommand, type CliContext } f
 import { importHaCommand } from './import-ha-command.js';
 import { openConfiguredStore } from '../open-store.js';
 import { setOwnerCommand } from './owner-command.js';
+import { sealSecretsCommand } from './secrets-command.js';
 import { tokenCommands } from './token-commands.js';
 import { familyUsageText, usageText } from './usage.js';
 import { userCommands } from './user-commands.js';
@@ -31,7 +33,7 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
-export const COMMANDS: CliCommand[] = [...userCommands, setOwnerCommand, ...tokenCommands, ...banCommands, ...auditCommands, importHaCommand];
+export const COMMANDS: CliCommand[] = [...userCommands, setOwnerCommand, ...tokenCommands, ...banCommands, ...auditCommands, importHaCommand, sealSecretsCommand];
 
 /** `out` and `err` write one line each (the newline is theirs to add). */
 export interface CliIo {
@@ -80,7 +82,7 @@ function operatorMessage(error: unknown): string | null {
   if (error instanceof DataDirLockedError) {
     return `${error.message}; stop the server that uses it, then run this command again`;
   }
-  if (error instanceof ConfigError || error instanceof StoreUnavailableError) return error.message;
+  if (error instanceof ConfigError || error instanceof StoreUnavailableError || error instanceof SealingKeyError) return error.message;
   if (error instanceof CommandFailedError) return error.lines.join('\nhass-auth: ');
   return null;
 }

@@ -47,10 +47,13 @@ import-ha reads CONFIG_DIR/.storage/auth, auth_provider.homeassistant and auth_m
 them all, prints one line per record (new, present or conflict),
 then writes what is new; a second run writes nothing. Bad input or a conflict writes nothing;
 --on-conflict=keep leaves the store's record, replace takes Home Assistant's. --dry-run only prints.
+secrets seal seals every stored secret not sealed with the first key of SECRETS_KEY (or of the key
+file in DATA_DIR) with it, and prints how many; run it once every instance runs with the new key
+first, before dropping the old one (a start with a new first key does it too).
 
 The store is the server's, chosen by the same environment: REDIS_URL, or REDIS_SENTINELS with
-REDIS_SENTINEL_MASTER (with REDIS_KEY_PREFIX) for Redis, else the SQLite store in DATA_DIR (default
-./data), which a running server holds:
+REDIS_SENTINEL_MASTER (with REDIS_KEY_PREFIX and SECRETS_KEY or SECRETS_KEY_FILE) for Redis, else the
+SQLite store in DATA_DIR (default ./data), which a running server holds:
 stop the server before using the CLI on it. ${BCRYPT_ROUNDS_ENV} (for tests only) sets the
 bcrypt cost of new passwords; it is Home Assistant's 12 otherwise.
 
@@ -58,7 +61,8 @@ Exit codes:
   0  the command ran, whatever it answered ("Auth invalid", "User not found", "Token not found",
      "Ban not found" included), as Home Assistant's script; or a help text: --help, -h, no
      arguments, or a command without its subcommand (hass-auth user lists the user commands)
-  1  it could not run: invalid configuration, store unreachable or in use; import-ha also when a
+  1  it could not run: invalid configuration, store unreachable or in use, keys that do not open
+     the store; import-ha also when a
      file has problems or a conflict is left unresolved (with --dry-run: would be)
   2  a usage error, told in one line on stderr with a hint: an unknown command or option, the
      wrong number of arguments, or an argument of the wrong form (a COUNT that is no number, an IP

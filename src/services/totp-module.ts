@@ -10,11 +10,15 @@
  * - Setup: a fresh 32-character secret, a code for the current step only, no retry limit; the
  *   confirming code's step becomes the last accepted one.
  * - `MAX_RETRY_TIME` is 5: the fifth wrong code of a login aborts it with `too_many_retry`.
+ * - A secret stored sealed with a key no longer given, or altered, opens to nothing: the module stays
+ *   set up and refuses every code (a lost key must not turn MFA off). The user sets it up again from
+ *   a session, or an operator gives the key back.
  */
 import type { Clock } from '../domain/clock.js';
 import { DUMMY_TOTP_SECRET, matchingStep, newTotpSecret, provisioningUri, qrCodeSvg } from '../domain/totp.js';
 import type { Schema } from '../domain/voluptuous.js';
 import type { MfaModuleConfig } from '../auth-config.js';
+import { UnreadableRecordError } from '../stores/envelope-codec.js';
 import type { MfaStore } from '../stores/types.js';
 import type { SchemaField } from './flow-results.js';
 
@@ -51,8 +55,18 @@ const CODE_FORM: MfaModule['inputForm'] = {
   schema: { fields: { code: { type: 'str', required: true } } },
 };
 
+const UNREADABLE = Symbol('unreadable');
+
 export function totpModule(config: MfaModuleConfig, store: MfaStore, clock: Clock): MfaModule {
   const { id } = config;
+  const storedSecret = async (userId: string): Promise<string | null | typeof UNREADABLE> => {
+    try {
+      return await store.getSecret(id, userId);
+    } catch (error) {
+      if (error instanceof UnreadableRecordError) return UNREADABLE;
+      throw error;
+    }
+  };
   return {
     type: config.type,
     id,
@@ -60,10 +74,11 @@ export function totpModule(config: MfaModuleConfig, store: MfaStore, clock: Cloc
     maxRetries: TOTP_MAX_RETRIES,
     inputForm: CODE_FORM,
 
-    isSetUp: async (userId) => (await store.getSecret(id, userId)) !== null,
+    isSetUp: async (userId) => (await storedSecret(userId)) !== null,
 
     async validateLogin(userId, input) {
-      const secret = await store.getSecret(id, userId);
+      const stored = await storedSecret(userId);
+      const secret = stored === UNREADABLE ? null : stored;
       const step = matchingStep(secret ?? DUMMY_TOTP_SECRET, input.code as string, clock(), 1);
       if (secret === null || step === null) return false;
       return store.acceptStep(id, userId, secret, step);

@@ -1,7 +1,12 @@
 /**
  * The stored text of an envelope, shared by every adapter. Only the frame `{machine, v, rev, snapshot}`
- * is checked here; the snapshot is src/stores/envelope.ts's to migrate and validate.
+ * is checked here; the snapshot is src/stores/envelope.ts's to migrate and validate. The adapters
+ * write and read through an EnvelopeCodec, which seals the secret fields of the text it writes and
+ * opens those of the text it reads (sealing/sealed-places.ts), so that no secret is stored in the
+ * clear while services and machines see plain values.
  */
+import { needsResealing, openEnvelope, sealEnvelope } from './sealing/sealed-places.js';
+import { SealedValueError, type Sealer } from './sealing/sealer.js';
 import type { Envelope } from './types.js';
 
 /** Stored text that is not an envelope (edited by hand, written by a foreign tool): treated as expired. */
@@ -33,14 +38,46 @@ export function decodeEnvelope(text: string): Envelope {
   return value;
 }
 
-/** For listings: a record that cannot be read is left out (a `load` of its id reports it). */
-export function decodeEnvelopeOrSkip(text: string): Envelope[] {
-  try {
-    return [decodeEnvelope(text)];
-  } catch (error) {
-    if (error instanceof UnreadableRecordError) return [];
-    throw error;
-  }
+/** How an adapter turns envelopes into stored text and back; `id` is the record's, the place its secrets are bound to. */
+export interface EnvelopeCodec {
+  encode(id: string, envelope: Envelope): string;
+  /**
+   * Rejects with UnreadableRecordError when the text is not an envelope or a secret field does not
+   * open (sealed with a key not given, or altered): the record is treated as expired, never a 500.
+   */
+  decode(id: string, text: string): Envelope;
+  /** For listings: a record that cannot be read is left out (a `load` of its id reports it). */
+  decodeOrSkip(id: string, text: string): Envelope[];
+  /** The text with its secret fields sealed with the first key; null when they are already. Throws as `decode`. */
+  reseal(id: string, text: string): string | null;
+}
+
+export function envelopeCodec(sealer: Sealer): EnvelopeCodec {
+  const open = (id: string, envelope: Envelope): Envelope => {
+    try {
+      return openEnvelope(sealer, id, envelope);
+    } catch (error) {
+      if (error instanceof SealedValueError) throw new UnreadableRecordError(`stored envelope's secret: ${error.message}`, { cause: error });
+      throw error;
+    }
+  };
+  const decode = (id: string, text: string) => open(id, decodeEnvelope(text));
+  return {
+    encode: (id, envelope) => encodeEnvelope(sealEnvelope(sealer, id, envelope)),
+    decode,
+    decodeOrSkip: (id, text) => {
+      try {
+        return [decode(id, text)];
+      } catch (error) {
+        if (error instanceof UnreadableRecordError) return [];
+        throw error;
+      }
+    },
+    reseal: (id, text) => {
+      const stored = decodeEnvelope(text);
+      return needsResealing(sealer, stored) ? encodeEnvelope(sealEnvelope(sealer, id, open(id, stored))) : null;
+    },
+  };
 }
 
 /**

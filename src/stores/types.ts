@@ -12,9 +12,13 @@ import { CodedError } from '../domain/errors.js';
 import type { AuditHold } from './audit-limits.js';
 import type { FlowStore } from './flow-store.js';
 import type { OnboardingState } from './onboarding-state.js';
+import type { SealingPass } from './sealing/sealing-marker.js';
+import type { StoreContents } from './store-contents.js';
 
 export type { AuditHold, FlowStore, OnboardingState };
 export type { FlowOpening } from './flow-store.js';
+export type { SealingPass };
+export { emptyStoreContents, type CredentialLogin, type StoreContents, type StoredCredential, type StoredRecord } from './store-contents.js';
 
 /** A persisted actor: the machine it belongs to, that machine's version, a revision, its snapshot. */
 export interface Envelope {
@@ -186,12 +190,15 @@ export interface UserStore extends OnboardingState {
 /**
  * What users set up for their MFA modules, per (module id, user id): Home Assistant's
  * `.storage/auth_module.totp` `{"users": {"<user_id>": "<base32 secret>"}}` (ha-auth-spec §14.5), one
- * entry per configured module id. The TOTP secret is an HMAC key and is stored as is (like `jwt_key`s);
- * nobody logs it. Beside it, the last time step a code was accepted at: a code is good once, where
+ * entry per configured module id. The TOTP secret is an HMAC key, stored sealed (like `jwt_key`s,
+ * sealing/sealer.ts); nobody logs it. Beside it, the last time step a code was accepted at: a code is good once, where
  * Home Assistant accepts it again while it is in its window. Deleting a user deletes its entries.
  */
 export interface MfaStore {
-  /** The user's secret for the module, or null when the user has not set the module up. */
+  /**
+   * The user's secret for the module, or null when the user has not set the module up. Rejects with
+   * UnreadableRecordError when the stored secret opens with no key given (altered, or a dropped key).
+   */
   getSecret(moduleId: string, userId: string): Promise<string | null>;
   /**
    * Sets up the module for the user, replacing a previous secret, with `acceptedStep` as the last
@@ -213,7 +220,8 @@ export interface MfaStore {
 
 /**
  * Secrets the whole deployment shares, such as the signed-path secret (Home Assistant keeps it in
- * memory, so signed URLs die on restart and differ between replicas: ha-auth-spec §16.2 #1).
+ * memory, so signed URLs die on restart and differ between replicas: ha-auth-spec §16.2 #1), stored
+ * sealed. One that opens with no key given is replaced by the candidate (compare-and-set).
  */
 export interface SecretStore {
   /** The secret stored under `name`; when there is none yet, `candidate` becomes it (first writer wins). */
@@ -335,69 +343,6 @@ export interface AuditLog {
  */
 export type RecordCounts = Record<MachineName, Record<string, number>>;
 
-/** A persisted record as stored: its envelope, or null when the stored text is not one. */
-export interface StoredRecord {
-  id: string;
-  envelope: Envelope | null;
-}
-
-/** A credential as stored, with the login its record says it holds (Redis keeps it to move the login). */
-export interface StoredCredential {
-  id: string;
-  credential: Credential;
-  /** The user the record is filed under (Redis: the `user` field; SQLite: the `user_id` column). */
-  userId: string;
-  /** The login the record says it holds; null when it names none that can be read back. */
-  login: CredentialLogin | null;
-}
-
-/** What makes a login unique (types.ts `Credential`): provider type, provider id, lookup key. */
-export type CredentialLogin = Pick<Credential, 'authProviderType' | 'authProviderId' | 'lookupKey'>;
-
-/**
- * Everything an adapter keeps, as stored, index entries apart from the records they point at: what a
- * consistency check walks (test/support/store-invariants.ts) to prove that no record is unreadable
- * and no index entry dangles, whatever wrote the store (a fuzzer, a process killed mid-write). Live
- * entries only, as every read sees them. Read-only and O(everything stored): never on a request's
- * path. The embedded store derives each index from the row it indexes; Redis keeps them as keys of
- * their own (keys.ts), which is where they could drift apart.
- */
-export interface StoreContents {
-  records: Record<MachineName, StoredRecord[]>;
-  /** What each refresh token record says its secret's hash and its user are. */
-  refreshTokenKeys: RefreshTokenKeys[];
-  /** The index by secret hash: `findIdByTokenHash(tokenHash)` is `id`. */
-  refreshTokenHashIndex: Array<{ tokenHash: string; id: string }>;
-  /** The index by user that `listByUser` reads (Redis drops an entry whose record is gone when it meets it). */
-  userRefreshTokenIndex: Array<{ userId: string; id: string }>;
-  users: User[];
-  /** The ids the one-owner rule checks (Redis: the `owners` set; SQLite: the `is_owner` column). */
-  ownerIds: string[];
-  credentials: StoredCredential[];
-  /** The login index that `findCredential` reads. */
-  credentialLoginIndex: Array<{ login: CredentialLogin; id: string }>;
-  /** The index by user that `listCredentials` reads. */
-  userCredentialIndex: Array<{ userId: string; id: string }>;
-  /** Whose MFA secrets are kept, per module. */
-  mfaSecrets: Array<{ moduleId: string; userId: string }>;
-}
-
-/** The contents of an empty store, which an adapter fills as it reads. */
-export function emptyStoreContents(): StoreContents {
-  return {
-    records: { loginGrant: [], refreshToken: [], loginFlow: [], mfaSetupFlow: [] },
-    refreshTokenKeys: [],
-    refreshTokenHashIndex: [],
-    userRefreshTokenIndex: [],
-    users: [],
-    ownerIds: [],
-    credentials: [],
-    credentialLoginIndex: [],
-    userCredentialIndex: [],
-    mfaSecrets: [],
-  };
-}
-
 export interface Store {
   readonly kind: 'sqlite' | 'redis';
   readonly users: UserStore;
@@ -420,6 +365,11 @@ export interface Store {
   countByState(): Promise<RecordCounts>;
   /** Everything stored, for consistency checks (StoreContents). */
   readContents(): Promise<StoreContents>;
+  /**
+   * Seals again with the first key every stored secret not sealed with it, and marks the store so
+   * (sealing/sealing-marker.ts: what opening does when the mark asks). O(stored secrets).
+   */
+  sealSecrets(): Promise<SealingPass>;
   close(): Promise<void>;
 }
 

@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import type { Store } from '../../src/stores/types.js';
-import { deleteKeysUnder, REDIS_URL, uniquePrefix } from '../stores/redis-harness.js';
+import { deleteKeysUnder, REDIS_URL, TEST_SECRETS_KEY, testSealer, uniquePrefix } from '../stores/redis-harness.js';
+import { redisStoredValues, sqliteStoredValues } from '../support/stored-values.js';
 
 export const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const launcher = join(projectRoot, 'src', 'cli', 'hass-auth.js');
@@ -43,6 +44,8 @@ export interface CliStore {
   env: Record<string, string>;
   /** Opens the same store in the test process; on SQLite it must be closed before the CLI runs (directory lock). */
   open(): Promise<Store>;
+  /** Every value the store holds, read around it (support/stored-values.ts); on SQLite, with the store closed. */
+  storedValues(): Promise<string[]>;
   cleanup(): Promise<void>;
 }
 
@@ -58,6 +61,7 @@ export const sqliteCliStore: CliStoreKind = {
     return {
       env: { DATA_DIR: dir },
       open: async () => openSqliteStore({ dataDir: dir }),
+      storedValues: async () => sqliteStoredValues(dir),
       cleanup: async () => rmSync(dir, { recursive: true, force: true }),
     };
   },
@@ -68,8 +72,9 @@ export const redisCliStore: CliStoreKind = {
   create() {
     const prefix = uniquePrefix();
     return {
-      env: { REDIS_URL, REDIS_KEY_PREFIX: prefix },
-      open: () => openRedisStore({ url: REDIS_URL, keyPrefix: prefix }),
+      env: { REDIS_URL, REDIS_KEY_PREFIX: prefix, SECRETS_KEY: TEST_SECRETS_KEY },
+      open: () => openRedisStore({ url: REDIS_URL, keyPrefix: prefix, sealer: testSealer() }),
+      storedValues: () => redisStoredValues(prefix),
       cleanup: () => deleteKeysUnder(prefix),
     };
   },

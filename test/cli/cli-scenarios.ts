@@ -200,6 +200,15 @@ export function describeCliOn(kind: CliStoreKind): void {
       });
     });
 
+    it('seals the stored secrets with the first key on demand, saying with which and how many it sealed again', async (context) => {
+      const { expect } = context;
+      const { cliStore, output } = cliOn(kind, context);
+      // Everything is sealed with the first key already: the store did it when it was first opened.
+      const { keyId, resealed } = await withStore(cliStore, (store) => store.sealSecrets());
+      expect(resealed).toBe(0);
+      expect(await output('secrets', 'seal')).toBe(`Sealed again with key ${keyId}: 0\n`);
+    });
+
     it('revokes a live token once, and finds no token it does not know', async (context) => {
       const { expect } = context;
       const { cliStore, output } = cliOn(kind, context);

@@ -11,6 +11,7 @@ import { COMMANDS } from '../../src/cli/run-cli.js';
 import { usageText } from '../../src/cli/usage.js';
 import { loadConfig } from '../../src/config.js';
 import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
+import { TEST_SECRETS_KEY } from '../stores/redis-harness.js';
 import { FAST_HASHES, hassAuth } from './cli-process.js';
 
 const usage = usageText(COMMANDS);
@@ -90,7 +91,7 @@ describe.concurrent('the hass-auth command line', { timeout: 60_000 }, () => {
   });
 
   it('stops with one line when Redis cannot be reached, exit 1', async ({ expect }) => {
-    const result = await hassAuth(['user', 'list'], { REDIS_URL: 'redis://127.0.0.1:1' });
+    const result = await hassAuth(['user', 'list'], { REDIS_URL: 'redis://127.0.0.1:1', SECRETS_KEY: TEST_SECRETS_KEY });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/^hass-auth: cannot reach Redis at redis:\/\/127\.0\.0\.1:1\/?: [^\n]+\n$/);

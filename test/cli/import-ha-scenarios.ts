@@ -10,7 +10,8 @@ import { describe, expect, it, type TestContext } from 'vitest';
 import { hashPassword, verifyPassword } from '../../src/domain/passwords.js';
 import type { Store, User } from '../../src/stores/types.js';
 import { hassAuth, type CliStore, type CliStoreKind } from './cli-process.js';
-import { copyFixture, dumpStore, editStorage, fixtureToken, HA, readFixture, writeStorage } from './ha-fixture.js';
+import { candidateKeys, verifiesHs256 } from '../support/stored-values.js';
+import { copyFixture, dumpStore, editStorage, fixtureToken, HA, homeAssistantLongLivedJwt, readFixture, TOKEN_IDS, writeStorage } from './ha-fixture.js';
 
 async function withStore<T>(cliStore: CliStore, use: (store: Store) => Promise<T>): Promise<T> {
   const store = await cliStore.open();
@@ -114,6 +115,14 @@ export function describeImportHaOn(kind: CliStoreKind): void {
       });
       const imported = await dump();
       for (const { id, bySecret } of imported.tokens) expect(bySecret).toBe(id);
+
+      // Written through the store, so sealed: no stored value holds an imported jwt_key or the TOTP secret,
+      // or verifies the long-lived token Home Assistant signed.
+      const values = await cliStore.storedValues();
+      for (const id of TOKEN_IDS) expect(values.filter((value) => value.includes(fixtureToken(id).jwt_key))).toEqual([]);
+      expect(values.filter((value) => value.includes(HA.totpSecret))).toEqual([]);
+      const signed = await homeAssistantLongLivedJwt();
+      expect(candidateKeys(values).filter((candidate) => verifiesHs256(signed, candidate))).toEqual([]);
 
       const second = await importHa();
       expect({ code: second.code, stderr: second.stderr }).toEqual({ code: 0, stderr: '' });

@@ -20,6 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, expect, it, vi } from 'vitest';
 import { sha256Hex } from '../../src/domain/ids.js';
 import { DATABASE_FILE, openDatabase } from '../../src/stores/sqlite/open-database.js';
+import { KEY_FILE } from '../../src/stores/sealing/secrets-keys.js';
 import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import type { StoredRecord } from '../../src/stores/types.js';
 import { checkStoreInvariants } from '../support/store-invariants.js';
@@ -77,9 +78,9 @@ function expectedState(session: Session): unknown {
   return session.revocation === 'answered' ? 'revoked' : 'issued';
 }
 
-/** Copies the database files of `dataDir` (the WAL too) as the killed process left them. */
+/** Copies the database files of `dataDir` (the WAL too) as the killed process left them, and the key that opens their secrets. */
 function copyDatabaseFiles(dataDir: string, into: string): void {
-  for (const file of readdirSync(dataDir).filter((name) => name.startsWith(DATABASE_FILE))) copyFileSync(join(dataDir, file), join(into, file));
+  for (const file of readdirSync(dataDir).filter((name) => name.startsWith(DATABASE_FILE) || name === KEY_FILE)) copyFileSync(join(dataDir, file), join(into, file));
 }
 
 /** SQLite's own view of the file: intact, no dangling foreign key, and the connection set to FULL. */

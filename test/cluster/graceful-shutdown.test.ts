@@ -16,7 +16,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { deleteKeysUnder, REDIS_URL, uniquePrefix } from '../stores/redis-harness.js';
+import { deleteKeysUnder, REDIS_URL, TEST_SECRETS_KEY, uniquePrefix } from '../stores/redis-harness.js';
 import { READY_TIMEOUT_MS, startService, type ServiceProcess } from '../support/service-process.js';
 import { CLIENT_ID, REDIRECT_URI } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
@@ -98,7 +98,7 @@ const STORES: Array<[string, () => { env: Record<string, string>; cleanup: () =>
     'Redis',
     () => {
       const prefix = uniquePrefix();
-      return { env: { REDIS_URL, REDIS_KEY_PREFIX: prefix }, cleanup: () => deleteKeysUnder(prefix) };
+      return { env: { REDIS_URL, REDIS_KEY_PREFIX: prefix, SECRETS_KEY: TEST_SECRETS_KEY }, cleanup: () => deleteKeysUnder(prefix) };
     },
   ],
 ];

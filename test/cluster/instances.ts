@@ -4,7 +4,7 @@
  * its own on the shared Redis and deletes exactly its keys when closed.
  */
 import { request } from 'node:http';
-import { deleteKeysUnder, freePort, REDIS_URL, uniquePrefix } from '../stores/redis-harness.js';
+import { deleteKeysUnder, freePort, REDIS_URL, TEST_SECRETS_KEY, uniquePrefix } from '../stores/redis-harness.js';
 import { startService } from '../support/service-process.js';
 
 export interface Instance {
@@ -34,7 +34,7 @@ export async function startInstance(name: string, env: Record<string, string>): 
 /** Instances named `names`, all on one fresh prefix of the shared Redis, bcrypt at its real cost. */
 export async function startCluster(names: string[], extraEnv: Record<string, string> = {}): Promise<Cluster> {
   const prefix = uniquePrefix();
-  const env: Record<string, string> = { REDIS_URL, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'warn', ...extraEnv };
+  const env: Record<string, string> = { REDIS_URL, REDIS_KEY_PREFIX: prefix, SECRETS_KEY: TEST_SECRETS_KEY, LOG_LEVEL: 'warn', ...extraEnv };
   // Replicas in containers each own the metrics port they are given; on loopback each needs its own.
   const ownEnv = async () => (env.METRICS_PORT === undefined ? env : { ...env, METRICS_PORT: String(await freePort()) });
   const results = await Promise.allSettled(names.map(async (name) => startInstance(name, await ownEnv())));

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FAST_HASHES, hassAuth } from '../cli/cli-process.js';
-import { REDIS_URL } from '../stores/redis-harness.js';
+import { REDIS_URL, TEST_SECRETS_KEY } from '../stores/redis-harness.js';
 import { READY_TIMEOUT_MS } from '../support/service-process.js';
 import { startCluster, type Cluster, type Instance } from './instances.js';
 
@@ -68,7 +68,7 @@ describe('IP bans on two instances', { timeout: 60_000 }, () => {
     expect(output.split(`Banned IP ${CLIENT} for too many login attempts`)).toHaveLength(2);
     expect(b.output()).toContain(`Banned IP ${CLIENT} for too many login attempts`);
 
-    const cli = { REDIS_URL, REDIS_KEY_PREFIX: cluster.prefix, ...FAST_HASHES };
+    const cli = { REDIS_URL, REDIS_KEY_PREFIX: cluster.prefix, SECRETS_KEY: TEST_SECRETS_KEY, ...FAST_HASHES };
     const listed = await hassAuth(['ban', 'list'], cli);
     expect(listed.stdout).toMatch(new RegExp(`^${CLIENT.replaceAll('.', '\\.')}\\t\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\n\\nTotal bans: 1\\n$`));
     expect(await hassAuth(['ban', 'lift', CLIENT], cli)).toEqual({ code: 0, stdout: 'Ban lifted\n', stderr: '' });

@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { freePort, killRedisServer, startRedisServer } from '../stores/redis-harness.js';
+import { freePort, killRedisServer, startRedisServer, TEST_SECRETS_KEY } from '../stores/redis-harness.js';
 import { READY_TIMEOUT_MS } from '../support/service-process.js';
 import { TestSocket } from '../support/ws-client.js';
 import { ownerTokens, expectEachCodeRedeemedOnce, expectNothingAcknowledgedLost, expectOnlyTimelyErrors, trafficThrough } from './fault-checks.js';
@@ -42,7 +42,7 @@ beforeAll(async () => {
   writeFileSync(configFile, TRAFFIC_CONFIG);
   port = await freePort();
   redis = await startRedisServer(port, { appendOnlyDir: dataDir });
-  const env = { REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_KEY_PREFIX: 'hass-auth:', CONFIG_FILE: configFile, LOG_LEVEL: 'warn' };
+  const env = { REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_KEY_PREFIX: 'hass-auth:', SECRETS_KEY: TEST_SECRETS_KEY, CONFIG_FILE: configFile, LOG_LEVEL: 'warn' };
   const results = await Promise.allSettled([startInstance('A', env), startInstance('B', env)]);
   for (const result of results) if (result.status === 'fulfilled') started.push(result.value);
   for (const result of results) if (result.status === 'rejected') throw result.reason;

@@ -14,7 +14,7 @@ import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import type { Store } from '../../src/stores/types.js';
 import type { RefreshTokenContext, RefreshTokenFamily } from '../../machines/refresh-token.js';
 import { restoreSnapshot } from '../../src/stores/envelope.js';
-import { REDIS_URL } from '../stores/redis-harness.js';
+import { REDIS_URL, testSealer } from '../stores/redis-harness.js';
 import { READY_TIMEOUT_MS } from '../support/service-process.js';
 import { CLIENT_ID, REDIRECT_URI } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
@@ -82,7 +82,7 @@ beforeAll(async () => {
   );
   cluster = await startCluster(['A', 'B'], { CONFIG_FILE: configFile });
   [a, b] = cluster.instances as [Instance, Instance];
-  store = await openRedisStore({ url: REDIS_URL, keyPrefix: cluster.prefix });
+  store = await openRedisStore({ url: REDIS_URL, keyPrefix: cluster.prefix, sealer: testSealer() });
   const onboarded = await postJson(a, '/api/onboarding/users', { ...OWNER, client_id: ROTATING });
   const { auth_code: code } = (await onboarded.json()) as { auth_code: string };
   const tokens = (await (await postForm(a, '/auth/token', { grant_type: 'authorization_code', client_id: ROTATING, code })).json()) as Tokens;

@@ -12,7 +12,7 @@ import { newSession } from '../http/token-client.js';
 import { aUser, issueRefreshToken } from '../support/fixtures.js';
 import { checkStoreInvariants } from '../support/store-invariants.js';
 import { onboardOwner, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
-import { deleteKeysUnder, rawClient, REDIS_URL, uniquePrefix } from '../stores/redis-harness.js';
+import { deleteKeysUnder, rawClient, REDIS_URL, testSealer, uniquePrefix } from '../stores/redis-harness.js';
 
 const START = Date.UTC(2026, 10, 27, 12);
 
@@ -74,7 +74,7 @@ describe('store invariants (Redis index keys)', () => {
   });
 
   it('names records that do not decode, index entries that point at no record or at another one, and owners the users disagree with', async () => {
-    const store = await openRedisStore({ url: REDIS_URL, keyPrefix: prefix });
+    const store = await openRedisStore({ url: REDIS_URL, keyPrefix: prefix, sealer: testSealer() });
     const client = await rawClient();
     try {
       const keys = redisKeys(prefix);

@@ -19,7 +19,7 @@ import { ipBanAdmin } from '../../src/services/login-attempts.js';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import type { Store } from '../../src/stores/types.js';
-import { deleteKeysUnder, REDIS_URL, uniquePrefix } from '../stores/redis-harness.js';
+import { deleteKeysUnder, REDIS_URL, testSealer, uniquePrefix } from '../stores/redis-harness.js';
 import { CLIENT_ID, REDIRECT_URI } from '../support/test-server.js';
 import { httpConfig } from './ip-ban-helpers.js';
 
@@ -74,7 +74,7 @@ describe('IP bans across two instances on one Redis', () => {
   const prefix = uniquePrefix();
   const open: Instance[] = [];
   const start = async () => {
-    const started = await instance(await openRedisStore({ url: REDIS_URL, keyPrefix: prefix }));
+    const started = await instance(await openRedisStore({ url: REDIS_URL, keyPrefix: prefix, sealer: testSealer() }));
     open.push(started);
     return started;
   };

@@ -14,7 +14,7 @@ import { LOGIN_FLOW_TTL_MS } from '../../src/services/login-flows.js';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import type { Store } from '../../src/stores/types.js';
-import { deleteKeysUnder, keysUnder, rawClient, REDIS_URL, uniquePrefix } from '../stores/redis-harness.js';
+import { deleteKeysUnder, keysUnder, rawClient, REDIS_URL, testSealer, uniquePrefix } from '../stores/redis-harness.js';
 import { makeTempDir } from '../stores/sqlite-harness.js';
 import { CLIENT_ID, onboardOwner, REDIRECT_URI, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
 import { createEntry, deleteFlow, exchangeCode, expectHomeAssistantHeaders, jsonOf, openFlow, START, startFlow, submitStep } from './http-helpers.js';
@@ -113,7 +113,7 @@ async function measuredStore(kind: StoreKind): Promise<{ open(): Promise<Store>;
       await deleteKeysUnder(prefix);
     });
     return {
-      open: async () => openRedisStore({ url: REDIS_URL, keyPrefix: prefix }),
+      open: async () => openRedisStore({ url: REDIS_URL, keyPrefix: prefix, sealer: testSealer() }),
       bytes: async () => {
         let total = 0;
         for (const key of await keysUnder(raw, prefix)) total += (await raw.memoryUsage(key, { SAMPLES: 0 })) ?? 0;

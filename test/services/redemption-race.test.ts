@@ -14,7 +14,7 @@ import { loadRecord } from '../../src/runtime/records.js';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import type { Store } from '../../src/stores/types.js';
 import { silentLogger } from '../support/logger.js';
-import { deleteKeysUnder, REDIS_URL, uniquePrefix } from '../stores/redis-harness.js';
+import { deleteKeysUnder, REDIS_URL, testSealer, uniquePrefix } from '../stores/redis-harness.js';
 
 const clientId = 'https://app.example/';
 const grantInput = {
@@ -31,7 +31,7 @@ describe('redeeming one code 50 times at once', () => {
 
   beforeEach(async () => {
     prefix = uniquePrefix();
-    instances = await Promise.all([1, 2].map(() => openRedisStore({ url: REDIS_URL, keyPrefix: prefix })));
+    instances = await Promise.all([1, 2].map(() => openRedisStore({ url: REDIS_URL, keyPrefix: prefix, sealer: testSealer() })));
   });
   afterEach(async () => {
     await Promise.all(instances.map((store) => store.close()));

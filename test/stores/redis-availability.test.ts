@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import { StoreUnavailableError } from '../../src/stores/types.js';
 import { storeOnPrivateRedis } from '../support/private-redis.js';
-import { envelope, eventually, rawClient } from './redis-harness.js';
+import { envelope, eventually, rawClient, testSealer } from './redis-harness.js';
 
 async function timed<T>(work: Promise<T>): Promise<{ ms: number; result: PromiseSettledResult<T> }> {
   const started = Date.now();
@@ -25,7 +25,7 @@ function rejection(result: PromiseSettledResult<unknown>): unknown {
 
 describe('redis store: Redis unreachable at start', () => {
   it('rejects the open with StoreUnavailableError naming the URL without its credentials, in under 3 s', async () => {
-    const { ms, result } = await timed(openRedisStore({ url: 'redis://admin:s3cret@127.0.0.1:1/0', keyPrefix: 'unused:' }));
+    const { ms, result } = await timed(openRedisStore({ url: 'redis://admin:s3cret@127.0.0.1:1/0', keyPrefix: 'unused:', sealer: testSealer() }));
     const error = rejection(result);
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect((error as Error).message).toContain('redis://127.0.0.1:1/0');
@@ -41,7 +41,7 @@ describe('redis store: Redis unreachable at start', () => {
     const { port } = silent.address() as AddressInfo;
     try {
       const { ms, result } = await timed(
-        openRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: 'unused:', connectTimeoutMs: 300 }),
+        openRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: 'unused:', connectTimeoutMs: 300, sealer: testSealer() }),
       );
       const error = rejection(result);
       expect(error).toBeInstanceOf(StoreUnavailableError);

@@ -9,7 +9,7 @@ import { parseBanChange } from '../../src/stores/redis/ban-changes.js';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import type { BanWatcher, Store } from '../../src/stores/types.js';
 import { storeOnPrivateRedis } from '../support/private-redis.js';
-import { deleteKeysUnder, eventually, REDIS_URL, uniquePrefix } from './redis-harness.js';
+import { deleteKeysUnder, eventually, REDIS_URL, testSealer, uniquePrefix } from './redis-harness.js';
 
 const FAILURE = { threshold: 1, windowMs: 60_000, now: 1_700_000_000_000 };
 
@@ -29,7 +29,7 @@ describe('redis ban changes between instances', () => {
   const stores: Store[] = [];
   const prefixes: string[] = [];
   const open = async (prefix: string) => {
-    const store = await openRedisStore({ url: REDIS_URL, keyPrefix: prefix });
+    const store = await openRedisStore({ url: REDIS_URL, keyPrefix: prefix, sealer: testSealer() });
     stores.push(store);
     return store;
   };

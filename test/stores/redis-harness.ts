@@ -14,10 +14,19 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from 'redis';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
+import { createSealer, type Sealer } from '../../src/stores/sealing/sealer.js';
 import type { Envelope, Store } from '../../src/stores/types.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server';
+
+/** The SECRETS_KEY of every Redis deployment the tests make (processes get it in their environment). */
+export const TEST_SECRETS_KEY = '5ea1ed5ea1ed5ea1ed5ea1ed5ea1ed5ea1ed5ea1ed5ea1ed5ea1ed5ea1ed5ea1';
+
+/** A sealer over TEST_SECRETS_KEY, as a process given it makes one. */
+export function testSealer(): Sealer {
+  return createSealer([Buffer.from(TEST_SECRETS_KEY, 'hex')], 'SECRETS_KEY');
+}
 
 export function uniquePrefix(): string {
   return `hass-auth-test:${randomUUID()}:`;
@@ -55,7 +64,7 @@ export async function deleteKeysUnder(prefix: string): Promise<void> {
 export const redisHarness = {
   async open(): Promise<{ store: Store; clock: { now(): number; advance(ms: number): Promise<void> }; cleanup(): Promise<void> }> {
     const prefix = uniquePrefix();
-    const store = await openRedisStore({ url: REDIS_URL, keyPrefix: prefix });
+    const store = await openRedisStore({ url: REDIS_URL, keyPrefix: prefix, sealer: testSealer() });
     return {
       store,
       clock: { now: () => Date.now(), advance: (ms: number) => sleep(ms) },

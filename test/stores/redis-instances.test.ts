@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import type { Store } from '../../src/stores/types.js';
-import { deleteKeysUnder, envelope, eventually, REDIS_URL, uniquePrefix } from './redis-harness.js';
+import { deleteKeysUnder, envelope, eventually, REDIS_URL, testSealer, uniquePrefix } from './redis-harness.js';
 
 let prefix: string;
 let otherPrefix: string;
@@ -19,9 +19,9 @@ beforeEach(async () => {
   prefix = uniquePrefix();
   otherPrefix = uniquePrefix();
   [a, b, elsewhere] = await Promise.all([
-    openRedisStore({ url: REDIS_URL, keyPrefix: prefix }),
-    openRedisStore({ url: REDIS_URL, keyPrefix: prefix }),
-    openRedisStore({ url: REDIS_URL, keyPrefix: otherPrefix }),
+    openRedisStore({ url: REDIS_URL, keyPrefix: prefix, sealer: testSealer() }),
+    openRedisStore({ url: REDIS_URL, keyPrefix: prefix, sealer: testSealer() }),
+    openRedisStore({ url: REDIS_URL, keyPrefix: otherPrefix, sealer: testSealer() }),
   ]);
 });
 afterEach(async () => {

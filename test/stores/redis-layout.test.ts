@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { UnreadableRecordError } from '../../src/stores/envelope-codec.js';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import type { Store, User } from '../../src/stores/types.js';
-import { deleteKeysUnder, envelope, keysUnder, rawClient, REDIS_URL, uniquePrefix } from './redis-harness.js';
+import { deleteKeysUnder, envelope, keysUnder, rawClient, REDIS_URL, testSealer, uniquePrefix } from './redis-harness.js';
 import { newId, sha256Hex } from '../../src/domain/ids.js';
 
 const id = newId;
@@ -32,7 +32,7 @@ beforeAll(async () => {
 afterAll(() => raw.destroy());
 beforeEach(async () => {
   prefix = uniquePrefix();
-  store = await openRedisStore({ url: REDIS_URL, keyPrefix: prefix });
+  store = await openRedisStore({ url: REDIS_URL, keyPrefix: prefix, sealer: testSealer() });
 });
 afterEach(async () => {
   await store.close();
@@ -79,6 +79,7 @@ describe('redis store: key layout', () => {
         'passwords',
         `rt-hash:${tokenHash}`,
         `rt:${tokenId}`,
+        'sealed-with',
         `user-creds:${userId}`,
         `user-rts:${userId}`,
         'users',
@@ -88,10 +89,13 @@ describe('redis store: key layout', () => {
     );
   });
 
-  it('keeps a user\'s MFA entries in one hash, a secret and a step per module', async () => {
+  it('keeps a user\'s MFA entries in one hash, a sealed secret and a step per module', async () => {
     const { userId } = await writeOneOfEverything();
-    await store.mfa.acceptStep('totp', userId, 'JBSWY3DPEHPK3PXP', 101);
-    expect(await raw.hGetAll(`${prefix}mfa:${userId}`)).toEqual({ 'secret:totp': 'JBSWY3DPEHPK3PXP', 'step:totp': '101' });
+    expect(await store.mfa.acceptStep('totp', userId, 'JBSWY3DPEHPK3PXP', 101)).toBe(true);
+    const entries = await raw.hGetAll(`${prefix}mfa:${userId}`);
+    expect(Object.keys(entries).sort()).toEqual(['secret:totp', 'step:totp']);
+    expect(entries['secret:totp']).toMatch(/^sealed:[0-9a-f]{8}:/);
+    expect(entries['step:totp']).toBe('101');
   });
 
   it('keeps a failed-login counter with the window as its TTL, and bans in one hash ip → banned_at', async () => {
@@ -171,7 +175,8 @@ describe('redis store: key layout', () => {
   it('rejects a credential for a user that does not exist, writing nothing', async () => {
     const credential = { id: 'c1', userId: 'nobody', authProviderType: 'homeassistant', authProviderId: null, data: {}, lookupKey: 'x' };
     await expect(store.users.addCredential(credential)).rejects.toThrow(/no user nobody/);
-    expect(await keysUnder(raw, prefix)).toEqual([]);
+    // The sealing marker, written when the store was opened, is all there is.
+    expect(await keysUnder(raw, prefix)).toEqual([`${prefix}sealed-with`]);
   });
 
   it('creates exactly one owner when several race', async () => {
@@ -186,7 +191,7 @@ describe('redis store: key layout', () => {
     const entry = { at: 1, machine: 'refreshToken' as const, recordId, event: 'create', from: null, to: 'issued', userId, clientId: null, ip: null, detail: null };
     await store.audit.append(entry);
     await store.audit.append({ ...entry, recordId: 'g1', machine: 'loginGrant', userId: null });
-    expect(await keysUnder(raw, prefix)).toEqual([`${prefix}audit`, `${prefix}audit-user:${userId}`, `${prefix}audit:${recordId}`, `${prefix}audit:g1`]);
+    expect(await keysUnder(raw, prefix)).toEqual([`${prefix}audit`, `${prefix}audit-user:${userId}`, `${prefix}audit:${recordId}`, `${prefix}audit:g1`, `${prefix}sealed-with`]);
     expect(await raw.lRange(`${prefix}audit-user:${userId}`, 0, -1)).toEqual([JSON.stringify(entry)]);
     for (const list of [`audit-user:${userId}`, `audit:${recordId}`]) {
       expect(await raw.pTTL(prefix + list)).toBeGreaterThan(29 * 24 * 60 * 60 * 1000);

@@ -7,12 +7,12 @@ import { sha256Hex } from '../../src/domain/ids.js';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import type { Store } from '../../src/stores/types.js';
 import { newId } from './contract/context.js';
-import { deleteKeysUnder, envelope, rawClient, REDIS_URL, uniquePrefix } from './redis-harness.js';
+import { deleteKeysUnder, envelope, rawClient, REDIS_URL, testSealer, uniquePrefix } from './redis-harness.js';
 
 const opened: Array<{ store: Store; prefix: string }> = [];
 
 async function open(prefix = uniquePrefix()): Promise<Store> {
-  const store = await openRedisStore({ url: REDIS_URL, keyPrefix: prefix });
+  const store = await openRedisStore({ url: REDIS_URL, keyPrefix: prefix, sealer: testSealer() });
   opened.push({ store, prefix });
   return store;
 }

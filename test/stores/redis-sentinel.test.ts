@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import { StoreUnavailableError, type BanWatcher, type Store } from '../../src/stores/types.js';
 import { MASTER_NAME, replicaPorts, startSentinelTopology, type SentinelTopology } from '../support/sentinel-topology.js';
-import { envelope, rawClient } from './redis-harness.js';
+import { envelope, rawClient, testSealer } from './redis-harness.js';
 
 const WAIT = { timeout: 20_000, interval: 50 };
 
@@ -19,7 +19,7 @@ const sentinelsOf = (topology: SentinelTopology) => topology.sentinelPorts.map((
 
 beforeAll(async () => {
   topology = await startSentinelTopology();
-  store = await openRedisStore({ sentinel: { sentinels: sentinelsOf(topology), masterName: MASTER_NAME }, keyPrefix: 'p:', minReplicasAck: 1 });
+  store = await openRedisStore({ sentinel: { sentinels: sentinelsOf(topology), masterName: MASTER_NAME }, keyPrefix: 'p:', minReplicasAck: 1, sealer: testSealer() });
 }, 60_000);
 
 afterAll(async () => {

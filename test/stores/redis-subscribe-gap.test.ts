@@ -11,7 +11,7 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import type { Store } from '../../src/stores/types.js';
-import { freePort, killRedisServer, rawClient, startRedisServer } from './redis-harness.js';
+import { freePort, killRedisServer, rawClient, startRedisServer, testSealer } from './redis-harness.js';
 
 const WAIT = { timeout: 5_000, interval: 20 };
 
@@ -59,7 +59,7 @@ describe('a subscriber connection lost before Redis answered SUBSCRIBE', () => {
     port = await freePort();
     redis = await startRedisServer(port);
     relay = await subscribeCutter(port);
-    store = await openRedisStore({ url: relay.url, keyPrefix: 'p:' });
+    store = await openRedisStore({ url: relay.url, keyPrefix: 'p:', sealer: testSealer() });
   });
 
   afterEach(async () => {

@@ -4,7 +4,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, beforeEach } from 'vitest';
-import { freePort, killRedisServer, startRedisServer } from '../stores/redis-harness.js';
+import { freePort, killRedisServer, startRedisServer, testSealer } from '../stores/redis-harness.js';
 import { openRedisStore, type RedisStoreOptions } from '../../src/stores/redis/redis-store.js';
 import type { Store } from '../../src/stores/types.js';
 import { startTestServer, type TestServer } from './test-server.js';
@@ -50,7 +50,7 @@ export function serverOnPrivateRedis(): PrivateRedisServer {
 
 export interface PrivateRedisStore {
   /** Starts the redis-server and opens a store on it (key prefix `p:`); both end after the test. */
-  open(options?: Omit<RedisStoreOptions, 'url' | 'keyPrefix'>): Promise<Store>;
+  open(options?: Omit<RedisStoreOptions, 'url' | 'keyPrefix' | 'sealer'>): Promise<Store>;
   readonly url: string;
   /** The redis-server process now running (to SIGSTOP it: a Redis that hangs). */
   readonly process: ChildProcess;
@@ -73,7 +73,7 @@ export function storeOnPrivateRedis(): PrivateRedisStore {
     open: async (options = {}) => {
       port = await freePort();
       redis = await startRedisServer(port);
-      store = await openRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: 'p:', ...options });
+      store = await openRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: 'p:', sealer: testSealer(), ...options });
       return store;
     },
     get url() {

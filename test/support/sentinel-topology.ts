@@ -20,7 +20,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, killRedisServer, rawClient, startRedisServer } from '../stores/redis-harness.js';
+import { freePort, killRedisServer, rawClient, startRedisServer, TEST_SECRETS_KEY } from '../stores/redis-harness.js';
 
 const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server';
 export const MASTER_NAME = 'hass-auth-test';
@@ -30,7 +30,7 @@ const SETTLE_TIMEOUT_MS = 20_000;
 export interface SentinelTopology {
   readonly sentinelPorts: number[];
   /** The service's environment for this topology. */
-  readonly env: { REDIS_SENTINELS: string; REDIS_SENTINEL_MASTER: string };
+  readonly env: { REDIS_SENTINELS: string; REDIS_SENTINEL_MASTER: string; SECRETS_KEY: string };
   /** The port of the master the sentinels name now. */
   masterPort(): Promise<number>;
   /** kill -9 of the current master; resolves with its port once it is dead. */
@@ -145,7 +145,7 @@ export async function startSentinelTopology(): Promise<SentinelTopology> {
     };
     return {
       sentinelPorts,
-      env: { REDIS_SENTINELS: sentinelPorts.map((port) => `127.0.0.1:${port}`).join(','), REDIS_SENTINEL_MASTER: MASTER_NAME },
+      env: { REDIS_SENTINELS: sentinelPorts.map((port) => `127.0.0.1:${port}`).join(','), REDIS_SENTINEL_MASTER: MASTER_NAME, SECRETS_KEY: TEST_SECRETS_KEY },
       masterPort: masterPortNow,
       killMaster: async () => {
         const port = await masterPortNow();

@@ -9,7 +9,7 @@ import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import type { Store } from '../../src/stores/types.js';
 import type { AuthConfig } from '../../src/auth-config.js';
 import type { WebSocketLimits } from '../../src/ws/websocket-route.js';
-import { deleteKeysUnder, REDIS_URL, uniquePrefix } from '../stores/redis-harness.js';
+import { deleteKeysUnder, REDIS_URL, testSealer, uniquePrefix } from '../stores/redis-harness.js';
 import { manualTimers, type ManualTimers } from './manual-timers.js';
 
 export type StoreKind = 'sqlite' | 'redis';
@@ -58,7 +58,7 @@ export async function startTestServer(
   const store =
     shared ??
     (kind === 'redis'
-      ? await openRedisStore({ url: redisUrl ?? REDIS_URL, keyPrefix: prefix })
+      ? await openRedisStore({ url: redisUrl ?? REDIS_URL, keyPrefix: prefix, sealer: testSealer() })
       : openSqliteStore({ dataDir: ':memory:', clock: () => clock.now }));
   // No heartbeat unless a test asks for one: moving the fake clock by days must not drop sockets
   // that had no chance to answer a ping in between.

@@ -6,6 +6,7 @@
  * a plain user first (there is one owner). Users are created in Home Assistant's order, one
  * millisecond apart, so that lists that sort by creation show them as Home Assistant does.
  */
+import { UnreadableRecordError } from '../../stores/envelope-codec.js';
 import type { Store, User } from '../../stores/types.js';
 import { TOTP_MODULE_ID, type ImportedTotpSecret, type ImportedUser } from './ha-records.js';
 import { expectWritten, type ImportStep, type Resolution } from './import-plan.js';
@@ -81,16 +82,27 @@ export async function planUsers(context: PlanContext, users: ImportedUser[]): Pr
   return steps;
 }
 
+/** The store's TOTP secret of the user; `unreadable` when one is stored that no key opens. */
+async function storedTotpSecret(store: Store, userId: string): Promise<string | null | { unreadable: true }> {
+  try {
+    return await store.mfa.getSecret(TOTP_MODULE_ID, userId);
+  } catch (error) {
+    if (error instanceof UnreadableRecordError) return { unreadable: true };
+    throw error;
+  }
+}
+
 export async function planTotpSecrets({ store, resolution }: PlanContext, secrets: ImportedTotpSecret[]): Promise<ImportStep[]> {
   return Promise.all(
     secrets.map(async ({ userId, secret }): Promise<ImportStep> => {
       const label = `user ${userId}`;
       // No step counts as used yet: the first code the app shows is accepted (then only later ones).
       const run = async () => expectWritten(await store.mfa.setSecret(TOTP_MODULE_ID, userId, secret, 0), `user ${userId}`);
-      const stored = await store.mfa.getSecret(TOTP_MODULE_ID, userId);
+      const stored = await storedTotpSecret(store, userId);
       if (stored === null) return { kind: 'totp secret', label, status: 'new', conflict: null, run };
       if (stored === secret) return { kind: 'totp secret', label, status: 'present', conflict: null, run: null };
-      return { kind: 'totp secret', label, status: 'conflict', conflict: 'the user has another TOTP secret here', run: resolution === 'replace' ? run : null };
+      const conflict = typeof stored === 'string' ? 'the user has another TOTP secret here' : "the user's TOTP secret here opens with no key given";
+      return { kind: 'totp secret', label, status: 'conflict', conflict, run: resolution === 'replace' ? run : null };
     }),
   );
 }

@@ -5,7 +5,7 @@
  * Redis drops a key when its TTL ends, so a record past its TTL is absent to every read and write.
  */
 import type { ActorRecords, CasResult } from '../types.js';
-import { assertRev, decodeEnvelope, encodeEnvelope } from '../envelope-codec.js';
+import { assertRev, type EnvelopeCodec } from '../envelope-codec.js';
 import { createTtlArgument, ttlChangeArgument } from './codec.js';
 import { auditKeptWith } from './audit.js';
 import type { Run } from './guard.js';
@@ -20,29 +20,29 @@ export interface RecordSpace {
   companionStem?: string;
 }
 
-export function redisEnvelopeAccess(run: Run, space: RecordSpace): Pick<ActorRecords, 'load' | 'compareAndSet'> {
+export function redisEnvelopeAccess(run: Run, space: RecordSpace, codec: EnvelopeCodec): Pick<ActorRecords, 'load' | 'compareAndSet'> {
   return {
     load: async (id) => {
       const text = await run(`${space.name}.load`, (client) => client.hGet(space.key(id), 'env'));
-      return text === null ? null : decodeEnvelope(text);
+      return text === null ? null : codec.decode(id, text);
     },
     compareAndSet: async (id, expectedRev, next, ttl, audit): Promise<CasResult> => {
       assertRev(next, expectedRev + 1);
       const kept = auditKeptWith(space.keys, audit);
-      const args = [String(expectedRev), String(next.rev), encodeEnvelope(next), ttlChangeArgument(ttl), space.companionStem ?? '', ...kept.args];
+      const args = [String(expectedRev), String(next.rev), codec.encode(id, next), ttlChangeArgument(ttl), space.companionStem ?? '', ...kept.args];
       const reply = await run.write(`${space.name}.compareAndSet`, (client) => client.recordCompareAndSet([space.key(id), ...kept.keys], args));
-      return reply.ok ? reply : { ok: false, current: reply.current === null ? null : decodeEnvelope(reply.current) };
+      return reply.ok ? reply : { ok: false, current: reply.current === null ? null : codec.decode(id, reply.current) };
     },
   };
 }
 
-export function redisActorRecords(run: Run, space: RecordSpace): ActorRecords {
+export function redisActorRecords(run: Run, space: RecordSpace, codec: EnvelopeCodec): ActorRecords {
   return {
-    ...redisEnvelopeAccess(run, space),
+    ...redisEnvelopeAccess(run, space, codec),
     create: async (id, envelope, ttlMs, audit) => {
       assertRev(envelope, 1);
       const kept = auditKeptWith(space.keys, audit);
-      const args = [String(envelope.rev), encodeEnvelope(envelope), createTtlArgument(ttlMs), ...kept.args];
+      const args = [String(envelope.rev), codec.encode(id, envelope), createTtlArgument(ttlMs), ...kept.args];
       return (await run.write(`${space.name}.create`, (client) => client.recordCreate([space.key(id), ...kept.keys], args))) === 1;
     },
     delete: async (id) => {

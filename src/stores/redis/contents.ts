@@ -5,7 +5,7 @@
  * at rest (a key removed between the SCAN and its read is left out, like one past its TTL).
  */
 import type { MachineName } from '../../../machines/index.js';
-import { decodeEnvelopeOrSkip } from '../envelope-codec.js';
+import type { EnvelopeCodec } from '../envelope-codec.js';
 import { emptyStoreContents, type CredentialLogin, type RefreshTokenKeys, type StoreContents, type StoredRecord } from '../types.js';
 import { decodeCredential, decodeUser } from './codec.js';
 import type { StoreCommands } from './connection.js';
@@ -24,7 +24,7 @@ function loginOf(rest: string): CredentialLogin | null {
   return { authProviderType: decodeURIComponent(type), authProviderId: providerId === '%' ? null : decodeURIComponent(providerId), lookupKey };
 }
 
-export function redisContents(run: Run, keys: RedisKeys): () => Promise<StoreContents> {
+export function redisContents(run: Run, keys: RedisKeys, codec: EnvelopeCodec): () => Promise<StoreContents> {
   const recordStems: Array<[MachineName, string]> = [
     ['loginGrant', keys.grant('')],
     ['loginFlow', keys.flow('')],
@@ -59,7 +59,7 @@ export function redisContents(run: Run, keys: RedisKeys): () => Promise<StoreCon
         const id = key.slice(stem.length);
         read((client) => client.hmGet(key, ['env', 'hash', 'user']), ([env, tokenHash, userId]) => {
           if (env === null || env === undefined) return;
-          const record: StoredRecord = { id, envelope: decodeEnvelopeOrSkip(env)[0] ?? null };
+          const record: StoredRecord = { id, envelope: codec.decodeOrSkip(id, env)[0] ?? null };
           contents.records[machine].push(record);
           if (machine === 'refreshToken') {
             // A field missing from the record reads as '', which no index entry has: the check reports it.

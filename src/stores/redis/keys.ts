@@ -18,7 +18,8 @@
  *   <p>user-creds:<userId>       set of credential ids
  *   <p>passwords                 hash username → password hash
  *   <p>mfa:<userId>              hash secret:<moduleId> → MFA secret, step:<moduleId> → last accepted step
- *   <p>secret:<name>             string: a deployment-wide secret (signed paths)
+ *   <p>secret:<name>             string: a deployment-wide secret (signed paths, OAuth2 state), sealed
+ *   <p>sealed-with               string: the sealing marker (stores/sealing/sealing-marker.ts)
  *   <p>login-failures:<ip>       string: failed logins of the address, PX TTL slid by each failure
  *   <p>ip-bans                   hash ip → banned_at (epoch ms); entries stay until lifted
  *   <p>ip-ban-changes            pub/sub channel: `+<ip>` (banned) or `-<ip>` (lifted), published by the scripts
@@ -56,6 +57,7 @@ export interface RedisKeys {
   readonly userCredentials: (userId: string) => string;
   readonly passwords: string;
   readonly secret: (name: string) => string;
+  readonly sealingMarker: string;
   readonly loginFailures: (ip: string) => string;
   readonly ipBans: string;
   readonly banChannel: string;
@@ -103,6 +105,7 @@ export function redisKeys(prefix: string): RedisKeys {
     userCredentials: (userId) => stems.userCredentials + userId,
     passwords: `${prefix}passwords`,
     secret: (name) => `${prefix}secret:${name}`,
+    sealingMarker: `${prefix}sealed-with`,
     loginFailures: (ip) => `${prefix}login-failures:${ip}`,
     ipBans: `${prefix}ip-bans`,
     banChannel: `${prefix}ip-ban-changes`,

@@ -6,6 +6,9 @@
  * come back; opening rejects within a few seconds when Redis cannot be reached at all.
  */
 import type { Logger } from '../../domain/logger.js';
+import { envelopeCodec } from '../envelope-codec.js';
+import { logSealingPass } from '../sealing/sealing-marker.js';
+import type { Sealer } from '../sealing/sealer.js';
 import type { Store } from '../types.js';
 import { redisActorRecords } from './actor-records.js';
 import { redisAudit } from './audit.js';
@@ -22,6 +25,7 @@ import { redisMfa } from './mfa.js';
 import { redisRefreshTokens } from './refresh-tokens.js';
 import { redisRecordCounts } from './record-counts.js';
 import { RedisRevocationBus } from './revocation-bus.js';
+import { sealStoredSecrets, sealStoredSecretsIfMarked } from './sealing.js';
 import { redisSecrets } from './secrets.js';
 import { redisUsers } from './users.js';
 import type { SentinelTarget } from './sentinel-connection.js';
@@ -42,6 +46,8 @@ export interface RedisStoreOptions {
   silenceTimeoutMs?: number;
   /** Replicas that must acknowledge each write before it is answered (replica-acks.ts; default 0). */
   minReplicasAck?: number;
+  /** Seals the store's secrets (sealing/sealer.ts): SECRETS_KEY's keys, which Redis never sees. */
+  sealer: Sealer;
   logger?: Logger;
 }
 
@@ -67,26 +73,37 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
     minReplicasAck: options.minReplicasAck ?? 0,
   });
   const keys = redisKeys(options.keyPrefix);
+  const { sealer } = options;
+  const codec = envelopeCodec(sealer);
+  try {
+    const started = performance.now();
+    const pass = await sealStoredSecretsIfMarked(run, keys, sealer, codec);
+    if (pass !== null) logSealingPass(options.logger, pass, performance.now() - started);
+  } catch (error) {
+    await connection.close(commandTimeoutMs);
+    throw error;
+  }
   const logger = options.logger === undefined ? {} : { logger: options.logger };
   const revocations = new RedisRevocationBus({ connection, run, channel: keys.revocationChannel, subscribeWaitMs: commandTimeoutMs, ...logger });
   const banChanges = new RedisBanChanges({ connection, channel: keys.banChannel, ...logger });
   return {
     kind: 'redis',
     users: redisUsers(run, keys),
-    grants: redisActorRecords(run, { name: 'grants', keys, key: keys.grant }),
-    flows: redisFlows(run, keys),
-    mfaSetupFlows: redisActorRecords(run, { name: 'mfaSetupFlows', keys, key: keys.mfaSetupFlow }),
-    mfa: redisMfa(run, keys),
-    refreshTokens: redisRefreshTokens(run, keys),
+    grants: redisActorRecords(run, { name: 'grants', keys, key: keys.grant }, codec),
+    flows: redisFlows(run, keys, codec),
+    mfaSetupFlows: redisActorRecords(run, { name: 'mfaSetupFlows', keys, key: keys.mfaSetupFlow }, codec),
+    mfa: redisMfa(run, keys, sealer),
+    refreshTokens: redisRefreshTokens(run, keys, codec),
     revocations,
-    secrets: redisSecrets(run, keys),
+    secrets: redisSecrets(run, keys, sealer),
     loginAttempts: redisLoginAttempts(run, keys, banChanges),
     audit: redisAudit(run, keys),
     ping: async () => {
       await run('ping', (c) => c.ping());
     },
     countByState: redisRecordCounts(run, keys),
-    readContents: redisContents(run, keys),
+    readContents: redisContents(run, keys, codec),
+    sealSecrets: () => sealStoredSecrets(run, keys, sealer, codec),
     close: async () => {
       revocations.close();
       banChanges.close();

@@ -8,7 +8,7 @@
  * either. Its id stays in the user's set until a listing meets it and drops it.
  */
 import type { RefreshTokenStore } from '../types.js';
-import { assertRev, decodeEnvelope, decodeEnvelopeOrSkip, encodeEnvelope } from '../envelope-codec.js';
+import { assertRev, type EnvelopeCodec } from '../envelope-codec.js';
 import { redisEnvelopeAccess } from './actor-records.js';
 import { auditKeptWith } from './audit.js';
 import { decodeCredential, decodeUser, ttlChangeArgument } from './codec.js';
@@ -19,15 +19,15 @@ import type { RedisKeys } from './keys.js';
 /** The credential id as refreshTokenCreate takes it. */
 const credentialArgument = (credentialId: string | null | undefined) => (credentialId === undefined ? '' : (credentialId ?? CREDENTIAL_NONE));
 
-export function redisRefreshTokens(run: Run, keys: RedisKeys): RefreshTokenStore {
+export function redisRefreshTokens(run: Run, keys: RedisKeys, codec: EnvelopeCodec): RefreshTokenStore {
   const space = { name: 'refreshTokens', keys, key: keys.refreshToken, companionStem: keys.stems.refreshTokenHash };
   return {
-    ...redisEnvelopeAccess(run, space),
+    ...redisEnvelopeAccess(run, space, codec),
     create: async ({ id, userId, tokenHash, credentialId }, envelope, audit) => {
       assertRev(envelope, 1);
       const kept = auditKeptWith(keys, audit);
       const scriptKeys = [keys.refreshToken(id), keys.refreshTokenHash(tokenHash), keys.userRefreshTokens(userId), ...kept.keys];
-      const args = [id, String(envelope.rev), encodeEnvelope(envelope), tokenHash, userId, credentialArgument(credentialId), ...kept.args];
+      const args = [id, String(envelope.rev), codec.encode(id, envelope), tokenHash, userId, credentialArgument(credentialId), ...kept.args];
       return (await run.write('refreshTokens.create', (client) => client.refreshTokenCreate(scriptKeys, args))) === 1;
     },
     findIdByTokenHash: (tokenHash) =>
@@ -36,7 +36,7 @@ export function redisRefreshTokens(run: Run, keys: RedisKeys): RefreshTokenStore
       const found = await run('refreshTokens.loadByTokenHash', (client) =>
         client.refreshTokenLoadByHash([keys.refreshTokenHash(tokenHash)], [keys.stems.refreshToken]),
       );
-      return found === null ? null : { id: found.id, envelope: decodeEnvelope(found.env) };
+      return found === null ? null : { id: found.id, envelope: codec.decode(found.id, found.env) };
     },
     loadPresented: async (tokenHash) => {
       const found = await run('refreshTokens.loadPresented', (client) =>
@@ -44,11 +44,11 @@ export function redisRefreshTokens(run: Run, keys: RedisKeys): RefreshTokenStore
       );
       if (found === null) return null;
       const { id, env, user, credential } = found;
-      return { id, envelope: decodeEnvelope(env), user: user === null ? null : decodeUser(user), credential: credential === null ? null : decodeCredential(credential) };
+      return { id, envelope: codec.decode(id, env), user: user === null ? null : decodeUser(user), credential: credential === null ? null : decodeCredential(credential) };
     },
     loadSession: async (id) => {
       const found = await run('refreshTokens.loadSession', (client) => client.refreshTokenLoadSession([keys.refreshToken(id), keys.users], []));
-      return found === null ? null : { envelope: decodeEnvelope(found.env), user: found.user === null ? null : decodeUser(found.user) };
+      return found === null ? null : { envelope: codec.decode(id, found.env), user: found.user === null ? null : decodeUser(found.user) };
     },
     listByUser: async (userId) => {
       const flat = await run('refreshTokens.listByUser', (client) =>
@@ -57,7 +57,7 @@ export function redisRefreshTokens(run: Run, keys: RedisKeys): RefreshTokenStore
       const tokens = [];
       for (let i = 0; i + 1 < flat.length; i += 2) {
         const id = flat[i] as string;
-        tokens.push(...decodeEnvelopeOrSkip(flat[i + 1] as string).map((envelope) => ({ id, envelope })));
+        tokens.push(...codec.decodeOrSkip(id, flat[i + 1] as string).map((envelope) => ({ id, envelope })));
       }
       return tokens;
     },
@@ -70,13 +70,13 @@ export function redisRefreshTokens(run: Run, keys: RedisKeys): RefreshTokenStore
         ...kept.keys,
       ];
       const args = [
-        ...[String(expectedRev), String(next.rev), encodeEnvelope(next), ttlChangeArgument(ttl), keys.stems.refreshTokenHash],
-        ...[successor.id, String(envelope.rev), encodeEnvelope(envelope), successor.tokenHash, successor.userId, credentialArgument(successor.credentialId)],
+        ...[String(expectedRev), String(next.rev), codec.encode(id, next), ttlChangeArgument(ttl), keys.stems.refreshTokenHash],
+        ...[successor.id, String(envelope.rev), codec.encode(successor.id, envelope), successor.tokenHash, successor.userId, credentialArgument(successor.credentialId)],
         ...kept.args,
       ];
       const reply = await run.write('refreshTokens.exchange', (client) => client.refreshTokenExchange(scriptKeys, args));
       if (reply === 'taken') throw new RangeError(`refresh token ${successor.id}: the successor's id or hash is taken`);
-      return reply.ok ? reply : { ok: false, current: reply.current === null ? null : decodeEnvelope(reply.current) };
+      return reply.ok ? reply : { ok: false, current: reply.current === null ? null : codec.decode(id, reply.current) };
     },
     delete: async (id) => {
       const args = [id, keys.stems.refreshTokenHash, keys.stems.userRefreshTokens];

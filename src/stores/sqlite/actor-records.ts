@@ -5,7 +5,7 @@
 import type { Database } from 'better-sqlite3';
 import type { ActorRecords, AuditEntry, Envelope } from '../types.js';
 import type { KeepAudit } from './audit.js';
-import { assertRev, encodeEnvelope } from '../envelope-codec.js';
+import { assertRev, type EnvelopeCodec } from '../envelope-codec.js';
 import { expiresAt } from './envelope-rows.js';
 import { envelopeTable, NO_AUDIT } from './envelope-table.js';
 import type { GroupCommit } from './group-commit.js';
@@ -28,9 +28,10 @@ export function envelopeInsert(
   db: Database,
   group: GroupCommit,
   table: ActorTable,
+  codec: EnvelopeCodec,
   keepAudit: KeepAudit = NO_AUDIT,
 ): (id: string, envelope: Envelope, ttlMs: number | null, now: number, audit?: readonly AuditEntry[]) => boolean {
-  const { dropIfExpired } = envelopeTable(db, group, table satisfies EnvelopeTable);
+  const { dropIfExpired } = envelopeTable(db, group, table satisfies EnvelopeTable, codec);
   const insert = db.prepare<InsertParameters>(
     `INSERT INTO ${table} (id, rev, envelope, expires_at) VALUES (@id, @rev, @envelope, @expiresAt)
      ON CONFLICT DO NOTHING`,
@@ -39,7 +40,7 @@ export function envelopeInsert(
   return (id: string, envelope: Envelope, ttlMs: number | null, now: number, audit: readonly AuditEntry[] = []): boolean => {
     assertRev(envelope, 1);
     dropIfExpired(id, now);
-    const row = { id, rev: envelope.rev, envelope: encodeEnvelope(envelope), expiresAt: expiresAt(now, ttlMs) };
+    const row = { id, rev: envelope.rev, envelope: codec.encode(id, envelope), expiresAt: expiresAt(now, ttlMs) };
     if (insert.run(row).changes !== 1) return false;
     keepAudit(audit, now);
     return true;
@@ -47,8 +48,8 @@ export function envelopeInsert(
 }
 
 /** `keepAudit`: how the table's writes keep the audit entries they are given (sqliteAudit's `keepNow`). */
-export function sqliteActorRecords(db: Database, group: GroupCommit, table: ActorTable, keepAudit?: KeepAudit): ActorRecords {
-  const { load, compareAndSet, delete: remove } = envelopeTable(db, group, table, keepAudit);
-  const create = envelopeInsert(db, group, table, keepAudit);
+export function sqliteActorRecords(db: Database, group: GroupCommit, table: ActorTable, codec: EnvelopeCodec, keepAudit?: KeepAudit): ActorRecords {
+  const { load, compareAndSet, delete: remove } = envelopeTable(db, group, table, codec, keepAudit);
+  const create = envelopeInsert(db, group, table, codec, keepAudit);
   return { load, compareAndSet, delete: remove, create: (id, envelope, ttlMs, audit) => group.write((now) => create(id, envelope, ttlMs, now, audit)) };
 }

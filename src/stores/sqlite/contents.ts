@@ -6,7 +6,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { MachineName } from '../../../machines/index.js';
-import { decodeEnvelopeOrSkip } from '../envelope-codec.js';
+import type { EnvelopeCodec } from '../envelope-codec.js';
 import type { Credential, StoreContents, StoredRecord, User } from '../types.js';
 import { LIVE } from './envelope-table.js';
 import type { GroupCommit } from './group-commit.js';
@@ -28,7 +28,7 @@ interface CredentialRow {
   credential: string;
 }
 
-export function sqliteContents(db: Database, group: GroupCommit): () => Promise<StoreContents> {
+export function sqliteContents(db: Database, group: GroupCommit, codec: EnvelopeCodec): () => Promise<StoreContents> {
   const selectRecords = ENVELOPE_TABLES.map((table) => ({
     machine: TABLE_MACHINES[table],
     statement: db.prepare<{ now: number }, { id: string; envelope: string }>(`SELECT id, envelope FROM ${table} WHERE ${LIVE}`),
@@ -46,7 +46,7 @@ export function sqliteContents(db: Database, group: GroupCommit): () => Promise<
   const read = db.transaction((now: number): StoreContents => {
     const records: Record<MachineName, StoredRecord[]> = { loginGrant: [], refreshToken: [], loginFlow: [], mfaSetupFlow: [] };
     for (const { machine, statement } of selectRecords) {
-      for (const { id, envelope } of statement.all({ now })) records[machine].push({ id, envelope: decodeEnvelopeOrSkip(envelope)[0] ?? null });
+      for (const { id, envelope } of statement.all({ now })) records[machine].push({ id, envelope: codec.decodeOrSkip(id, envelope)[0] ?? null });
     }
     const refreshTokenKeys = selectTokenKeys.all({ now });
     const userRows = selectUsers.all();

@@ -11,7 +11,7 @@
 import type { Database } from 'better-sqlite3';
 import type { ActorRecords, AuditEntry, CasResult, Envelope, TtlChange } from '../types.js';
 import type { KeepAudit } from './audit.js';
-import { assertRev, decodeEnvelope, encodeEnvelope } from '../envelope-codec.js';
+import { assertRev, type EnvelopeCodec } from '../envelope-codec.js';
 import { ttlUpdate } from './envelope-rows.js';
 import type { GroupCommit } from './group-commit.js';
 import type { EnvelopeTable } from './schema.js';
@@ -44,8 +44,11 @@ export const NO_AUDIT: KeepAudit = (entries) => {
   if (entries.length > 0) throw new Error('this table keeps no audit entries');
 };
 
-/** `keepAudit`: how the table's writes keep the audit entries they are given (sqliteAudit's `keepNow`). */
-export function envelopeTable(db: Database, group: GroupCommit, table: EnvelopeTable, keepAudit: KeepAudit = NO_AUDIT): EnvelopeTableOperations {
+/**
+ * `codec` seals and opens the envelopes' secret fields (envelope-codec.ts); `keepAudit`: how the
+ * table's writes keep the audit entries they are given (sqliteAudit's `keepNow`).
+ */
+export function envelopeTable(db: Database, group: GroupCommit, table: EnvelopeTable, codec: EnvelopeCodec, keepAudit: KeepAudit = NO_AUDIT): EnvelopeTableOperations {
   const selectLive = db.prepare<{ id: string; now: number }, EnvelopeRow>(
     `SELECT envelope FROM ${table} WHERE id = @id AND ${LIVE}`,
   );
@@ -59,7 +62,7 @@ export function envelopeTable(db: Database, group: GroupCommit, table: EnvelopeT
 
   const loadAt = (id: string, now: number): Envelope | null => {
     const row = selectLive.get({ id, now });
-    return row === undefined ? null : decodeEnvelope(row.envelope);
+    return row === undefined ? null : codec.decode(id, row.envelope);
   };
 
   // The failed write and the read of what is stored now happen in one synchronous call (types.ts:
@@ -67,7 +70,7 @@ export function envelopeTable(db: Database, group: GroupCommit, table: EnvelopeT
   // The record's write and its audit entries in one unit, so one savepoint of one commit.
   const compareAndSet = (id: string, expectedRev: number, next: Envelope, ttl: TtlChange, audit: readonly AuditEntry[], now: number): CasResult => {
     assertRev(next, expectedRev + 1);
-    const params = { id, expectedRev, rev: next.rev, envelope: encodeEnvelope(next), now, ...ttlUpdate(now, ttl) };
+    const params = { id, expectedRev, rev: next.rev, envelope: codec.encode(id, next), now, ...ttlUpdate(now, ttl) };
     if (update.run(params).changes !== 1) return { ok: false, current: loadAt(id, now) };
     keepAudit(audit, now);
     return { ok: true };

@@ -4,6 +4,7 @@
  * their flow (`ON DELETE CASCADE`), so the client's live flows are its rows whose flow is live.
  */
 import type { Database } from 'better-sqlite3';
+import type { EnvelopeCodec } from '../envelope-codec.js';
 import type { Envelope, FlowOpening, FlowStore } from '../types.js';
 import { envelopeInsert, sqliteActorRecords } from './actor-records.js';
 import { LIVE } from './envelope-table.js';
@@ -14,8 +15,8 @@ interface OpenFlows {
   oldestExpiry: number | null;
 }
 
-export function sqliteFlows(db: Database, group: GroupCommit): FlowStore {
-  const create = envelopeInsert(db, group, 'flows');
+export function sqliteFlows(db: Database, group: GroupCommit, codec: EnvelopeCodec): FlowStore {
+  const create = envelopeInsert(db, group, 'flows', codec);
   const countOpen = db.prepare<{ key: string; now: number }, OpenFlows>(
     `SELECT count(*) AS open, min(expires_at) AS oldestExpiry
        FROM flow_clients JOIN flows ON flows.id = flow_clients.flow_id
@@ -33,7 +34,7 @@ export function sqliteFlows(db: Database, group: GroupCommit): FlowStore {
   };
 
   return {
-    ...sqliteActorRecords(db, group, 'flows'),
+    ...sqliteActorRecords(db, group, 'flows', codec),
     openFor: (id, envelope, ttlMs, client) => group.write((now) => openFor(id, envelope, ttlMs, client, now)),
   };
 }

@@ -2,9 +2,14 @@
  * MFA entries: one row per (module id, user id) with the secret and the last accepted time step
  * (types.ts `MfaStore`). The replay guard is one conditional UPDATE, so two callers with the same
  * code cannot both move it: the second finds `last_step < @step` false. Rows go with their user
- * through `ON DELETE CASCADE` (schema.ts).
+ * through `ON DELETE CASCADE` (schema.ts). Secrets are stored sealed (sealing/sealer.ts), so the
+ * guard checks that the stored text opens to the caller's secret and updates only that text, in one
+ * transaction.
  */
 import type { Database } from 'better-sqlite3';
+import { openStored, opensTo } from '../sealing/open-stored.js';
+import { sealedPlace } from '../sealing/sealed-places.js';
+import type { Sealer } from '../sealing/sealer.js';
 import type { MfaStore } from '../types.js';
 import type { GroupCommit } from './group-commit.js';
 
@@ -18,7 +23,7 @@ interface Entry extends EntryKey {
   step: number;
 }
 
-export function sqliteMfa(db: Database, group: GroupCommit): MfaStore {
+export function sqliteMfa(db: Database, group: GroupCommit, sealer: Sealer): MfaStore {
   const selectUser = db.prepare<[string], { id: string }>('SELECT id FROM users WHERE id = ?');
   const upsert = db.prepare<Entry>(
     `INSERT INTO mfa_secrets (module_id, user_id, secret, last_step) VALUES (@moduleId, @userId, @secret, @step)
@@ -39,18 +44,28 @@ export function sqliteMfa(db: Database, group: GroupCommit): MfaStore {
   // The user check and the write in one unit: a user deleted meanwhile cannot get an entry.
   const setSecret = (entry: Entry): boolean => {
     if (selectUser.get(entry.userId) === undefined) return false;
-    upsert.run(entry);
+    upsert.run({ ...entry, secret: sealer.seal(entry.secret, sealedPlace.mfaSecret(entry.moduleId, entry.userId)) });
     return true;
   };
 
+  const acceptStep = (entry: Entry): boolean => {
+    const stored = selectSecret.get(entry)?.secret;
+    if (stored === undefined || !opensTo(sealer, stored, sealedPlace.mfaSecret(entry.moduleId, entry.userId), entry.secret)) return false;
+    return advance.run({ ...entry, secret: stored }).changes === 1;
+  };
+
   return {
-    getSecret: (moduleId, userId) => group.read(() => selectSecret.get({ moduleId, userId })?.secret ?? null),
+    getSecret: (moduleId, userId) =>
+      group.read(() => {
+        const stored = selectSecret.get({ moduleId, userId })?.secret;
+        return stored === undefined ? null : openStored(sealer, stored, sealedPlace.mfaSecret(moduleId, userId));
+      }),
     setSecret: (moduleId, userId, secret, step) => group.write(() => setSecret({ moduleId, userId, secret, step })),
     deleteSecret: (moduleId, userId) =>
       group.write(() => {
         deleteEntry.run({ moduleId, userId });
       }),
     listModuleIds: (userId) => group.read(() => selectModules.all(userId).map((row) => row.moduleId)),
-    acceptStep: (moduleId, userId, secret, step) => group.write(() => advance.run({ moduleId, userId, secret, step }).changes === 1),
+    acceptStep: (moduleId, userId, secret, step) => group.write(() => acceptStep({ moduleId, userId, secret, step })),
   };
 }

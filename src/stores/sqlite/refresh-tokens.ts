@@ -10,7 +10,7 @@
 import type { Database } from 'better-sqlite3';
 import type { AuditEntry, CasResult, Credential, Envelope, RefreshTokenKeys, RefreshTokenStore, TtlChange, User } from '../types.js';
 import type { KeepAudit } from './audit.js';
-import { assertRev, decodeEnvelope, decodeEnvelopeOrSkip, encodeEnvelope } from '../envelope-codec.js';
+import { assertRev, type EnvelopeCodec } from '../envelope-codec.js';
 import { envelopeTable, LIVE } from './envelope-table.js';
 import type { GroupCommit } from './group-commit.js';
 
@@ -32,8 +32,8 @@ interface PresentedRow {
 /** Users and credentials rows hold only what their adapters wrote (user-records.ts, credentials.ts). */
 const optionalJson = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
 
-export function sqliteRefreshTokens(db: Database, group: GroupCommit, keepAudit: KeepAudit): RefreshTokenStore {
-  const { dropIfExpired, compareAndSetNow, ...operations } = envelopeTable(db, group, 'refresh_tokens', keepAudit);
+export function sqliteRefreshTokens(db: Database, group: GroupCommit, codec: EnvelopeCodec, keepAudit: KeepAudit): RefreshTokenStore {
+  const { dropIfExpired, compareAndSetNow, ...operations } = envelopeTable(db, group, 'refresh_tokens', codec, keepAudit);
   const insert = db.prepare<InsertParameters>(
     `INSERT INTO refresh_tokens (id, rev, envelope, expires_at, token_hash, user_id)
      VALUES (@id, @rev, @envelope, NULL, @tokenHash, @userId)
@@ -71,7 +71,7 @@ export function sqliteRefreshTokens(db: Database, group: GroupCommit, keepAudit:
     dropIfExpired(keys.id, now);
     deleteExpiredHash.run({ tokenHash: keys.tokenHash, now });
     const { id, userId, tokenHash } = keys;
-    if (insert.run({ id, userId, tokenHash, rev: envelope.rev, envelope: encodeEnvelope(envelope) }).changes !== 1) return false;
+    if (insert.run({ id, userId, tokenHash, rev: envelope.rev, envelope: codec.encode(id, envelope) }).changes !== 1) return false;
     keepAudit(audit, now);
     return true;
   };
@@ -102,24 +102,24 @@ export function sqliteRefreshTokens(db: Database, group: GroupCommit, keepAudit:
       group.read((now) => {
         const row = selectPresented.get({ tokenHash, now });
         if (row === undefined) return null;
-        return { id: row.id, envelope: decodeEnvelope(row.envelope), user: optionalJson<User>(row.user), credential: optionalJson<Credential>(row.credential) };
+        return { id: row.id, envelope: codec.decode(row.id, row.envelope), user: optionalJson<User>(row.user), credential: optionalJson<Credential>(row.credential) };
       }),
     loadSession: (id) =>
       group.read((now) => {
         const row = selectSession.get({ id, now });
-        return row === undefined ? null : { envelope: decodeEnvelope(row.envelope), user: optionalJson<User>(row.user) };
+        return row === undefined ? null : { envelope: codec.decode(id, row.envelope), user: optionalJson<User>(row.user) };
       }),
     findIdByTokenHash: (tokenHash) => group.read((now) => selectIdByHash.get({ tokenHash, now })?.id ?? null),
     loadByTokenHash: (tokenHash) =>
       group.read((now) => {
         const row = selectByHash.get({ tokenHash, now });
-        return row === undefined ? null : { id: row.id, envelope: decodeEnvelope(row.envelope) };
+        return row === undefined ? null : { id: row.id, envelope: codec.decode(row.id, row.envelope) };
       }),
     listByUser: (userId) =>
       group.read((now) =>
         selectByUser
           .all({ userId, now })
-          .flatMap((row) => decodeEnvelopeOrSkip(row.envelope).map((envelope) => ({ id: row.id, envelope }))),
+          .flatMap((row) => codec.decodeOrSkip(row.id, row.envelope).map((envelope) => ({ id: row.id, envelope }))),
       ),
   };
 }

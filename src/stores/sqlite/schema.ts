@@ -122,11 +122,17 @@ const SCHEMA = `
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
   ) STRICT;
+
+  -- The sealing marker (stores/sealing/sealing-marker.ts): which key every secret is sealed with.
+  CREATE TABLE IF NOT EXISTS sealing (
+    one INTEGER PRIMARY KEY CHECK (one = 1),
+    marker TEXT NOT NULL
+  ) STRICT;
 `;
 
 /**
  * Creates what is missing, in one transaction. Later versions add their migrations here; a table
- * added without changing an existing one (the MFA tables, login_failures, ip_bans, onboarding, flow_clients, audit_held)
+ * added without changing an existing one (the MFA tables, login_failures, ip_bans, onboarding, flow_clients, audit_held, sealing)
  * needs none,
  * `IF NOT EXISTS` creates it.
  */

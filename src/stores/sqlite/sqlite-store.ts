@@ -13,8 +13,14 @@
  * settles with them: nothing answered rests on a write that is not durable. `close` commits what is
  * queued first.
  */
+import { randomBytes } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { systemClock, type Clock } from '../../domain/clock.js';
+import type { Logger } from '../../domain/logger.js';
+import { envelopeCodec, type EnvelopeCodec } from '../envelope-codec.js';
+import { keyFileSealer } from '../sealing/secrets-keys.js';
+import { logSealingPass } from '../sealing/sealing-marker.js';
+import { createSealer, type Sealer } from '../sealing/sealer.js';
 import { StoreUnavailableError, type Store } from '../types.js';
 import { sqliteActorRecords } from './actor-records.js';
 import { sqliteAudit } from './audit.js';
@@ -27,6 +33,7 @@ import { openDatabase } from './open-database.js';
 import { sqliteRefreshTokens } from './refresh-tokens.js';
 import { sqliteRecordCounts } from './record-counts.js';
 import { inProcessRevocationBus } from './revocation-bus.js';
+import { readSealingMarker, sealStoredSecrets, sealStoredSecretsIfMarked } from './sealing.js';
 import { DEFAULT_SWEEP_INTERVAL_MS, startSweeper } from './sweep.js';
 import { sqliteUsers } from './users.js';
 import { sqliteSecrets } from './secrets.js';
@@ -39,12 +46,46 @@ export interface SqliteStoreOptions {
   clock?: Clock;
   /** How often expired rows are deleted; one minute by default. */
   sweepIntervalMs?: number;
+  /**
+   * Seals the store's secrets (sealing/sealer.ts): SECRETS_KEY's keys when given. By default the key
+   * file `secrets.key` in `dataDir` (made at the first start), or a key of this process for `:memory:`.
+   */
+  sealer?: Sealer;
+  /** Tells of the pass that seals stored secrets with a new key. */
+  logger?: Logger;
 }
 
-/** Opens the store, or throws DataDirLockedError when another process holds `dataDir`. */
+/** The default sealer (SqliteStoreOptions.sealer) of a database that is open. */
+function ownSealer(dataDir: string, db: Database): Sealer {
+  if (dataDir === ':memory:') return createSealer([randomBytes(32)], 'the key of this in-memory store');
+  return keyFileSealer(dataDir, { mustExist: readSealingMarker(db) !== null });
+}
+
+/** The sealer and the codec over it, once the stored secrets are all sealed with the first key. */
+function prepareSealing(db: Database, options: SqliteStoreOptions): { sealer: Sealer; codec: EnvelopeCodec } {
+  const sealer = options.sealer ?? ownSealer(options.dataDir, db);
+  const codec = envelopeCodec(sealer);
+  const started = performance.now();
+  const pass = sealStoredSecretsIfMarked(db, sealer, codec);
+  if (pass !== null) logSealingPass(options.logger, pass, performance.now() - started);
+  return { sealer, codec };
+}
+
+/**
+ * Opens the store, or throws DataDirLockedError when another process holds `dataDir`, or
+ * SealingKeyError when the keys cannot be had or open none of the store's secrets.
+ */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   const clock = options.clock ?? systemClock;
   const db = openDatabase(options.dataDir);
+  let sealing: { sealer: Sealer; codec: EnvelopeCodec };
+  try {
+    sealing = prepareSealing(db, options);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  const { sealer, codec } = sealing;
   const group = groupCommit(db, clock);
   const stopSweeper = startSweeper(db, clock, options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
   // The trail's writes kept inside a record's own unit are the tables' to call, not the services'.
@@ -52,18 +93,20 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   return {
     kind: 'sqlite',
     users: sqliteUsers(db, group),
-    grants: sqliteActorRecords(db, group, 'grants', keepNow),
-    flows: sqliteFlows(db, group),
-    mfaSetupFlows: sqliteActorRecords(db, group, 'mfa_setup_flows', keepNow),
-    mfa: sqliteMfa(db, group),
-    refreshTokens: sqliteRefreshTokens(db, group, keepNow),
+    grants: sqliteActorRecords(db, group, 'grants', codec, keepNow),
+    flows: sqliteFlows(db, group, codec),
+    mfaSetupFlows: sqliteActorRecords(db, group, 'mfa_setup_flows', codec, keepNow),
+    mfa: sqliteMfa(db, group, sealer),
+    refreshTokens: sqliteRefreshTokens(db, group, codec, keepNow),
     revocations: inProcessRevocationBus(),
-    secrets: sqliteSecrets(db, group),
+    secrets: sqliteSecrets(db, group, sealer),
     loginAttempts: sqliteLoginAttempts(db, group),
     audit,
     ping: async () => ping(db),
     countByState: sqliteRecordCounts(db, group),
-    readContents: sqliteContents(db, group),
+    readContents: sqliteContents(db, group, codec),
+    // In a unit of its own: it commits with the batch, and no batch is open while it runs.
+    sealSecrets: () => group.write(() => sealStoredSecrets(db, sealer, codec)),
     close: async () => {
       stopSweeper();
       // What is queued commits first: the CLI and a stopping server answered nothing yet for it.

@@ -9,6 +9,7 @@ import { recordStateScan } from './record-count-scripts.js';
 import {
   refreshTokenCreate, refreshTokenDelete, refreshTokenExchange, refreshTokenList, refreshTokenLoadByHash, refreshTokenLoadPresented, refreshTokenLoadSession,
 } from './refresh-token-scripts.js';
+import { storedTextSwap } from './sealing-scripts.js';
 import { onboardingState, onboardingUndo, passwordReplace, userCreate, userDelete, userUpdate } from './user-scripts.js';
 
 export const redisScripts = {
@@ -39,4 +40,5 @@ export const redisScripts = {
   mfaAcceptStep,
   loginFailureRecord,
   ipBanLift,
+  storedTextSwap,
 };
