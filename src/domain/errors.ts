@@ -230,6 +230,14 @@ export class CodedError<C extends ErrorCode = ErrorCode> extends Error {
     super(detail?.message ?? textOf(ERRORS[code].message, params), detail?.cause === undefined ? undefined : { cause: detail.cause });
     this.params = params;
   }
+
+  /**
+   * The code's HTTP status, where Fastify reads it: a route whose context predates our error handler
+   * (@fastify/cors' preflight route) still answers the right status, never a 500.
+   */
+  get statusCode(): number {
+    return ERRORS[this.code].status;
+  }
 }
 
 /** A translation of HA's `auth` domain (InvalidUser): key and placeholders, null where HA passes None. */
