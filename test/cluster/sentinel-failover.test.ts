@@ -103,7 +103,12 @@ describe('the master killed under traffic, a replica promoted by the sentinels',
 
 describe('a Sentinel configuration that cannot work', () => {
   it.each([
-    ['no sentinel answers', async () => ({ REDIS_SENTINELS: `127.0.0.1:${await freePort()},127.0.0.1:${await freePort()}`, REDIS_SENTINEL_MASTER: 'mymaster' }), 'REDIS_SENTINELS: no sentinel answered'],
+    [
+      'no sentinel answers',
+      // A valid SECRETS_KEY, as the topology's: without one the start stops earlier, naming SECRETS_KEY.
+      async () => ({ ...topology.env, REDIS_SENTINELS: `127.0.0.1:${await freePort()},127.0.0.1:${await freePort()}`, REDIS_SENTINEL_MASTER: 'mymaster' }),
+      'REDIS_SENTINELS: no sentinel answered',
+    ],
     ['the sentinels know no such master', async () => ({ ...topology.env, REDIS_SENTINEL_MASTER: 'not-monitored' }), 'REDIS_SENTINEL_MASTER: no sentinel knows a master named "not-monitored"'],
     ['REDIS_URL as well', async () => ({ ...topology.env, REDIS_URL: 'redis://127.0.0.1:6379' }), 'REDIS_URL and REDIS_SENTINELS are both set'],
   ])('stops the process within 10 s when %s, naming the variable', async (_case, envFor, message) => {
