@@ -19,7 +19,6 @@
 import { randomBytes } from 'node:crypto';
 import { initialTransition } from 'xstate';
 import { refreshTokenMachine } from '../machines/refresh-token.js';
-import { buildApp } from '../src/app.js';
 import { newId, newSecret } from '../src/domain/ids.js';
 import { toEnvelope } from '../src/stores/envelope.js';
 import { decodeEnvelope, encodeEnvelope, envelopeCodec } from '../src/stores/envelope-codec.js';
@@ -28,6 +27,7 @@ import { createSealer, type Sealer } from '../src/stores/sealing/sealer.js';
 import { openSqliteStore } from '../src/stores/sqlite/sqlite-store.js';
 import type { Store } from '../src/stores/types.js';
 import { deleteKeysUnder, REDIS_URL, uniquePrefix } from '../test/stores/redis-harness.js';
+import { refreshingApp } from './refreshing-app.js';
 
 const CLIENT_ID = 'http://127.0.0.1:8123/';
 const ROUNDS = 15;
@@ -74,28 +74,6 @@ function codecNs(sealer: Sealer | null, remembered = true): number {
   return median(rounds);
 }
 
-type App = Awaited<ReturnType<typeof buildApp>>;
-
-async function refreshingApp(store: Store): Promise<{ app: App; refresh: () => Promise<void> }> {
-  const app = await buildApp({ store, clock: () => Date.now(), bcryptRounds: 4 });
-  const onboarded = await app.inject({
-    method: 'POST', url: '/api/onboarding/users',
-    payload: { name: 'Bench', username: 'bench', password: 'bench-password', client_id: CLIENT_ID, language: 'en' },
-  });
-  const form = (fields: Record<string, string>) => ({
-    method: 'POST' as const, url: '/auth/token',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(fields).toString(),
-  });
-  const code = onboarded.json<{ auth_code: string }>().auth_code;
-  const refreshToken = (await app.inject(form({ grant_type: 'authorization_code', client_id: CLIENT_ID, code }))).json<{ refresh_token: string }>().refresh_token;
-  return {
-    app,
-    async refresh() {
-      const response = await app.inject(form({ grant_type: 'refresh_token', client_id: CLIENT_ID, refresh_token: refreshToken }));
-      if (response.statusCode !== 200) throw new Error(`refresh answered ${response.statusCode}: ${response.body}`);
-    },
-  };
-}
 
 /** CPU µs this process used since `started`. */
 function cpuMicros(started: NodeJS.CpuUsage): number {

@@ -11,42 +11,17 @@
  * drift (JIT, GC) hits both alike.
  * A second measure calls one store method directly, without and with the decorator.
  */
-import { buildApp } from '../src/app.js';
 import { instrumentStore } from '../src/observability/instrument-store.js';
 import { createMetrics } from '../src/observability/metrics.js';
 import type { Store } from '../src/stores/types.js';
 import { onBothStores } from './on-both-stores.js';
+import { refreshingApp } from './refreshing-app.js';
 
-const CLIENT_ID = 'http://127.0.0.1:8123/';
 const ROUNDS = 7;
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
-type App = Awaited<ReturnType<typeof buildApp>>;
-
-async function refreshingApp(store: Store): Promise<{ app: App; refresh: () => Promise<void> }> {
-  const app = await buildApp({ store, clock: () => Date.now(), bcryptRounds: 4 });
-  const onboarded = await app.inject({
-    method: 'POST', url: '/api/onboarding/users',
-    payload: { name: 'Bench', username: 'bench', password: 'bench-password', client_id: CLIENT_ID, language: 'en' },
-  });
-  const code = (onboarded.json<{ auth_code: string }>()).auth_code;
-  const form = (fields: Record<string, string>) => ({
-    method: 'POST' as const, url: '/auth/token',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(fields).toString(),
-  });
-  let refreshToken = (await app.inject(form({ grant_type: 'authorization_code', client_id: CLIENT_ID, code }))).json<{ refresh_token: string }>().refresh_token;
-  return {
-    app,
-    async refresh() {
-      const response = await app.inject(form({ grant_type: 'refresh_token', client_id: CLIENT_ID, refresh_token: refreshToken }));
-      if (response.statusCode !== 200) throw new Error(`refresh answered ${response.statusCode}: ${response.body}`);
-      // Rotation, where a policy turns it on, hands out a new refresh token.
-      refreshToken = response.json<{ refresh_token?: string }>().refresh_token ?? refreshToken;
-    },
-  };
-}
 
 async function perSecond(run: () => Promise<void>, count: number): Promise<number> {
   const started = performance.now();
