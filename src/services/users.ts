@@ -38,7 +38,6 @@ export interface UserService {
   userOf(credential: LoginCredential): Promise<User | null>;
   /** The credentials linked to the user. */
   credentialsOf(userId: string): Promise<Credential[]>;
-  /** The user and the credential a refresh token names, in one store round trip (the refresh grant checks both). */
   /**
    * Rejects with `user_gone` (HA's `ValueError("Unable to find the user.")`) for the credential of a
    * provider that never creates users, whose user is gone.
