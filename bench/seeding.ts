@@ -6,9 +6,9 @@
  * as the service, so what is written is exactly what the service itself writes and reads.
  */
 import type { LoginCredential } from '../machines/credential.js';
-import { loginGrantService } from '../src/services/login-grants.js';
+import { loginGrantService } from '../src/services/login/authorization-codes.js';
 import { loadRecord } from '../src/runtime/records.js';
-import { refreshTokenService } from '../src/services/refresh-tokens.js';
+import { refreshTokenService } from '../src/services/tokens/refresh-tokens.js';
 import { newId, newSecret, sha256Hex } from '../src/domain/ids.js';
 import type { Logger } from '../src/domain/logger.js';
 import { decodeEnvelope, encodeEnvelope } from '../src/stores/envelope-codec.js';

@@ -6,15 +6,15 @@
  * ("User not found" is a printed result with exit code 0).
  *
  * The owner is the user that logs in with USERNAME; a login that has not logged in yet gets its
- * user here, as its first login would make it (services/users.ts). The user is made active (Home
+ * user here, as its first login would make it (services/users/users.ts). The user is made active (Home
  * Assistant refuses to deactivate an owner), and the previous owner, if any, stays as the user it
  * was, without the role: there is one owner.
  */
 import type { LoginCredential } from '../../machines/credential.js';
 import { systemClock } from '../domain/clock.js';
 import { newId } from '../domain/ids.js';
-import { normalizeUsername } from '../services/homeassistant-provider.js';
-import { userService } from '../services/users.js';
+import { normalizeUsername } from '../services/providers/password-store.js';
+import { userService } from '../services/users/users.js';
 import type { User } from '../stores/types.js';
 import type { CliCommand, CliContext } from './command.js';
 

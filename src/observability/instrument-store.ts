@@ -92,7 +92,7 @@ export function instrumentStore(store: Store, metrics: Metrics): Store {
       onMissedMessages: (listener) => revocations.onMissedMessages(listener),
     },
     ping: timed(() => store.ping(), 'ping', metrics),
-    // O(records) on Redis: its time is what `hass_auth_records` costs (services/record-counts.ts caches it).
+    // O(records) on Redis: its time is what `hass_auth_records` costs (services/inspection/record-counts.ts caches it).
     countByState: timed((...args: Parameters<Store['countByState']>) => store.countByState(...args), 'countByState', metrics),
     readContents: timed((...args: Parameters<Store['readContents']>) => store.readContents(...args), 'readContents', metrics),
     sealSecrets: timed((...args: Parameters<Store['sealSecrets']>) => store.sealSecrets(...args), 'sealSecrets', metrics),

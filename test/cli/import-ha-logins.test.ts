@@ -8,7 +8,7 @@
 import { SignJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REFRESH_TOKEN_INACTIVITY_MS } from '../../machines/refresh-token.js';
-import { importFromHomeAssistant } from '../../src/services/ha-import/import-ha.js';
+import { importFromHomeAssistant } from '../../src/services/import/import-ha.js';
 import { restoreSnapshot } from '../../src/stores/envelope.js';
 import { createEntry, exchangeCode, initForm, ISSUED_TOKENS, jsonOf, openFlow, submitStep } from '../http/http-helpers.js';
 import { refreshGrant } from '../http/token-client.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { machines } from '../../machines/index.js';
-import { COUNT_POLL_MS } from '../../src/services/record-counts.js';
+import { COUNT_POLL_MS } from '../../src/services/inspection/record-counts.js';
 import { browserForFile, openPage, type WatchedPage } from '../support/browser.js';
 import { onboardOwner, postForm, startTestServer, type TestServer } from '../support/test-server.js';
 import { claimsOf, tokensOf } from '../ws/ws-helpers.js';

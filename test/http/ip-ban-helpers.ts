@@ -5,7 +5,7 @@
  */
 import { expect, vi } from 'vitest';
 import { parseAuthConfig, type AuthConfig } from '../../src/auth-config.js';
-import { banKey } from '../../src/services/login-attempts.js';
+import { banKey } from '../../src/services/bans/login-attempts.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
 import { START } from './http-helpers.js';
 

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuthConfig } from '../../src/auth-config.js';
-import { ipBanAdmin } from '../../src/services/login-attempts.js';
+import { ipBanAdmin } from '../../src/services/bans/login-attempts.js';
 import { CLIENT_ID, onboardOwner, REDIRECT_URI, type StoreKind, type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { scrape, valueOf } from '../observability/scrape.js';

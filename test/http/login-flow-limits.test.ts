@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseAuthConfig } from '../../src/auth-config.js';
 import { ERRORS } from '../../src/domain/errors.js';
-import { LOGIN_FLOW_TTL_MS } from '../../src/services/login-flows.js';
+import { LOGIN_FLOW_TTL_MS } from '../../src/services/login/login-flows.js';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import type { Store } from '../../src/stores/types.js';

@@ -4,7 +4,7 @@
  * server over each store. The owner `alice` exists in every test (onboarded first).
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LOGIN_FLOW_TTL_MS } from '../../src/services/login-flows.js';
+import { LOGIN_FLOW_TTL_MS } from '../../src/services/login/login-flows.js';
 import { CLIENT_ID, onboardOwner, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
 import {
   addLooseLogin,

@@ -1,7 +1,7 @@
 /**
  * Onboarding views over HTTP (ha-auth-spec §8.1–§8.3): the steps, the installation type, and the
  * creation of the owner, on a real server over each store. This service has no step after `user`:
- * all four are reported done together once the owner exists (src/services/onboarding.ts).
+ * all four are reported done together once the owner exists (src/services/users/onboarding.ts).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { INSTALLATION_TYPE } from '../../src/http/onboarding.js';

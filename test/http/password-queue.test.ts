@@ -1,5 +1,5 @@
 /**
- * The bcrypt queue seen from clients (services/password-checks.ts), with one check at a time and one
+ * The bcrypt queue seen from clients (services/providers/password-checks.ts), with one check at a time and one
  * waiting (`password_checks: {concurrency: 1, queue_size: 1}`) and bcrypt's `verify` held at a gate
  * the test opens: the attempts beyond the two get 429 with `Retry-After` at once, in Home Assistant's
  * `{"message": …}` shape, count as no failed login and leave their flow usable; WebSocket commands

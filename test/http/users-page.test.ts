@@ -78,7 +78,7 @@ describe('GET /config/users', () => {
     await page.getByRole('status').filter({ hasText: 'Saved Robert.' }).waitFor();
     expect(await userRow(page, 'Robert').textContent()).toBe('Robertinactiveusername bob · Administrators · homeassistantEdit');
     expect(await storedUser('Robert')).toMatchObject({ groupIds: ['system-admin'], localOnly: false, isActive: false });
-    // Deactivating closes the user's sockets on every instance (services/user-admin.ts).
+    // Deactivating closes the user's sockets on every instance (services/users/user-admin.ts).
     await bobSocket.closedWithin();
 
     await userRow(page, 'Robert').getByRole('button', { name: 'Edit Robert' }).click();

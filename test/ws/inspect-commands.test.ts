@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { machines, type MachineName } from '../../machines/index.js';
 import { sha256Hex } from '../../src/domain/ids.js';
-import { COUNT_POLL_MS } from '../../src/services/record-counts.js';
+import { COUNT_POLL_MS } from '../../src/services/inspection/record-counts.js';
 import type { SvgElement } from '../../src/observability/machine-svg.js';
 import { exchangeCode, openFlow, submitStep } from '../http/http-helpers.js';
 import { onboardOwner, postForm, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';

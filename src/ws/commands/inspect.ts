@@ -23,17 +23,17 @@
  *     `user` is null when the user is gone but the audit trail still names it; a user neither knows
  *     is `not_found` "User not found.".
  *   {"id": 6, "type": "inspect/subscribe"} → null, then {"id": 6, "type": "event", "event": {"counts": {…}}}
- *     at once and whenever the counts change (services/record-counts.ts), until `unsubscribe_events`
+ *     at once and whenever the counts change (services/inspection/record-counts.ts), until `unsubscribe_events`
  *     or the socket closes.
  *
- * Times are epoch milliseconds. Nothing secret is in any answer (services/record-inspection.ts).
+ * Times are epoch milliseconds. Nothing secret is in any answer (services/inspection/record-inspection.ts).
  */
 import { CodedError } from '../../domain/errors.js';
 import type { AuditEntry } from '../../stores/types.js';
 import type { MachineDiagram } from '../../observability/machine-diagrams.js';
-import type { RecordCountService } from '../../services/record-counts.js';
-import type { InspectedRecord, RecordInspectionService } from '../../services/record-inspection.js';
-import type { UserInspectionService } from '../../services/user-inspection.js';
+import type { RecordCountService } from '../../services/inspection/record-counts.js';
+import type { InspectedRecord, RecordInspectionService } from '../../services/inspection/record-inspection.js';
+import type { UserInspectionService } from '../../services/inspection/user-inspection.js';
 import type { WsCommand } from '../command.js';
 
 export interface InspectDeps {
