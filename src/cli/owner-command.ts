@@ -15,7 +15,7 @@ import { systemClock } from '../domain/clock.js';
 import { newId } from '../domain/ids.js';
 import { normalizeUsername } from '../services/providers/password-store.js';
 import { userService } from '../services/users/users.js';
-import type { User } from '../stores/types.js';
+import type { User } from '../domain/models.js';
 import type { CliCommand, CliContext } from './command.js';
 
 /** The user that logs in with `username`, made now when the login has none yet; null for no such login. */

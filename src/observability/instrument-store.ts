@@ -10,9 +10,7 @@
  * there fails to compile here until it is timed too.
  */
 import type { Metrics } from './metrics.js';
-import type {
-  AuditLog, FlowStore, GrantStore, LoginAttemptStore, MfaSetupFlowStore, MfaStore, RefreshTokenStore, SecretStore, Store, UserStore,
-} from '../stores/types.js';
+import type { AuditLog, FlowStore, GrantStore, LoginAttemptStore, MfaSetupFlowStore, MfaStore, RefreshTokenStore, SecretStore, Store, UserStore } from '../stores/types.js';
 
 type AsyncCall = (...args: never[]) => Promise<unknown>;
 
@@ -94,7 +92,6 @@ export function instrumentStore(store: Store, metrics: Metrics): Store {
     ping: timed(() => store.ping(), 'ping', metrics),
     // O(records) on Redis: its time is what `hass_auth_records` costs (services/inspection/record-counts.ts caches it).
     countByState: timed((...args: Parameters<Store['countByState']>) => store.countByState(...args), 'countByState', metrics),
-    readContents: timed((...args: Parameters<Store['readContents']>) => store.readContents(...args), 'readContents', metrics),
     sealSecrets: timed((...args: Parameters<Store['sealSecrets']>) => store.sealSecrets(...args), 'sealSecrets', metrics),
     close: () => store.close(),
   };

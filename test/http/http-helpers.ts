@@ -6,7 +6,7 @@
 import { expect } from 'vitest';
 import { newId } from '../../src/domain/ids.js';
 import { hashPassword } from '../../src/domain/passwords.js';
-import type { User } from '../../src/stores/types.js';
+import type { User } from '../../src/domain/models.js';
 import { aUser } from '../support/fixtures.js';
 import { CLIENT_ID, postForm, REDIRECT_URI, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
 

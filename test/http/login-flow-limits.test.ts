@@ -13,7 +13,7 @@ import { ERRORS } from '../../src/domain/errors.js';
 import { LOGIN_FLOW_TTL_MS } from '../../src/services/login/login-flows.js';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
-import type { Store } from '../../src/stores/types.js';
+import type { ReadableStore } from '../../src/stores/store-contents.js';
 import { deleteKeysUnder, keysUnder, rawClient, REDIS_URL, testSealer, uniquePrefix } from '../stores/redis-harness.js';
 import { makeTempDir } from '../stores/sqlite-harness.js';
 import { CLIENT_ID, onboardOwner, REDIRECT_URI, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
@@ -29,7 +29,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function serverBehindProxy(kind: StoreKind, yaml = '', store?: Store): Promise<TestServer> {
+async function serverBehindProxy(kind: StoreKind, yaml = '', store?: ReadableStore): Promise<TestServer> {
   const server = await startTestServer(kind, START, {
     trustProxy: ['127.0.0.1'],
     authConfig: parseAuthConfig(yaml, 'test'),
@@ -104,7 +104,7 @@ describe('an abandoned flow on the embedded store (its clock is the test\'s)', (
 });
 
 /** A store of the test's own, and how many bytes it holds (what `close` leaves on disk; Redis: MEMORY USAGE of its keys). */
-async function measuredStore(kind: StoreKind): Promise<{ open(): Promise<Store>; bytes(): Promise<number> }> {
+async function measuredStore(kind: StoreKind): Promise<{ open(): Promise<ReadableStore>; bytes(): Promise<number> }> {
   if (kind === 'redis') {
     const prefix = uniquePrefix();
     const raw = await rawClient();

@@ -4,7 +4,8 @@
  * store (a spy on its writes, a snapshot of what it lists) for the tests that must change nothing.
  */
 import { expect, vi } from 'vitest';
-import type { Store, User } from '../../src/stores/types.js';
+import type { Store } from '../../src/stores/types.js';
+import type { User } from '../../src/domain/models.js';
 import { CLIENT_ID, logIn, postForm, type TestServer } from '../support/test-server.js';
 
 /** Another client id that passes `verify_client_id` (a domain name). */

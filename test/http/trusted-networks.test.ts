@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAuthConfig, type AuthConfig } from '../../src/auth-config.js';
 import { newId } from '../../src/domain/ids.js';
 import { newTotpSecret, timeStep } from '../../src/domain/totp.js';
-import type { User } from '../../src/stores/types.js';
+import type { User } from '../../src/domain/models.js';
 import { aUser } from '../support/fixtures.js';
 import { CLIENT_ID, onboardOwner, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
 import { deleteFlow, HEX32, jsonOf, START, startFlow, submitStep } from './http-helpers.js';

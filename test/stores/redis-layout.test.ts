@@ -5,7 +5,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UnreadableRecordError } from '../../src/stores/envelope-codec.js';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
-import type { Store, User } from '../../src/stores/types.js';
+import type { Store } from '../../src/stores/types.js';
+import type { User } from '../../src/domain/models.js';
 import { deleteKeysUnder, envelope, keysUnder, rawClient, REDIS_URL, testSealer, uniquePrefix } from './redis-harness.js';
 import { newId, sha256Hex } from '../../src/domain/ids.js';
 

@@ -6,7 +6,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildApp, type AppDeps } from '../../src/app.js';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
-import type { Store } from '../../src/stores/types.js';
+import type { ReadableStore } from '../../src/stores/store-contents.js';
 import type { AuthConfig } from '../../src/auth-config.js';
 import type { WebSocketLimits } from '../../src/ws/websocket-route.js';
 import { deleteKeysUnder, REDIS_URL, testSealer, uniquePrefix } from '../stores/redis-harness.js';
@@ -16,7 +16,7 @@ export type StoreKind = 'sqlite' | 'redis';
 
 export interface TestServer {
   baseUrl: string;
-  store: Store;
+  store: ReadableStore;
   app: FastifyInstance;
   clock: { now: number };
   /** The server's delays (WebSocket timeouts); `advance` moves `clock` too. */
@@ -27,7 +27,7 @@ export interface TestServer {
 export interface TestServerOptions {
   trustProxy?: string[];
   /** Another instance's store (the server then does not close it): two apps over one store. */
-  store?: Store;
+  store?: ReadableStore;
   /** Another Redis than the shared one (a private redis-server that a test stops or cuts off). */
   redisUrl?: string;
   websocketLimits?: Partial<WebSocketLimits>;

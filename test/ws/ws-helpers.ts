@@ -1,6 +1,6 @@
 /** Pieces shared by the WebSocket suites: users with tokens, and the result shapes Home Assistant sends. */
 import { addUserWithLogin, exchangeCode } from '../http/http-helpers.js';
-import type { User } from '../../src/stores/types.js';
+import type { User } from '../../src/domain/models.js';
 import { logIn, type TestServer } from '../support/test-server.js';
 
 export interface Tokens {

@@ -16,7 +16,7 @@
  */
 import type { RefreshTokenType } from '../../../machines/refresh-token.js';
 import { parsePythonDatetime } from '../../domain/python-datetime.js';
-import type { Credential } from '../../stores/types.js';
+import type { Credential } from '../../domain/models.js';
 import type { ImportedRefreshToken, ImportedUser } from './ha-records.js';
 import { fieldAt, isObject, shown, type FieldReader, type JsonObject } from './input-problems.js';
 

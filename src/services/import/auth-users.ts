@@ -12,7 +12,7 @@
  * the store keeps one of each. Custom groups (with a policy) cannot be carried, as this service knows
  * only the system groups: their memberships are left out, with a note.
  */
-import type { Credential } from '../../stores/types.js';
+import type { Credential } from '../../domain/models.js';
 import { normalizeUsername } from '../providers/password-store.js';
 import { GROUP_ID_ADMIN, GROUP_ID_READ_ONLY, GROUP_ID_USER } from '../users/users.js';
 import type { ImportedUser } from './ha-records.js';

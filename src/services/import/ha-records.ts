@@ -4,7 +4,7 @@
  * the same files (ha-auth-spec §17), so that what is imported is what Home Assistant would run with.
  */
 import type { RefreshTokenInput } from '../../../machines/refresh-token.js';
-import type { Credential, PasswordEntry, User } from '../../stores/types.js';
+import type { Credential, PasswordEntry, User } from '../../domain/models.js';
 import type { InputNote, InputProblem } from './input-problems.js';
 
 /** A user without `createdAt`, which Home Assistant does not keep (the import sets it). */

@@ -6,7 +6,7 @@
  * that login; its tokens stay, as when Home Assistant removes a credential). A password entry is
  * `present` when the store has the same hash for the username.
  */
-import type { Credential, PasswordEntry } from '../../stores/types.js';
+import type { Credential, PasswordEntry } from '../../domain/models.js';
 import { expectWritten, type ImportStep } from './import-plan.js';
 import type { PlanContext } from './plan-users.js';
 

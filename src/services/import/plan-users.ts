@@ -7,7 +7,8 @@
  * millisecond apart, so that lists that sort by creation show them as Home Assistant does.
  */
 import { UnreadableRecordError } from '../../stores/envelope-codec.js';
-import type { Store, User } from '../../stores/types.js';
+import type { Store } from '../../stores/types.js';
+import type { User } from '../../domain/models.js';
 import { TOTP_MODULE_ID, type ImportedTotpSecret, type ImportedUser } from './ha-records.js';
 import { expectWritten, type ImportStep, type Resolution } from './import-plan.js';
 

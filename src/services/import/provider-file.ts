@@ -9,7 +9,7 @@
  * either). An older file's `salt` key is ignored, as Home Assistant ignores it.
  */
 import { isStoredPasswordHash } from '../../domain/passwords.js';
-import type { PasswordEntry } from '../../stores/types.js';
+import type { PasswordEntry } from '../../domain/models.js';
 import { notNormalized } from './auth-users.js';
 import { fieldAt, type FieldReader } from './input-problems.js';
 import { normalizeUsername } from '../providers/password-store.js';

@@ -12,7 +12,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Credential, PasswordEntry } from '../../stores/types.js';
+import type { Credential, PasswordEntry } from '../../domain/models.js';
 import { readRefreshTokens } from './auth-tokens.js';
 import { readCredentials, readUsers } from './auth-users.js';
 import type { FileSummary, HomeAssistantData, ImportedTotpSecret, ImportedUser, ReadResult } from './ha-records.js';

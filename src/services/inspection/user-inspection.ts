@@ -8,7 +8,8 @@
  * The audit trail keeps an index by user (AuditLog.forUser), so this costs a lookup, the user's
  * token list and one bounded read, however long the trail.
  */
-import type { AuditEntry, Store, User } from '../../stores/types.js';
+import type { AuditEntry, Store } from '../../stores/types.js';
+import type { User } from '../../domain/models.js';
 import { normalizeUsername } from '../providers/password-store.js';
 import { inspectEnvelope, PLAUSIBLE_ID, type InspectedRecord } from './record-inspection.js';
 

@@ -5,7 +5,7 @@
  * id a redemption reserves stays unused here.
  */
 import { newId } from '../../domain/ids.js';
-import type { User } from '../../stores/types.js';
+import type { User } from '../../domain/models.js';
 import type { LoginGrantService } from './authorization-codes.js';
 import type { UserService } from '../users/users.js';
 

@@ -13,7 +13,8 @@
 import type { MfaModuleConfig } from '../../auth-config.js';
 import type { Clock } from '../../domain/clock.js';
 import { CodedError } from '../../domain/errors.js';
-import type { Store, User } from '../../stores/types.js';
+import type { Store } from '../../stores/types.js';
+import type { User } from '../../domain/models.js';
 import { totpModule, type MfaModule } from './totp-module.js';
 
 export interface MfaModuleStatus {

@@ -13,7 +13,8 @@
  */
 import { CodedError, isCoded } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
-import type { Credential, User, UserStore } from '../../stores/types.js';
+import type { UserStore } from '../../stores/types.js';
+import type { Credential, User } from '../../domain/models.js';
 import { normalizeUsername, type HomeAssistantProvider } from './password-store.js';
 
 export interface HomeAssistantAccountService {

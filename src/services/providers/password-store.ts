@@ -17,7 +17,8 @@
  */
 import { CodedError } from '../../domain/errors.js';
 import { checkAgainstDummyHash, hashPassword, verifyPassword, type HashOptions } from '../../domain/passwords.js';
-import type { PasswordEntry, UserStore } from '../../stores/types.js';
+import type { UserStore } from '../../stores/types.js';
+import type { PasswordEntry } from '../../domain/models.js';
 import type { PasswordChecks } from './password-checks.js';
 
 /** The code points for which Python's `str.isspace()` holds, which `str.strip()` removes. */

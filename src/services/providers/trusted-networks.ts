@@ -27,7 +27,8 @@ import type { TrustedNetworksProviderConfig } from '../../auth-providers-config.
 import { newId } from '../../domain/ids.js';
 import { inAnyNetwork, ipNetwork, type IpNetwork } from '../../domain/ip-network.js';
 import { validate, type Schema } from '../../domain/voluptuous.js';
-import type { Credential, UserStore } from '../../stores/types.js';
+import type { UserStore } from '../../stores/types.js';
+import type { Credential } from '../../domain/models.js';
 import type { LoginProvider } from '../login/login-flows.js';
 
 /** `DEFAULT_TITLE` of trusted_networks.py. */

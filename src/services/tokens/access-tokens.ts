@@ -6,7 +6,8 @@
 import type { Clock } from '../../domain/clock.js';
 import type { Logger } from '../../domain/logger.js';
 import { unverifiedIssuer, verifyAccessToken } from '../../domain/access-token.js';
-import type { Store, User } from '../../stores/types.js';
+import type { Store } from '../../stores/types.js';
+import type { User } from '../../domain/models.js';
 import { activeSession } from './sessions.js';
 import { notAllowedReason } from '../users/users.js';
 

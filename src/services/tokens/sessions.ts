@@ -6,7 +6,8 @@
  */
 import type { RefreshTokenContext } from '../../../machines/refresh-token.js';
 import type { Logger } from '../../domain/logger.js';
-import type { Store, User } from '../../stores/types.js';
+import type { Store } from '../../stores/types.js';
+import type { User } from '../../domain/models.js';
 import { restoreFound } from '../../runtime/records.js';
 
 export interface Session {

@@ -11,7 +11,8 @@
  * may have happened, and the holder re-checks its sessions.
  */
 import type { Clock } from '../../domain/clock.js';
-import type { Store, User } from '../../stores/types.js';
+import type { Store } from '../../stores/types.js';
+import type { User } from '../../domain/models.js';
 import type { AccessTokenService, Authenticated } from './access-tokens.js';
 import type { RefreshTokenService } from './refresh-tokens.js';
 import { notAllowedReason } from '../users/users.js';

@@ -13,7 +13,8 @@
 import type { Clock } from '../../domain/clock.js';
 import { CodedError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
-import type { Credential, Store, User } from '../../stores/types.js';
+import type { Store } from '../../stores/types.js';
+import type { Credential, User } from '../../domain/models.js';
 import { removeCredential } from '../providers/homeassistant-accounts.js';
 import type { HomeAssistantProvider } from '../providers/password-store.js';
 import type { RefreshTokenService } from '../tokens/refresh-tokens.js';

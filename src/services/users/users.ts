@@ -16,7 +16,8 @@ import type { Clock } from '../../domain/clock.js';
 import { CodedError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import { isLocal, parseIp } from '../../domain/network.js';
-import type { Credential, Store, User } from '../../stores/types.js';
+import type { Store } from '../../stores/types.js';
+import type { Credential, User } from '../../domain/models.js';
 
 export const GROUP_ID_ADMIN = 'system-admin';
 export const GROUP_ID_USER = 'system-users';

@@ -4,7 +4,8 @@
  * revocation bus when a user is deactivated or removed.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Credential, Store, User } from '../../../src/stores/types.js';
+import type { Store } from '../../../src/stores/types.js';
+import type { Credential, User } from '../../../src/domain/models.js';
 import { createHomeAssistantProvider, type HomeAssistantProvider } from '../../../src/services/providers/password-store.js';
 import { refreshTokenService, type RefreshTokenService } from '../../../src/services/tokens/refresh-tokens.js';
 import { userAdminService, type UserAdminService } from '../../../src/services/users/user-admin.js';
