@@ -32,8 +32,8 @@ export const quietLogger: Logger = { info: () => undefined, warn: () => undefine
 
 /**
  * A configuration file (CONFIG_FILE) with Home Assistant's password provider and a trusted_networks
- * provider that lets loopback in without a password (README "Trusted networks"): logins that cost no
- * bcrypt, for seeding over HTTP. ROTATING_CLIENT's refresh tokens rotate (README "Refresh-token
+ * provider that lets loopback in without a password (docs/configuration.md, "Trusted networks"): logins that cost no
+ * bcrypt, for seeding over HTTP. ROTATING_CLIENT's refresh tokens rotate (docs/configuration.md, "Refresh-token
  * rotation"); the frontend's, as in Home Assistant, do not.
  */
 export const TRUSTED_LOOPBACK_CONFIG = [

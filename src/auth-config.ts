@@ -80,7 +80,7 @@ export interface AuthConfig {
 /**
  * An abandoned flow holds its slot for its hour: a hundred login pages opened and left within an hour
  * behind one address (a household or an office behind one NAT) is far beyond use, while a client
- * that starts flows without end holds a hundred records, not one per request (README, "Anonymous writes").
+ * that starts flows without end holds a hundred records, not one per request (docs/configuration.md, "Anonymous writes").
  */
 export const DEFAULT_MAX_OPEN_FLOWS_PER_ADDRESS = 100;
 
@@ -221,7 +221,7 @@ export function parseAuthConfig(text: string, source: string): AuthConfig {
     passwordChecks: { concurrency: raw.password_checks?.concurrency ?? null, queueSize: raw.password_checks?.queue_size ?? null },
     loginFlows: { maxOpenPerAddress: raw.login_flows?.max_open_per_address ?? DEFAULT_MAX_OPEN_FLOWS_PER_ADDRESS },
     clientPolicy: (clientId) => (clientId === null ? undefined : policies.get(clientId)) ?? DEFAULT_CLIENT_POLICY,
-    // Home Assistant's defaults, -1 (never ban) included: see the README on why it is kept.
+    // Home Assistant's defaults, -1 (never ban) included: docs/configuration.md says why it is kept.
     http: {
       ipBanEnabled: raw.http?.ip_ban_enabled ?? true,
       loginAttemptsThreshold: raw.http?.login_attempts_threshold ?? -1,
