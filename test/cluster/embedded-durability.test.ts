@@ -26,8 +26,9 @@ import type { StoredRecord } from '../../src/stores/store-contents.js';
 import { checkStoreInvariants } from '../support/store-invariants.js';
 import { READY_TIMEOUT_MS, startService, type ServiceProcess } from '../support/service-process.js';
 import { CLIENT_ID } from '../support/test-server.js';
-import { getWithBearer, postJson } from './instances.js';
-import { OWNER, redeem, refreshGrant, startTraffic, type Ledger, type Session } from './token-traffic.js';
+import { getWithBearer } from './instances.js';
+import { OWNER, redeem, startTraffic, type Ledger, type Session } from './token-traffic.js';
+import { postJson, refreshGrant } from '../support/http-client.js';
 
 const ROUNDS = 3;
 const WORKERS = 4;

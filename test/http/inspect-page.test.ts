@@ -13,9 +13,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { machines } from '../../machines/index.js';
 import { COUNT_POLL_MS } from '../../src/services/inspection/record-counts.js';
 import { browserForFile, openPage, type WatchedPage } from '../support/browser.js';
-import { onboardOwner, postForm, startTestServer, type TestServer } from '../support/test-server.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
 import { claimsOf, tokensOf } from '../ws/ws-helpers.js';
 import { addUserWithLogin } from './http-helpers.js';
+import { onboardOwner, postForm } from '../support/http-client.js';
 
 const PASSWORD = 'secret-password';
 

@@ -26,25 +26,6 @@ export function aClientIp(): string {
   return lastOctet < 255 ? `203.0.113.${lastOctet}` : `198.51.100.${lastOctet - 254}`;
 }
 
-/** `fetch` as seen from `ip`. */
-export function fetchFrom(server: TestServer, ip: string, path: string, init: RequestInit = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  headers.set('x-forwarded-for', ip);
-  return fetch(`${server.baseUrl}${path}`, { ...init, headers });
-}
-
-export function postJsonFrom(server: TestServer, ip: string, path: string, body: unknown): Promise<Response> {
-  return fetchFrom(server, ip, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-}
-
-export function postFormFrom(server: TestServer, ip: string, path: string, fields: Record<string, string>): Promise<Response> {
-  return fetchFrom(server, ip, path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(fields).toString(),
-  });
-}
-
 /** The failures the store counts for `ip` now. */
 export function failuresOf(server: TestServer, ip: string): Promise<number> {
   return server.store.loginAttempts.failureCount(banKey(ip));

@@ -16,8 +16,9 @@ import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import type { ReadableStore } from '../../src/stores/store-contents.js';
 import { deleteKeysUnder, keysUnder, rawClient, REDIS_URL, testSealer, uniquePrefix } from '../stores/redis-harness.js';
 import { makeTempDir } from '../stores/sqlite-harness.js';
-import { CLIENT_ID, onboardOwner, REDIRECT_URI, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
-import { createEntry, deleteFlow, exchangeCode, expectHomeAssistantHeaders, jsonOf, openFlow, START, startFlow, submitStep } from './http-helpers.js';
+import { CLIENT_ID, REDIRECT_URI, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
+import { createEntry, deleteFlow, expectHomeAssistantHeaders, jsonOf, openFlow, START, submitStep } from './http-helpers.js';
+import { exchangeCode, onboardOwner, startFlow } from '../support/http-client.js';
 
 const ALICE = { username: 'alice', password: 'secret-password' };
 const START_BODY = { client_id: CLIENT_ID, handler: ['homeassistant', null], redirect_uri: REDIRECT_URI };

@@ -5,10 +5,11 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { INSTALLATION_TYPE } from '../../src/http/onboarding.js';
-import { CLIENT_ID, logIn, onboardOwner, postJson, startTestServer, type TestServer } from '../support/test-server.js';
+import { CLIENT_ID, startTestServer, type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { tokensOf } from '../ws/ws-helpers.js';
-import { exchangeCode, expectHomeAssistantHeaders, HEX32, ISSUED_TOKENS, jsonOf, postRaw, textOf } from './http-helpers.js';
+import { expectHomeAssistantHeaders, HEX32, ISSUED_TOKENS, jsonOf, postRaw, textOf } from './http-helpers.js';
+import { exchangeCode, logIn, onboardOwner, postJson } from '../support/http-client.js';
 
 const OWNER = { name: 'Alice', username: 'alice', password: 'secret-password', client_id: CLIENT_ID, language: 'en' };
 

@@ -12,12 +12,13 @@ import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import type { ReadableStore } from '../../src/stores/store-contents.js';
 import { setUpTotp, STEP_MS, totpAt } from '../support/mfa.js';
 import { candidateKeys, redisReplaceStored, redisStoredValues, sqliteReplaceStored, sqliteStoredValues, verifiesHs256 } from '../support/stored-values.js';
-import { CLIENT_ID, logIn, onboardOwner, postForm, startTestServer, type TestServer } from '../support/test-server.js';
+import { CLIENT_ID, startTestServer, type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { deleteKeysUnder, REDIS_URL, testSealer, uniquePrefix } from '../stores/redis-harness.js';
 import { makeTempDir } from '../stores/sqlite-harness.js';
 import { claimsOf } from '../ws/ws-helpers.js';
-import { exchangeCode, jsonOf, openFlow, submitStep } from './http-helpers.js';
+import { jsonOf, openFlow, submitStep } from './http-helpers.js';
+import { exchangeCode, logIn, onboardOwner, postForm } from '../support/http-client.js';
 
 interface Issued {
   accessTokens: string[];

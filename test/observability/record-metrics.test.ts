@@ -3,8 +3,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { machines } from '../../machines/index.js';
 import { COUNT_CACHE_MS } from '../../src/services/inspection/record-counts.js';
 import { StoreUnavailableError } from '../../src/stores/types.js';
-import { onboardOwner, postForm, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
+import { startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
 import { scrape, valueOf } from './scrape.js';
+import { onboardOwner, postForm } from '../support/http-client.js';
 
 const RECORDS = 'hass_auth_records';
 

@@ -16,7 +16,7 @@ import { createClient } from 'redis';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import { createSealer, type Sealer } from '../../src/stores/sealing/sealer.js';
 import type { ReadableStore } from '../../src/stores/store-contents.js';
-import type { Envelope, Store } from '../../src/stores/types.js';
+import type { Envelope } from '../../src/stores/types.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server';

@@ -80,37 +80,3 @@ export async function startTestServer(
   };
 }
 
-/** Form-encoded POST, as OAuth clients send it. */
-export function postForm(server: TestServer, path: string, fields: Record<string, string>): Promise<Response> {
-  return fetch(`${server.baseUrl}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(fields).toString(),
-  });
-}
-
-export function postJson(server: TestServer, path: string, body: unknown): Promise<Response> {
-  return fetch(`${server.baseUrl}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-}
-
-/** Onboards an owner and returns its first tokens (as the Home Assistant frontend does right after onboarding). */
-export async function onboardOwner(server: TestServer, username = 'alice', password = 'secret-password') {
-  const onboarded = await postJson(server, '/api/onboarding/users', {
-    name: 'Alice', username, password, client_id: CLIENT_ID, language: 'en',
-  });
-  const { auth_code: code } = (await onboarded.json()) as { auth_code: string };
-  const tokens = await postForm(server, '/auth/token', { grant_type: 'authorization_code', client_id: CLIENT_ID, code });
-  return (await tokens.json()) as { access_token: string; refresh_token: string; expires_in: number };
-}
-
-/** Runs a login flow to its code. */
-export async function logIn(server: TestServer, username: string, password: string, clientId = CLIENT_ID, redirectUri = REDIRECT_URI) {
-  const started = await postJson(server, '/auth/login_flow', { client_id: clientId, handler: ['homeassistant', null], redirect_uri: redirectUri });
-  const { flow_id: flowId } = (await started.json()) as { flow_id: string };
-  const done = await postJson(server, `/auth/login_flow/${flowId}`, { client_id: clientId, username, password });
-  return (await done.json()) as { type: string; result?: string; errors?: Record<string, string> };
-}

@@ -8,10 +8,11 @@ import { machines, type MachineName } from '../../machines/index.js';
 import { sha256Hex } from '../../src/domain/ids.js';
 import { COUNT_POLL_MS } from '../../src/services/inspection/record-counts.js';
 import type { SvgElement } from '../../src/observability/machine-svg.js';
-import { exchangeCode, openFlow, submitStep } from '../http/http-helpers.js';
-import { onboardOwner, postForm, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
+import { openFlow, submitStep } from '../http/http-helpers.js';
+import { startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
 import { TestSocket, type Message } from '../support/ws-client.js';
 import { aLoggedInUser, claimsOf, failure, success } from './ws-helpers.js';
+import { exchangeCode, onboardOwner, postForm } from '../support/http-client.js';
 
 type Counts = Record<MachineName, Record<string, number>>;
 
