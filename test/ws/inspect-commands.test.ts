@@ -219,10 +219,11 @@ describe.each<StoreKind>(['sqlite', 'redis'])('inspect/* commands (%s)', (kind) 
     await owner.closedWithin();
     await poll();
     expect(counted).toHaveBeenCalledTimes(2);
+    expect(server.timers.pendingOf(COUNT_POLL_MS)).toBe(1);
     other.close();
     await other.closedWithin();
-    server.timers.advance(COUNT_POLL_MS * 5);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Stopping is the poll's timer cancelled (the server hears of the close a moment after the client).
+    await expect.poll(() => server.timers.pendingOf(COUNT_POLL_MS)).toBe(0);
     expect(counted).toHaveBeenCalledTimes(2);
   });
 
