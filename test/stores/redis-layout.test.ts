@@ -144,7 +144,7 @@ describe('redis store: key layout', () => {
   it('drops the id of an expired refresh token from the user set when listing', async () => {
     const { userId, tokenId } = await writeOneOfEverything();
     await store.refreshTokens.compareAndSet(tokenId, 1, envelope(2, 'revoked', 'refreshToken'), 1);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await expect.poll(() => raw.exists(`${prefix}rt:${tokenId}`)).toBe(0);
     expect(await store.refreshTokens.listByUser(userId)).toEqual([]);
     expect(await raw.exists(`${prefix}user-rts:${userId}`)).toBe(0);
   });
