@@ -8,6 +8,9 @@
  * `CONCURRENCY` grants run at once, each on a token of its own, as the bench's connections do.
  *
  *   npx tsx bench/profile-refresh.ts [redis|sqlite] [grants]
+ *
+ * `npm run bench` runs it on the bench's Redis after the side-by-side with node-oidc-provider and
+ * writes the summary into that section of bench/RESULTS.md.
  */
 import { randomBytes } from 'node:crypto';
 import { Session } from 'node:inspector/promises';
@@ -40,27 +43,40 @@ export function areaOf(url: string, functionName: string): string {
   return file !== null ? (file[1] as string) : 'other';
 }
 
-async function openStore(kind: string): Promise<{ store: Store; cleanup: () => Promise<void> }> {
+async function openStore(kind: 'redis' | 'sqlite', redisUrl: string): Promise<{ store: Store; cleanup: () => Promise<void> }> {
   const sealer = createSealer([randomBytes(32)], 'bench');
   if (kind === 'sqlite') {
     const store = openSqliteStore({ dataDir: ':memory:', sealer });
     return { store, cleanup: () => store.close() };
   }
   const prefix = uniquePrefix();
-  const store = await openRedisStore({ url: REDIS_URL, keyPrefix: prefix, sealer });
+  const store = await openRedisStore({ url: redisUrl, keyPrefix: prefix, sealer });
   return {
     store,
     cleanup: async () => {
       await store.close();
-      await deleteKeysUnder(prefix);
+      await deleteKeysUnder(prefix, redisUrl);
     },
   };
 }
 
-async function main(): Promise<void> {
-  const kind = process.argv[2] ?? 'redis';
-  const grants = Number(process.argv[3] ?? 20_000);
-  const { store, cleanup } = await openStore(kind);
+export interface RefreshProfile {
+  store: 'redis' | 'sqlite';
+  grants: number;
+  concurrency: number;
+  /** This process's CPU per grant while profiled (the profiler's own cost included). */
+  cpuUsPerGrant: number;
+  /** [where, share of the samples], largest first. */
+  byArea: Array<[string, number]>;
+  /** The same with Node's internals and natives charged to the code that called them. */
+  byCaller: Array<[string, number]>;
+  /** [function and place, share], largest first. */
+  functions: Array<[string, number]>;
+}
+
+/** Refresh grants under the profiler (see the header), on Redis at `redisUrl` or on SQLite in memory. */
+export async function profileRefreshGrant(kind: 'redis' | 'sqlite', grants: number, redisUrl = REDIS_URL): Promise<RefreshProfile> {
+  const { store, cleanup } = await openStore(kind, redisUrl);
   const { app, refresh } = await refreshingApp(store, CONCURRENCY);
   const run = async (count: number) => {
     let left = count;
@@ -73,24 +89,31 @@ async function main(): Promise<void> {
       }),
     );
   };
-  await run(WARM_UP);
+  try {
+    await run(WARM_UP);
+    const session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 100 });
+    await session.post('Profiler.start');
+    const started = process.cpuUsage();
+    await run(grants);
+    const used = process.cpuUsage(started);
+    const { profile } = (await session.post('Profiler.stop')) as unknown as { profile: { nodes: ProfileNode[] } };
+    session.disconnect();
+    return { store: kind, grants, concurrency: CONCURRENCY, cpuUsPerGrant: (used.user + used.system) / grants, ...summarize(profile.nodes) };
+  } finally {
+    await app.close();
+    await cleanup();
+  }
+}
 
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 100 });
-  await session.post('Profiler.start');
-  const started = process.cpuUsage();
-  await run(grants);
-  const used = process.cpuUsage(started);
-  const { profile } = (await session.post('Profiler.stop')) as unknown as { profile: { nodes: ProfileNode[] } };
-  session.disconnect();
-
+function summarize(nodes: ProfileNode[]): Pick<RefreshProfile, 'byArea' | 'byCaller' | 'functions'> {
   const byArea = new Map<string, number>();
   const byCaller = new Map<string, number>();
   const byFunction = new Map<string, number>();
   const parents = new Map<number, ProfileNode>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node);
+  for (const node of nodes) for (const child of node.children ?? []) parents.set(child, node);
   /** Node's internals and natives are charged to the nearest frame above them that is not one. */
   const callerOf = (node: ProfileNode): string => {
     for (let at: ProfileNode | undefined = node; at !== undefined; at = parents.get(at.id)) {
@@ -99,31 +122,51 @@ async function main(): Promise<void> {
     }
     return 'node internals';
   };
+  const add = (map: Map<string, number>, key: string, hits: number) => map.set(key, (map.get(key) ?? 0) + hits);
   let total = 0;
-  for (const node of profile.nodes) {
+  for (const node of nodes) {
     const hits = node.hitCount ?? 0;
     if (hits === 0 || node.callFrame.functionName === '(idle)') continue;
     total += hits;
-    const area = areaOf(node.callFrame.url, node.callFrame.functionName);
-    byArea.set(area, (byArea.get(area) ?? 0) + hits);
-    const caller = callerOf(node);
-    byCaller.set(caller, (byCaller.get(caller) ?? 0) + hits);
+    add(byArea, areaOf(node.callFrame.url, node.callFrame.functionName), hits);
+    add(byCaller, callerOf(node), hits);
     const place = node.callFrame.url === '' ? '' : ` ${node.callFrame.url.replace(/^.*?(node_modules\/|src\/|machines\/)/, '$1')}:${node.callFrame.lineNumber + 1}`;
-    const name = `${node.callFrame.functionName || '(anonymous)'}${place}`;
-    byFunction.set(name, (byFunction.get(name) ?? 0) + hits);
+    add(byFunction, `${node.callFrame.functionName || '(anonymous)'}${place}`, hits);
   }
-  const perGrantUs = (used.user + used.system) / grants;
-  const share = (hits: number) => `${((100 * hits) / total).toFixed(1)} %`;
-  const micros = (hits: number) => `${((perGrantUs * hits) / total).toFixed(1)} µs`;
-  console.log(`${kind}: ${grants} refresh grants, ${CONCURRENCY} at once, ${perGrantUs.toFixed(0)} µs of this process's CPU each (the store's own CPU not included)`);
-  console.log('\nself time by where the code lives:');
-  for (const [area, hits] of [...byArea].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`  ${area.padEnd(28)} ${share(hits).padStart(7)}  ${micros(hits).padStart(9)}`);
-  console.log("\nthe same, Node's internals and natives charged to the code that called them:");
-  for (const [area, hits] of [...byCaller].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`  ${area.padEnd(28)} ${share(hits).padStart(7)}  ${micros(hits).padStart(9)}`);
-  console.log('\nfunctions with the most self time:');
-  for (const [name, hits] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${share(hits).padStart(7)}  ${name}`);
-  await app.close();
-  await cleanup();
+  const ranked = (map: Map<string, number>, count: number): Array<[string, number]> =>
+    [...map].sort((a, b) => b[1] - a[1]).slice(0, count).map(([key, hits]) => [key, hits / total]);
+  return { byArea: ranked(byArea, 15), byCaller: ranked(byCaller, 15), functions: ranked(byFunction, 15) };
 }
 
-await main();
+/** The profile as a Markdown subsection of bench/RESULTS.md. */
+export function renderProfile(profile: RefreshProfile): string[] {
+  const us = (share: number) => (profile.cpuUsPerGrant * share).toFixed(1);
+  const table = (rows: Array<[string, number]>, what: string) => [
+    `| ${what} | share | µs per grant |`,
+    '|---|---:|---:|',
+    ...rows.map(([key, share]) => `| ${key.replaceAll('|', '\\|')} | ${(100 * share).toFixed(1)} % | ${us(share)} |`),
+    '',
+  ];
+  return [
+    '### Where the refresh grant\'s CPU goes',
+    '',
+    `A V8 CPU profile (bench/profile-refresh.ts) of ${profile.grants} refresh grants on ${profile.store === 'redis' ? "the bench's Redis" : 'SQLite in memory'}, ` +
+      `${profile.concurrency} at once, through \`app.inject\` in the bench's process: ${profile.cpuUsPerGrant.toFixed(0)} µs of CPU per grant under the profiler. ` +
+      "`light-my-request` is inject's stand-in for Node's HTTP server and socket, which a real request pays instead; the store's own CPU is not in it. " +
+      'Self time, by where the code lives, then with Node\'s internals and natives charged to the code that called them:',
+    '',
+    ...table(profile.byArea, 'where'),
+    ...table(profile.byCaller, 'called from'),
+    'The functions with the most self time:',
+    '',
+    ...table(profile.functions, 'function'),
+  ];
+}
+
+async function main(): Promise<void> {
+  const kind = process.argv[2] === 'sqlite' ? 'sqlite' : 'redis';
+  const profile = await profileRefreshGrant(kind, Number(process.argv[3] ?? 20_000));
+  console.log(renderProfile(profile).join('\n'));
+}
+
+if (import.meta.url === `file://${process.argv[1] ?? ''}`) await main();

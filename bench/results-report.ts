@@ -7,6 +7,7 @@
  * own, with its own machine line and targets: `BENCH_ONLY=peer` rewrites that section alone
  * (`withPeerSection`) and keeps the rest of the file, which only a full run writes.
  */
+import { renderProfile, type RefreshProfile } from './profile-refresh.js';
 import type { Measured, LoadSettings } from './load.js';
 import type { Machine } from './machine.js';
 import type { Failover } from './sentinel-failover.js';
@@ -63,6 +64,8 @@ export interface PeerComparison {
   rounds: number;
   rows: PeerRow[];
   targets: Target[];
+  /** Where the refresh grant's CPU went (bench/profile-refresh.ts), run after the rounds. */
+  profile?: RefreshProfile;
 }
 
 const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
@@ -182,6 +185,7 @@ function renderPeerSection(peer: PeerComparison): string[] {
     'Each ratio is the median over the rounds of that round\'s ratio.',
     '',
     ...targetLines(peer.targets, false),
+    ...(peer.profile === undefined ? [] : renderProfile(peer.profile)),
   ];
 }
 

@@ -11,7 +11,8 @@
  * the bench's Redis, in interleaved rounds of: the bare form POST, the peer's refresh grant without
  * and with rotation, the service's refresh grant on Redis (one token per connection; a rotating
  * client; 10 tokens shared by the 50 connections) and on the embedded store, the bare GET route and
- * `GET /api/` with a Bearer token; its targets are ratios between those rows.
+ * `GET /api/` with a Bearer token; its targets are ratios between those rows. After the rounds, a
+ * CPU profile of the refresh grant (profile-refresh.ts) is summarized in the same section.
  *
  *   npm run bench                                   # 12 to 13 minutes
  *   BENCH_DURATION=3 BENCH_WARMUP=1 npm run bench   # a quick look
@@ -40,6 +41,7 @@ import { describeMachine } from './machine.js';
 import { cpuMicros } from './process-stats.js';
 import { perRequest, redisUsedMemoryBytes, storeOperations } from './store-operations.js';
 import { comparePeer } from './peer-comparison.js';
+import { profileRefreshGrant } from './profile-refresh.js';
 import { renderReport, withPeerSection, type PeerComparison, type Report, type Row, type Target as Goal } from './results-report.js';
 import {
   CLIENT_ID,
@@ -69,6 +71,8 @@ const SEEDING_TIMEOUT_MS = 30_000;
 const RESULTS = fileURLToPath(new URL('RESULTS.md', import.meta.url));
 
 const settings = loadSettings;
+/** Refresh grants under the profiler after the side-by-side (bench/profile-refresh.ts). */
+const PROFILED_GRANTS = 20_000;
 const SCENARIOS = ['refresh', 'code', 'api', 'peer', 'websocket', 'flood', 'idle', 'million', 'sqlite', 'cluster', 'sentinel'] as const;
 const onlyList = process.env.BENCH_ONLY?.split(',').map((name) => name.trim()).filter((name) => name !== '');
 const unknownScenario = onlyList?.find((name) => !(SCENARIOS as readonly string[]).includes(name));
@@ -174,7 +178,11 @@ async function main(): Promise<void> {
   if (runs('code')) await codeExchange(service, store, credential, redisPid);
   if (runs('api')) key.api = await measureService(service, { scenario: 'GET /api/ with a Bearer token', setup: `Redis, ${POOL} access tokens rotating` }, bearerGets(service.baseUrl, accessTokens), redisPid);
   let peer: PeerComparison | undefined;
-  if (runs('peer')) peer = await comparePeer({ bareRoute, service, redisUrl, redisPid, configFile, dir, pool, later, log });
+  if (runs('peer')) {
+    peer = await comparePeer({ bareRoute, service, redisUrl, redisPid, configFile, dir, pool, later, log });
+    log('a CPU profile of the refresh grant');
+    peer.profile = await profileRefreshGrant('redis', PROFILED_GRANTS, redisUrl);
+  }
 
   if (runs('websocket')) {
     log('WebSocket handshake cycles');

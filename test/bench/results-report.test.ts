@@ -45,6 +45,22 @@ describe('the node-oidc-provider section of RESULTS.md', () => {
     expect(withPeerSection(second, comparison(2000))).toBe(second);
   });
 
+  it('carries the refresh grant\'s profile, in µs per grant, and is still replaced whole', () => {
+    const profiled: PeerComparison = {
+      ...comparison(1000),
+      profile: {
+        store: 'redis', grants: 20_000, concurrency: 50, cpuUsPerGrant: 400,
+        byArea: [['src/stores', 0.25], ['a|b', 0.05]], byCaller: [['fastify', 0.5]], functions: [['toEnvelope src/stores/envelope.ts:1', 0.1]],
+      },
+    };
+    const updated = withPeerSection([...before, ...after].join('\n'), profiled);
+    expect(updated).toContain("### Where the refresh grant's CPU goes");
+    expect(updated).toContain('| src/stores | 25.0 % | 100.0 |');
+    expect(updated).toContain('| a\\|b | 5.0 % | 20.0 |');
+    expect(updated).toContain('| fastify | 50.0 % | 200.0 |');
+    expect(withPeerSection(updated, comparison(1000))).toBe(withPeerSection([...before, ...after].join('\n'), comparison(1000)));
+  });
+
   it('reports every target of issue 16 as a ratio of rows of the same rounds', () => {
     const targets = comparison(1000).targets;
     expect(targets.map((target) => target.value)).toEqual(['1.00', '1.00', '1.00', '20 ms', '1.00', '1.00', '1.00']);

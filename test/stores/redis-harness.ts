@@ -51,8 +51,8 @@ export async function keysUnder(client: RawClient, prefix: string): Promise<stri
   return found.sort();
 }
 
-export async function deleteKeysUnder(prefix: string): Promise<void> {
-  const client = await rawClient();
+export async function deleteKeysUnder(prefix: string, url = REDIS_URL): Promise<void> {
+  const client = await rawClient(url);
   try {
     const keys = await keysUnder(client, prefix);
     if (keys.length > 0) await client.del(keys);
