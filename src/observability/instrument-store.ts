@@ -55,7 +55,7 @@ const USERS: Record<keyof UserStore, true> = {
   removeCredential: true, updateCredential: true,
   addPassword: true, getPassword: true, setPassword: true, deletePassword: true, listPasswords: true,
 };
-const GRANTS: Record<keyof GrantStore, true> = ACTOR_RECORDS;
+const GRANTS: Record<keyof GrantStore, true> = { ...ACTOR_RECORDS, loadRedemption: true, redeem: true };
 const FLOWS: Record<keyof FlowStore, true> = { ...ACTOR_RECORDS, openFor: true };
 const MFA_SETUP_FLOWS: Record<keyof MfaSetupFlowStore, true> = ACTOR_RECORDS;
 const MFA: Record<keyof MfaStore, true> = { getSecret: true, setSecret: true, deleteSecret: true, listModuleIds: true, acceptStep: true };

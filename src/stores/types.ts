@@ -60,7 +60,36 @@ export interface ActorRecords {
 }
 
 /** Login grants (authorization codes), keyed by the SHA-256 of the code: the code itself is never stored. */
-export type GrantStore = ActorRecords;
+export interface GrantStore extends ActorRecords {
+  /**
+   * The code exchange's one read (issue 16): the live grant `id` with the stored credential whose id
+   * its snapshot's login names (`context.credential.id`) and that credential's user, each null when
+   * absent; null when there is no live grant. Rejects with UnreadableRecordError as `load` does.
+   */
+  loadRedemption(id: string): Promise<GrantRedemptionRecord | null>;
+  /**
+   * The code exchange's one write (issue 16): `compareAndSet(id, expectedRev, next, ttl)` and
+   * RefreshTokenStore's `create(token.keys, token.envelope)` together, both or neither, so that a
+   * redeemed grant always names a token that exists (a replay revokes it: RFC 6749 §4.1.2). A lost
+   * compare-and-set writes nothing and returns what is stored, as `compareAndSet` does; a token whose
+   * id or hash is taken makes it reject with RangeError, writing nothing. `audit` as `compareAndSet`'s.
+   */
+  redeem(
+    id: string,
+    expectedRev: number,
+    next: Envelope,
+    ttl: TtlChange,
+    token: { keys: RefreshTokenKeys; envelope: Envelope },
+    audit?: readonly AuditEntry[],
+  ): Promise<CasResult>;
+}
+
+/** A login grant with the login it stands for, as stored (GrantStore.loadRedemption). */
+export interface GrantRedemptionRecord {
+  envelope: Envelope;
+  credential: Credential | null;
+  user: User | null;
+}
 
 /** MFA setup flows (`auth/setup_mfa`), keyed by flow id. */
 export type MfaSetupFlowStore = ActorRecords;

@@ -20,6 +20,7 @@ import { describeContents } from './contract/contents.js';
 import { describeCredentials } from './contract/credentials.js';
 import { describeEnvelopeRecords, envelopeKinds } from './contract/envelope-records.js';
 import { describeFlowLimits } from './contract/flows.js';
+import { describeGrants } from './contract/grants.js';
 import { describeLoginAttempts } from './contract/login-attempts.js';
 import { describeMfa } from './contract/mfa.js';
 import { describeOnboarding } from './contract/onboarding.js';
@@ -55,6 +56,7 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
     describeActorRecordTtl('flows', (store) => store.flows, 'loginFlow', context);
     describeActorRecordTtl('MFA setup flows', (store) => store.mfaSetupFlows, 'mfaSetupFlow', context);
     describeFlowLimits(context);
+    describeGrants(context);
     describeRefreshTokenIndexes(context);
     describeUsers(context);
     describeOnboarding(context);

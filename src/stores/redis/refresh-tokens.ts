@@ -19,6 +19,38 @@ import type { RedisKeys } from './keys.js';
 /** The credential id as refreshTokenCreate takes it. */
 const credentialArgument = (credentialId: string | null | undefined) => (credentialId === undefined ? '' : (credentialId ?? CREDENTIAL_NONE));
 
+/** The record a compareAndSetCreating write changes: its operation's name, its key, its companion's stem (actor-records.ts). */
+interface ChangedRecord {
+  name: string;
+  key: (id: string) => string;
+  companionStem: string;
+}
+
+/**
+ * A record's compare-and-set and a token's creation in one script (refreshTokenExchange), both or
+ * neither: the rotation's write (the token's successor) and the code exchange's (the token a grant
+ * produces: redis/grants.ts).
+ */
+export function compareAndSetCreating(run: Run, keys: RedisKeys, codec: EnvelopeCodec, record: ChangedRecord): RefreshTokenStore['exchange'] {
+  return async (id, expectedRev, next, ttl, { keys: token, envelope }, audit) => {
+    assertRev(next, expectedRev + 1);
+    assertRev(envelope, 1);
+    const kept = auditKeptWith(keys, audit);
+    const scriptKeys = [
+      ...[record.key(id), keys.refreshToken(token.id), keys.refreshTokenHash(token.tokenHash), keys.userRefreshTokens(token.userId)],
+      ...kept.keys,
+    ];
+    const args = [
+      ...[String(expectedRev), String(next.rev), codec.encode(id, next), ttlChangeArgument(ttl), record.companionStem],
+      ...[token.id, String(envelope.rev), codec.encode(token.id, envelope), token.tokenHash, token.userId, credentialArgument(token.credentialId)],
+      ...kept.args,
+    ];
+    const reply = await run.write(record.name, (client) => client.refreshTokenExchange(scriptKeys, args));
+    if (reply === 'taken') throw new RangeError(`refresh token ${token.id}: its id or hash is taken`);
+    return reply.ok ? reply : { ok: false, current: reply.current === null ? null : codec.decode(id, reply.current) };
+  };
+}
+
 export function redisRefreshTokens(run: Run, keys: RedisKeys, codec: EnvelopeCodec): RefreshTokenStore {
   const space = { name: 'refreshTokens', keys, key: keys.refreshToken, companionStem: keys.stems.refreshTokenHash };
   return {
@@ -61,23 +93,7 @@ export function redisRefreshTokens(run: Run, keys: RedisKeys, codec: EnvelopeCod
       }
       return tokens;
     },
-    exchange: async (id, expectedRev, next, ttl, { keys: successor, envelope }, audit) => {
-      assertRev(next, expectedRev + 1);
-      assertRev(envelope, 1);
-      const kept = auditKeptWith(keys, audit);
-      const scriptKeys = [
-        ...[keys.refreshToken(id), keys.refreshToken(successor.id), keys.refreshTokenHash(successor.tokenHash), keys.userRefreshTokens(successor.userId)],
-        ...kept.keys,
-      ];
-      const args = [
-        ...[String(expectedRev), String(next.rev), codec.encode(id, next), ttlChangeArgument(ttl), keys.stems.refreshTokenHash],
-        ...[successor.id, String(envelope.rev), codec.encode(successor.id, envelope), successor.tokenHash, successor.userId, credentialArgument(successor.credentialId)],
-        ...kept.args,
-      ];
-      const reply = await run.write('refreshTokens.exchange', (client) => client.refreshTokenExchange(scriptKeys, args));
-      if (reply === 'taken') throw new RangeError(`refresh token ${successor.id}: the successor's id or hash is taken`);
-      return reply.ok ? reply : { ok: false, current: reply.current === null ? null : codec.decode(id, reply.current) };
-    },
+    exchange: compareAndSetCreating(run, keys, codec, { name: 'refreshTokens.exchange', key: keys.refreshToken, companionStem: keys.stems.refreshTokenHash }),
     delete: async (id) => {
       const args = [id, keys.stems.refreshTokenHash, keys.stems.userRefreshTokens];
       await run.write('refreshTokens.delete', (client) => client.refreshTokenDelete([keys.refreshToken(id)], args));

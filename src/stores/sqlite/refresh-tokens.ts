@@ -12,7 +12,7 @@ import type { AuditEntry, CasResult, Envelope, RefreshTokenKeys, RefreshTokenSto
 import type { Credential, User } from '../../domain/models.js';
 import type { KeepAudit } from './audit.js';
 import { assertRev, type EnvelopeCodec } from '../envelope-codec.js';
-import { envelopeTable, LIVE } from './envelope-table.js';
+import { envelopeTable, LIVE, type EnvelopeTableOperations } from './envelope-table.js';
 import type { GroupCommit } from './group-commit.js';
 
 interface InsertParameters {
@@ -31,15 +31,69 @@ interface PresentedRow {
 }
 
 /** Users and credentials rows hold only what their adapters wrote (user-records.ts, credentials.ts). */
-const optionalJson = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
+export const optionalJson = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
 
-export function sqliteRefreshTokens(db: Database, group: GroupCommit, codec: EnvelopeCodec, keepAudit: KeepAudit): RefreshTokenStore {
-  const { dropIfExpired, compareAndSetNow, ...operations } = envelopeTable(db, group, 'refresh_tokens', codec, keepAudit);
+/**
+ * `create` as synchronous statements, for a unit of group-commit.ts that writes more in the same
+ * savepoint (a rotation, a code's redemption: sqlite/grants.ts). `ON CONFLICT DO NOTHING` covers both
+ * the id and the hash; expired rows first give way.
+ */
+export function refreshTokenInsert(
+  db: Database,
+  group: GroupCommit,
+  codec: EnvelopeCodec,
+  keepAudit: KeepAudit,
+): (keys: RefreshTokenKeys, envelope: Envelope, audit: readonly AuditEntry[], now: number) => boolean {
+  const { dropIfExpired } = envelopeTable(db, group, 'refresh_tokens', codec, keepAudit);
   const insert = db.prepare<InsertParameters>(
     `INSERT INTO refresh_tokens (id, rev, envelope, expires_at, token_hash, user_id)
      VALUES (@id, @rev, @envelope, NULL, @tokenHash, @userId)
      ON CONFLICT DO NOTHING`,
   );
+  const deleteExpiredHash = db.prepare<{ tokenHash: string; now: number }>(
+    `DELETE FROM refresh_tokens WHERE token_hash = @tokenHash AND expires_at <= @now`,
+  );
+
+  return (keys: RefreshTokenKeys, envelope: Envelope, audit: readonly AuditEntry[], now: number): boolean => {
+    assertRev(envelope, 1);
+    dropIfExpired(keys.id, now);
+    deleteExpiredHash.run({ tokenHash: keys.tokenHash, now });
+    const { id, userId, tokenHash } = keys;
+    if (insert.run({ id, userId, tokenHash, rev: envelope.rev, envelope: codec.encode(id, envelope) }).changes !== 1) return false;
+    keepAudit(audit, now);
+    return true;
+  };
+}
+
+type CompareAndSetNow = EnvelopeTableOperations['compareAndSetNow'];
+type TokenInsert = ReturnType<typeof refreshTokenInsert>;
+
+/**
+ * A record's compare-and-set and a token's creation as one unit, so one savepoint: a token that
+ * cannot be created undoes the compare-and-set (RangeError). The rotation's write (the token's
+ * successor) and the code exchange's (the token a grant produces: sqlite/grants.ts).
+ */
+export function compareAndSetCreating(compareAndSetNow: CompareAndSetNow, create: TokenInsert) {
+  return (
+    id: string,
+    expectedRev: number,
+    next: Envelope,
+    ttl: TtlChange,
+    token: { keys: RefreshTokenKeys; envelope: Envelope },
+    audit: readonly AuditEntry[],
+    now: number,
+  ): CasResult => {
+    assertRev(token.envelope, 1);
+    const written = compareAndSetNow(id, expectedRev, next, ttl, [], now);
+    if (written.ok && !create(token.keys, token.envelope, audit, now)) {
+      throw new RangeError(`refresh token ${token.keys.id}: its id or hash is taken`);
+    }
+    return written;
+  };
+}
+
+export function sqliteRefreshTokens(db: Database, group: GroupCommit, codec: EnvelopeCodec, keepAudit: KeepAudit): RefreshTokenStore {
+  const { load, compareAndSet, delete: remove, compareAndSetNow } = envelopeTable(db, group, 'refresh_tokens', codec, keepAudit);
   const selectIdByHash = db.prepare<{ tokenHash: string; now: number }, { id: string }>(
     `SELECT id FROM refresh_tokens WHERE token_hash = @tokenHash AND ${LIVE}`,
   );
@@ -62,41 +116,14 @@ export function sqliteRefreshTokens(db: Database, group: GroupCommit, codec: Env
   const selectByUser = db.prepare<{ userId: string; now: number }, { id: string; envelope: string }>(
     `SELECT id, envelope FROM refresh_tokens WHERE user_id = @userId AND ${LIVE}`,
   );
-  const deleteExpiredHash = db.prepare<{ tokenHash: string; now: number }>(
-    `DELETE FROM refresh_tokens WHERE token_hash = @tokenHash AND expires_at <= @now`,
-  );
+  const create = refreshTokenInsert(db, group, codec, keepAudit);
 
-  // `ON CONFLICT DO NOTHING` covers both the id and the hash; expired rows first give way.
-  const create = (keys: RefreshTokenKeys, envelope: Envelope, audit: readonly AuditEntry[], now: number): boolean => {
-    assertRev(envelope, 1);
-    dropIfExpired(keys.id, now);
-    deleteExpiredHash.run({ tokenHash: keys.tokenHash, now });
-    const { id, userId, tokenHash } = keys;
-    if (insert.run({ id, userId, tokenHash, rev: envelope.rev, envelope: codec.encode(id, envelope) }).changes !== 1) return false;
-    keepAudit(audit, now);
-    return true;
-  };
-
-  // One unit, so one savepoint: a successor that cannot be created undoes the compare-and-set (RangeError).
-  const exchange = (
-    id: string,
-    expectedRev: number,
-    next: Envelope,
-    ttl: TtlChange,
-    successor: { keys: RefreshTokenKeys; envelope: Envelope },
-    audit: readonly AuditEntry[],
-    now: number,
-  ): CasResult => {
-    assertRev(successor.envelope, 1);
-    const written = compareAndSetNow(id, expectedRev, next, ttl, [], now);
-    if (written.ok && !create(successor.keys, successor.envelope, audit, now)) {
-      throw new RangeError(`refresh token ${successor.keys.id}: the successor's id or hash is taken`);
-    }
-    return written;
-  };
+  const exchange = compareAndSetCreating(compareAndSetNow, create);
 
   return {
-    ...operations,
+    load,
+    compareAndSet,
+    delete: remove,
     create: (keys, envelope, audit = []) => group.write((now) => create(keys, envelope, audit, now)),
     exchange: (id, expectedRev, next, ttl, successor, audit = []) => group.write((now) => exchange(id, expectedRev, next, ttl, successor, audit, now)),
     loadPresented: (tokenHash) =>

@@ -2,6 +2,7 @@
 import { auditAppend } from './audit-scripts.js';
 import { credentialAdd, credentialFind, credentialList, credentialRemove, credentialUpdate } from './credential-scripts.js';
 import { flowOpen } from './flow-scripts.js';
+import { grantLoadRedemption } from './grant-scripts.js';
 import { ipBanLift, loginFailureRecord } from './login-attempt-scripts.js';
 import { mfaAcceptStep, mfaSet } from './mfa-scripts.js';
 import { recordCompareAndSet, recordCreate } from './record-scripts.js';
@@ -17,6 +18,7 @@ export const redisScripts = {
   recordCreate,
   recordCompareAndSet,
   flowOpen,
+  grantLoadRedemption,
   recordStateScan,
   refreshTokenCreate,
   refreshTokenDelete,

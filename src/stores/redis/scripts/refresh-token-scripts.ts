@@ -42,7 +42,8 @@ return 1
 /**
  * The ROTATE write (issue 17): recordCompareAndSet on the presented token and refreshTokenCreate of
  * its successor, both or neither, so that a lost race or a failure never leaves a successor nobody
- * holds. KEYS[1] the presented record, KEYS[2..4] the successor's record, hash index and user set ·
+ * holds; and, the same way, the code exchange's write (issue 16): a grant's redemption with the token
+ * it produces (redis/grants.ts). KEYS[1] the presented token or the grant, KEYS[2..4] the successor's record, hash index and user set ·
  * ARGV[1..5] as recordCompareAndSet's, ARGV[6..11] as refreshTokenCreate's ARGV[1..6]; KEYS[5..] and
  * ARGV[12..] the audit entries kept with the write (KEEP_AUDIT_FROM).
  * → 1 when written; the stored envelope JSON, or nil, when the revision did not match; -1, writing
