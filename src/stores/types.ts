@@ -8,6 +8,7 @@
  * machines' guards on `now` decide expiry.
  */
 import type { MachineName } from '../../machines/index.js';
+import type { RecordedUse } from '../../machines/refresh-token.js';
 import { CodedError } from '../domain/errors.js';
 import type { AuditHold } from './audit-limits.js';
 import type { FlowStore } from './flow-store.js';
@@ -125,6 +126,15 @@ export interface RefreshTokenStore extends Omit<ActorRecords, 'create'> {
   listByUser(userId: string): Promise<Array<{ id: string; envelope: Envelope }>>;
   /** Removes the record and its indexes (`delete` does the same). */
   delete(id: string): Promise<void>;
+  /**
+   * Records a use of the token beside its envelope (stores/refresh-token-use.ts), keeping the latest
+   * use, when its revision is still `expectedRev`, without changing the envelope or the revision: uses
+   * do not conflict with one another (issue 16), only with a transition written since the caller's
+   * read (a revocation, a rotation), after which it writes nothing and returns what is stored, as
+   * `compareAndSet` does. `audit` as `compareAndSet`'s. Every read of the token (`load`, the failed
+   * writes' `current` too) gives its envelope with the latest use merged in.
+   */
+  recordUse(id: string, expectedRev: number, use: RecordedUse, audit?: readonly AuditEntry[]): Promise<CasResult>;
   /**
    * A rotation's one write (issue 17): `compareAndSet(id, expectedRev, next, ttl)` and
    * `create(successor.keys, successor.envelope)` together, both or neither, so that no successor

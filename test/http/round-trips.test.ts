@@ -62,6 +62,20 @@ describe.each(['sqlite', 'redis'] as const)('store round trips per request (%s)'
     expect(total(ran), JSON.stringify(ran)).toBeLessThanOrEqual(2);
   });
 
+  it('concurrent refreshes of one token: a read and at most one use each, no compare-and-set to retry', async () => {
+    const { refresh_token: token } = await login();
+    server.clock.now += 1000;
+    const before = await operations(server);
+    const responses = await Promise.all(Array.from({ length: 10 }, () => refreshGrant(server, token)));
+    expect(responses.map((response) => response.status)).toEqual(Array.from({ length: 10 }, () => 200));
+    const after = await operations(server);
+    const ran = Object.fromEntries(Object.entries(after).flatMap(([operation, count]) => (count > (before[operation] ?? 0) ? [[operation, count - (before[operation] ?? 0)]] : [])));
+    // Uses at one time from one address after the first change nothing: those need not write.
+    expect(ran['refreshTokens.loadPresented'], JSON.stringify(ran)).toBe(10);
+    expect(ran['refreshTokens.recordUse'], JSON.stringify(ran)).toBeLessThanOrEqual(10);
+    expect(total(ran), JSON.stringify(ran)).toBeLessThanOrEqual(20);
+  });
+
   it('GET /api/: at most 1', async () => {
     const { access_token: accessToken } = await login();
     const ran = await roundTripsOf(server, () => fetch(`${server.baseUrl}/api/`, { headers: { authorization: `Bearer ${accessToken}` } }));

@@ -26,7 +26,7 @@ import { describeMfa } from './contract/mfa.js';
 import { describeOnboarding } from './contract/onboarding.js';
 import { describePasswords } from './contract/passwords.js';
 import { describeRecordCounts } from './contract/record-counts.js';
-import { describeRefreshTokenIndexes } from './contract/refresh-tokens.js';
+import { describeRecordedUses, describeRefreshTokenIndexes } from './contract/refresh-tokens.js';
 import { describeRevocationBus } from './contract/revocations.js';
 import { describeSecrets } from './contract/secrets.js';
 import { describeUsers } from './contract/users.js';
@@ -58,6 +58,7 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
     describeFlowLimits(context);
     describeGrants(context);
     describeRefreshTokenIndexes(context);
+    describeRecordedUses(context);
     describeUsers(context);
     describeOnboarding(context);
     describeCredentials(context);

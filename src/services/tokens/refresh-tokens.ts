@@ -18,7 +18,7 @@ import { ROTATION_KEY_NAME, successorSecret } from '../../domain/successor-secre
 import type { Logger } from '../../domain/logger.js';
 import type { AuditEntry, RefreshTokenKeys, Store } from '../../stores/types.js';
 import type { Credential, User } from '../../domain/models.js';
-import { actorHandle, TooMuchContentionError } from '../../runtime/actor-handle.js';
+import { actorHandle } from '../../runtime/actor-handle.js';
 import type { TransitionObserver } from '../../runtime/observers.js';
 import type { Loaded } from '../../runtime/records.js';
 
@@ -349,18 +349,17 @@ export function refreshTokenService(
 
     async mintAccessToken(id, ip, presentedAs) {
       const now = clock();
-      const loaded = presentedAs?.token.id === id ? { loaded: presentedAs.record } : {};
-      let used;
-      try {
-        used = await tokens.transition(id, { type: 'USE', now, ip }, loaded);
-      } catch (error) {
-        if (!(error instanceof TooMuchContentionError)) throw error;
-        // Many refreshes of one token at once (a client retrying in a loop): they all record the
-        // same use, and the ones that kept losing the race need not write it again. The token as
-        // stored now decides, as if this use had been one of theirs.
-        const token = await live(id);
-        return token === null ? null : signAccessToken(id, token.jwtKey, now, token.accessTokenExpirationS);
-      }
+      const loaded = presentedAs?.token.id === id ? presentedAs.record : undefined;
+      // A use that leaves the token usable is recorded beside it (RefreshTokenStore.recordUse): racing
+      // uses of one token do not conflict, and only a transition written since the read (a revocation,
+      // a rotation) sends this one back to the machine. A use that ends the token is a transition.
+      const used = await tokens.transition(id, { type: 'USE', now, ip }, {
+        ...(loaded === undefined ? {} : { loaded }),
+        write: (recordId, expectedRev, next, ttl, after, audit) =>
+          after.matches('issued')
+            ? store.refreshTokens.recordUse(recordId, expectedRev, { at: now, ip }, audit)
+            : store.refreshTokens.compareAndSet(recordId, expectedRev, next, ttl, audit),
+      });
       if (used === null) return null;
       await perform(used.emitted);
       if (!used.after.matches('issued')) return null;

@@ -12,7 +12,9 @@ import type { AuditEntry, CasResult, Envelope, RefreshTokenKeys, RefreshTokenSto
 import type { Credential, User } from '../../domain/models.js';
 import type { KeepAudit } from './audit.js';
 import { assertRev, type EnvelopeCodec } from '../envelope-codec.js';
-import { envelopeTable, LIVE, type EnvelopeTableOperations } from './envelope-table.js';
+import { storedUse, withStoredUse } from '../refresh-token-use.js';
+import type { RecordedUse } from '../../../machines/refresh-token.js';
+import { envelopeTable, LIVE, type EnvelopeRow, type EnvelopeTableOperations } from './envelope-table.js';
 import type { GroupCommit } from './group-commit.js';
 
 interface InsertParameters {
@@ -23,12 +25,18 @@ interface InsertParameters {
   userId: string;
 }
 
-interface PresentedRow {
-  id: string;
+/** A token's row as its reads select it: the envelope and the last use kept beside it (a type, so that it is an EnvelopeRow). */
+type UsedRow = {
   envelope: string;
+  last_used_at: number | null;
+  last_used_ip: string | null;
+};
+
+type PresentedRow = UsedRow & {
+  id: string;
   user: string | null;
   credential: string | null;
-}
+};
 
 /** Users and credentials rows hold only what their adapters wrote (user-records.ts, credentials.ts). */
 export const optionalJson = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
@@ -93,29 +101,45 @@ export function compareAndSetCreating(compareAndSetNow: CompareAndSetNow, create
 }
 
 export function sqliteRefreshTokens(db: Database, group: GroupCommit, codec: EnvelopeCodec, keepAudit: KeepAudit): RefreshTokenStore {
-  const { load, compareAndSet, delete: remove, compareAndSetNow } = envelopeTable(db, group, 'refresh_tokens', codec, keepAudit);
+  // The token's envelope with its last use, kept beside it, merged in (refresh-token-use.ts).
+  const decodeToken = (id: string, row: EnvelopeRow): Envelope => withStoredUse(codec.decode(id, row.envelope), storedUse(row.last_used_at, row.last_used_ip));
+  const table = envelopeTable(db, group, 'refresh_tokens', codec, keepAudit, decodeToken);
+  const { load, compareAndSet, delete: remove, compareAndSetNow } = table;
+  const USED = 'last_used_at, last_used_ip';
   const selectIdByHash = db.prepare<{ tokenHash: string; now: number }, { id: string }>(
     `SELECT id FROM refresh_tokens WHERE token_hash = @tokenHash AND ${LIVE}`,
   );
-  const selectByHash = db.prepare<{ tokenHash: string; now: number }, { id: string; envelope: string }>(
-    `SELECT id, envelope FROM refresh_tokens WHERE token_hash = @tokenHash AND ${LIVE}`,
+  const selectByHash = db.prepare<{ tokenHash: string; now: number }, UsedRow & { id: string }>(
+    `SELECT id, envelope, ${USED} FROM refresh_tokens WHERE token_hash = @tokenHash AND ${LIVE}`,
   );
   // One statement each (issue 16): the token with its user and the credential its snapshot names.
   const selectPresented = db.prepare<{ tokenHash: string; now: number }, PresentedRow>(
-    `SELECT t.id, t.envelope, u.user, c.credential
+    `SELECT t.id, t.envelope, t.last_used_at, t.last_used_ip, u.user, c.credential
        FROM refresh_tokens t
        LEFT JOIN users u ON u.id = t.user_id
        LEFT JOIN credentials c ON c.id = json_extract(t.envelope, '$.snapshot.context.credentialId')
       WHERE t.token_hash = @tokenHash AND (t.expires_at IS NULL OR t.expires_at > @now)`,
   );
   const selectSession = db.prepare<{ id: string; now: number }, Omit<PresentedRow, 'id' | 'credential'>>(
-    `SELECT t.envelope, u.user
+    `SELECT t.envelope, t.last_used_at, t.last_used_ip, u.user
        FROM refresh_tokens t LEFT JOIN users u ON u.id = t.user_id
       WHERE t.id = @id AND (t.expires_at IS NULL OR t.expires_at > @now)`,
   );
-  const selectByUser = db.prepare<{ userId: string; now: number }, { id: string; envelope: string }>(
-    `SELECT id, envelope FROM refresh_tokens WHERE user_id = @userId AND ${LIVE}`,
+  const selectByUser = db.prepare<{ userId: string; now: number }, UsedRow & { id: string }>(
+    `SELECT id, envelope, ${USED} FROM refresh_tokens WHERE user_id = @userId AND ${LIVE}`,
   );
+  // The latest use wins whatever order racing uses commit in: the right-hand sides read the row as it was.
+  const updateUse = db.prepare<{ id: string; expectedRev: number; at: number; ip: string | null; now: number }>(
+    `UPDATE refresh_tokens
+        SET last_used_at = MAX(COALESCE(last_used_at, @at), @at),
+            last_used_ip = CASE WHEN last_used_at IS NULL OR last_used_at < @at THEN @ip ELSE last_used_ip END
+      WHERE id = @id AND rev = @expectedRev AND ${LIVE}`,
+  );
+  const recordUse = (id: string, expectedRev: number, { at, ip }: RecordedUse, audit: readonly AuditEntry[], now: number): CasResult => {
+    if (updateUse.run({ id, expectedRev, at, ip, now }).changes !== 1) return { ok: false, current: table.loadNow(id, now) };
+    keepAudit(audit, now);
+    return { ok: true };
+  };
   const create = refreshTokenInsert(db, group, codec, keepAudit);
 
   const exchange = compareAndSetCreating(compareAndSetNow, create);
@@ -126,28 +150,29 @@ export function sqliteRefreshTokens(db: Database, group: GroupCommit, codec: Env
     delete: remove,
     create: (keys, envelope, audit = []) => group.write((now) => create(keys, envelope, audit, now)),
     exchange: (id, expectedRev, next, ttl, successor, audit = []) => group.write((now) => exchange(id, expectedRev, next, ttl, successor, audit, now)),
+    recordUse: (id, expectedRev, use, audit = []) => group.write((now) => recordUse(id, expectedRev, use, audit, now)),
     loadPresented: (tokenHash) =>
       group.read((now) => {
         const row = selectPresented.get({ tokenHash, now });
         if (row === undefined) return null;
-        return { id: row.id, envelope: codec.decode(row.id, row.envelope), user: optionalJson<User>(row.user), credential: optionalJson<Credential>(row.credential) };
+        return { id: row.id, envelope: decodeToken(row.id, row), user: optionalJson<User>(row.user), credential: optionalJson<Credential>(row.credential) };
       }),
     loadSession: (id) =>
       group.read((now) => {
         const row = selectSession.get({ id, now });
-        return row === undefined ? null : { envelope: codec.decode(id, row.envelope), user: optionalJson<User>(row.user) };
+        return row === undefined ? null : { envelope: decodeToken(id, row), user: optionalJson<User>(row.user) };
       }),
     findIdByTokenHash: (tokenHash) => group.read((now) => selectIdByHash.get({ tokenHash, now })?.id ?? null),
     loadByTokenHash: (tokenHash) =>
       group.read((now) => {
         const row = selectByHash.get({ tokenHash, now });
-        return row === undefined ? null : { id: row.id, envelope: codec.decode(row.id, row.envelope) };
+        return row === undefined ? null : { id: row.id, envelope: decodeToken(row.id, row) };
       }),
     listByUser: (userId) =>
       group.read((now) =>
         selectByUser
           .all({ userId, now })
-          .flatMap((row) => codec.decodeOrSkip(row.id, row.envelope).map((envelope) => ({ id: row.id, envelope }))),
+          .flatMap((row) => codec.decodeOrSkip(row.id, row.envelope).map((envelope) => ({ id: row.id, envelope: withStoredUse(envelope, storedUse(row.last_used_at, row.last_used_ip)) }))),
       ),
   };
 }

@@ -8,7 +8,7 @@ import { mfaAcceptStep, mfaSet } from './mfa-scripts.js';
 import { recordCompareAndSet, recordCreate } from './record-scripts.js';
 import { recordStateScan } from './record-count-scripts.js';
 import {
-  refreshTokenCreate, refreshTokenDelete, refreshTokenExchange, refreshTokenList, refreshTokenLoadByHash, refreshTokenLoadPresented, refreshTokenLoadSession,
+  refreshTokenCreate, refreshTokenDelete, refreshTokenExchange, refreshTokenList, refreshTokenLoadByHash, refreshTokenLoadPresented, refreshTokenLoadSession, refreshTokenRecordUse,
 } from './refresh-token-scripts.js';
 import { storedTextSwap } from './sealing-scripts.js';
 import { onboardingState, onboardingUndo, passwordReplace, userCreate, userDelete, userUpdate } from './user-scripts.js';
@@ -27,6 +27,7 @@ export const redisScripts = {
   refreshTokenLoadByHash,
   refreshTokenLoadPresented,
   refreshTokenLoadSession,
+  refreshTokenRecordUse,
   userCreate,
   userUpdate,
   userDelete,
