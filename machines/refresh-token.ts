@@ -122,6 +122,29 @@ function defaultExpiry({ tokenType, createdAt }: Pick<RefreshTokenInput, 'tokenT
   return tokenType === 'normal' ? createdAt + REFRESH_TOKEN_INACTIVITY_MS : null;
 }
 
+/**
+ * A use recorded beside the snapshot rather than in it (issue 16): uses of one token commute, so they
+ * need no compare-and-set against one another, and the stores keep the latest (RecordedUse).
+ */
+export interface RecordedUse {
+  at: number;
+  ip: string | null;
+}
+
+type UseFields = Pick<RefreshTokenContext, 'lastUsedAt' | 'lastUsedIp' | 'expireAt'>;
+
+/**
+ * The context as if `use` had been a USE of it (`recordUse`), unless the context already knows a use
+ * at least as late: the last use is the latest, and a normal token's expiry slides to 90 days after
+ * it (Home Assistant's `expire_at = now + REFRESH_TOKEN_EXPIRATION`), never back, whatever order
+ * racing uses land in. A token whose expiry is off (null) keeps it off.
+ */
+export function withRecordedUse<C extends UseFields>(context: C, use: RecordedUse): C {
+  if (context.lastUsedAt !== null && context.lastUsedAt >= use.at) return context;
+  const slid = use.at + REFRESH_TOKEN_INACTIVITY_MS;
+  return { ...context, lastUsedAt: use.at, lastUsedIp: use.ip, expireAt: context.expireAt === null ? null : Math.max(context.expireAt, slid) };
+}
+
 export const refreshTokenMachine = setup({
   types: {
     input: {} as RefreshTokenInput,

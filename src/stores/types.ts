@@ -8,6 +8,7 @@
  * machines' guards on `now` decide expiry.
  */
 import type { MachineName } from '../../machines/index.js';
+import type { RecordedUse } from '../../machines/refresh-token.js';
 import { CodedError } from '../domain/errors.js';
 import type { AuditHold } from './audit-limits.js';
 import type { FlowStore } from './flow-store.js';
@@ -60,7 +61,36 @@ export interface ActorRecords {
 }
 
 /** Login grants (authorization codes), keyed by the SHA-256 of the code: the code itself is never stored. */
-export type GrantStore = ActorRecords;
+export interface GrantStore extends ActorRecords {
+  /**
+   * The code exchange's one read (issue 16): the live grant `id` with the stored credential whose id
+   * its snapshot's login names (`context.credential.id`) and that credential's user, each null when
+   * absent; null when there is no live grant. Rejects with UnreadableRecordError as `load` does.
+   */
+  loadRedemption(id: string): Promise<GrantRedemptionRecord | null>;
+  /**
+   * The code exchange's one write (issue 16): `compareAndSet(id, expectedRev, next, ttl)` and
+   * RefreshTokenStore's `create(token.keys, token.envelope)` together, both or neither, so that a
+   * redeemed grant always names a token that exists (a replay revokes it: RFC 6749 §4.1.2). A lost
+   * compare-and-set writes nothing and returns what is stored, as `compareAndSet` does; a token whose
+   * id or hash is taken makes it reject with RangeError, writing nothing. `audit` as `compareAndSet`'s.
+   */
+  redeem(
+    id: string,
+    expectedRev: number,
+    next: Envelope,
+    ttl: TtlChange,
+    token: { keys: RefreshTokenKeys; envelope: Envelope },
+    audit?: readonly AuditEntry[],
+  ): Promise<CasResult>;
+}
+
+/** A login grant with the login it stands for, as stored (GrantStore.loadRedemption). */
+export interface GrantRedemptionRecord {
+  envelope: Envelope;
+  credential: Credential | null;
+  user: User | null;
+}
 
 /** MFA setup flows (`auth/setup_mfa`), keyed by flow id. */
 export type MfaSetupFlowStore = ActorRecords;
@@ -96,6 +126,15 @@ export interface RefreshTokenStore extends Omit<ActorRecords, 'create'> {
   listByUser(userId: string): Promise<Array<{ id: string; envelope: Envelope }>>;
   /** Removes the record and its indexes (`delete` does the same). */
   delete(id: string): Promise<void>;
+  /**
+   * Records a use of the token beside its envelope (stores/refresh-token-use.ts), keeping the latest
+   * use, when its revision is still `expectedRev`, without changing the envelope or the revision: uses
+   * do not conflict with one another (issue 16), only with a transition written since the caller's
+   * read (a revocation, a rotation), after which it writes nothing and returns what is stored, as
+   * `compareAndSet` does. `audit` as `compareAndSet`'s. Every read of the token (`load`, the failed
+   * writes' `current` too) gives its envelope with the latest use merged in.
+   */
+  recordUse(id: string, expectedRev: number, use: RecordedUse, audit?: readonly AuditEntry[]): Promise<CasResult>;
   /**
    * A rotation's one write (issue 17): `compareAndSet(id, expectedRev, next, ttl)` and
    * `create(successor.keys, successor.envelope)` together, both or neither, so that no successor

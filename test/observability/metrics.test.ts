@@ -74,7 +74,7 @@ describe.each<StoreKind>(['sqlite', 'redis'])('GET /metrics (%s)', (kind) => {
   it('times store round trips by operation, and counts their errors from zero', async () => {
     await onboardOwner(server);
     const samples = await scrape(server);
-    for (const operation of ['users.createUser', 'grants.create', 'grants.compareAndSet', 'refreshTokens.create']) {
+    for (const operation of ['users.createUser', 'grants.create', 'grants.loadRedemption', 'grants.redeem']) {
       expect(valueOf(samples, 'hass_auth_store_seconds_count', { operation }), operation).toBeGreaterThan(0);
       expect(valueOf(samples, 'hass_auth_store_seconds_sum', { operation }), operation).toBeGreaterThan(0);
     }

@@ -10,26 +10,55 @@ import type { Clock } from '../../domain/clock.js';
 import { newId, sha256Hex } from '../../domain/ids.js';
 import type { Logger } from '../../domain/logger.js';
 import { s256Proof } from '../../domain/pkce.js';
+import type { Credential, User } from '../../domain/models.js';
 import type { Store } from '../../stores/types.js';
 import { actorHandle } from '../../runtime/actor-handle.js';
 import type { TransitionObserver } from '../../runtime/observers.js';
-import type { RefreshTokenService } from '../tokens/refresh-tokens.js';
+import type { PendingToken, RefreshTokenService } from '../tokens/refresh-tokens.js';
 
-export type Redemption =
-  | { ok: true; credential: LoginCredential; refreshTokenId: string }
+/**
+ * The login a code stands for, as read with its grant: `user` is the user its stored credential
+ * belongs to, or null when the login is not stored as the grant names it (a first login: the caller
+ * finds or makes the user, users.getOrCreateUser).
+ */
+export interface CodeLogin {
+  credential: LoginCredential;
+  user: User | null;
+}
+
+/** What a redemption writes with the grant: the refresh token it produces, or nothing when the caller refuses the login. */
+export type Issue<R> = { token: PendingToken } | { refused: R };
+
+/** Decides on a login about to be redeemed, before anything is written; `refreshTokenId` is the id its token must take. */
+export type IssueFor<R> = (login: CodeLogin, refreshTokenId: string) => Promise<Issue<R>>;
+
+export type Redemption<R = never> =
+  | { ok: true; credential: LoginCredential; refreshTokenId: string; issued?: Issue<R> }
   | { ok: false; reason: 'unknown' | 'other_client' | 'expired' | 'replayed' | 'pkce' };
 
 export interface LoginGrantService {
   /** A new code; `codeChallenge` is the login's PKCE challenge (S256), or null. */
   issue(clientId: string, credential: LoginCredential, codeChallenge: string | null): Promise<string>;
   /**
-   * Consumes the code for `clientId`, reserving `refreshTokenId` for the token it will produce.
-   * `codeVerifier` is the PKCE verifier presented with it, if any; a wrong or missing proof (or a
-   * verifier for a code without a challenge) leaves the code unconsumed: `pkce`.
+   * Consumes the code for `clientId`. `codeVerifier` is the PKCE verifier presented with it, if any;
+   * a wrong or missing proof (or a verifier for a code without a challenge) leaves the code
+   * unconsumed: `pkce`. `issue`, when given, is asked once the code is found redeemable, and what it
+   * returns is written with the redemption (GrantStore.redeem): the code exchange is one read and
+   * one write (issue 16), and a redeemed grant always names a token that exists, so a replay, even one
+   * racing the redemption on another instance, revokes it (RFC 6749 §4.1.2). Whatever `issue` throws
+   * leaves the code unconsumed.
    */
-  redeem(clientId: string, code: string, refreshTokenId: string, codeVerifier?: string): Promise<Redemption>;
-  /** True when the code was redeemed and then replayed (its grant revoked): the winner's token must die too. */
-  wasReplayed(code: string): Promise<boolean>;
+  redeem<R = never>(clientId: string, code: string, options?: { codeVerifier?: string | undefined; issue?: IssueFor<R> }): Promise<Redemption<R>>;
+}
+
+/** Whether the stored credential is the login the grant names: then its user is the one `getOrCreateUser` would find. */
+function isStoredLogin(stored: Credential | null, login: LoginCredential): stored is Credential {
+  return (
+    stored !== null &&
+    stored.authProviderType === login.authProviderType &&
+    stored.authProviderId === login.authProviderId &&
+    stored.lookupKey === login.lookupKey
+  );
 }
 
 export function loginGrantService(
@@ -50,11 +79,35 @@ export function loginGrantService(
       return code;
     },
 
-    async redeem(clientId, code, refreshTokenId, codeVerifier) {
+    async redeem<R>(clientId: string, code: string, { codeVerifier, issue }: { codeVerifier?: string | undefined; issue?: IssueFor<R> } = {}): Promise<Redemption<R>> {
       // A presented verifier that is not one (RFC 7636 §4.1) proves nothing, yet still counts as presented.
       const proof = codeVerifier === undefined ? null : (s256Proof(codeVerifier) ?? 'invalid verifier');
+      const refreshTokenId = newId();
       const event = { type: 'REDEEM' as const, now: clock(), clientId, refreshTokenId, proof };
-      const result = await grants.transition(sha256Hex(code), event);
+      const id = sha256Hex(code);
+      const found = await grants.restore(
+        store.grants.loadRedemption(id).then((read) => (read === null ? null : { id, ...read })),
+        id,
+      );
+      if (found === null) return { ok: false, reason: 'unknown' };
+      let issued: Issue<R> | undefined;
+      const result = await grants.transition(id, event, {
+        loaded: found,
+        // Only the grant as first read can be redeemed by this event (a retry starts from a grant
+        // that left `issued`), so `issue` is asked at most once, and only before a write.
+        write: async (grantId, expectedRev, next, ttl, after, audit) => {
+          const ours = after.matches('redeemed') && after.context.refreshTokenId === refreshTokenId;
+          if (ours && issue !== undefined) {
+            const { credential } = after.context;
+            issued ??= await issue({ credential, user: isStoredLogin(found.credential, credential) ? found.user : null }, refreshTokenId);
+            if ('token' in issued) {
+              const { keys, initial, audit: tokenAudit } = issued.token;
+              return store.grants.redeem(grantId, expectedRev, next, ttl, { keys, envelope: initial.envelope }, [...audit, ...tokenAudit]);
+            }
+          }
+          return store.grants.compareAndSet(grantId, expectedRev, next, ttl, audit);
+        },
+      });
       if (result === null) return { ok: false, reason: 'unknown' };
       // RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
       for (const effect of result.emitted) {
@@ -63,17 +116,12 @@ export function loginGrantService(
         }
       }
       if (result.before.matches('issued') && result.after.matches('redeemed')) {
-        return { ok: true, credential: result.after.context.credential, refreshTokenId };
+        return { ok: true, credential: result.after.context.credential, refreshTokenId, ...(issued === undefined ? {} : { issued }) };
       }
       if (result.after.matches('issued')) {
         return { ok: false, reason: result.after.context.clientId === clientId ? 'pkce' : 'other_client' };
       }
       return { ok: false, reason: result.after.matches('expired') ? 'expired' : 'replayed' };
-    },
-
-    async wasReplayed(code) {
-      const record = await grants.load(sha256Hex(code));
-      return record?.snapshot.matches('revoked') ?? false;
     },
   };
 }

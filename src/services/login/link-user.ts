@@ -4,7 +4,6 @@
  * any code (Home Assistant does not tell the two kinds apart, ha-auth-spec §16.2 #9); the refresh-token
  * id a redemption reserves stays unused here.
  */
-import { newId } from '../../domain/ids.js';
 import type { User } from '../../domain/models.js';
 import type { LoginGrantService } from './authorization-codes.js';
 import type { UserService } from '../users/users.js';
@@ -18,7 +17,7 @@ export interface LinkUserService {
 export function linkUserService(users: UserService, grants: LoginGrantService): LinkUserService {
   return {
     async link(user, clientId, code) {
-      const redemption = await grants.redeem(clientId, code, newId());
+      const redemption = await grants.redeem(clientId, code);
       if (!redemption.ok) return 'invalid_code';
       const linkedTo = await users.userOf(redemption.credential);
       if (linkedTo !== null) return linkedTo.id === user.id ? 'linked' : 'already_linked';

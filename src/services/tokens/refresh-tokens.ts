@@ -16,9 +16,9 @@ import { CodedError } from '../../domain/errors.js';
 import { newId, newSecret, sha256Hex } from '../../domain/ids.js';
 import { ROTATION_KEY_NAME, successorSecret } from '../../domain/successor-secret.js';
 import type { Logger } from '../../domain/logger.js';
-import type { Store } from '../../stores/types.js';
+import type { AuditEntry, RefreshTokenKeys, Store } from '../../stores/types.js';
 import type { Credential, User } from '../../domain/models.js';
-import { actorHandle, TooMuchContentionError } from '../../runtime/actor-handle.js';
+import { actorHandle } from '../../runtime/actor-handle.js';
 import type { TransitionObserver } from '../../runtime/observers.js';
 import type { Loaded } from '../../runtime/records.js';
 
@@ -64,11 +64,37 @@ type LoadedRefreshToken = Loaded<'refreshToken'>;
 /** What `presented` is given when only the token was read: its user and credential unknown. */
 const NOTHING_READ = { user: null, credential: null };
 
+/**
+ * A token checked against Home Assistant's rules and ready to be written, by the store's `create` or
+ * by another record's write that creates it (a code's redemption, LoginGrantService.redeem): its
+ * record's keys, its first envelope and the audit entries its write keeps.
+ */
+export interface PendingToken {
+  id: string;
+  secret: string;
+  keys: RefreshTokenKeys;
+  initial: LoadedRefreshToken;
+  audit: AuditEntry[];
+  createdAt: number;
+}
+
+/** A token once written: its secret (shown once) and its first access token. */
+export interface IssuedToken {
+  id: string;
+  secret: string;
+  token: RefreshTokenContext;
+  accessToken: string;
+}
+
 export type Rotation = { ok: true; secret: string; accessToken: string; successor: RefreshTokenContext } | { ok: false };
 
 export interface RefreshTokenService {
   /** The new token, its secret (shown once) and its first access token. */
-  create(user: User, request: NewRefreshToken): Promise<{ id: string; secret: string; token: RefreshTokenContext; accessToken: string }>;
+  create(user: User, request: NewRefreshToken): Promise<IssuedToken>;
+  /** `create`'s checks and first record, not yet written: a CodedError when Home Assistant's rules refuse it. */
+  prepare(user: User, request: NewRefreshToken): Promise<PendingToken>;
+  /** The token `pending` became once another write created it: observers told, first access token signed. */
+  issued(pending: PendingToken): Promise<IssuedToken>;
   /** The usable token whose secret this is; null for unknown, ended or expired ones (an expired one is ended now). */
   findBySecret(secret: string): Promise<RefreshTokenContext | null>;
   /** The token whose secret this is when it is usable or redeemed; null otherwise. */
@@ -212,42 +238,52 @@ export function refreshTokenService(
     return (await presented(id, await tokens.load(id)))?.token ?? null;
   }
 
-  async function createRecord(input: RefreshTokenInput, secret: string) {
-    const keys = { id: input.id, userId: input.userId, tokenHash: sha256Hex(secret), credentialId: input.credentialId };
-    const { created, snapshot } = await tokens.create(input.id, input, input.createdAt, (envelope, audit) => store.refreshTokens.create(keys, envelope, audit));
-    if (!created) throw new CodedError('refresh_token_exists', { id: input.id });
-    return snapshot.context;
+  async function prepare(user: User, request: NewRefreshToken): Promise<PendingToken> {
+    const tokenType = request.tokenType ?? (user.systemGenerated ? 'system' : 'normal');
+    const existing = tokenType === 'long_lived_access_token' ? await service.listForUser(user.id) : [];
+    checkRules(user, tokenType, request, existing);
+    const id = request.id ?? newId();
+    const secret = newSecret();
+    const now = clock();
+    const input: RefreshTokenInput = {
+      id,
+      userId: user.id,
+      clientId: request.clientId,
+      clientName: request.clientName ?? null,
+      clientIcon: request.clientIcon ?? null,
+      tokenType,
+      createdAt: now,
+      accessTokenExpirationS: request.accessTokenExpirationS ?? ACCESS_TOKEN_EXPIRATION_S,
+      jwtKey: newSecret(),
+      credentialId: request.credentialId ?? null,
+      version,
+      firstUse: { at: now, ip: request.ip },
+      ...(request.family === undefined ? {} : { family: request.family }),
+    };
+    const initial = tokens.initial(input);
+    const keys = { id, userId: user.id, tokenHash: sha256Hex(secret), credentialId: input.credentialId };
+    return { id, secret, keys, initial, audit: tokens.creationAudit(id, initial.snapshot, now), createdAt: now };
   }
 
-  return {
+  async function issued({ id, secret, initial, createdAt }: PendingToken): Promise<IssuedToken> {
+    tokens.created(id, initial.snapshot, createdAt);
+    const token = initial.snapshot.context;
+    const accessToken = await signAccessToken(id, token.jwtKey, createdAt, token.accessTokenExpirationS);
+    return { id, secret, token, accessToken };
+  }
+
+  const service: RefreshTokenService = {
     async create(user, request) {
-      const tokenType = request.tokenType ?? (user.systemGenerated ? 'system' : 'normal');
-      const existing = tokenType === 'long_lived_access_token' ? await this.listForUser(user.id) : [];
-      checkRules(user, tokenType, request, existing);
-      const id = request.id ?? newId();
-      const secret = newSecret();
-      const now = clock();
-      const token = await createRecord(
-        {
-          id,
-          userId: user.id,
-          clientId: request.clientId,
-          clientName: request.clientName ?? null,
-          clientIcon: request.clientIcon ?? null,
-          tokenType,
-          createdAt: now,
-          accessTokenExpirationS: request.accessTokenExpirationS ?? ACCESS_TOKEN_EXPIRATION_S,
-          jwtKey: newSecret(),
-          credentialId: request.credentialId ?? null,
-          version,
-          firstUse: { at: now, ip: request.ip },
-          ...(request.family === undefined ? {} : { family: request.family }),
-        },
-        secret,
-      );
-      const accessToken = await signAccessToken(id, token.jwtKey, now, token.accessTokenExpirationS);
-      return { id, secret, token, accessToken };
+      const pending = await prepare(user, request);
+      if (!(await store.refreshTokens.create(pending.keys, pending.initial.envelope, pending.audit))) {
+        throw new CodedError('refresh_token_exists', { id: pending.id });
+      }
+      return issued(pending);
     },
+
+    prepare,
+
+    issued,
 
     async findBySecret(secret) {
       const found = await bySecret(secret);
@@ -313,18 +349,17 @@ export function refreshTokenService(
 
     async mintAccessToken(id, ip, presentedAs) {
       const now = clock();
-      const loaded = presentedAs?.token.id === id ? { loaded: presentedAs.record } : {};
-      let used;
-      try {
-        used = await tokens.transition(id, { type: 'USE', now, ip }, loaded);
-      } catch (error) {
-        if (!(error instanceof TooMuchContentionError)) throw error;
-        // Many refreshes of one token at once (a client retrying in a loop): they all record the
-        // same use, and the ones that kept losing the race need not write it again. The token as
-        // stored now decides, as if this use had been one of theirs.
-        const token = await live(id);
-        return token === null ? null : signAccessToken(id, token.jwtKey, now, token.accessTokenExpirationS);
-      }
+      const loaded = presentedAs?.token.id === id ? presentedAs.record : undefined;
+      // A use that leaves the token usable is recorded beside it (RefreshTokenStore.recordUse): racing
+      // uses of one token do not conflict, and only a transition written since the read (a revocation,
+      // a rotation) sends this one back to the machine. A use that ends the token is a transition.
+      const used = await tokens.transition(id, { type: 'USE', now, ip }, {
+        ...(loaded === undefined ? {} : { loaded }),
+        write: (recordId, expectedRev, next, ttl, after, audit) =>
+          after.matches('issued')
+            ? store.refreshTokens.recordUse(recordId, expectedRev, { at: now, ip }, audit)
+            : store.refreshTokens.compareAndSet(recordId, expectedRev, next, ttl, audit),
+      });
       if (used === null) return null;
       await perform(used.emitted);
       if (!used.after.matches('issued')) return null;
@@ -339,8 +374,8 @@ export function refreshTokenService(
     backingSession,
 
     async listForUser(userId) {
-      const tokens = await Promise.all((await store.refreshTokens.listByUser(userId)).map(({ id }) => live(id)));
-      return tokens.filter((token) => token !== null);
+      const listed = await Promise.all((await store.refreshTokens.listByUser(userId)).map(({ id }) => live(id)));
+      return listed.filter((token) => token !== null);
     },
 
     async setExpiry(id, enable) {
@@ -348,4 +383,5 @@ export function refreshTokenService(
       return changed !== null && changed.after.matches('issued');
     },
   };
+  return service;
 }

@@ -11,10 +11,9 @@
 import type { LoginCredential } from '../../../machines/credential.js';
 import type { ClientPolicy } from '../../auth-config.js';
 import { deniesAccess, isCoded } from '../../domain/errors.js';
-import { newId } from '../../domain/ids.js';
 import { verifyClientId } from '../../domain/indieauth.js';
 import type { AuthProviders } from '../providers/auth-providers.js';
-import type { LoginGrantService } from '../login/authorization-codes.js';
+import type { IssueFor, LoginGrantService } from '../login/authorization-codes.js';
 import type { RefreshTokenService } from './refresh-tokens.js';
 import type { UserService } from '../users/users.js';
 
@@ -54,30 +53,32 @@ export function tokenService({ users, grants, refreshTokens, clientPolicy, clock
     async exchangeCode(clientId, code, ip, codeVerifier) {
       if (clientId === undefined || !verifyClientId(clientId)) return { kind: 'invalid_client_id' };
       if (code === undefined) return { kind: 'invalid_code' };
-      const redemption = await grants.redeem(clientId, code, newId(), codeVerifier);
-      if (!redemption.ok) return { kind: redemption.reason === 'pkce' ? 'invalid_code_verifier' : 'invalid_code' };
-      const { credential, refreshTokenId } = redemption;
-      const user = await userOf(credential);
-      if (user === null) return { kind: 'user_gone' };
-      // Row 5 of §6.1 (the user's own block), then row 6 (the provider's).
-      const reason = users.notAllowedReason(user, ip) ?? providers.refusal(credential, ip);
-      if (reason !== null) return { kind: 'access_denied', reason };
-      try {
+      /** Decided before the redemption's one write, which creates the token with it; a refusal still consumes the code. */
+      const issue: IssueFor<TokenOutcome> = async ({ credential, user: stored }, refreshTokenId) => {
+        const user = stored ?? (await userOf(credential));
+        if (user === null) return { refused: { kind: 'user_gone' } };
+        // Row 5 of §6.1 (the user's own block), then row 6 (the provider's).
+        const reason = users.notAllowedReason(user, ip) ?? providers.refusal(credential, ip);
+        if (reason !== null) return { refused: { kind: 'access_denied', reason } };
         const policy = clientPolicy(clientId);
         const family = policy.rotateRefreshTokens
           ? { id: refreshTokenId, generation: 1, predecessorId: null, expiresAt: policy.familyLifetimeMs === null ? null : clock() + policy.familyLifetimeMs }
           : undefined;
         const request = { id: refreshTokenId, clientId, credentialId: credential.id, ip, ...(family === undefined ? {} : { family }) };
-        const { secret, token, accessToken } = await refreshTokens.create(user, request);
-        // A replay that raced this redemption could not revoke a token that did not exist yet. The
-        // first redeemer still gets its answer, as in Home Assistant; its tokens just do not work.
-        if (await grants.wasReplayed(code)) await refreshTokens.revoke(refreshTokenId, 'code_replayed');
-        const expiresIn = token.accessTokenExpirationS;
-        return { kind: 'tokens', accessToken, expiresIn, refreshToken: secret, authProvider: credential.authProviderType };
-      } catch (error) {
-        if (deniesAccess(error)) return { kind: 'access_denied', reason: error.message };
-        throw error;
-      }
+        try {
+          return { token: await refreshTokens.prepare(user, request) };
+        } catch (error) {
+          if (deniesAccess(error)) return { refused: { kind: 'access_denied', reason: error.message } };
+          throw error;
+        }
+      };
+      const redemption = await grants.redeem(clientId, code, { codeVerifier, issue });
+      if (!redemption.ok) return { kind: redemption.reason === 'pkce' ? 'invalid_code_verifier' : 'invalid_code' };
+      const { credential, issued } = redemption;
+      if (issued === undefined) throw new Error('a redeemed code was not asked for its token');
+      if ('refused' in issued) return issued.refused;
+      const { secret, token, accessToken } = await refreshTokens.issued(issued.token);
+      return { kind: 'tokens', accessToken, expiresIn: token.accessTokenExpirationS, refreshToken: secret, authProvider: credential.authProviderType };
     },
 
     async refresh(clientId, secret, ip) {

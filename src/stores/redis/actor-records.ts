@@ -4,7 +4,8 @@
  * `load` and `compareAndSet` with their hash index as the companion key that shares the TTL.
  * Redis drops a key when its TTL ends, so a record past its TTL is absent to every read and write.
  */
-import type { ActorRecords, CasResult } from '../types.js';
+import type { ActorRecords, CasResult, Envelope } from '../types.js';
+import { storedUse, withStoredUse } from '../refresh-token-use.js';
 import { assertRev, type EnvelopeCodec } from '../envelope-codec.js';
 import { createTtlArgument, ttlChangeArgument } from './codec.js';
 import { auditKeptWith } from './audit.js';
@@ -20,18 +21,26 @@ export interface RecordSpace {
   companionStem?: string;
 }
 
+/**
+ * The stored envelope with the use kept beside it merged in (refresh tokens: refresh-token-use.ts;
+ * other records keep none, and come back as stored); null when nothing is stored.
+ */
+export function decodeStored(codec: EnvelopeCodec, id: string, env: string | null, usedAt: string | null | undefined, usedIp: string | null | undefined): Envelope | null {
+  return env === null ? null : withStoredUse(codec.decode(id, env), storedUse(usedAt, usedIp));
+}
+
 export function redisEnvelopeAccess(run: Run, space: RecordSpace, codec: EnvelopeCodec): Pick<ActorRecords, 'load' | 'compareAndSet'> {
   return {
     load: async (id) => {
-      const text = await run(`${space.name}.load`, (client) => client.hGet(space.key(id), 'env'));
-      return text === null ? null : codec.decode(id, text);
+      const [env = null, usedAt, usedIp] = await run(`${space.name}.load`, (client) => client.hmGet(space.key(id), ['env', 'used_at', 'used_ip']));
+      return decodeStored(codec, id, env, usedAt, usedIp);
     },
     compareAndSet: async (id, expectedRev, next, ttl, audit): Promise<CasResult> => {
       assertRev(next, expectedRev + 1);
       const kept = auditKeptWith(space.keys, audit);
       const args = [String(expectedRev), String(next.rev), codec.encode(id, next), ttlChangeArgument(ttl), space.companionStem ?? '', ...kept.args];
       const reply = await run.write(`${space.name}.compareAndSet`, (client) => client.recordCompareAndSet([space.key(id), ...kept.keys], args));
-      return reply.ok ? reply : { ok: false, current: reply.current === null ? null : codec.decode(id, reply.current) };
+      return reply.ok ? reply : { ok: false, current: decodeStored(codec, id, reply.current, reply.usedAt, reply.usedIp) };
     },
   };
 }

@@ -7,7 +7,7 @@
  *   <p>flow:<flowId>             hash {rev, env}             PX TTL (flow TTL)
  *   <p>flows-of:<client>         sorted set flow id → expiry (ms): a client's open flows, PX TTL (its newest flow's)
  *   <p>mfa-flow:<flowId>         hash {rev, env}             PX TTL (MFA setup window)
- *   <p>rt:<id>                   hash {rev, env, hash, user} no TTL while usable; tombstones get one
+ *   <p>rt:<id>                   hash {rev, env, hash, user, cred, used_at, used_ip} no TTL while usable; tombstones get one
  *   <p>rt-hash:<tokenHash>       string → refresh token id   same TTL as its record
  *   <p>user-rts:<userId>         set of refresh token ids    members cleaned when their record is gone
  *   <p>users                     hash userId → User JSON     (also the list of user ids)

@@ -17,6 +17,7 @@ import type { RedisConnection } from './connection.js';
 import { directConnection } from './direct-connection.js';
 import { redisContents } from './contents.js';
 import { redisFlows } from './flows.js';
+import { redisGrants } from './grants.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_SILENCE_TIMEOUT_MS, guardedRun } from './guard.js';
 import { redisKeys } from './keys.js';
 import { RedisBanChanges } from './ban-changes.js';
@@ -89,7 +90,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Readab
   return {
     kind: 'redis',
     users: redisUsers(run, keys),
-    grants: redisActorRecords(run, { name: 'grants', keys, key: keys.grant }, codec),
+    grants: redisGrants(run, keys, codec),
     flows: redisFlows(run, keys, codec),
     mfaSetupFlows: redisActorRecords(run, { name: 'mfaSetupFlows', keys, key: keys.mfaSetupFlow }, codec),
     mfa: redisMfa(run, keys, sealer),

@@ -9,17 +9,51 @@
  */
 import type { RefreshTokenStore } from '../types.js';
 import { assertRev, type EnvelopeCodec } from '../envelope-codec.js';
-import { redisEnvelopeAccess } from './actor-records.js';
+import { decodeStored, redisEnvelopeAccess } from './actor-records.js';
+import { storedUse, withStoredUse } from '../refresh-token-use.js';
 import { auditKeptWith } from './audit.js';
 import { decodeCredential, decodeUser, ttlChangeArgument } from './codec.js';
-import { CREDENTIAL_NONE } from './scripts/refresh-token-scripts.js';
+import { CREDENTIAL_NONE, type StoredToken } from './scripts/refresh-token-scripts.js';
 import type { Run } from './guard.js';
 import type { RedisKeys } from './keys.js';
 
 /** The credential id as refreshTokenCreate takes it. */
 const credentialArgument = (credentialId: string | null | undefined) => (credentialId === undefined ? '' : (credentialId ?? CREDENTIAL_NONE));
 
+/** The record a compareAndSetCreating write changes: its operation's name, its key, its companion's stem (actor-records.ts). */
+interface ChangedRecord {
+  name: string;
+  key: (id: string) => string;
+  companionStem: string;
+}
+
+/**
+ * A record's compare-and-set and a token's creation in one script (refreshTokenExchange), both or
+ * neither: the rotation's write (the token's successor) and the code exchange's (the token a grant
+ * produces: redis/grants.ts).
+ */
+export function compareAndSetCreating(run: Run, keys: RedisKeys, codec: EnvelopeCodec, record: ChangedRecord): RefreshTokenStore['exchange'] {
+  return async (id, expectedRev, next, ttl, { keys: token, envelope }, audit) => {
+    assertRev(next, expectedRev + 1);
+    assertRev(envelope, 1);
+    const kept = auditKeptWith(keys, audit);
+    const scriptKeys = [
+      ...[record.key(id), keys.refreshToken(token.id), keys.refreshTokenHash(token.tokenHash), keys.userRefreshTokens(token.userId)],
+      ...kept.keys,
+    ];
+    const args = [
+      ...[String(expectedRev), String(next.rev), codec.encode(id, next), ttlChangeArgument(ttl), record.companionStem],
+      ...[token.id, String(envelope.rev), codec.encode(token.id, envelope), token.tokenHash, token.userId, credentialArgument(token.credentialId)],
+      ...kept.args,
+    ];
+    const reply = await run.write(record.name, (client) => client.refreshTokenExchange(scriptKeys, args));
+    if (reply === 'taken') throw new RangeError(`refresh token ${token.id}: its id or hash is taken`);
+    return reply.ok ? reply : { ok: false, current: decodeStored(codec, id, reply.current, reply.usedAt, reply.usedIp) };
+  };
+}
+
 export function redisRefreshTokens(run: Run, keys: RedisKeys, codec: EnvelopeCodec): RefreshTokenStore {
+  const tokenEnvelope = (id: string, { env, usedAt, usedIp }: StoredToken) => withStoredUse(codec.decode(id, env), storedUse(usedAt, usedIp));
   const space = { name: 'refreshTokens', keys, key: keys.refreshToken, companionStem: keys.stems.refreshTokenHash };
   return {
     ...redisEnvelopeAccess(run, space, codec),
@@ -36,47 +70,38 @@ export function redisRefreshTokens(run: Run, keys: RedisKeys, codec: EnvelopeCod
       const found = await run('refreshTokens.loadByTokenHash', (client) =>
         client.refreshTokenLoadByHash([keys.refreshTokenHash(tokenHash)], [keys.stems.refreshToken]),
       );
-      return found === null ? null : { id: found.id, envelope: codec.decode(found.id, found.env) };
+      return found === null ? null : { id: found.id, envelope: tokenEnvelope(found.id, found) };
     },
     loadPresented: async (tokenHash) => {
       const found = await run('refreshTokens.loadPresented', (client) =>
         client.refreshTokenLoadPresented([keys.refreshTokenHash(tokenHash), keys.users], [keys.stems.refreshToken, keys.stems.credential]),
       );
       if (found === null) return null;
-      const { id, env, user, credential } = found;
-      return { id, envelope: codec.decode(id, env), user: user === null ? null : decodeUser(user), credential: credential === null ? null : decodeCredential(credential) };
+      const { id, user, credential } = found;
+      return { id, envelope: tokenEnvelope(id, found), user: user === null ? null : decodeUser(user), credential: credential === null ? null : decodeCredential(credential) };
     },
     loadSession: async (id) => {
       const found = await run('refreshTokens.loadSession', (client) => client.refreshTokenLoadSession([keys.refreshToken(id), keys.users], []));
-      return found === null ? null : { envelope: codec.decode(id, found.env), user: found.user === null ? null : decodeUser(found.user) };
+      return found === null ? null : { envelope: tokenEnvelope(id, found), user: found.user === null ? null : decodeUser(found.user) };
     },
     listByUser: async (userId) => {
       const flat = await run('refreshTokens.listByUser', (client) =>
         client.refreshTokenList([keys.userRefreshTokens(userId)], [keys.stems.refreshToken]),
       );
       const tokens = [];
-      for (let i = 0; i + 1 < flat.length; i += 2) {
+      for (let i = 0; i + 3 < flat.length; i += 4) {
         const id = flat[i] as string;
-        tokens.push(...codec.decodeOrSkip(id, flat[i + 1] as string).map((envelope) => ({ id, envelope })));
+        const use = storedUse(flat[i + 2], flat[i + 3]);
+        tokens.push(...codec.decodeOrSkip(id, flat[i + 1] as string).map((envelope) => ({ id, envelope: withStoredUse(envelope, use) })));
       }
       return tokens;
     },
-    exchange: async (id, expectedRev, next, ttl, { keys: successor, envelope }, audit) => {
-      assertRev(next, expectedRev + 1);
-      assertRev(envelope, 1);
+    exchange: compareAndSetCreating(run, keys, codec, { name: 'refreshTokens.exchange', key: keys.refreshToken, companionStem: keys.stems.refreshTokenHash }),
+    recordUse: async (id, expectedRev, { at, ip }, audit) => {
       const kept = auditKeptWith(keys, audit);
-      const scriptKeys = [
-        ...[keys.refreshToken(id), keys.refreshToken(successor.id), keys.refreshTokenHash(successor.tokenHash), keys.userRefreshTokens(successor.userId)],
-        ...kept.keys,
-      ];
-      const args = [
-        ...[String(expectedRev), String(next.rev), codec.encode(id, next), ttlChangeArgument(ttl), keys.stems.refreshTokenHash],
-        ...[successor.id, String(envelope.rev), codec.encode(successor.id, envelope), successor.tokenHash, successor.userId, credentialArgument(successor.credentialId)],
-        ...kept.args,
-      ];
-      const reply = await run.write('refreshTokens.exchange', (client) => client.refreshTokenExchange(scriptKeys, args));
-      if (reply === 'taken') throw new RangeError(`refresh token ${successor.id}: the successor's id or hash is taken`);
-      return reply.ok ? reply : { ok: false, current: reply.current === null ? null : codec.decode(id, reply.current) };
+      const args = [String(expectedRev), String(at), ip ?? '', ...kept.args];
+      const reply = await run.write('refreshTokens.recordUse', (client) => client.refreshTokenRecordUse([keys.refreshToken(id), ...kept.keys], args));
+      return reply.ok ? reply : { ok: false, current: decodeStored(codec, id, reply.current, reply.usedAt, reply.usedIp) };
     },
     delete: async (id) => {
       const args = [id, keys.stems.refreshTokenHash, keys.stems.userRefreshTokens];

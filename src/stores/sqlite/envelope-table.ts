@@ -19,13 +19,20 @@ import type { EnvelopeTable } from './schema.js';
 export type EnvelopeTableOperations = Omit<ActorRecords, 'create'> & {
   /** Deletes the row `id` if it has expired, so that a create may take the id again. */
   dropIfExpired: (id: string, now: number) => void;
+  /** `load` inside the caller's unit: what a failed write returns as stored. */
+  loadNow: (id: string, now: number) => Envelope | null;
   /** `compareAndSet` with its entries, inside the caller's unit: for a write that does more (a rotation). */
   compareAndSetNow: (id: string, expectedRev: number, next: Envelope, ttl: TtlChange, audit: readonly AuditEntry[], now: number) => CasResult;
 };
 
-interface EnvelopeRow {
+/** A row as `SELECT *` reads it: the envelope's text and the table's other columns. */
+export interface EnvelopeRow {
   envelope: string;
+  [column: string]: unknown;
 }
+
+/** How a table's rows become envelopes: by default the envelope column alone (refresh tokens merge their last use). */
+export type RowDecoder = (id: string, row: EnvelopeRow) => Envelope;
 
 interface CasParameters {
   id: string;
@@ -46,11 +53,19 @@ export const NO_AUDIT: KeepAudit = (entries) => {
 
 /**
  * `codec` seals and opens the envelopes' secret fields (envelope-codec.ts); `keepAudit`: how the
- * table's writes keep the audit entries they are given (sqliteAudit's `keepNow`).
+ * table's writes keep the audit entries they are given (sqliteAudit's `keepNow`); `decodeRow`: how
+ * its reads turn a row into an envelope.
  */
-export function envelopeTable(db: Database, group: GroupCommit, table: EnvelopeTable, codec: EnvelopeCodec, keepAudit: KeepAudit = NO_AUDIT): EnvelopeTableOperations {
+export function envelopeTable(
+  db: Database,
+  group: GroupCommit,
+  table: EnvelopeTable,
+  codec: EnvelopeCodec,
+  keepAudit: KeepAudit = NO_AUDIT,
+  decodeRow: RowDecoder = (id, row) => codec.decode(id, row.envelope),
+): EnvelopeTableOperations {
   const selectLive = db.prepare<{ id: string; now: number }, EnvelopeRow>(
-    `SELECT envelope FROM ${table} WHERE id = @id AND ${LIVE}`,
+    `SELECT * FROM ${table} WHERE id = @id AND ${LIVE}`,
   );
   const update = db.prepare<CasParameters>(
     `UPDATE ${table}
@@ -62,7 +77,7 @@ export function envelopeTable(db: Database, group: GroupCommit, table: EnvelopeT
 
   const loadAt = (id: string, now: number): Envelope | null => {
     const row = selectLive.get({ id, now });
-    return row === undefined ? null : codec.decode(id, row.envelope);
+    return row === undefined ? null : decodeRow(id, row);
   };
 
   // The failed write and the read of what is stored now happen in one synchronous call (types.ts:
@@ -86,6 +101,7 @@ export function envelopeTable(db: Database, group: GroupCommit, table: EnvelopeT
     dropIfExpired: (id, now) => {
       deleteExpired.run({ id, now });
     },
+    loadNow: loadAt,
     compareAndSetNow: compareAndSet,
   };
 }

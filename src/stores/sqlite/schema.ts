@@ -13,7 +13,7 @@ import type { Database } from 'better-sqlite3';
 export const ENVELOPE_TABLES = ['grants', 'flows', 'mfa_setup_flows', 'refresh_tokens'] as const;
 export type EnvelopeTable = (typeof ENVELOPE_TABLES)[number];
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 function envelopeTable(name: EnvelopeTable, extraColumns = ''): string {
   return `
@@ -30,7 +30,7 @@ const SCHEMA = `
   ${envelopeTable('grants')}
   ${envelopeTable('flows')}
   ${envelopeTable('mfa_setup_flows')}
-  ${envelopeTable('refresh_tokens', ',\n      token_hash TEXT NOT NULL UNIQUE,\n      user_id TEXT NOT NULL')}
+  ${envelopeTable('refresh_tokens', ',\n      token_hash TEXT NOT NULL UNIQUE,\n      user_id TEXT NOT NULL,\n      last_used_at INTEGER,\n      last_used_ip TEXT')}
   CREATE INDEX IF NOT EXISTS refresh_tokens_user_id ON refresh_tokens (user_id);
   -- Which client opened a login flow (types.ts FlowStore.openFor); a row goes with its flow, however
   -- the flow goes (deleted, swept), so the count of a client's live flows is a join.
@@ -131,6 +131,17 @@ const SCHEMA = `
 `;
 
 /**
+ * Version 2 (issue 16): a refresh token's last use is kept beside its envelope (stores/refresh-token-use.ts),
+ * so that uses of one token commute. A file of version 1 has the table without those columns: they
+ * start empty, and every token's last use is then the one its envelope holds.
+ */
+function migrateToRecordedUses(db: Database): void {
+  db.exec(`
+    ALTER TABLE refresh_tokens ADD COLUMN last_used_at INTEGER;
+    ALTER TABLE refresh_tokens ADD COLUMN last_used_ip TEXT;`);
+}
+
+/**
  * Creates what is missing, in one transaction. Later versions add their migrations here; a table
  * added without changing an existing one (the MFA tables, login_failures, ip_bans, onboarding, flow_clients, audit_held, sealing)
  * needs none,
@@ -143,6 +154,7 @@ export function applySchema(db: Database): void {
   }
   db.transaction(() => {
     db.exec(SCHEMA);
+    if (version === 1) migrateToRecordedUses(db);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
 }

@@ -24,6 +24,7 @@ import { createSealer, type Sealer } from '../sealing/sealer.js';
 import type { ReadableStore } from '../store-contents.js';
 import { StoreUnavailableError } from '../types.js';
 import { sqliteActorRecords } from './actor-records.js';
+import { sqliteGrants } from './grants.js';
 import { sqliteAudit } from './audit.js';
 import { sqliteContents } from './contents.js';
 import { sqliteFlows } from './flows.js';
@@ -94,7 +95,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ReadableStore {
   return {
     kind: 'sqlite',
     users: sqliteUsers(db, group),
-    grants: sqliteActorRecords(db, group, 'grants', codec, keepNow),
+    grants: sqliteGrants(db, group, codec, keepNow),
     flows: sqliteFlows(db, group, codec),
     mfaSetupFlows: sqliteActorRecords(db, group, 'mfa_setup_flows', codec, keepNow),
     mfa: sqliteMfa(db, group, sealer),

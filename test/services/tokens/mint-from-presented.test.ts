@@ -1,8 +1,9 @@
 /**
  * The refresh grant's hot path reads the presented token once: `mintAccessToken` starts from the
  * record `findPresented` read with its hash index (runtime/actor-handle.ts `loaded`) instead of reading
- * it again. A record that changed in between (another request, another instance) must still end right: the
- * compare-and-set loses, and the retry starts from the record now stored.
+ * it again. A record that changed in between (another request, another instance) must still end right:
+ * another use does not conflict with this one (the latest use is kept), and a transition makes the
+ * use's write lose, so that the retry starts from the record now stored.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { refreshTokenService, type RefreshTokenService } from '../../../src/services/tokens/refresh-tokens.js';

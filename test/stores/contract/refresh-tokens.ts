@@ -203,3 +203,75 @@ export function describeRefreshTokenIndexes(context: ContractContext): void {
     });
   });
 }
+
+/**
+ * Contract: a token's uses kept beside its envelope (types.ts `RefreshTokenStore.recordUse`, issue 16):
+ * they keep the latest use, leave the revision as it is (so uses never conflict with one another),
+ * and every read gives the envelope with that use merged in (stores/refresh-token-use.ts).
+ */
+export function describeRecordedUses(context: ContractContext): void {
+  const tokens = () => context.store.refreshTokens;
+  const DAY = 24 * 60 * 60 * 1000;
+  /** A normal token's snapshot as the machine leaves it: last used at `at`, expiring 90 days after. */
+  const usedAt = (at: number, rev = 1, expireAt: number | null = at + 90 * DAY): Envelope => ({
+    machine: 'refreshToken',
+    v: 2,
+    rev,
+    snapshot: { value: 'issued', context: { lastUsedAt: at, lastUsedIp: '192.0.2.1', expireAt, credentialId: null }, status: 'active' },
+  });
+  const merged = (envelope: Envelope, at: number, ip: string | null, expireAt: number | null = at + 90 * DAY): Envelope => {
+    const snapshot = envelope.snapshot as { context: object };
+    return { ...envelope, snapshot: { ...snapshot, context: { ...snapshot.context, lastUsedAt: at, lastUsedIp: ip, expireAt } } };
+  };
+  const created = async (first: Envelope) => {
+    const keys = newKeys();
+    expect(await tokens().create(keys, first)).toBe(true);
+    return keys;
+  };
+
+  describe('refresh tokens: recorded uses', () => {
+    it('keeps the latest use whatever order the uses come in, leaving the revision, and every read merges it', async () => {
+      const first = usedAt(1_000);
+      const keys = await created(first);
+      for (const [at, ip] of [[5_000, '192.0.2.5'], [3_000, '192.0.2.3'], [4_000, null]] as const) {
+        expect(await tokens().recordUse(keys.id, 1, { at, ip })).toEqual({ ok: true });
+      }
+      const latest = merged(first, 5_000, '192.0.2.5');
+      expect(await tokens().load(keys.id)).toEqual(latest);
+      expect(await tokens().loadByTokenHash(keys.tokenHash)).toEqual({ id: keys.id, envelope: latest });
+      expect(await tokens().loadPresented(keys.tokenHash)).toEqual({ id: keys.id, envelope: latest, user: null, credential: null });
+      expect(await tokens().loadSession(keys.id)).toEqual({ envelope: latest, user: null });
+      expect(await tokens().listByUser(keys.userId)).toEqual([{ id: keys.id, envelope: latest }]);
+      // The revision is still the one created: a transition's compare-and-set on it still wins.
+      expect(await tokens().compareAndSet(keys.id, 1, usedAt(1_000, 2))).toEqual({ ok: true });
+    });
+
+    it('never brings back an expiry that was switched off, nor an older use over a newer one in the envelope', async () => {
+      const off = usedAt(1_000, 1, null);
+      const offKeys = await created(off);
+      expect(await tokens().recordUse(offKeys.id, 1, { at: 2_000, ip: null })).toEqual({ ok: true });
+      expect(await tokens().load(offKeys.id)).toEqual(merged(off, 2_000, null, null));
+      const newer = usedAt(9_000);
+      const newerKeys = await created(newer);
+      expect(await tokens().recordUse(newerKeys.id, 1, { at: 2_000, ip: '192.0.2.2' })).toEqual({ ok: true });
+      expect(await tokens().load(newerKeys.id)).toEqual(newer);
+    });
+
+    it('writes nothing once a transition moved the revision on, and returns the record as stored, its use merged', async () => {
+      const keys = await created(usedAt(1_000));
+      expect(await tokens().recordUse(keys.id, 1, { at: 2_000, ip: '192.0.2.2' })).toEqual({ ok: true });
+      const revoked = usedAt(1_000, 2);
+      expect(await tokens().compareAndSet(keys.id, 1, revoked)).toEqual({ ok: true });
+      expect(await tokens().recordUse(keys.id, 1, { at: 3_000, ip: '192.0.2.3' })).toEqual({ ok: false, current: merged(revoked, 2_000, '192.0.2.2') });
+      expect(await tokens().compareAndSet(keys.id, 1, usedAt(1_000, 2))).toEqual({ ok: false, current: merged(revoked, 2_000, '192.0.2.2') });
+      expect(await tokens().recordUse(newId(), 1, { at: 3_000, ip: null })).toEqual({ ok: false, current: null });
+    });
+
+    it('keeps the audit entries it is given with the use', async () => {
+      const keys = await created(usedAt(1_000));
+      const entry = { at: 2_000, machine: 'refreshToken' as const, recordId: keys.id, event: 'USE', from: 'issued', to: 'issued', userId: null, clientId: null, ip: '192.0.2.2', detail: null };
+      expect(await tokens().recordUse(keys.id, 1, { at: 2_000, ip: '192.0.2.2' }, [entry])).toEqual({ ok: true });
+      expect(await context.store.audit.forRecord(keys.id)).toEqual([entry]);
+    });
+  });
+}

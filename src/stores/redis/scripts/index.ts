@@ -2,12 +2,13 @@
 import { auditAppend } from './audit-scripts.js';
 import { credentialAdd, credentialFind, credentialList, credentialRemove, credentialUpdate } from './credential-scripts.js';
 import { flowOpen } from './flow-scripts.js';
+import { grantLoadRedemption } from './grant-scripts.js';
 import { ipBanLift, loginFailureRecord } from './login-attempt-scripts.js';
 import { mfaAcceptStep, mfaSet } from './mfa-scripts.js';
 import { recordCompareAndSet, recordCreate } from './record-scripts.js';
 import { recordStateScan } from './record-count-scripts.js';
 import {
-  refreshTokenCreate, refreshTokenDelete, refreshTokenExchange, refreshTokenList, refreshTokenLoadByHash, refreshTokenLoadPresented, refreshTokenLoadSession,
+  refreshTokenCreate, refreshTokenDelete, refreshTokenExchange, refreshTokenList, refreshTokenLoadByHash, refreshTokenLoadPresented, refreshTokenLoadSession, refreshTokenRecordUse,
 } from './refresh-token-scripts.js';
 import { storedTextSwap } from './sealing-scripts.js';
 import { onboardingState, onboardingUndo, passwordReplace, userCreate, userDelete, userUpdate } from './user-scripts.js';
@@ -17,6 +18,7 @@ export const redisScripts = {
   recordCreate,
   recordCompareAndSet,
   flowOpen,
+  grantLoadRedemption,
   recordStateScan,
   refreshTokenCreate,
   refreshTokenDelete,
@@ -25,6 +27,7 @@ export const redisScripts = {
   refreshTokenLoadByHash,
   refreshTokenLoadPresented,
   refreshTokenLoadSession,
+  refreshTokenRecordUse,
   userCreate,
   userUpdate,
   userDelete,

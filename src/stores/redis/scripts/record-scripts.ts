@@ -25,7 +25,11 @@ return 1
   integerReply('record create'),
 );
 
-export type CasReply = { ok: true } | { ok: false; current: string | null };
+/** A lost write's reply: what is stored, with the use a refresh token keeps beside it (refresh-token-use.ts). */
+export type CasReply = { ok: true } | { ok: false; current: string | null; usedAt: string | null; usedIp: string | null };
+
+/** What a lost compare-and-set returns: the stored envelope and use (HMGET: nils when absent). */
+export const STORED_NOW = `redis.call('HMGET', KEYS[1], 'env', 'used_at', 'used_ip')`;
 
 /**
  * The write of a compare-and-set whose revision matched, as the body of a script whose KEYS[1] and
@@ -46,13 +50,14 @@ for _, key in ipairs(keys) do
   end
 end`;
 
-/** 1 when written; the stored envelope JSON, or nil, when the revision did not match. */
+/** 1 when written; STORED_NOW (the envelope JSON or nil, and the use) when the revision did not match. */
 export function casReply(what: string) {
   return (reply: unknown): CasReply => {
     if (reply === 1) return { ok: true };
-    if (reply === null || reply === false) return { ok: false, current: null };
-    if (typeof reply === 'string') return { ok: false, current: reply };
-    throw new UnexpectedReplyError(what, reply);
+    const stored = Array.isArray(reply) && reply.length === 3 && reply.every((item) => item === null || typeof item === 'string') ? (reply as Array<string | null>) : null;
+    if (stored === null) throw new UnexpectedReplyError(what, reply);
+    const [current = null, usedAt = null, usedIp = null] = stored;
+    return { ok: false, current, usedAt, usedIp };
   };
 }
 
@@ -61,12 +66,12 @@ export function casReply(what: string) {
  * ARGV[4] TTL: 'keep' | 'persist' | ms, ARGV[5] stem of a companion key named by the record's `hash`
  * field ('' for none: the refresh-token hash index, which must expire with its record);
  * KEYS[2..] and ARGV[6..] the audit entries kept with the write (KEEP_AUDIT_FROM).
- * → 1 when written; otherwise the stored envelope JSON, or nil when there is none (read in the same call).
+ * → 1 when written; otherwise STORED_NOW (read in the same call).
  */
 export const recordCompareAndSet = luaScript(
   `${KEEP_AUDIT_FROM}
 if redis.call('HGET', KEYS[1], 'rev') ~= ARGV[1] then
-  return redis.call('HGET', KEYS[1], 'env')
+  return ${STORED_NOW}
 end
 ${CAS_WRITE}
 keepAuditFrom(2, 6)

@@ -7,7 +7,7 @@
  */
 import { integerReply, luaScript, optionalStringsReply, stringArrayReply, UnexpectedReplyError } from './define.js';
 import { KEEP_AUDIT_FROM } from './audit-scripts.js';
-import { CAS_WRITE, casReply, type CasReply } from './record-scripts.js';
+import { CAS_WRITE, casReply, STORED_NOW, type CasReply } from './record-scripts.js';
 
 /** A token's `cred` field when it was issued for no credential (ids are 32 hex characters: never this). */
 export const CREDENTIAL_NONE = '-';
@@ -42,16 +42,17 @@ return 1
 /**
  * The ROTATE write (issue 17): recordCompareAndSet on the presented token and refreshTokenCreate of
  * its successor, both or neither, so that a lost race or a failure never leaves a successor nobody
- * holds. KEYS[1] the presented record, KEYS[2..4] the successor's record, hash index and user set ·
+ * holds; and, the same way, the code exchange's write (issue 16): a grant's redemption with the token
+ * it produces (redis/grants.ts). KEYS[1] the presented token or the grant, KEYS[2..4] the successor's record, hash index and user set ·
  * ARGV[1..5] as recordCompareAndSet's, ARGV[6..11] as refreshTokenCreate's ARGV[1..6]; KEYS[5..] and
  * ARGV[12..] the audit entries kept with the write (KEEP_AUDIT_FROM).
- * → 1 when written; the stored envelope JSON, or nil, when the revision did not match; -1, writing
+ * → 1 when written; STORED_NOW (record-scripts.ts) when the revision did not match; -1, writing
  * nothing, when the successor's id or hash is taken.
  */
 export const refreshTokenExchange = luaScript(
   `${CREATE_TOKEN}${KEEP_AUDIT_FROM}
 if redis.call('HGET', KEYS[1], 'rev') ~= ARGV[1] then
-  return redis.call('HGET', KEYS[1], 'env')
+  return ${STORED_NOW}
 end
 if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
 ${CAS_WRITE}
@@ -80,15 +81,17 @@ return 1
   integerReply('refresh token delete'),
 );
 
-/** KEYS[1] the user's set · ARGV[1] record stem. → id, envelope JSON, id, envelope JSON, … */
+/** KEYS[1] the user's set · ARGV[1] record stem. → id, envelope JSON, used_at, used_ip, id, … ('' for no use) */
 export const refreshTokenList = luaScript(
   `
 local out = {}
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local env = redis.call('HGET', ARGV[1] .. id, 'env')
-  if env then
+  local fields = redis.call('HMGET', ARGV[1] .. id, 'env', 'used_at', 'used_ip')
+  if fields[1] then
     out[#out + 1] = id
-    out[#out + 1] = env
+    out[#out + 1] = fields[1]
+    out[#out + 1] = fields[2] or ''
+    out[#out + 1] = fields[3] or ''
   else
     redis.call('SREM', KEYS[1], id)
   end
@@ -98,29 +101,36 @@ return out
   stringArrayReply('refresh token list'),
 );
 
+/** A token's record as the reads give it: its envelope JSON and the use kept beside it (refresh-token-use.ts). */
+export interface StoredToken {
+  env: string;
+  usedAt: string | null;
+  usedIp: string | null;
+}
+
 /**
- * KEYS[1] hash index · ARGV[1] record stem. → {id, envelope JSON}, or nil when the index or its
- * record is absent. The refresh grant's first read: the index and the record in one round trip.
+ * KEYS[1] hash index · ARGV[1] record stem. → {id, envelope JSON, used_at, used_ip}, or nil when the
+ * index or its record is absent. The refresh grant's first read: the index and the record in one round trip.
  */
 export const refreshTokenLoadByHash = luaScript(
   `
 local id = redis.call('GET', KEYS[1])
 if not id then return false end
-local env = redis.call('HGET', ARGV[1] .. id, 'env')
-if not env then return false end
-return { id, env }
+local fields = redis.call('HMGET', ARGV[1] .. id, 'env', 'used_at', 'used_ip')
+if not fields[1] then return false end
+return { id, fields[1], fields[2], fields[3] }
 `,
-  (reply: unknown): { id: string; env: string } | null => {
+  (reply: unknown): (StoredToken & { id: string }) | null => {
     if (reply === null || reply === false) return null;
-    const [id, env] = Array.isArray(reply) && reply.length === 2 ? (reply as unknown[]) : [];
+    const [id, env, usedAt = null, usedIp = null] = optionalStringsReply('refresh token load by hash', 4)(reply);
     if (typeof id !== 'string' || typeof env !== 'string') throw new UnexpectedReplyError('refresh token load by hash', reply);
-    return { id, env };
+    return { id, env, usedAt, usedIp };
   },
 );
 
 /**
  * KEYS[1] hash index, KEYS[2] the users hash · ARGV[1] record stem, ARGV[2] credential stem.
- * → {id, envelope JSON, user JSON or nil, credential JSON or nil}, or nil when the index or its record
+ * → {id, envelope JSON, user JSON or nil, credential JSON or nil, used_at, used_ip}, or nil when the index or its record
  * is absent: the refresh grant's one read. The credential's id is the record's `cred` field, or, for
  * a record written before that field, its snapshot's `credentialId`.
  */
@@ -128,36 +138,53 @@ export const refreshTokenLoadPresented = luaScript(
   `
 local id = redis.call('GET', KEYS[1])
 if not id then return false end
-local fields = redis.call('HMGET', ARGV[1] .. id, 'env', 'user', 'cred')
+local fields = redis.call('HMGET', ARGV[1] .. id, 'env', 'user', 'cred', 'used_at', 'used_ip')
 if not fields[1] then return false end
 local credentialId = fields[3]
 if not credentialId then credentialId = cjson.decode(fields[1]).snapshot.context.credentialId end
 local credential = false
 if type(credentialId) == 'string' and credentialId ~= '${CREDENTIAL_NONE}' then credential = redis.call('HGET', ARGV[2] .. credentialId, 'json') end
-return { id, fields[1], redis.call('HGET', KEYS[2], fields[2]), credential }
+return { id, fields[1], redis.call('HGET', KEYS[2], fields[2]), credential, fields[4], fields[5] }
 `,
-  (reply: unknown): { id: string; env: string; user: string | null; credential: string | null } | null => {
+  (reply: unknown): (StoredToken & { id: string; user: string | null; credential: string | null }) | null => {
     if (reply === null || reply === false) return null;
-    const [id, env, user, credential] = Array.isArray(reply) ? (reply as unknown[]) : [];
-    const optional = (value: unknown) => (value === null || value === false || value === undefined ? null : value);
+    const [id, env, user = null, credential = null, usedAt = null, usedIp = null] = optionalStringsReply('refresh token load presented', 6)(reply);
     if (typeof id !== 'string' || typeof env !== 'string') throw new UnexpectedReplyError('refresh token load presented', reply);
-    const [u, c] = [optional(user), optional(credential)];
-    if ((u !== null && typeof u !== 'string') || (c !== null && typeof c !== 'string')) throw new UnexpectedReplyError('refresh token load presented', reply);
-    return { id, env, user: u, credential: c };
+    return { id, env, user, credential, usedAt, usedIp };
   },
 );
 
-/** KEYS[1] record, KEYS[2] the users hash. → {envelope JSON, user JSON or nil}, or nil when the record is absent. */
+/** KEYS[1] record, KEYS[2] the users hash. → {envelope JSON, user JSON or nil, used_at, used_ip}, or nil when the record is absent. */
 export const refreshTokenLoadSession = luaScript(
   `
-local fields = redis.call('HMGET', KEYS[1], 'env', 'user')
+local fields = redis.call('HMGET', KEYS[1], 'env', 'user', 'used_at', 'used_ip')
 if not fields[1] then return false end
-return { fields[1], redis.call('HGET', KEYS[2], fields[2]) }
+return { fields[1], redis.call('HGET', KEYS[2], fields[2]), fields[3], fields[4] }
 `,
-  (reply: unknown): { env: string; user: string | null } | null => {
+  (reply: unknown): (StoredToken & { user: string | null }) | null => {
     if (reply === null || reply === false) return null;
-    const [env, user] = optionalStringsReply('refresh token load session', 2)(reply);
+    const [env, user = null, usedAt = null, usedIp = null] = optionalStringsReply('refresh token load session', 4)(reply);
     if (env === null || env === undefined) throw new UnexpectedReplyError('refresh token load session', reply);
-    return { env, user: user ?? null };
+    return { env, user, usedAt, usedIp };
   },
+);
+
+/**
+ * A use of the token (RefreshTokenStore.recordUse): the latest use kept beside the envelope, whose
+ * revision must still be the one read, and which it leaves as it is, so that uses do not conflict
+ * with one another. KEYS[1] record, KEYS[2..] audit · ARGV[1] expected rev, ARGV[2] time (epoch ms),
+ * ARGV[3] address ('' for none), ARGV[4..] audit (KEEP_AUDIT_FROM). → 1 when recorded; otherwise
+ * STORED_NOW (record-scripts.ts).
+ */
+export const refreshTokenRecordUse = luaScript(
+  `${KEEP_AUDIT_FROM}
+if redis.call('HGET', KEYS[1], 'rev') ~= ARGV[1] then
+  return ${STORED_NOW}
+end
+local last = tonumber(redis.call('HGET', KEYS[1], 'used_at'))
+if not last or last < tonumber(ARGV[2]) then redis.call('HSET', KEYS[1], 'used_at', ARGV[2], 'used_ip', ARGV[3]) end
+keepAuditFrom(2, 4)
+return 1
+`,
+  casReply('refresh token record use'),
 );
