@@ -89,9 +89,9 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Readab
   return {
     kind: 'redis',
     users: redisUsers(run, keys),
-    grants: redisActorRecords(run, { name: 'grants', keys, key: keys.grant }, codec),
+    grants: redisActorRecords(run, { name: 'grants', keys, key: keys.grant, machine: 'loginGrant' }, codec),
     flows: redisFlows(run, keys, codec),
-    mfaSetupFlows: redisActorRecords(run, { name: 'mfaSetupFlows', keys, key: keys.mfaSetupFlow }, codec),
+    mfaSetupFlows: redisActorRecords(run, { name: 'mfaSetupFlows', keys, key: keys.mfaSetupFlow, machine: 'mfaSetupFlow' }, codec),
     mfa: redisMfa(run, keys, sealer),
     refreshTokens: redisRefreshTokens(run, keys, codec),
     revocations,

@@ -20,14 +20,16 @@ import type { RedisKeys } from './keys.js';
 const credentialArgument = (credentialId: string | null | undefined) => (credentialId === undefined ? '' : (credentialId ?? CREDENTIAL_NONE));
 
 export function redisRefreshTokens(run: Run, keys: RedisKeys, codec: EnvelopeCodec): RefreshTokenStore {
-  const space = { name: 'refreshTokens', keys, key: keys.refreshToken, companionStem: keys.stems.refreshTokenHash };
+  const space = { name: 'refreshTokens', keys, key: keys.refreshToken, machine: 'refreshToken' as const, companionStem: keys.stems.refreshTokenHash };
+  // The per-state counts the writes keep (scripts/record-count-scripts.ts KEEP_COUNTS).
+  const [states, inState] = [keys.statesOf('refreshToken'), keys.inState('refreshToken', '')];
   return {
     ...redisEnvelopeAccess(run, space, codec),
     create: async ({ id, userId, tokenHash, credentialId }, envelope, audit) => {
       assertRev(envelope, 1);
       const kept = auditKeptWith(keys, audit);
-      const scriptKeys = [keys.refreshToken(id), keys.refreshTokenHash(tokenHash), keys.userRefreshTokens(userId), ...kept.keys];
-      const args = [id, String(envelope.rev), codec.encode(id, envelope), tokenHash, userId, credentialArgument(credentialId), ...kept.args];
+      const scriptKeys = [keys.refreshToken(id), keys.refreshTokenHash(tokenHash), keys.userRefreshTokens(userId), states, ...kept.keys];
+      const args = [id, String(envelope.rev), codec.encode(id, envelope), tokenHash, userId, credentialArgument(credentialId), inState, ...kept.args];
       return (await run.write('refreshTokens.create', (client) => client.refreshTokenCreate(scriptKeys, args))) === 1;
     },
     findIdByTokenHash: (tokenHash) =>
@@ -67,11 +69,13 @@ export function redisRefreshTokens(run: Run, keys: RedisKeys, codec: EnvelopeCod
       const kept = auditKeptWith(keys, audit);
       const scriptKeys = [
         ...[keys.refreshToken(id), keys.refreshToken(successor.id), keys.refreshTokenHash(successor.tokenHash), keys.userRefreshTokens(successor.userId)],
+        states,
         ...kept.keys,
       ];
       const args = [
         ...[String(expectedRev), String(next.rev), codec.encode(id, next), ttlChangeArgument(ttl), keys.stems.refreshTokenHash],
         ...[successor.id, String(envelope.rev), codec.encode(successor.id, envelope), successor.tokenHash, successor.userId, credentialArgument(successor.credentialId)],
+        ...[inState, id],
         ...kept.args,
       ];
       const reply = await run.write('refreshTokens.exchange', (client) => client.refreshTokenExchange(scriptKeys, args));
@@ -79,8 +83,8 @@ export function redisRefreshTokens(run: Run, keys: RedisKeys, codec: EnvelopeCod
       return reply.ok ? reply : { ok: false, current: reply.current === null ? null : codec.decode(id, reply.current) };
     },
     delete: async (id) => {
-      const args = [id, keys.stems.refreshTokenHash, keys.stems.userRefreshTokens];
-      await run.write('refreshTokens.delete', (client) => client.refreshTokenDelete([keys.refreshToken(id)], args));
+      const args = [id, keys.stems.refreshTokenHash, keys.stems.userRefreshTokens, inState];
+      await run.write('refreshTokens.delete', (client) => client.refreshTokenDelete([keys.refreshToken(id), states], args));
     },
   };
 }

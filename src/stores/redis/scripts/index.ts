@@ -4,8 +4,8 @@ import { credentialAdd, credentialFind, credentialList, credentialRemove, creden
 import { flowOpen } from './flow-scripts.js';
 import { ipBanLift, loginFailureRecord } from './login-attempt-scripts.js';
 import { mfaAcceptStep, mfaSet } from './mfa-scripts.js';
-import { recordCompareAndSet, recordCreate } from './record-scripts.js';
-import { recordStateScan } from './record-count-scripts.js';
+import { recordCompareAndSet, recordCreate, recordDelete } from './record-scripts.js';
+import { recordStateCount, recordStateFill } from './record-count-scripts.js';
 import {
   refreshTokenCreate, refreshTokenDelete, refreshTokenExchange, refreshTokenList, refreshTokenLoadByHash, refreshTokenLoadPresented, refreshTokenLoadSession,
 } from './refresh-token-scripts.js';
@@ -16,8 +16,10 @@ export const redisScripts = {
   auditAppend,
   recordCreate,
   recordCompareAndSet,
+  recordDelete,
   flowOpen,
-  recordStateScan,
+  recordStateCount,
+  recordStateFill,
   refreshTokenCreate,
   refreshTokenDelete,
   refreshTokenExchange,
