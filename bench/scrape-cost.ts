@@ -9,7 +9,7 @@
  * bench's own store, the same Redis, without HTTP and the rest of the exposition around it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { COUNT_CACHE_MS } from '../src/services/record-counts.js';
+import { COUNT_CACHE_MS } from '../src/services/inspection/record-counts.js';
 import type { Store } from '../src/stores/types.js';
 
 const SCRAPES = 3;

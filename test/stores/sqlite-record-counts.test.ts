@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
-import type { Store } from '../../src/stores/types.js';
+import type { ReadableStore } from '../../src/stores/store-contents.js';
 import { recountByState } from '../support/record-recount.js';
 import { envelope, newId } from './contract/context.js';
 import { fakeClock, makeTempDir } from './sqlite-harness.js';
@@ -16,7 +16,7 @@ const SWEEP_INTERVAL_MS = 1_000;
 
 describe('sqlite store: countByState', () => {
   const temps: Array<ReturnType<typeof makeTempDir>> = [];
-  const stores: Store[] = [];
+  const stores: ReadableStore[] = [];
   afterEach(async () => {
     vi.useRealTimers();
     for (const store of stores.splice(0)) await store.close();
@@ -70,6 +70,6 @@ describe('sqlite store: countByState', () => {
     expect(await reopened.countByState()).toEqual({ loginGrant: { issued: 1 }, refreshToken: {}, loginFlow: {}, mfaSetupFlow: {} });
     await reopened.close();
     // Counted once: opening again (version 2 now) keeps the counts the writes kept.
-    expect(await open(dataDir, clock).countByState()).toEqual(await recountByState(stores.at(-1) as Store));
+    expect(await open(dataDir, clock).countByState()).toEqual(await recountByState(stores.at(-1) as ReadableStore));
   });
 });

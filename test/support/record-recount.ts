@@ -3,7 +3,8 @@
  * recounted the slow way, from every live record the store holds (`readContents`), for tests that
  * check the counts the writes keep against the records themselves.
  */
-import type { RecordCounts, Store } from '../../src/stores/types.js';
+import type { ReadableStore, StoreContents } from '../../src/stores/store-contents.js';
+import type { RecordCounts } from '../../src/stores/types.js';
 
 /** As the stores name a state: `snapshot.value` when a string, a nested state's value as JSON. */
 function stateName(value: unknown): string | null {
@@ -11,8 +12,12 @@ function stateName(value: unknown): string | null {
   return value === null || value === undefined ? null : JSON.stringify(value);
 }
 
-export async function recountByState(store: Pick<Store, 'readContents'>): Promise<RecordCounts> {
-  const contents = await store.readContents();
+export async function recountByState(store: Pick<ReadableStore, 'readContents'>): Promise<RecordCounts> {
+  return countStates(await store.readContents());
+}
+
+/** The counts per state of the records in `contents` (those whose stored text is an envelope). */
+export function countStates(contents: StoreContents): RecordCounts {
   const counts: RecordCounts = { loginGrant: {}, refreshToken: {}, loginFlow: {}, mfaSetupFlow: {} };
   for (const [machine, records] of Object.entries(contents.records) as Array<[keyof RecordCounts, typeof contents.records.loginGrant]>) {
     for (const { envelope } of records) {
