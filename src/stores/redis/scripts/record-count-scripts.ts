@@ -8,8 +8,8 @@
  * and per machine a set `states-of:<machine>` names the states whose sets may hold members. A key
  * that Redis drops at its TTL writes nothing, so its id stays in its set past its score: a count
  * counts only members whose score has not passed, and trims the rest (ZREMRANGEBYSCORE), as does
- * every write that adds to a set, so that a set never holds more than its live members and those
- * expired since it last grew or was counted.
+ * one write in 16 that adds to a set (chosen by the id's last hex digit), so that a set holds its live
+ * members and those expired since it was last trimmed: about 16 adds or one count ago.
  */
 import { luaScript, UnexpectedReplyError } from './define.js';
 
@@ -46,24 +46,28 @@ end`;
  * before, after)` moves `id` from the set of state `before` to that of `after` (nil: none, for a
  * create or a delete), where `registry` is the machine's `states-of` key (a declared key of the
  * script), `stem` the machine's `in-state:<machine>:` and `record` the record's key, whose expiry
- * scores the member. `countedState(record)` is the state of the record as stored now.
+ * scores the member; `ttlKept`: the write left the record's TTL as it was. `countedState(record)` is
+ * the state of the record as stored now.
  */
 export const KEEP_COUNTS = `${STATE_OF}${NOW_MS}
 local function countedState(record)
   return stateOf(redis.call('HGET', record, 'env'))
 end
-local function countMove(registry, stem, id, record, before, after)
+local function countMove(registry, stem, id, record, before, after, ttlKept)
+  -- A write that keeps the state and the TTL changes nothing here; one that keeps the state only
+  -- moves the score (the TTL changed), and the set does not grow.
+  if before == after and ttlKept then return end
   if before and before ~= after then redis.call('ZREM', stem .. before, id) end
   if not after then return end
   local set = stem .. after
   local expiry = redis.call('PEXPIRETIME', record)
   local score = expiry < 0 and '+inf' or expiry
-  -- A write that keeps the state only moves the score (the TTL may have changed): the set does not grow.
   if before == after then
     redis.call('ZADD', set, score, id)
     return
   end
-  redis.call('ZREMRANGEBYSCORE', set, '-inf', '(' .. nowMs())
+  -- One add in 16 (ids are random hex) trims the set: enough to bound it, without the two calls on every write.
+  if string.sub(id, -1) == '0' then redis.call('ZREMRANGEBYSCORE', set, '-inf', '(' .. nowMs()) end
   redis.call('ZADD', set, score, id)
   redis.call('SADD', registry, after)
 end`;

@@ -74,7 +74,7 @@ if redis.call('HGET', KEYS[1], 'rev') ~= ARGV[1] then
 end
 local countedBefore = countedState(KEYS[1])
 ${CAS_WRITE}
-countMove(KEYS[2], ARGV[6], ARGV[7], KEYS[1], countedBefore, stateOf(ARGV[3]))
+countMove(KEYS[2], ARGV[6], ARGV[7], KEYS[1], countedBefore, stateOf(ARGV[3]), ARGV[4] == 'keep')
 keepAuditFrom(3, 8)
 return 1
 `,

@@ -61,7 +61,7 @@ if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('EXISTS', KEYS[3]) == 1 then
 local countedBefore = countedState(KEYS[1])
 ${CAS_WRITE}
 createToken(KEYS[2], KEYS[3], KEYS[4], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11])
-countMove(KEYS[5], ARGV[12], ARGV[13], KEYS[1], countedBefore, stateOf(ARGV[3]))
+countMove(KEYS[5], ARGV[12], ARGV[13], KEYS[1], countedBefore, stateOf(ARGV[3]), ARGV[4] == 'keep')
 countMove(KEYS[5], ARGV[12], ARGV[6], KEYS[2], nil, stateOf(ARGV[8]))
 keepAuditFrom(6, 14)
 return 1
