@@ -8,8 +8,8 @@
  * How expiries leave the counts: Redis drops a record at its TTL without any write, so each member is
  * scored with its record's expiry (PEXPIRETIME; +inf without a TTL, a usable refresh token). A count
  * counts only members whose score has not passed and removes the others (ZREMRANGEBYSCORE), and so
- * does each write that adds to a set: a set holds its live members and those expired since it last
- * grew or was counted.
+ * does one write in 16 that adds to a set: a set holds its live members and those expired since it
+ * was last trimmed.
  *
  * Records written before the writes kept counts are in no set. The first count of a deployment whose
  * marker `in-state-filled` is absent fills the sets once from the records (a SCAN of the deployment's
