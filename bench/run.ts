@@ -20,7 +20,7 @@
  *
  * Other env: BENCH_BULK_TOKENS (1000000), BENCH_IDLE_SOCKETS (10000), BENCH_POOL (1000 refresh tokens),
  * BENCH_PEER_ROUNDS (3). BENCH_ONLY=refresh,million runs only the scenarios named (refresh, code, api,
- * peer, websocket, flood, idle, million, sqlite, cluster, sentinel) and logs their rows; RESULTS.md
+ * peer, websocket, flood, idle, million, scrape, sqlite, cluster, sentinel) and logs their rows; RESULTS.md
  * stays as it was (the targets of issue 7 need every scenario) but for the section of `peer`, which
  * such a run rewrites when it names `peer`.
  */
@@ -36,6 +36,7 @@ import { freePort, killRedisServer, startRedisServer, TEST_SECRETS_KEY, testSeal
 import { startService, type ServiceProcess } from '../test/support/service-process.js';
 import { bearerGets, loadSettings, measureDuring, measureLoad, rotating, rotatingForm, type Measured, type Target } from './load.js';
 import { measureAuditAppend } from './audit-cost.js';
+import { measureScrape, type ScrapeCost } from './scrape-cost.js';
 import { measureFailover, type Failover } from './sentinel-failover.js';
 import { describeMachine } from './machine.js';
 import { cpuMicros } from './process-stats.js';
@@ -73,7 +74,7 @@ const RESULTS = fileURLToPath(new URL('RESULTS.md', import.meta.url));
 const settings = loadSettings;
 /** Refresh grants under the profiler after the side-by-side (bench/profile-refresh.ts). */
 const PROFILED_GRANTS = 20_000;
-const SCENARIOS = ['refresh', 'code', 'api', 'peer', 'websocket', 'flood', 'idle', 'million', 'sqlite', 'cluster', 'sentinel'] as const;
+const SCENARIOS = ['refresh', 'code', 'api', 'peer', 'websocket', 'flood', 'idle', 'million', 'scrape', 'sqlite', 'cluster', 'sentinel'] as const;
 const onlyList = process.env.BENCH_ONLY?.split(',').map((name) => name.trim()).filter((name) => name !== '');
 const unknownScenario = onlyList?.find((name) => !(SCENARIOS as readonly string[]).includes(name));
 if (unknownScenario !== undefined) throw new Error(`BENCH_ONLY: no scenario ${unknownScenario} (${SCENARIOS.join(', ')})`);
@@ -95,10 +96,9 @@ let bareNow: () => Promise<Measured> = () => Promise.reject(new Error('the bare 
  * trips per request (the service's own metrics, over warm-up and measured part) and, on the bench's
  * Redis, Redis' CPU per request (over the measured part only).
  *
- * A scrape of `/metrics` also counts the records per state (`hass_auth_records`), which on Redis
- * walks every key (`countByState`: about 15 s and all of Redis' caches with a million tokens). The
- * scrape waits for its count, so none runs during a measured part; the first scrape comes before the
- * warm-up so that the warm-up, not the measured part, follows the walk.
+ * A scrape of `/metrics` also counts the records per state (`hass_auth_records`, from the counts the
+ * writes keep: scenario `scrape` measures it); the scrape waits for its count, so none runs during a
+ * measured part.
  */
 async function measureService(service: ServiceProcess, row: Omit<Row, 'measured' | 'bare'>, target: Target, redisPid?: number): Promise<Row> {
   const bare = await bareNow();
@@ -163,6 +163,11 @@ async function main(): Promise<void> {
 
   const refreshPool = () => rotatingForm(service.baseUrl, '/auth/token', refreshBodies);
   const key: Partial<Key> = {};
+  let scrapeFew: ScrapeCost | undefined;
+  if (runs('scrape')) {
+    scrapeFew = await measureScrape(service.baseUrl, store);
+    log(`scrape: ${describeScrape(scrapeFew)}`);
+  }
   if (runs('refresh') || runs('million')) {
     key.refresh = await measureService(service, { scenario: 'refresh grant', setup: `Redis, ${POOL} tokens stored, rotating over all` }, refreshPool(), redisPid);
   }
@@ -197,7 +202,18 @@ async function main(): Promise<void> {
     key.idle = await measureIdleSockets(service.baseUrl, pidOf(service), accessTokens, IDLE_SOCKETS);
   }
 
-  if (runs('million')) Object.assign(key, await amongAMillion(service, store, template.refreshToken, refreshPool(), { redisUrl, redisPid }));
+  const bulk = () => seedBulk(service, store, template.refreshToken, redisUrl);
+  if (runs('million')) Object.assign(key, await amongAMillion(service, await bulk(), refreshPool(), redisPid));
+  if (scrapeFew !== undefined) {
+    await bulk();
+    const scrapeMany = await measureScrape(service.baseUrl, store);
+    log(`scrape: ${describeScrape(scrapeMany)}`);
+    key.scrape = { few: scrapeFew, many: scrapeMany };
+    notes.push(
+      `Scrape cost (issue 15): with ${scrapeFew.tokens} refresh tokens stored, ${describeScrape(scrapeFew)}; with ${scrapeMany.tokens}, ${describeScrape(scrapeMany)}. ` +
+        'The counts per state are kept by the writes, so a count reads one sorted set per state, not the records.',
+    );
+  }
   if (runs('sqlite')) await sqliteScenarios(dir, configFile);
   if (runs('cluster')) await throughHaproxy(redisUrl);
   const failovers: Failover[] = [];
@@ -220,12 +236,12 @@ async function main(): Promise<void> {
     log(`BENCH_ONLY=${onlyList.join(',')}: rewrote the node-oidc-provider section of ${RESULTS}, left the rest as it was`);
     return;
   }
-  const { refresh, api, million, control, flooded, idle } = key;
-  if (refresh === undefined || api === undefined || million === undefined || control === undefined || flooded === undefined || idle === undefined || peer === undefined) {
+  const { refresh, api, million, control, flooded, idle, scrape } = key;
+  if (refresh === undefined || api === undefined || million === undefined || control === undefined || flooded === undefined || idle === undefined || scrape === undefined || peer === undefined) {
     throw new Error('a full run measured every scenario');
   }
   const report: Report = { machine, settings, rows, idle, failovers, targets: [], peer, notes };
-  report.targets = targets(report, { refresh, api, million, control, flooded, idle });
+  report.targets = targets(report, { refresh, api, million, control, flooded, idle, scrape });
   notes.push(
     'The machine is shared: other work on the same cores during the run shows as differences between the bare-route runs and as noise in every row; each ratio is to the bare route measured just before its scenario, so that both saw about the same machine.',
     'Ratios to the bare route compare requests per second with the load generator on the same cores: the bare route leaves it more of the CPU, so the ratios understate the service slightly.',
@@ -258,9 +274,18 @@ async function refreshDuringFlood(service: ServiceProcess, refreshPool: Target):
   return during;
 }
 
-/** The bulk tokens, then the refresh grant among them and, as a control, the first pool again. */
-async function amongAMillion(service: ServiceProcess, store: Store, templateToken: string, refreshPool: Target, redis: { redisUrl: string; redisPid: number }): Promise<Pick<Key, 'million' | 'control'>> {
-  const { redisUrl, redisPid } = redis;
+const describeScrape = (cost: ScrapeCost) =>
+  `GET /metrics took ${cost.scrapeMs.toFixed(1)} ms (median of those that counted) and one countByState ${cost.countMs.toFixed(2)} ms`;
+
+let bulkSample: Promise<string[]> | undefined;
+
+/** Fills the store up to BULK_TOKENS refresh tokens, once whichever scenario asks first; the tokens to rotate over. */
+function seedBulk(service: ServiceProcess, store: Store, templateToken: string, redisUrl: string): Promise<string[]> {
+  bulkSample ??= seedBulkTokens(service, store, templateToken, redisUrl);
+  return bulkSample;
+}
+
+async function seedBulkTokens(service: ServiceProcess, store: Store, templateToken: string, redisUrl: string): Promise<string[]> {
   const bulk = BULK_TOKENS - POOL - 1;
   log(`seeding ${bulk} more refresh tokens through the store`);
   const seedStarted = performance.now();
@@ -271,14 +296,13 @@ async function amongAMillion(service: ServiceProcess, store: Store, templateToke
   if (typeof probe.access_token !== 'string') throw new Error(`a seeded token did not refresh: ${JSON.stringify(probe)}`);
   const redisMemory = await redisUsedMemoryBytes(redisUrl);
   notes.push(
-    `Bulk seeding: ${bulk} refresh tokens written through the store's own \`refreshTokens.create\` in ${seedSeconds.toFixed(0)} s; a random one refreshed over HTTP before the run; Redis used_memory afterwards ${(redisMemory / 2 ** 20).toFixed(0)} MiB.`,
+    `Bulk seeding: ${bulk} refresh tokens written through the store's own \`refreshTokens.create\` in ${seedSeconds.toFixed(0)} s; a random one refreshed over HTTP before the run; Redis used_memory afterwards ${(redisMemory / 2 ** 20).toFixed(0)} MiB (with the per-state sets of the counts: one member per token).`,
   );
-  const countStarted = performance.now();
-  await store.countByState();
-  notes.push(
-    `Records per state: with ${BULK_TOKENS} tokens stored, one \`countByState\` (what a scrape of \`/metrics\` runs on Redis for \`hass_auth_records\`, at most once per 2 s) walked every key in ${((performance.now() - countStarted) / 1000).toFixed(1)} s. ` +
-      'The bench scrapes /metrics for the round trips before each warm-up and after each measured part, and a scrape waits for its count, so no walk overlaps a measured part (nor did one before, when the first scrape came between warm-up and measured part: the walk then only came right before it).',
-  );
+  return sample;
+}
+
+/** The refresh grant among the bulk tokens and, as a control, the first pool again. */
+async function amongAMillion(service: ServiceProcess, sample: string[], refreshPool: Target, redisPid: number): Promise<Pick<Key, 'million' | 'control'>> {
   const million = await measureService(service, { scenario: `refresh grant, ${BULK_TOKENS} tokens stored`, setup: `Redis, ${sample.length} of them rotating` }, rotatingForm(service.baseUrl, '/auth/token', sample.map((secret) => refreshBody(secret))), redisPid);
   // A control: the first scenario's tokens again, now among the million, to tell the keyspace from the machine's drift.
   const control = await measureService(service, { scenario: `refresh grant, the first ${POOL} tokens again`, setup: `Redis, ${BULK_TOKENS} stored (control)` }, refreshPool, redisPid);
@@ -315,6 +339,7 @@ async function throughHaproxy(redisUrl: string): Promise<void> {
 
 interface Key {
   refresh: Row;
+  scrape: { few: ScrapeCost; many: ScrapeCost };
   api: Row;
   million: Row;
   control: Row;
@@ -338,6 +363,7 @@ function targets(report: Report, key: Key): Goal[] {
   const idleKiB = key.idle.bytesPerSocket / 1024;
   const millionRatio = million.measured.requestsPerSecond / refresh.measured.requestsPerSecond;
   const floodRatio = flooded.measured.requestsPerSecond / refresh.measured.requestsPerSecond;
+  const scrapeRatio = key.scrape.many.scrapeMs / key.scrape.few.scrapeMs;
   const floodStatuses = Object.entries(flooded.background.statuses).map(([code, count]) => `${count} × ${code}`).join(', ');
   return [
     ratioGoal('refresh grant (Redis)', refresh, 0.5),
@@ -362,6 +388,13 @@ function targets(report: Report, key: Key): Goal[] {
         `and Redis ${(million.redisCpuUs ?? Number.NaN).toFixed(0)} µs against ${(refresh.redisCpuUs ?? Number.NaN).toFixed(0)} µs. ` +
         `The first ${POOL} tokens again right after, among the ${BULK_TOKENS}, ran at ${key.control.measured.requestsPerSecond.toFixed(0)} req/s ` +
         `(${(key.control.measured.requestsPerSecond / refresh.measured.requestsPerSecond).toFixed(2)} of their first run, ${ratioToBare(key.control).toFixed(2)} of the bare route then).`,
+    },
+    {
+      what: `scrape of /metrics, ${key.scrape.many.tokens} vs ${key.scrape.few.tokens} stored tokens`,
+      goal: '≤ 2x',
+      value: `${scrapeRatio.toFixed(2)}x`,
+      met: scrapeRatio <= 2,
+      why: `${describeScrape(key.scrape.many)} against ${describeScrape(key.scrape.few)}; a count reads one sorted set per state, and trims the members whose record expired since.`,
     },
     {
       what: 'memory per idle authenticated socket',

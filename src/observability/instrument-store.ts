@@ -90,7 +90,7 @@ export function instrumentStore(store: Store, metrics: Metrics): Store {
       onMissedMessages: (listener) => revocations.onMissedMessages(listener),
     },
     ping: timed(() => store.ping(), 'ping', metrics),
-    // O(records) on Redis: its time is what `hass_auth_records` costs (services/inspection/record-counts.ts caches it).
+    // Its time is what `hass_auth_records` costs a scrape (services/inspection/record-counts.ts caches it).
     countByState: timed((...args: Parameters<Store['countByState']>) => store.countByState(...args), 'countByState', metrics),
     sealSecrets: timed((...args: Parameters<Store['sealSecrets']>) => store.sealSecrets(...args), 'sealSecrets', metrics),
     close: () => store.close(),

@@ -367,8 +367,9 @@ export interface Store {
   ping(): Promise<void>;
   /**
    * Counts the live records of grants, flows, MFA setup flows and refresh tokens by state (the
-   * inspection page, `hass_auth_records`). One GROUP BY per table on SQLite; on Redis a SCAN of the
-   * deployment's keys that reads every record, O(records): callers cache the answer.
+   * inspection page, `hass_auth_records`), from counts that the records' own writes keep in the same
+   * atomic step (a trigger on SQLite, the write's script on Redis): O(states), not O(records), and
+   * records past their TTL leave the counts without a write (each adapter's record-counts.ts says how).
    */
   countByState(): Promise<RecordCounts>;
   /**

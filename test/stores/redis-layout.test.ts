@@ -72,6 +72,10 @@ describe('redis store: key layout', () => {
         'credential:c1',
         'flow:f1',
         'grant:g1',
+        'in-state:loginFlow:credentials',
+        'in-state:loginGrant:issued',
+        'in-state:mfaSetupFlow:awaiting_code',
+        'in-state:refreshToken:issued',
         'ip-bans',
         'login-failures:2001:db8::1',
         `mfa:${userId}`,
@@ -81,6 +85,10 @@ describe('redis store: key layout', () => {
         `rt-hash:${tokenHash}`,
         `rt:${tokenId}`,
         'sealed-with',
+        'states-of:loginFlow',
+        'states-of:loginGrant',
+        'states-of:mfaSetupFlow',
+        'states-of:refreshToken',
         `user-creds:${userId}`,
         `user-rts:${userId}`,
         'users',
@@ -88,6 +96,18 @@ describe('redis store: key layout', () => {
         .map((name) => prefix + name)
         .sort(),
     );
+  });
+
+  it('keeps each record\'s id in the sorted set of its machine and state, scored with its expiry (ms, +inf for none)', async () => {
+    const { tokenId } = await writeOneOfEverything();
+    const [grant] = await raw.zRangeWithScores(`${prefix}in-state:loginGrant:issued`, 0, -1);
+    expect(grant?.value).toBe('g1');
+    expect(grant?.score).toBe(await raw.pExpireTime(`${prefix}grant:g1`));
+    expect(await raw.zRangeWithScores(`${prefix}in-state:refreshToken:issued`, 0, -1)).toEqual([{ value: tokenId, score: Infinity }]);
+    expect(await raw.sMembers(`${prefix}states-of:refreshToken`)).toEqual(['issued']);
+    expect(await store.grants.compareAndSet('g1', 1, envelope(2, 'redeemed'), 60_000)).toEqual({ ok: true });
+    expect(await raw.exists(`${prefix}in-state:loginGrant:issued`)).toBe(0);
+    expect(await raw.zScore(`${prefix}in-state:loginGrant:redeemed`, 'g1')).toBe(await raw.pExpireTime(`${prefix}grant:g1`));
   });
 
   it('keeps a user\'s MFA entries in one hash, a sealed secret and a step per module', async () => {

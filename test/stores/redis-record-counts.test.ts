@@ -1,13 +1,15 @@
 /**
- * `countByState` on Redis beyond the contract: a walk of many SCAN steps, a prefix holding glob
- * characters, envelopes that do not decode.
+ * `countByState` on Redis beyond the contract: the one-time fill of the per-state sets from records
+ * written before the writes kept them (a walk of many SCAN steps, a prefix holding glob characters,
+ * envelopes that do not decode), and the trimming of members whose record expired.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/domain/ids.js';
+import { redisKeys } from '../../src/stores/redis/keys.js';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import type { Store } from '../../src/stores/types.js';
-import { newId } from './contract/context.js';
-import { deleteKeysUnder, envelope, rawClient, REDIS_URL, testSealer, uniquePrefix } from './redis-harness.js';
+import { eventually, letShortTtlPass, newId, SHORT_TTL_MS } from './contract/context.js';
+import { deleteKeysUnder, envelope, keysUnder, rawClient, REDIS_URL, testSealer, uniquePrefix } from './redis-harness.js';
 
 const opened: Array<{ store: Store; prefix: string }> = [];
 
@@ -24,28 +26,66 @@ afterEach(async () => {
   }
 });
 
+/** What a deployment written by a version that kept no counts looks like: records, and no sets nor marker. */
+async function forgetCounts(prefix: string): Promise<void> {
+  const client = await rawClient();
+  try {
+    const keys = redisKeys(prefix);
+    const machines = ['loginGrant', 'loginFlow', 'mfaSetupFlow', 'refreshToken'] as const;
+    const counted = (await keysUnder(client, prefix)).filter((key) =>
+      machines.some((machine) => key.startsWith(keys.inState(machine, '')) || key === keys.statesOf(machine)),
+    );
+    await client.del([...counted, keys.inStateFilled]);
+  } finally {
+    client.destroy();
+  }
+}
+
+const tokenKeys = () => ({ id: newId(), userId: newId(), tokenHash: sha256Hex(newId()) });
+
 describe('redis store: countByState', () => {
-  it('adds up a walk of several SCAN steps', async () => {
-    const store = await open();
-    const creates: Array<Promise<boolean>> = [];
-    for (let n = 0; n < 2_500; n++) {
-      creates.push(store.grants.create(sha256Hex(newId()), envelope(1, n % 5 === 0 ? 'redeemed' : 'issued'), 600_000));
+  it('fills the sets once from the records written before them, in several SCAN steps', async () => {
+    const prefix = uniquePrefix();
+    const store = await open(prefix);
+    for (let batch = 0; batch < 5; batch++) {
+      const creates = Array.from({ length: 500 }, (_, n) => store.grants.create(sha256Hex(newId()), envelope(1, n % 5 === 0 ? 'redeemed' : 'issued'), 600_000));
+      expect((await Promise.all(creates)).every(Boolean)).toBe(true);
     }
-    expect((await Promise.all(creates)).every(Boolean)).toBe(true);
+    await forgetCounts(prefix);
+    expect((await store.countByState()).loginGrant).toEqual({ issued: 2_000, redeemed: 500 });
+    const client = await rawClient();
+    try {
+      expect(await client.exists(redisKeys(prefix).inStateFilled)).toBe(1);
+    } finally {
+      client.destroy();
+    }
     expect((await store.countByState()).loginGrant).toEqual({ issued: 2_000, redeemed: 500 });
   });
 
-  it('matches glob characters of the prefix literally: another deployment is not counted', async () => {
+  it('a record transitioned or deleted before the fill reached it is counted as it is now', async () => {
+    const prefix = uniquePrefix();
+    const store = await open(prefix);
+    const [moved, deleted, kept] = [tokenKeys(), tokenKeys(), tokenKeys()];
+    for (const keys of [moved, deleted, kept]) expect(await store.refreshTokens.create(keys, envelope(1, 'issued', 'refreshToken'))).toBe(true);
+    await forgetCounts(prefix);
+    expect(await store.refreshTokens.compareAndSet(moved.id, 1, envelope(2, 'revoked', 'refreshToken'))).toEqual({ ok: true });
+    await store.refreshTokens.delete(deleted.id);
+    expect((await store.countByState()).refreshToken).toEqual({ issued: 1, revoked: 1 });
+  });
+
+  it('fills by the prefix taken literally: another deployment, whose prefix its glob would match, is not counted', async () => {
     const base = uniquePrefix();
     const globby = await open(`${base}a*:`);
     const other = await open(`${base}ab:`);
     await other.flows.create(newId(), envelope(1, 'credentials', 'loginFlow'), 600_000);
     await globby.flows.create(newId(), envelope(1, 'mfa', 'loginFlow'), 600_000);
+    await forgetCounts(`${base}a*:`);
+    await forgetCounts(`${base}ab:`);
     expect((await globby.countByState()).loginFlow).toEqual({ mfa: 1 });
     expect((await other.countByState()).loginFlow).toEqual({ credentials: 1 });
   });
 
-  it('leaves out a record whose envelope does not decode, and keys of other kinds', async () => {
+  it('the fill leaves out a record whose envelope does not decode, and keys of other kinds', async () => {
     const prefix = uniquePrefix();
     const store = await open(prefix);
     await store.grants.create('g1', envelope(1), 600_000);
@@ -57,6 +97,27 @@ describe('redis store: countByState', () => {
     } finally {
       client.destroy();
     }
+    await forgetCounts(prefix);
     expect((await store.countByState()).loginGrant).toEqual({ issued: 1 });
+  });
+
+  it('a count removes the members whose record expired, and forgets a state left with none', async () => {
+    const prefix = uniquePrefix();
+    const store = await open(prefix);
+    await store.grants.create(sha256Hex(newId()), envelope(1, 'redeemed'), SHORT_TTL_MS);
+    await store.grants.create(sha256Hex(newId()), envelope(1, 'issued'), SHORT_TTL_MS);
+    await store.grants.create(sha256Hex(newId()), envelope(1, 'issued'), 600_000);
+    const keys = redisKeys(prefix);
+    const client = await rawClient();
+    try {
+      expect(await client.zCard(keys.inState('loginGrant', 'issued'))).toBe(2);
+      await letShortTtlPass({ now: () => Date.now(), advance: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) });
+      await eventually(async () => expect((await store.countByState()).loginGrant).toEqual({ issued: 1 }));
+      expect(await client.zCard(keys.inState('loginGrant', 'issued'))).toBe(1);
+      expect(await client.exists(keys.inState('loginGrant', 'redeemed'))).toBe(0);
+      expect(await client.sMembers(keys.statesOf('loginGrant'))).toEqual(['issued']);
+    } finally {
+      client.destroy();
+    }
   });
 });

@@ -3,15 +3,17 @@
  * `StoreContents`) and lists every way it is not a state the service could have written: a record
  * that does not decode or sits in no state of its machine, a context that contradicts its state, an
  * index entry that points at no record or at another one, a user or credential that the others do
- * not agree about. An empty list is a consistent store. For tests that throw junk at the service
- * (test/fuzz/) or stop it mid-write: read the store at rest, since the Redis walk is not one
- * transaction.
+ * not agree about, counts per state (`countByState`) that differ from the records'. An empty list is
+ * a consistent store. For tests that throw junk at the service (test/fuzz/) or stop it mid-write: read
+ * the store at rest, since the Redis walk is not one transaction.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { AnyStateMachine } from 'xstate';
 import { machines, type MachineName } from '../../machines/index.js';
 import { restoreSnapshot } from '../../src/stores/envelope.js';
-import type { ReadableStore } from '../../src/stores/store-contents.js';
-import type { CredentialLogin, StoreContents, StoredRecord } from '../../src/stores/store-contents.js';
+import type { CredentialLogin, ReadableStore, StoreContents, StoredRecord } from '../../src/stores/store-contents.js';
+import type { RecordCounts } from '../../src/stores/types.js';
+import { countStates } from './record-recount.js';
 
 interface StateNodeLike {
   type: string;
@@ -178,5 +180,14 @@ export async function checkStoreInvariants(store: ReadableStore): Promise<string
   const records = (Object.keys(contents.records) as MachineName[]).flatMap((machine) =>
     contents.records[machine].flatMap((record) => recordProblems(machine, record)),
   );
-  return [...records, ...indexProblems(contents)];
+  return [...records, ...indexProblems(contents), ...countProblems(await store.countByState(), countStates(contents))];
+}
+
+/** The counts per state that the writes keep (`countByState`) must be those of the records themselves. */
+function countProblems(kept: RecordCounts, recounted: RecordCounts): string[] {
+  return (Object.keys(recounted) as MachineName[]).flatMap((machine) =>
+    isDeepStrictEqual(kept[machine], recounted[machine])
+      ? []
+      : [`counts of ${machine}: kept ${JSON.stringify(kept[machine])}, but the records are ${JSON.stringify(recounted[machine])}`],
+  );
 }

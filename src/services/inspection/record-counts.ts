@@ -1,8 +1,9 @@
 /**
  * Live records per state, for the inspection page (`inspect/counts`, `inspect/subscribe`) and the
- * `hass_auth_records` gauge. Counting is a walk of the store on Redis (`countByState`, O(records)),
- * so this instance counts at most once per COUNT_CACHE_MS whoever asks: every caller meanwhile gets
- * the same answer, and callers arriving during a count wait for that count.
+ * `hass_auth_records` gauge. A count reads the per-state counts the writes keep (`countByState`,
+ * O(states)), one store round trip; still, this instance counts at most once per COUNT_CACHE_MS
+ * whoever asks, so that a page per admin and every scraper cost one count: every caller meanwhile
+ * gets the same answer, and callers arriving during a count wait for that count.
  *
  * Watching polls: while anyone watches, the counts are read every COUNT_POLL_MS and each watcher
  * hears them when they differ from what it heard last. Polling, rather than pushing on audit

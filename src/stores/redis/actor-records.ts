@@ -4,6 +4,7 @@
  * `load` and `compareAndSet` with their hash index as the companion key that shares the TTL.
  * Redis drops a key when its TTL ends, so a record past its TTL is absent to every read and write.
  */
+import type { MachineName } from '../../../machines/index.js';
 import type { ActorRecords, CasResult, Envelope } from '../types.js';
 import { storedUse, withStoredUse } from '../refresh-token-use.js';
 import { assertRev, type EnvelopeCodec } from '../envelope-codec.js';
@@ -17,6 +18,8 @@ export interface RecordSpace {
   name: string;
   keys: RedisKeys;
   key: (id: string) => string;
+  /** Whose per-state counts the writes keep (record-counts.ts). */
+  machine: MachineName;
   /** Stem of the key named by the record's `hash` field that takes the record's TTL ('' for none). */
   companionStem?: string;
 }
@@ -38,8 +41,13 @@ export function redisEnvelopeAccess(run: Run, space: RecordSpace, codec: Envelop
     compareAndSet: async (id, expectedRev, next, ttl, audit): Promise<CasResult> => {
       assertRev(next, expectedRev + 1);
       const kept = auditKeptWith(space.keys, audit);
-      const args = [String(expectedRev), String(next.rev), codec.encode(id, next), ttlChangeArgument(ttl), space.companionStem ?? '', ...kept.args];
-      const reply = await run.write(`${space.name}.compareAndSet`, (client) => client.recordCompareAndSet([space.key(id), ...kept.keys], args));
+      const args = [
+        ...[String(expectedRev), String(next.rev), codec.encode(id, next), ttlChangeArgument(ttl), space.companionStem ?? ''],
+        ...[space.keys.inState(space.machine, ''), id],
+        ...kept.args,
+      ];
+      const scriptKeys = [space.key(id), space.keys.statesOf(space.machine), ...kept.keys];
+      const reply = await run.write(`${space.name}.compareAndSet`, (client) => client.recordCompareAndSet(scriptKeys, args));
       return reply.ok ? reply : { ok: false, current: decodeStored(codec, id, reply.current, reply.usedAt, reply.usedIp) };
     },
   };
@@ -51,11 +59,13 @@ export function redisActorRecords(run: Run, space: RecordSpace, codec: EnvelopeC
     create: async (id, envelope, ttlMs, audit) => {
       assertRev(envelope, 1);
       const kept = auditKeptWith(space.keys, audit);
-      const args = [String(envelope.rev), codec.encode(id, envelope), createTtlArgument(ttlMs), ...kept.args];
-      return (await run.write(`${space.name}.create`, (client) => client.recordCreate([space.key(id), ...kept.keys], args))) === 1;
+      const args = [String(envelope.rev), codec.encode(id, envelope), createTtlArgument(ttlMs), space.keys.inState(space.machine, ''), id, ...kept.args];
+      const scriptKeys = [space.key(id), space.keys.statesOf(space.machine), ...kept.keys];
+      return (await run.write(`${space.name}.create`, (client) => client.recordCreate(scriptKeys, args))) === 1;
     },
     delete: async (id) => {
-      await run.write(`${space.name}.delete`, (client) => client.del(space.key(id)));
+      const args = [space.keys.inState(space.machine, ''), id];
+      await run.write(`${space.name}.delete`, (client) => client.recordDelete([space.key(id), space.keys.statesOf(space.machine)], args));
     },
   };
 }

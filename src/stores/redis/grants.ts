@@ -14,7 +14,7 @@ import { compareAndSetCreating } from './refresh-tokens.js';
 
 export function redisGrants(run: Run, keys: RedisKeys, codec: EnvelopeCodec): GrantStore {
   return {
-    ...redisActorRecords(run, { name: 'grants', keys, key: keys.grant }, codec),
+    ...redisActorRecords(run, { name: 'grants', keys, key: keys.grant, machine: 'loginGrant' }, codec),
     loadRedemption: async (id) => {
       const found = await run('grants.loadRedemption', (client) => client.grantLoadRedemption([keys.grant(id), keys.users], [keys.stems.credential]));
       if (found === null) return null;
@@ -22,6 +22,6 @@ export function redisGrants(run: Run, keys: RedisKeys, codec: EnvelopeCodec): Gr
       return { envelope: codec.decode(id, env), credential: credential === null ? null : decodeCredential(credential), user: user === null ? null : decodeUser(user) };
     },
     // A grant has no companion key: its TTL is its own.
-    redeem: compareAndSetCreating(run, keys, codec, { name: 'grants.redeem', key: keys.grant, companionStem: '' }),
+    redeem: compareAndSetCreating(run, keys, codec, { name: 'grants.redeem', key: keys.grant, companionStem: '', machine: 'loginGrant' }),
   };
 }

@@ -28,10 +28,22 @@
  *   <p>audit-held:<recordId>     list of that record's held audit entries (types.ts AuditHold), PX TTL: the hold
  *   <p>audit-user:<userId>       list of the audit entries naming that user (JSON), capped, month TTL
  *   <p>revocations               pub/sub channel: JSON array of refresh token ids
+ *   <p>in-state:<machine>:<state>  sorted set record id → its record's expiry (ms, +inf for none): the
+ *                                records of that machine in that state, kept by the records' writes
+ *                                (record-counts.ts); members past their score are trimmed lazily
+ *   <p>states-of:<machine>       set of the states whose `in-state` set may hold members (what a count reads)
+ *   <p>in-state-filled           string: the `in-state` sets hold the records written before them (the one-time fill)
  *
  * Scripts that follow a reference stored in Redis (a token's hash, a user's credentials) build the
  * referenced key from a stem passed as an argument, so this file stays the only place that names keys.
+ *
+ * The counts' keys are per (machine, state) and per machine rather than one for the deployment, so
+ * that a Redis Cluster layout can give them hash tags of their own (or split a state's set per tag of
+ * the records it counts) without renaming what a count reads: none of them is on a request's path
+ * other than in the record's own write.
  */
+
+import type { MachineName } from '../../../machines/index.js';
 
 /** `null` provider ids (Home Assistant's default providers) are stored as a bare `%`, which
  * `encodeURIComponent` never produces, so it cannot collide with a provider id. */
@@ -66,6 +78,10 @@ export interface RedisKeys {
   readonly auditHeld: (recordId: string) => string;
   readonly auditUser: (userId: string) => string;
   readonly revocationChannel: string;
+  /** The sorted set of the machine's records in `state` (record-counts.ts). */
+  readonly inState: (machine: MachineName, state: string) => string;
+  readonly statesOf: (machine: MachineName) => string;
+  readonly inStateFilled: string;
   /** Stems for scripts: `stem + id` is the key. */
   readonly stems: {
     refreshToken: string;
@@ -114,6 +130,9 @@ export function redisKeys(prefix: string): RedisKeys {
     auditHeld: (recordId) => `${prefix}audit-held:${recordId}`,
     auditUser: (userId) => `${prefix}audit-user:${userId}`,
     revocationChannel: `${prefix}revocations`,
+    inState: (machine, state) => `${prefix}in-state:${machine}:${state}`,
+    statesOf: (machine) => `${prefix}states-of:${machine}`,
+    inStateFilled: `${prefix}in-state-filled`,
     stems,
   };
 }

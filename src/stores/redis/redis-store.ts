@@ -92,7 +92,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Readab
     users: redisUsers(run, keys),
     grants: redisGrants(run, keys, codec),
     flows: redisFlows(run, keys, codec),
-    mfaSetupFlows: redisActorRecords(run, { name: 'mfaSetupFlows', keys, key: keys.mfaSetupFlow }, codec),
+    mfaSetupFlows: redisActorRecords(run, { name: 'mfaSetupFlows', keys, key: keys.mfaSetupFlow, machine: 'mfaSetupFlow' }, codec),
     mfa: redisMfa(run, keys, sealer),
     refreshTokens: redisRefreshTokens(run, keys, codec),
     revocations,

@@ -7,6 +7,7 @@
  * index the same TTL in the same script, so a token past its TTL cannot be found by its secret
  * either. Its id stays in the user's set until a listing meets it and drops it.
  */
+import type { MachineName } from '../../../machines/index.js';
 import type { RefreshTokenStore } from '../types.js';
 import { assertRev, type EnvelopeCodec } from '../envelope-codec.js';
 import { decodeStored, redisEnvelopeAccess } from './actor-records.js';
@@ -20,11 +21,15 @@ import type { RedisKeys } from './keys.js';
 /** The credential id as refreshTokenCreate takes it. */
 const credentialArgument = (credentialId: string | null | undefined) => (credentialId === undefined ? '' : (credentialId ?? CREDENTIAL_NONE));
 
-/** The record a compareAndSetCreating write changes: its operation's name, its key, its companion's stem (actor-records.ts). */
+/**
+ * The record a compareAndSetCreating write changes: its operation's name, its key, its companion's
+ * stem (actor-records.ts) and its machine, whose per-state counts the write keeps.
+ */
 interface ChangedRecord {
   name: string;
   key: (id: string) => string;
   companionStem: string;
+  machine: MachineName;
 }
 
 /**
@@ -39,11 +44,13 @@ export function compareAndSetCreating(run: Run, keys: RedisKeys, codec: Envelope
     const kept = auditKeptWith(keys, audit);
     const scriptKeys = [
       ...[record.key(id), keys.refreshToken(token.id), keys.refreshTokenHash(token.tokenHash), keys.userRefreshTokens(token.userId)],
+      ...[keys.statesOf(record.machine), keys.statesOf('refreshToken')],
       ...kept.keys,
     ];
     const args = [
       ...[String(expectedRev), String(next.rev), codec.encode(id, next), ttlChangeArgument(ttl), record.companionStem],
       ...[token.id, String(envelope.rev), codec.encode(token.id, envelope), token.tokenHash, token.userId, credentialArgument(token.credentialId)],
+      ...[keys.inState(record.machine, ''), id, keys.inState('refreshToken', '')],
       ...kept.args,
     ];
     const reply = await run.write(record.name, (client) => client.refreshTokenExchange(scriptKeys, args));
@@ -54,14 +61,16 @@ export function compareAndSetCreating(run: Run, keys: RedisKeys, codec: Envelope
 
 export function redisRefreshTokens(run: Run, keys: RedisKeys, codec: EnvelopeCodec): RefreshTokenStore {
   const tokenEnvelope = (id: string, { env, usedAt, usedIp }: StoredToken) => withStoredUse(codec.decode(id, env), storedUse(usedAt, usedIp));
-  const space = { name: 'refreshTokens', keys, key: keys.refreshToken, companionStem: keys.stems.refreshTokenHash };
+  const space = { name: 'refreshTokens', keys, key: keys.refreshToken, machine: 'refreshToken' as const, companionStem: keys.stems.refreshTokenHash };
+  // The per-state counts the writes keep (scripts/record-count-scripts.ts KEEP_COUNTS).
+  const [states, inState] = [keys.statesOf('refreshToken'), keys.inState('refreshToken', '')];
   return {
     ...redisEnvelopeAccess(run, space, codec),
     create: async ({ id, userId, tokenHash, credentialId }, envelope, audit) => {
       assertRev(envelope, 1);
       const kept = auditKeptWith(keys, audit);
-      const scriptKeys = [keys.refreshToken(id), keys.refreshTokenHash(tokenHash), keys.userRefreshTokens(userId), ...kept.keys];
-      const args = [id, String(envelope.rev), codec.encode(id, envelope), tokenHash, userId, credentialArgument(credentialId), ...kept.args];
+      const scriptKeys = [keys.refreshToken(id), keys.refreshTokenHash(tokenHash), keys.userRefreshTokens(userId), states, ...kept.keys];
+      const args = [id, String(envelope.rev), codec.encode(id, envelope), tokenHash, userId, credentialArgument(credentialId), inState, ...kept.args];
       return (await run.write('refreshTokens.create', (client) => client.refreshTokenCreate(scriptKeys, args))) === 1;
     },
     findIdByTokenHash: (tokenHash) =>
@@ -96,7 +105,7 @@ export function redisRefreshTokens(run: Run, keys: RedisKeys, codec: EnvelopeCod
       }
       return tokens;
     },
-    exchange: compareAndSetCreating(run, keys, codec, { name: 'refreshTokens.exchange', key: keys.refreshToken, companionStem: keys.stems.refreshTokenHash }),
+    exchange: compareAndSetCreating(run, keys, codec, { name: 'refreshTokens.exchange', key: keys.refreshToken, companionStem: keys.stems.refreshTokenHash, machine: 'refreshToken' }),
     recordUse: async (id, expectedRev, { at, ip }, audit) => {
       const kept = auditKeptWith(keys, audit);
       const args = [String(expectedRev), String(at), ip ?? '', ...kept.args];
@@ -104,8 +113,8 @@ export function redisRefreshTokens(run: Run, keys: RedisKeys, codec: EnvelopeCod
       return reply.ok ? reply : { ok: false, current: decodeStored(codec, id, reply.current, reply.usedAt, reply.usedIp) };
     },
     delete: async (id) => {
-      const args = [id, keys.stems.refreshTokenHash, keys.stems.userRefreshTokens];
-      await run.write('refreshTokens.delete', (client) => client.refreshTokenDelete([keys.refreshToken(id)], args));
+      const args = [id, keys.stems.refreshTokenHash, keys.stems.userRefreshTokens, inState];
+      await run.write('refreshTokens.delete', (client) => client.refreshTokenDelete([keys.refreshToken(id), states], args));
     },
   };
 }

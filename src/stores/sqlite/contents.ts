@@ -11,14 +11,7 @@ import type { Credential, User } from '../../domain/models.js';
 import type { StoreContents, StoredRecord } from '../store-contents.js';
 import { LIVE } from './envelope-table.js';
 import type { GroupCommit } from './group-commit.js';
-import { ENVELOPE_TABLES, type EnvelopeTable } from './schema.js';
-
-const TABLE_MACHINES: Record<EnvelopeTable, MachineName> = {
-  grants: 'loginGrant',
-  flows: 'loginFlow',
-  mfa_setup_flows: 'mfaSetupFlow',
-  refresh_tokens: 'refreshToken',
-};
+import { ENVELOPE_TABLES, TABLE_MACHINES } from './schema.js';
 
 interface CredentialRow {
   id: string;

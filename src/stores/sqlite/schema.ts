@@ -8,12 +8,47 @@
  * the record writes or deletes its indexes with it. Tables are STRICT so a wrong type fails loudly.
  */
 import type { Database } from 'better-sqlite3';
+import type { MachineName } from '../../../machines/index.js';
 
 /** The tables that hold envelopes; names are constants, never input, so SQL may interpolate them. */
 export const ENVELOPE_TABLES = ['grants', 'flows', 'mfa_setup_flows', 'refresh_tokens'] as const;
 export type EnvelopeTable = (typeof ENVELOPE_TABLES)[number];
 
+/** The machine whose records each table holds. */
+export const TABLE_MACHINES: Record<EnvelopeTable, MachineName> = {
+  grants: 'loginGrant',
+  flows: 'loginFlow',
+  mfa_setup_flows: 'mfaSetupFlow',
+  refresh_tokens: 'refreshToken',
+};
+
 const SCHEMA_VERSION = 2;
+
+/**
+ * The state a row is counted in (record-counts.ts): its snapshot's value, a nested state's as JSON
+ * text; NULL for text that is not JSON or has no state, which no count includes.
+ */
+export const stateOf = (row: string) =>
+  `CAST(CASE WHEN json_valid(${row}.envelope) THEN json_extract(${row}.envelope, '$.snapshot.value') END AS TEXT)`;
+
+/**
+ * `record_counts` holds, per machine and state, how many rows of its table are in that state, expired
+ * or not: triggers keep it with every insert, update of the envelope and delete, whatever runs them
+ * (a write's unit, the sweep, a create dropping an expired row), in the statement's own transaction.
+ */
+function countingTriggers(table: EnvelopeTable): string {
+  const machine = TABLE_MACHINES[table];
+  const add = (row: string) =>
+    `INSERT INTO record_counts (machine, state, n) SELECT '${machine}', ${stateOf(row)}, 1 WHERE ${stateOf(row)} IS NOT NULL
+       ON CONFLICT (machine, state) DO UPDATE SET n = n + 1;`;
+  const remove = (row: string) => `UPDATE record_counts SET n = n - 1 WHERE machine = '${machine}' AND state = ${stateOf(row)};`;
+  return `
+    CREATE TRIGGER IF NOT EXISTS ${table}_counted_insert AFTER INSERT ON ${table} BEGIN ${add('NEW')} END;
+    CREATE TRIGGER IF NOT EXISTS ${table}_counted_delete AFTER DELETE ON ${table} BEGIN ${remove('OLD')} END;
+    CREATE TRIGGER IF NOT EXISTS ${table}_counted_update AFTER UPDATE OF envelope ON ${table}
+      WHEN ${stateOf('OLD')} IS NOT ${stateOf('NEW')}
+      BEGIN ${remove('OLD')} ${add('NEW')} END;`;
+}
 
 function envelopeTable(name: EnvelopeTable, extraColumns = ''): string {
   return `
@@ -128,7 +163,26 @@ const SCHEMA = `
     one INTEGER PRIMARY KEY CHECK (one = 1),
     marker TEXT NOT NULL
   ) STRICT;
+
+  CREATE TABLE IF NOT EXISTS record_counts (
+    machine TEXT NOT NULL,
+    state TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (machine, state)
+  ) STRICT;
+  ${ENVELOPE_TABLES.map(countingTriggers).join('')}
 `;
+
+/** Counts every row of the envelope tables into `record_counts`, as the triggers would have. */
+function countExistingRecords(db: Database): void {
+  db.exec('DELETE FROM record_counts');
+  for (const table of ENVELOPE_TABLES) {
+    db.exec(
+      `INSERT INTO record_counts (machine, state, n)
+       SELECT '${TABLE_MACHINES[table]}', state, count(*) FROM (SELECT ${stateOf(table)} AS state FROM ${table}) WHERE state IS NOT NULL GROUP BY state`,
+    );
+  }
+}
 
 /**
  * Version 2 (issue 16): a refresh token's last use is kept beside its envelope (stores/refresh-token-use.ts),
@@ -146,6 +200,10 @@ function migrateToRecordedUses(db: Database): void {
  * added without changing an existing one (the MFA tables, login_failures, ip_bans, onboarding, flow_clients, audit_held, sealing)
  * needs none,
  * `IF NOT EXISTS` creates it.
+ *
+ * Version 2 added the refresh tokens' last use beside their envelope (issue 16: migrateToRecordedUses)
+ * and `record_counts` with the triggers that keep it (issue 15): a file of version 1 holds records
+ * that no trigger saw, so opening it counts them once (a new file has none to count).
  */
 export function applySchema(db: Database): void {
   const version = db.pragma('user_version', { simple: true }) as number;
@@ -155,6 +213,7 @@ export function applySchema(db: Database): void {
   db.transaction(() => {
     db.exec(SCHEMA);
     if (version === 1) migrateToRecordedUses(db);
+    if (version < 2) countExistingRecords(db);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
 }

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { MachineName } from '../../../machines/index.js';
 import { sha256Hex } from '../../../src/domain/ids.js';
 import type { Envelope } from '../../../src/stores/types.js';
+import { recountByState } from '../../support/record-recount.js';
 import { eventually, letShortTtlPass, newId, SHORT_TTL_MS, type ContractContext } from './context.js';
 
 const NONE = { loginGrant: {}, refreshToken: {}, loginFlow: {}, mfaSetupFlow: {} };
@@ -62,6 +63,55 @@ export function describeRecordCounts(context: ContractContext): void {
       expect(await store().countByState()).toEqual({ ...NONE, loginGrant: { issued: 2 }, refreshToken: { revoked: 1 } });
       await letShortTtlPass(context.clock);
       await eventually(async () => expect(await store().countByState()).toEqual({ ...NONE, loginGrant: { issued: 1 } }));
+    });
+
+    it('equal a full recount of the records after creates, transitions, deletes, exchanges and expiries', async () => {
+      const tokens = await Promise.all(['issued', 'issued', 'issued', 'issued', 'revoked'].map(newToken));
+      const [used, revoked, rotated, deleted] = tokens as [string, string, string, string, string];
+      // A transition that keeps the state, one to a tombstone that expires, a rotation, a delete.
+      expect(await store().refreshTokens.compareAndSet(used, 1, inState('refreshToken', 'issued', 2))).toEqual({ ok: true });
+      expect(await store().refreshTokens.compareAndSet(revoked, 1, inState('refreshToken', 'revoked', 2), SHORT_TTL_MS)).toEqual({ ok: true });
+      const successor = { id: newId(), userId: newId(), tokenHash: sha256Hex(newId()) };
+      const rotation = { keys: successor, envelope: inState('refreshToken', 'issued') };
+      expect(await store().refreshTokens.exchange(rotated, 1, inState('refreshToken', 'redeemed', 2), 60_000, rotation)).toEqual({ ok: true });
+      await store().refreshTokens.delete(deleted);
+      // A lost compare-and-set moves nothing.
+      expect((await store().refreshTokens.compareAndSet(used, 1, inState('refreshToken', 'revoked', 2))).ok).toBe(false);
+
+      const [grant, shortGrant, doomedGrant] = [sha256Hex(newId()), sha256Hex(newId()), sha256Hex(newId())];
+      for (const id of [grant, shortGrant, doomedGrant]) await store().grants.create(id, inState('loginGrant', 'issued'), 600_000);
+      expect(await store().grants.compareAndSet(grant, 1, inState('loginGrant', 'redeemed', 2))).toEqual({ ok: true });
+      expect(await store().grants.compareAndSet(shortGrant, 1, inState('loginGrant', 'redeemed', 2), SHORT_TTL_MS)).toEqual({ ok: true });
+      await store().grants.delete(doomedGrant);
+      await store().grants.create(sha256Hex(newId()), inState('loginGrant', 'issued'), SHORT_TTL_MS);
+
+      const opened = await store().flows.openFor(newId(), inState('loginFlow', 'credentials'), SHORT_TTL_MS, { key: newId(), limit: 5 });
+      expect(opened).toEqual({ opened: true });
+      const flow = newId();
+      await store().flows.create(flow, inState('loginFlow', 'credentials'), 600_000);
+      expect(await store().flows.compareAndSet(flow, 1, inState('loginFlow', 'mfa', 2))).toEqual({ ok: true });
+      const setup = newId();
+      await store().mfaSetupFlows.create(setup, inState('mfaSetupFlow', 'awaiting_code'), 600_000);
+      expect(await store().mfaSetupFlows.compareAndSet(setup, 1, inState('mfaSetupFlow', 'confirmed', 2))).toEqual({ ok: true });
+      await store().mfaSetupFlows.create(newId(), inState('mfaSetupFlow', 'awaiting_code'), SHORT_TTL_MS);
+
+      // Redis' TTLs run on its own clock: under load the short ones may already have ended, so the
+      // two readings are compared until they agree rather than with fixed numbers.
+      await eventually(async () => expect(await store().countByState()).toEqual(await recountByState(store())));
+
+      await letShortTtlPass(context.clock);
+      const after = {
+        loginGrant: { redeemed: 1 },
+        refreshToken: { issued: 2, revoked: 1, redeemed: 1 },
+        loginFlow: { mfa: 1 },
+        mfaSetupFlow: { confirmed: 1 },
+      };
+      await eventually(async () => expect(await recountByState(store())).toEqual(after));
+      await eventually(async () => expect(await store().countByState()).toEqual(after));
+      // A record created again under an id whose record expired replaces it in the counts.
+      await store().grants.create(shortGrant, inState('loginGrant', 'issued'), 600_000);
+      expect(await store().countByState()).toEqual({ ...after, loginGrant: { redeemed: 1, issued: 1 } });
+      expect(await store().countByState()).toEqual(await recountByState(store()));
     });
 
     it('names a state that is not a string (a nested state) by its JSON', async () => {

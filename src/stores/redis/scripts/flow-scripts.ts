@@ -5,16 +5,18 @@
  * frees as soon as its flow ends, however it ends, without the flow's own writes knowing the set.
  */
 import { luaScript, UnexpectedReplyError } from './define.js';
+import { KEEP_COUNTS } from './record-count-scripts.js';
 
 export type FlowOpenReply = { opened: true } | { opened: false; reason: 'taken' } | { opened: false; reason: 'limit'; retryAfterMs: number };
 
 /**
- * KEYS[1] the flow, KEYS[2] the client's set · ARGV[1] rev, ARGV[2] envelope JSON, ARGV[3] TTL in
- * ms, ARGV[4] flow id, ARGV[5] limit, ARGV[6] stem of the flow keys.
+ * KEYS[1] the flow, KEYS[2] the client's set, KEYS[3] the flows' `states-of` · ARGV[1] rev, ARGV[2]
+ * envelope JSON, ARGV[3] TTL in ms, ARGV[4] flow id, ARGV[5] limit, ARGV[6] stem of the flow keys,
+ * ARGV[7] the flows' `in-state:` stem (KEEP_COUNTS).
  * → {1} opened | {0} id taken | {-1, ms until the oldest open flow expires}
  */
 export const flowOpen = luaScript(
-  `
+  `${KEEP_COUNTS}
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local limit = tonumber(ARGV[5])
@@ -35,6 +37,7 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[4])
 -- Every flow gets the same TTL, so the newest member expires last: the set goes with it.
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
+countMove(KEYS[3], ARGV[7], ARGV[4], KEYS[1], nil, stateOf(ARGV[2]))
 return {1}
 `,
   (reply: unknown): FlowOpenReply => {

@@ -5,8 +5,8 @@ import { flowOpen } from './flow-scripts.js';
 import { grantLoadRedemption } from './grant-scripts.js';
 import { ipBanLift, loginFailureRecord } from './login-attempt-scripts.js';
 import { mfaAcceptStep, mfaSet } from './mfa-scripts.js';
-import { recordCompareAndSet, recordCreate } from './record-scripts.js';
-import { recordStateScan } from './record-count-scripts.js';
+import { recordCompareAndSet, recordCreate, recordDelete } from './record-scripts.js';
+import { recordStateCount, recordStateFill } from './record-count-scripts.js';
 import {
   refreshTokenCreate, refreshTokenDelete, refreshTokenExchange, refreshTokenList, refreshTokenLoadByHash, refreshTokenLoadPresented, refreshTokenLoadSession, refreshTokenRecordUse,
 } from './refresh-token-scripts.js';
@@ -17,9 +17,11 @@ export const redisScripts = {
   auditAppend,
   recordCreate,
   recordCompareAndSet,
+  recordDelete,
   flowOpen,
   grantLoadRedemption,
-  recordStateScan,
+  recordStateCount,
+  recordStateFill,
   refreshTokenCreate,
   refreshTokenDelete,
   refreshTokenExchange,

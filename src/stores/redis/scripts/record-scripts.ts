@@ -9,17 +9,20 @@
  */
 import { KEEP_AUDIT_FROM } from './audit-scripts.js';
 import { integerReply, luaScript, UnexpectedReplyError } from './define.js';
+import { KEEP_COUNTS } from './record-count-scripts.js';
 
 /**
- * KEYS[1] record, KEYS[2..] audit (KEEP_AUDIT_FROM) · ARGV[1] rev, ARGV[2] envelope JSON, ARGV[3]
- * TTL in ms or '' for none, ARGV[4..] audit. → 1 | 0
+ * KEYS[1] record, KEYS[2] its machine's `states-of` (KEEP_COUNTS), KEYS[3..] audit (KEEP_AUDIT_FROM)
+ * · ARGV[1] rev, ARGV[2] envelope JSON, ARGV[3] TTL in ms or '' for none, ARGV[4] its machine's
+ * `in-state:` stem, ARGV[5] record id, ARGV[6..] audit. → 1 | 0
  */
 export const recordCreate = luaScript(
-  `${KEEP_AUDIT_FROM}
+  `${KEEP_AUDIT_FROM}${KEEP_COUNTS}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'rev', ARGV[1], 'env', ARGV[2])
 if ARGV[3] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
-keepAuditFrom(2, 4)
+countMove(KEYS[2], ARGV[4], ARGV[5], KEYS[1], nil, stateOf(ARGV[2]))
+keepAuditFrom(3, 6)
 return 1
 `,
   integerReply('record create'),
@@ -62,20 +65,33 @@ export function casReply(what: string) {
 }
 
 /**
- * KEYS[1] record · ARGV[1] expected rev, ARGV[2] next rev, ARGV[3] next envelope JSON,
- * ARGV[4] TTL: 'keep' | 'persist' | ms, ARGV[5] stem of a companion key named by the record's `hash`
- * field ('' for none: the refresh-token hash index, which must expire with its record);
- * KEYS[2..] and ARGV[6..] the audit entries kept with the write (KEEP_AUDIT_FROM).
+ * KEYS[1] record, KEYS[2] its machine's `states-of` (KEEP_COUNTS) · ARGV[1] expected rev, ARGV[2]
+ * next rev, ARGV[3] next envelope JSON, ARGV[4] TTL: 'keep' | 'persist' | ms, ARGV[5] stem of a
+ * companion key named by the record's `hash` field ('' for none: the refresh-token hash index, which
+ * must expire with its record), ARGV[6] the machine's `in-state:` stem, ARGV[7] record id;
+ * KEYS[3..] and ARGV[8..] the audit entries kept with the write (KEEP_AUDIT_FROM).
  * → 1 when written; otherwise STORED_NOW (read in the same call).
  */
 export const recordCompareAndSet = luaScript(
-  `${KEEP_AUDIT_FROM}
+  `${KEEP_AUDIT_FROM}${KEEP_COUNTS}
 if redis.call('HGET', KEYS[1], 'rev') ~= ARGV[1] then
   return ${STORED_NOW}
 end
+local countedBefore = countedState(KEYS[1])
 ${CAS_WRITE}
-keepAuditFrom(2, 6)
+countMove(KEYS[2], ARGV[6], ARGV[7], KEYS[1], countedBefore, stateOf(ARGV[3]), ARGV[4] == 'keep')
+keepAuditFrom(3, 8)
 return 1
 `,
   casReply('record compare-and-set'),
+);
+
+/** KEYS[1] record, KEYS[2] its machine's `states-of` · ARGV[1] its machine's `in-state:` stem, ARGV[2] record id. → 1 */
+export const recordDelete = luaScript(
+  `${KEEP_COUNTS}
+countMove(KEYS[2], ARGV[1], ARGV[2], KEYS[1], countedState(KEYS[1]), nil)
+redis.call('DEL', KEYS[1])
+return 1
+`,
+  integerReply('record delete'),
 );

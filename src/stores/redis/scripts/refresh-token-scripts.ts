@@ -7,6 +7,7 @@
  */
 import { integerReply, luaScript, optionalStringsReply, stringArrayReply, UnexpectedReplyError } from './define.js';
 import { KEEP_AUDIT_FROM } from './audit-scripts.js';
+import { KEEP_COUNTS } from './record-count-scripts.js';
 import { CAS_WRITE, casReply, STORED_NOW, type CasReply } from './record-scripts.js';
 
 /** A token's `cred` field when it was issued for no credential (ids are 32 hex characters: never this). */
@@ -27,13 +28,15 @@ end`;
  * KEYS[1] record, KEYS[2] hash index, KEYS[3] the user's set · ARGV[1] id, ARGV[2] rev, ARGV[3]
  * envelope JSON, ARGV[4] token hash, ARGV[5] user id, ARGV[6] credential id, which the refresh
  * grant's read finds the credential by (CREDENTIAL_NONE for none, '' when not given: that read then
- * takes it from the snapshot); KEYS[4..] and ARGV[7..] the audit entries kept with it
- * (KEEP_AUDIT_FROM). → 1 | 0 (id or hash taken)
+ * takes it from the snapshot); KEYS[4] the tokens' `states-of` and ARGV[7] their `in-state:` stem
+ * (KEEP_COUNTS); KEYS[5..] and ARGV[8..] the audit entries kept with it (KEEP_AUDIT_FROM).
+ * → 1 | 0 (id or hash taken)
  */
 export const refreshTokenCreate = luaScript(
-  `${CREATE_TOKEN}${KEEP_AUDIT_FROM}
+  `${CREATE_TOKEN}${KEEP_AUDIT_FROM}${KEEP_COUNTS}
 if createToken(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]) == 0 then return 0 end
-keepAuditFrom(4, 7)
+countMove(KEYS[4], ARGV[7], ARGV[1], KEYS[1], nil, stateOf(ARGV[3]))
+keepAuditFrom(5, 8)
 return 1
 `,
   integerReply('refresh token create'),
@@ -43,32 +46,39 @@ return 1
  * The ROTATE write (issue 17): recordCompareAndSet on the presented token and refreshTokenCreate of
  * its successor, both or neither, so that a lost race or a failure never leaves a successor nobody
  * holds; and, the same way, the code exchange's write (issue 16): a grant's redemption with the token
- * it produces (redis/grants.ts). KEYS[1] the presented token or the grant, KEYS[2..4] the successor's record, hash index and user set ·
- * ARGV[1..5] as recordCompareAndSet's, ARGV[6..11] as refreshTokenCreate's ARGV[1..6]; KEYS[5..] and
- * ARGV[12..] the audit entries kept with the write (KEEP_AUDIT_FROM).
+ * it produces (redis/grants.ts). KEYS[1] the presented token or the grant, KEYS[2..4] the successor's
+ * record, hash index and user set · ARGV[1..5] as recordCompareAndSet's, ARGV[6..11] as
+ * refreshTokenCreate's ARGV[1..6]; KEEP_COUNTS: KEYS[5] the `states-of` of KEYS[1]'s machine, KEYS[6]
+ * the tokens', ARGV[12] KEYS[1]'s machine's `in-state:` stem, ARGV[13] its id, ARGV[14] the tokens'
+ * stem; KEYS[7..] and ARGV[15..] the audit entries kept with the write (KEEP_AUDIT_FROM).
  * → 1 when written; STORED_NOW (record-scripts.ts) when the revision did not match; -1, writing
  * nothing, when the successor's id or hash is taken.
  */
 export const refreshTokenExchange = luaScript(
-  `${CREATE_TOKEN}${KEEP_AUDIT_FROM}
+  `${CREATE_TOKEN}${KEEP_AUDIT_FROM}${KEEP_COUNTS}
 if redis.call('HGET', KEYS[1], 'rev') ~= ARGV[1] then
   return ${STORED_NOW}
 end
 if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
+local countedBefore = countedState(KEYS[1])
 ${CAS_WRITE}
 createToken(KEYS[2], KEYS[3], KEYS[4], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11])
-keepAuditFrom(5, 12)
+countMove(KEYS[5], ARGV[12], ARGV[13], KEYS[1], countedBefore, stateOf(ARGV[3]), ARGV[4] == 'keep')
+countMove(KEYS[6], ARGV[14], ARGV[6], KEYS[2], nil, stateOf(ARGV[8]))
+keepAuditFrom(7, 15)
 return 1
 `,
   (reply: unknown): CasReply | 'taken' => (reply === -1 ? 'taken' : casReply('refresh token exchange')(reply)),
 );
 
 /**
- * KEYS[1] record · ARGV[1] id, ARGV[2] hash index stem, ARGV[3] user set stem. → 1
+ * KEYS[1] record, KEYS[2] the tokens' `states-of` · ARGV[1] id, ARGV[2] hash index stem, ARGV[3]
+ * user set stem, ARGV[4] the tokens' `in-state:` stem (KEEP_COUNTS). → 1
  * The index is removed only while it still names this id, so a delete never takes another's index.
  */
 export const refreshTokenDelete = luaScript(
-  `
+  `${KEEP_COUNTS}
+countMove(KEYS[2], ARGV[4], ARGV[1], KEYS[1], countedState(KEYS[1]), nil)
 local fields = redis.call('HMGET', KEYS[1], 'hash', 'user')
 if fields[1] then
   local index = ARGV[2] .. fields[1]
