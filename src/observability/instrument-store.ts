@@ -6,12 +6,12 @@
  * (`refreshTokens.compareAndSet`), or `ping`.
  *
  * Listening on the revocation bus is no round trip: `subscribe` and `onMissedMessages` pass through,
- * and so do `loginAttempts.watchBans` and `close`. The method lists are typed against the contract (types.ts), so a method added
+ * and so do the transition channel (its publish is never awaited), `loginAttempts.watchBans` and `close`. The method lists are typed against the contract (types.ts), so a method added
  * there fails to compile here until it is timed too.
  */
 import type { Metrics } from './metrics.js';
 import type {
-  AuditLog, FlowStore, GrantStore, LoginAttemptStore, MfaSetupFlowStore, MfaStore, RefreshTokenStore, SecretStore, Store, UserStore,
+  AuditLog, EndedRecordCounts, FlowStore, GrantStore, LoginAttemptStore, MfaSetupFlowStore, MfaStore, RefreshTokenStore, SecretStore, Store, UserStore,
 } from '../stores/types.js';
 
 type AsyncCall = (...args: never[]) => Promise<unknown>;
@@ -69,6 +69,7 @@ const LOGIN_ATTEMPTS: Record<Exclude<keyof LoginAttemptStore, 'watchBans'>, true
 };
 
 const AUDIT: Record<keyof AuditLog, true> = { append: true, tail: true, forRecord: true, forUser: true };
+const ENDED_RECORDS: Record<keyof EndedRecordCounts, true> = { count: true, lastHour: true };
 
 export function instrumentStore(store: Store, metrics: Metrics): Store {
   const { revocations } = store;
@@ -91,6 +92,9 @@ export function instrumentStore(store: Store, metrics: Metrics): Store {
       subscribe: (listener) => revocations.subscribe(listener),
       onMissedMessages: (listener) => revocations.onMissedMessages(listener),
     },
+    // Publishing is not awaited by anyone (a lost notice is a gap in a feed): it passes through, as listening does.
+    transitions: store.transitions,
+    endedRecords: timedMethods(store.endedRecords, 'endedRecords', ENDED_RECORDS, metrics),
     ping: timed(() => store.ping(), 'ping', metrics),
     // O(records) on Redis: its time is what `hass_auth_records` costs (services/record-counts.ts caches it).
     countByState: timed((...args: Parameters<Store['countByState']>) => store.countByState(...args), 'countByState', metrics),

@@ -63,7 +63,7 @@ export async function startTestServer(
   // No heartbeat unless a test asks for one: moving the fake clock by days must not drop sockets
   // that had no chance to answer a ping in between.
   const limits = { heartbeatMs: Number.MAX_SAFE_INTEGER, ...websocketLimits };
-  const app = await buildApp({ store, clock: () => clock.now, timers, bcryptRounds: 4, websocketLimits: limits, ...appOptions });
+  const app = await buildApp({ store, clock: () => clock.now, timers, bcryptRounds: 4, instanceId: 'test-instance', websocketLimits: limits, ...appOptions });
   const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     baseUrl,

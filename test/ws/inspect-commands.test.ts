@@ -205,6 +205,50 @@ describe.each<StoreKind>(['sqlite', 'redis'])('inspect/* commands (%s)', (kind) 
     expect(owner.unread).toEqual([]);
   });
 
+  it('inspect/subscribe_transitions: every write of a login as it happens, only the listed fields, until unsubscribed', async () => {
+    expect(await ask(owner, { type: 'inspect/subscribe_transitions' })).toEqual(success(1, null));
+    const { flowId, code, tokenId } = await logInThroughFlow(server);
+    const heard: Message[] = [];
+    // The login's last write is its refresh token's creation.
+    while (!heard.some((notice) => notice.machine === 'refreshToken')) {
+      const message = await owner.next();
+      answers.push(message);
+      expect(message).toMatchObject({ id: 1, type: 'event' });
+      heard.push(message.event as Message);
+    }
+    for (const notice of heard) {
+      expect(Object.keys(notice).sort()).toEqual(['at', 'event', 'from', 'instance', 'machine', 'record_id', 'to']);
+      expect(notice).toMatchObject({ instance: 'test-instance', at: server.clock.now });
+    }
+    expect(heard.map(({ machine, record_id: id, event, from, to }) => [machine, id, event, from, to])).toEqual([
+      ['loginFlow', flowId, 'create', null, 'credentials'],
+      ['loginFlow', flowId, 'CREDENTIALS_ACCEPTED', 'credentials', 'done'],
+      ['loginGrant', sha256Hex(code), 'create', null, 'issued'],
+      ['loginGrant', sha256Hex(code), 'REDEEM', 'issued', 'redeemed'],
+      ['refreshToken', tokenId, 'create', null, 'issued'],
+    ]);
+
+    expect(await ask(owner, { type: 'unsubscribe_events', subscription: 1 })).toEqual(success(2, null));
+    await logInThroughFlow(server);
+    expect(await ask(owner, { type: 'ping' })).toEqual({ id: 3, type: 'pong' });
+    expect(owner.unread).toEqual([]);
+  });
+
+  it('inspect/counts: the last hour of the states whose records are deleted as they reach them', async () => {
+    const lastHour = async () => ((await ask(owner, { type: 'inspect/counts' })).result as { last_hour: Counts }).last_hour;
+    expect(await lastHour()).toEqual({ loginFlow: { done: 0, aborted: 0 }, mfaSetupFlow: { confirmed: 0, expired: 0 } });
+    await logInThroughFlow(server);
+    await logInThroughFlow(server);
+    // Counted right after the flow's write, not awaited by the login (services/ended-records.ts).
+    await expect.poll(async () => {
+      server.clock.now += COUNT_POLL_MS; // past the counts' cache
+      return (await lastHour()).loginFlow;
+    }).toEqual({ done: 2, aborted: 0 });
+    // An hour later they are out of the window, on every store alike.
+    server.clock.now += 60 * 60_000;
+    expect((await lastHour()).loginFlow).toEqual({ done: 0, aborted: 0 });
+  });
+
   it('counts once per poll for every subscriber, and stops when the last subscribed socket closes', async () => {
     const other = await socketOf(ownerTokens.access_token);
     await ask(owner, { type: 'inspect/subscribe' });
@@ -229,7 +273,7 @@ describe.each<StoreKind>(['sqlite', 'redis'])('inspect/* commands (%s)', (kind) 
     const { user, tokens } = await aLoggedInUser(server, 'bob');
     const bob = await socketOf(tokens.access_token);
     const commands = [
-      { type: 'inspect/machines' }, { type: 'inspect/counts' }, { type: 'inspect/subscribe' },
+      { type: 'inspect/machines' }, { type: 'inspect/counts' }, { type: 'inspect/subscribe' }, { type: 'inspect/subscribe_transitions' },
       { type: 'inspect/record', record_id: claimsOf(tokens.access_token).iss as string },
       { type: 'inspect/user', user: user.id },
     ];
@@ -251,6 +295,9 @@ describe.each<StoreKind>(['sqlite', 'redis'])('inspect/* commands (%s)', (kind) 
     await ask(owner, { type: 'inspect/counts' });
     await ask(owner, { type: 'inspect/subscribe' });
     await nextEvent(owner);
+    await ask(owner, { type: 'inspect/subscribe_transitions' });
+    await logInThroughFlow(server);
+    for (let heard = 0; heard < 5; heard += 1) answers.push(await owner.next());
     const jwtKeys = await Promise.all([tokenId, ownerId].map(async (id) => {
       const envelope = await server.store.refreshTokens.load(id);
       return (envelope?.snapshot as { context: { jwtKey: string } }).context.jwtKey;

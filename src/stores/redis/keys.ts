@@ -28,6 +28,9 @@
  *   <p>audit-held:<recordId>     list of that record's held audit entries (types.ts AuditHold), PX TTL: the hold
  *   <p>audit-user:<userId>       list of the audit entries naming that user (JSON), capped, month TTL
  *   <p>revocations               pub/sub channel: JSON array of refresh token ids
+ *   <p>transitions               pub/sub channel: one TransitionNotice as JSON (types.ts), while someone watches
+ *   <p>ended:<machine>:<state>:<minute>  string: records that reached a state deleting them, in that minute
+ *                                (epoch ms / 60000), PX TTL past the last hour (ended-records.ts)
  *
  * Scripts that follow a reference stored in Redis (a token's hash, a user's credentials) build the
  * referenced key from a stem passed as an argument, so this file stays the only place that names keys.
@@ -66,6 +69,8 @@ export interface RedisKeys {
   readonly auditHeld: (recordId: string) => string;
   readonly auditUser: (userId: string) => string;
   readonly revocationChannel: string;
+  readonly transitionChannel: string;
+  readonly endedRecords: (machine: string, state: string, minute: number) => string;
   /** Stems for scripts: `stem + id` is the key. */
   readonly stems: {
     refreshToken: string;
@@ -114,6 +119,8 @@ export function redisKeys(prefix: string): RedisKeys {
     auditHeld: (recordId) => `${prefix}audit-held:${recordId}`,
     auditUser: (userId) => `${prefix}audit-user:${userId}`,
     revocationChannel: `${prefix}revocations`,
+    transitionChannel: `${prefix}transitions`,
+    endedRecords: (machine, state, minute) => `${prefix}ended:${machine}:${state}:${minute}`,
     stems,
   };
 }

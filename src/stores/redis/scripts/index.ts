@@ -1,6 +1,7 @@
 /** Every script the adapter loads, by the name node-redis gives its client method. */
 import { auditAppend } from './audit-scripts.js';
 import { credentialAdd, credentialFind, credentialList, credentialRemove, credentialUpdate } from './credential-scripts.js';
+import { endedRecordCount } from './ended-record-scripts.js';
 import { flowOpen } from './flow-scripts.js';
 import { ipBanLift, loginFailureRecord } from './login-attempt-scripts.js';
 import { mfaAcceptStep, mfaSet } from './mfa-scripts.js';
@@ -41,4 +42,5 @@ export const redisScripts = {
   loginFailureRecord,
   ipBanLift,
   storedTextSwap,
+  endedRecordCount,
 };
