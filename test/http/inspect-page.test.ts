@@ -1,17 +1,21 @@
 /**
  * The inspection page (`GET /inspect`) in a real browser (Debian's chromium through playwright-core)
  * against a real server: it sends the browser through the login page, exchanges the code, draws
- * every state of every machine with its live count, follows a token the test issues and revokes,
- * highlights a record found by id with its history, lists a user's tokens and history and shows one
+ * every state of every machine with its live count (the last hour's for states that delete their
+ * records), shows a login made through the API in the running feed with the edges it took lit up,
+ * follows a token the test issues and revokes, highlights a record found by id with its history
+ * and the path it took, lists a user's tokens and history and shows one
  * of them as the record search does, and refuses a user who is not an administrator.
  * Never a script error, a CSP violation or a request to another origin.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { machines } from '../../machines/index.js';
 import { COUNT_POLL_MS } from '../../src/services/record-counts.js';
+import { DELETED_ON_REACHING } from '../../src/services/ended-records.js';
+import { machineDiagrams, type MachineDiagram } from '../../src/observability/machine-diagrams.js';
 import { browserForFile, openPage, type WatchedPage } from '../support/browser.js';
 import { onboardOwner, postForm, startTestServer, type TestServer } from '../support/test-server.js';
 import { claimsOf, tokensOf } from '../ws/ws-helpers.js';
@@ -70,7 +74,52 @@ async function pollCounts(): Promise<void> {
 const countCell = (page: Page, machine: string, state: string) => page.locator(`#machine-${machine} tr[data-state="${state}"] td.count`);
 const nodeCount = (page: Page, machine: string, state: string) => page.locator(`#${machine}-state-${state} text`).last();
 
+let diagrams: MachineDiagram[] = [];
+beforeAll(async () => {
+  diagrams = await machineDiagrams();
+});
+const diagramOf = (name: string) => diagrams.find((diagram) => diagram.name === name) as MachineDiagram;
+
 describe('GET /inspect', () => {
+  it('shows every instance\'s transitions as they happen, and lights up the edge just taken', async () => {
+    const { page } = await browse();
+    await signIn(page, 'alice', PASSWORD);
+    await page.getByRole('status').filter({ hasText: 'Connected. Counts update live.' }).waitFor();
+    await page.locator('#feed-section').waitFor();
+
+    // A login through the API, as an app makes it: its flow, its code, its refresh token.
+    const tokens = await tokensOf(server, 'alice', PASSWORD);
+    const tokenId = claimsOf(tokens.access_token).iss as string;
+    const row = page.locator('#feed tbody tr').filter({ hasText: tokenId });
+    await row.waitFor();
+    expect((await row.locator('td').allTextContents()).slice(1)).toEqual(['refreshToken', tokenId, 'create', '● → issued', 'test-instance']);
+    const flowRow = page.locator('#feed tbody tr').filter({ hasText: 'CREDENTIALS_ACCEPTED' }).first();
+    expect((await flowRow.locator('td').allTextContents()).slice(4)).toEqual(['credentials → done', 'test-instance']);
+    // Newest first: the token's creation was the login's last write.
+    expect(await page.locator('#feed tbody tr').first().textContent()).toContain(tokenId);
+
+    // The edges each machine took last are lit: the flow's to done, the token's creation.
+    const edge = (machine: string, from: string | null, to: string) =>
+      page.locator(`#${diagramOf(machine).edges.find((known) => known.from === from && known.to === to)?.element_id}`);
+    expect(await edge('loginFlow', 'credentials', 'done').getAttribute('class')).toContain('taken');
+    expect(await edge('refreshToken', null, 'issued').getAttribute('class')).toContain('taken');
+    expect(await page.locator('#loginFlow-state-done').getAttribute('class')).toContain('taken');
+    expect(await page.locator('#machine-loginFlow svg .taken').count()).toBe(2);
+
+    // The finished flow counts in the last hour; a revocation shows up too, as REVOKE issued → revoked.
+    await pollCounts();
+    await expect.poll(() => countCell(page, 'loginFlow', 'done').textContent()).toBe('2');
+    expect((await postForm(server, '/auth/revoke', { token: tokens.refresh_token })).status).toBe(200);
+    await page.locator('#feed tbody tr').first().filter({ hasText: 'issued → revoked' }).waitFor();
+    expect(await edge('refreshToken', 'issued', 'revoked').getAttribute('class')).toContain('taken');
+    expect(await edge('refreshToken', null, 'issued').getAttribute('class')).not.toContain('taken');
+
+    // A record id in the feed shows that record.
+    await row.first().getByRole('button', { name: tokenId }).click();
+    await page.locator('#record-title').filter({ hasText: `refreshToken ${tokenId}: revoked` }).waitFor();
+    await page.screenshot({ path: join(tmpdir(), 'hass-auth-inspect-feed.png'), fullPage: true });
+  });
+
   it('signs in, draws every machine, follows counts live, and shows a token found by id', async () => {
     const { page, requests } = await browse();
     await signIn(page, 'alice', PASSWORD);
@@ -85,12 +134,16 @@ describe('GET /inspect', () => {
       expect(drawn.filter((title) => title !== '[*]').sort()).toEqual([...states].sort());
       for (const state of states) {
         expect(await page.locator(`#${name}-state-${state} text`).first().textContent()).toBe(state);
-        await expect.poll(() => nodeCount(page, name, state).textContent()).toMatch(/^\d+$/);
-        expect(await countCell(page, name, state).textContent()).toBe(await nodeCount(page, name, state).textContent());
+        // The states whose records are deleted as they reach them show the last hour's count, labelled so.
+        const lastHour = DELETED_ON_REACHING.some((ended) => ended.machine === name && ended.state === state);
+        await expect.poll(() => nodeCount(page, name, state).textContent()).toMatch(lastHour ? /^\d+ last hour$/ : /^\d+$/);
+        expect(`${await countCell(page, name, state).textContent()}${lastHour ? ' last hour' : ''}`).toBe(await nodeCount(page, name, state).textContent());
+        if (lastHour) expect(await page.locator(`#machine-${name} tr[data-state="${state}"] th`).textContent()).toBe(`${state} (last hour)`);
       }
     }
-    // The owner's onboarding token and the page's own.
+    // The owner's onboarding token and the page's own; the page's login flow, done and deleted.
     expect(await countCell(page, 'refreshToken', 'issued').textContent()).toBe('2');
+    expect(await countCell(page, 'loginFlow', 'done').textContent()).toBe('1');
     expect(await countCell(page, 'refreshToken', 'revoked').textContent()).toBe('0');
 
     const tokens = await tokensOf(server, 'alice', PASSWORD);
@@ -113,6 +166,10 @@ describe('GET /inspect', () => {
     const rows = await page.locator('#history tbody tr').all();
     const history = await Promise.all(rows.map(async (row) => (await row.locator('td').allTextContents()).slice(1, 4)));
     expect(history).toEqual([['create', '', 'issued'], ['REVOKE', 'issued', 'revoked']]);
+    // Its path on the diagram: the creation's edge, the state, the revocation's edge, the state.
+    const visited = await page.locator('#machine-refreshToken svg g.visited').evaluateAll((elements) => elements.map((element) => element.id));
+    const edgeTo = (from: string | null, to: string) => diagramOf('refreshToken').edges.find((edge) => edge.from === from && edge.to === to)?.element_id;
+    expect(visited.sort()).toEqual([edgeTo(null, 'issued'), edgeTo('issued', 'revoked'), 'refreshToken-state-issued', 'refreshToken-state-revoked'].sort());
     expect(await page.locator('#record-summary').textContent()).toContain('end_reason');
     await page.screenshot({ path: join(tmpdir(), 'hass-auth-inspect-page.png'), fullPage: true });
 

@@ -40,6 +40,8 @@ export interface TestServerOptions {
   /** The registry the app records into (shared with a METRICS_PORT listener), and how it serves `/metrics`. */
   metrics?: AppDeps['metrics'];
   metricsRoute?: AppDeps['metricsRoute'];
+  /** The instance's name in the live feed; `test-instance` when absent. */
+  instanceId?: string;
 }
 
 /** A Home Assistant frontend-like client id that passes `verify_client_id`. */

@@ -10,6 +10,9 @@ import { COUNT_POLL_MS } from '../../src/services/record-counts.js';
 import type { SvgElement } from '../../src/observability/machine-svg.js';
 import { exchangeCode, openFlow, submitStep } from '../http/http-helpers.js';
 import { onboardOwner, postForm, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
+import { openRedisStore } from '../../src/stores/redis/redis-store.js';
+import type { Store } from '../../src/stores/types.js';
+import { deleteKeysUnder, REDIS_URL, testSealer, uniquePrefix } from '../stores/redis-harness.js';
 import { TestSocket, type Message } from '../support/ws-client.js';
 import { aLoggedInUser, claimsOf, failure, success } from './ws-helpers.js';
 
@@ -309,5 +312,43 @@ describe.each<StoreKind>(['sqlite', 'redis'])('inspect/* commands (%s)', (kind) 
     for (const secret of secrets) expect(text).not.toContain(secret);
     expect(text).not.toMatch(/jwt_?key/i);
     answers.length = 0;
+  });
+});
+
+describe('inspect/subscribe_transitions across two instances on one Redis', () => {
+  const prefix = uniquePrefix();
+  const servers: TestServer[] = [];
+  const stores: Store[] = [];
+  let socket: TestSocket | undefined;
+
+  async function instance(name: string): Promise<TestServer> {
+    const store = await openRedisStore({ url: REDIS_URL, keyPrefix: prefix, sealer: testSealer() });
+    stores.push(store);
+    const server = await startTestServer('redis', undefined, { store, instanceId: name });
+    servers.push(server);
+    return server;
+  }
+  afterEach(async () => {
+    socket?.close();
+    for (const server of servers.splice(0)) await server.close();
+    for (const store of stores.splice(0)) await store.close();
+    await deleteKeysUnder(prefix);
+  });
+
+  it('streams to a watcher on one instance what the other writes', async () => {
+    const [a, b] = [await instance('a'), await instance('b')];
+    const tokens = await onboardOwner(a, 'alice', PASSWORD);
+    socket = await TestSocket.authenticated(b, tokens.access_token);
+    expect(await socket.command({ type: 'inspect/subscribe_transitions' })).toEqual(success(1, null));
+    const watcher = socket;
+    // Until a's quiet time after its unwatched writes is over (stores/redis/transition-channel.ts), a
+    // flow opened on a may go unheard: open one per try until b's watcher hears one.
+    const opened: string[] = [];
+    await vi.waitFor(async () => {
+      opened.push(await openFlow(a));
+      const heard = watcher.unread.map((message) => message.event as Message);
+      expect(heard).toContainEqual(expect.objectContaining({ machine: 'loginFlow', event: 'create', from: null, to: 'credentials', instance: 'a' }));
+      expect(opened).toContain(heard.find((notice) => notice.instance === 'a')?.record_id);
+    }, { timeout: 10_000, interval: 50 });
   });
 });

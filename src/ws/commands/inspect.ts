@@ -5,6 +5,8 @@
  *   {"id": 2, "type": "inspect/machines"}
  *     → {"machines": [{"name": "refreshToken", "version": 2, "initial": "issued",
  *         "states": [{"path": "issued", "key": "issued", "final": false, "element_id": "refreshToken-state-issued"}, …],
+ *         "edges": [{"from": null, "to": "issued", "events": ["create"], "element_id": "refreshToken-start-edge-root"},
+ *                   {"from": "issued", "to": "revoked", "events": ["REVOKE"], "element_id": "refreshToken-edge-3"}, …],
  *         "svg": {"tag": "svg", "attributes": {…}, "children": [{"tag": "g", …}, …]}}, …]}
  *   {"id": 3, "type": "inspect/counts"}
  *     → {"counts": {"loginGrant": {"issued": 1, "redeemed": 4, "expired": 0, "revoked": 0}, "refreshToken": {…}, …},
