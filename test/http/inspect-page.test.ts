@@ -167,7 +167,7 @@ describe('GET /inspect', () => {
     const history = await Promise.all(rows.map(async (row) => (await row.locator('td').allTextContents()).slice(1, 4)));
     expect(history).toEqual([['create', '', 'issued'], ['REVOKE', 'issued', 'revoked']]);
     // Its path on the diagram: the creation's edge, the state, the revocation's edge, the state.
-    const visited = await page.locator('#machine-refreshToken svg g.visited').evaluateAll((elements) => elements.map((element) => element.id));
+    const visited = await Promise.all((await page.locator('#machine-refreshToken svg g.visited').all()).map((element) => element.getAttribute('id')));
     const edgeTo = (from: string | null, to: string) => diagramOf('refreshToken').edges.find((edge) => edge.from === from && edge.to === to)?.element_id;
     expect(visited.sort()).toEqual([edgeTo(null, 'issued'), edgeTo('issued', 'revoked'), 'refreshToken-state-issued', 'refreshToken-state-revoked'].sort());
     expect(await page.locator('#record-summary').textContent()).toContain('end_reason');

@@ -73,7 +73,7 @@ describe('machine diagrams', () => {
     // A state whose records are deleted as they reach it is drawn wide enough for its last hour's count.
     expect([labelOf('done'), labelOf('credentials')]).toEqual([['done', LAST_HOUR_PLACEHOLDER], ['credentials', COUNT_PLACEHOLDER]]);
     expect(refreshToken?.edges[0]).toEqual({ from: null, to: 'issued', events: ['create'], element_id: 'refreshToken-start-edge-root' });
-    expect(refreshToken?.edges).toContainEqual(expect.objectContaining({ from: 'issued', to: 'revoked', events: expect.arrayContaining(['REVOKE']) }));
+    expect(refreshToken?.edges.find((edge) => edge.from === 'issued' && edge.to === 'revoked')?.events).toContain('REVOKE');
     const pairs = refreshToken?.edges.map(({ from, to }) => `${from}→${to}`) ?? [];
     expect(new Set(pairs).size).toBe(pairs.length);
   });
