@@ -17,6 +17,7 @@ import { COUNT_POLL_MS } from '../../src/services/record-counts.js';
 import { DELETED_ON_REACHING } from '../../src/services/ended-records.js';
 import { machineDiagrams, type MachineDiagram } from '../../src/observability/machine-diagrams.js';
 import { browserForFile, openPage, type WatchedPage } from '../support/browser.js';
+import { expectNoSidewaysScrolling, tabTo, VIEWPORTS } from '../support/pages.js';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import type { Store } from '../../src/stores/types.js';
 import { deleteKeysUnder, REDIS_URL, testSealer, uniquePrefix } from '../stores/redis-harness.js';
@@ -117,9 +118,13 @@ describe('GET /inspect', () => {
     expect(await edge('refreshToken', 'issued', 'revoked').getAttribute('class')).toContain('taken');
     expect(await edge('refreshToken', null, 'issued').getAttribute('class')).not.toContain('taken');
 
-    // A record id in the feed shows that record.
-    await row.first().getByRole('button', { name: tokenId }).click();
+    // On a phone the feed scrolls within itself, not the page; a record id in it shows that record, by keyboard alone.
+    await page.setViewportSize(VIEWPORTS.phone);
+    await expectNoSidewaysScrolling(page);
+    await tabTo(page, row.first().getByRole('button', { name: tokenId }));
+    await page.keyboard.press('Enter');
     await page.locator('#record-title').filter({ hasText: `refreshToken ${tokenId}: revoked` }).waitFor();
+    await page.setViewportSize(VIEWPORTS.desktop);
     await page.screenshot({ path: join(tmpdir(), 'hass-auth-inspect-feed.png'), fullPage: true });
   });
 
