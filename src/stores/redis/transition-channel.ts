@@ -78,15 +78,15 @@ export class RedisTransitionChannel implements TransitionChannel {
     this.#ownSubscription()
       .then(() => run('transitions.publish', (client) => client.publish(channel, text)))
       .then(
-      (receivers) => {
-        if (receivers === 0) this.#quietUntil = this.#now() + QUIET_MS;
-      },
-      () => {
-        // Redis is away: every request that needs it says so (503) and is logged; the feed only has a
-        // gap, and waits QUIET_MS like an idle one rather than failing once per transition.
-        this.#quietUntil = this.#now() + QUIET_MS;
-      },
-    );
+        (receivers) => {
+          if (receivers === 0) this.#quietUntil = this.#now() + QUIET_MS;
+        },
+        () => {
+          // Redis is away: every request that needs it says so (503) and is logged; the feed only has a
+          // gap, and waits QUIET_MS like an idle one rather than failing once per transition.
+          this.#quietUntil = this.#now() + QUIET_MS;
+        },
+      );
   }
 
   watch(watcher: Watcher): () => void {
