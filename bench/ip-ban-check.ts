@@ -16,7 +16,7 @@
  * `inject` has no network in it, so a real request through a socket sees a smaller share.
  */
 import { parseAuthConfig } from '../src/auth-config.js';
-import { loginAttemptService } from '../src/services/login-attempts.js';
+import { loginAttemptService } from '../src/services/bans/login-attempts.js';
 import { buildApp } from '../src/app.js';
 import type { Store } from '../src/stores/types.js';
 import { onBothStores } from './on-both-stores.js';

@@ -6,9 +6,9 @@
  * as the service, so what is written is exactly what the service itself writes and reads.
  */
 import type { LoginCredential } from '../machines/credential.js';
-import { loginGrantService } from '../src/services/login-grants.js';
+import { loginGrantService } from '../src/services/login/authorization-codes.js';
 import { loadRecord } from '../src/runtime/records.js';
-import { refreshTokenService } from '../src/services/refresh-tokens.js';
+import { refreshTokenService } from '../src/services/tokens/refresh-tokens.js';
 import { newId, newSecret, sha256Hex } from '../src/domain/ids.js';
 import type { Logger } from '../src/domain/logger.js';
 import { decodeEnvelope, encodeEnvelope } from '../src/stores/envelope-codec.js';
@@ -32,8 +32,8 @@ export const quietLogger: Logger = { info: () => undefined, warn: () => undefine
 
 /**
  * A configuration file (CONFIG_FILE) with Home Assistant's password provider and a trusted_networks
- * provider that lets loopback in without a password (README "Trusted networks"): logins that cost no
- * bcrypt, for seeding over HTTP. ROTATING_CLIENT's refresh tokens rotate (README "Refresh-token
+ * provider that lets loopback in without a password (docs/configuration.md, "Trusted networks"): logins that cost no
+ * bcrypt, for seeding over HTTP. ROTATING_CLIENT's refresh tokens rotate (docs/configuration.md, "Refresh-token
  * rotation"); the frontend's, as in Home Assistant, do not.
  */
 export const TRUSTED_LOOPBACK_CONFIG = [

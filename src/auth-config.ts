@@ -12,7 +12,7 @@
  *     - type: totp
  *   redirect_uri_discovery:
  *     allow_private_addresses: false  # let the client_id fetch reach loopback/private addresses
- *   password_checks:                # the bcrypt queue (services/password-checks.ts); defaults from the machine
+ *   password_checks:                # the bcrypt queue (services/providers/password-checks.ts); defaults from the machine
  *     concurrency: 1                # checks at once; default max(1, min(cores - 1, libuv pool threads - 1))
  *     queue_size: 4                 # checks waiting; default 4 x concurrency; more get 429
  *   login_flows:
@@ -63,15 +63,15 @@ export interface AuthConfig {
   source: string;
   authProviders: AuthProviderConfig[];
   mfaModules: MfaModuleConfig[];
-  /** IndieAuth discovery (services/redirect-discovery.ts): whether it may fetch private addresses. */
+  /** IndieAuth discovery (services/login/redirect-discovery.ts): whether it may fetch private addresses. */
   discovery: { allowPrivateAddresses: boolean };
-  /** The bcrypt queue's limits (services/password-checks.ts); null: the machine's default. */
+  /** The bcrypt queue's limits (services/providers/password-checks.ts); null: the machine's default. */
   passwordChecks: { concurrency: number | null; queueSize: number | null };
-  /** Login flows one client may have open at once (services/login-flows.ts). */
+  /** Login flows one client may have open at once (services/login/login-flows.ts). */
   loginFlows: { maxOpenPerAddress: number };
   /** The policy of a client id; every client without an entry gets `DEFAULT_CLIENT_POLICY`. */
   clientPolicy: (clientId: string | null) => ClientPolicy;
-  /** Failed-login accounting and IP bans (services/login-attempts.ts), Home Assistant's keys and defaults. */
+  /** Failed-login accounting and IP bans (services/bans/login-attempts.ts), Home Assistant's keys and defaults. */
   http: { ipBanEnabled: boolean; loginAttemptsThreshold: number };
   /** `http:` `use_x_forwarded_for` and `trusted_proxies` (normalized networks): http/forwarded.ts. */
   reverseProxy: { useXForwardedFor: boolean; trustedProxies: string[] };
@@ -80,7 +80,7 @@ export interface AuthConfig {
 /**
  * An abandoned flow holds its slot for its hour: a hundred login pages opened and left within an hour
  * behind one address (a household or an office behind one NAT) is far beyond use, while a client
- * that starts flows without end holds a hundred records, not one per request (README, "Anonymous writes").
+ * that starts flows without end holds a hundred records, not one per request (docs/configuration.md, "Anonymous writes").
  */
 export const DEFAULT_MAX_OPEN_FLOWS_PER_ADDRESS = 100;
 
@@ -221,7 +221,7 @@ export function parseAuthConfig(text: string, source: string): AuthConfig {
     passwordChecks: { concurrency: raw.password_checks?.concurrency ?? null, queueSize: raw.password_checks?.queue_size ?? null },
     loginFlows: { maxOpenPerAddress: raw.login_flows?.max_open_per_address ?? DEFAULT_MAX_OPEN_FLOWS_PER_ADDRESS },
     clientPolicy: (clientId) => (clientId === null ? undefined : policies.get(clientId)) ?? DEFAULT_CLIENT_POLICY,
-    // Home Assistant's defaults, -1 (never ban) included: see the README on why it is kept.
+    // Home Assistant's defaults, -1 (never ban) included: docs/configuration.md says why it is kept.
     http: {
       ipBanEnabled: raw.http?.ip_ban_enabled ?? true,
       loginAttemptsThreshold: raw.http?.login_attempts_threshold ?? -1,

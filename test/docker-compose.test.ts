@@ -20,7 +20,7 @@ describe('docker-compose.yml', () => {
   const app = service('hass-auth');
   const env = app.environment ?? {};
 
-  it('runs Redis with an append-only file synced on every write, kept in a volume (README, "Durability")', () => {
+  it('runs Redis with an append-only file synced on every write, kept in a volume (docs/deployment.md, "Durability")', () => {
     const command = service('redis').command ?? [];
     expect(command).toEqual(expect.arrayContaining(['--appendonly', 'yes', '--appendfsync', 'always']));
     // Each option once: a later `--appendfsync everysec` would quietly win.
@@ -65,7 +65,7 @@ describe('docker-compose.yml', () => {
   it('puts a round-robin balancer on 8123 in front of the replicas, passing WebSocket upgrades, and not /metrics', () => {
     const { port, metricsPort } = loadConfig(env);
     const nginx = mountedConfig(compose, 'lb', '/etc/nginx/conf.d/default.conf');
-    // /metrics has a port of its own (README, "Observability"), which nothing publishes.
+    // /metrics has a port of its own (docs/observability.md), which nothing publishes.
     expect(metricsPort).not.toBeNull();
     expect(nginx).not.toContain(`:${metricsPort}`);
     expect(app.ports).toBeUndefined();

@@ -6,7 +6,7 @@
  * other commands; an IP that is no address is a usage error (exit 2).
  */
 import { parseIpAddress } from '../domain/network.js';
-import { ipBanAdmin } from '../services/login-attempts.js';
+import { ipBanAdmin } from '../services/bans/login-attempts.js';
 import type { CliCommand } from './command.js';
 import { printable } from './token-lines.js';
 

@@ -2,8 +2,8 @@
  * What every `hass-auth` command gets and declares. A command prints its result lines through
  * `out`; failures to run (store down, bad data) are thrown and reported once by run-cli.ts.
  */
-import type { HomeAssistantProvider } from '../services/homeassistant-provider.js';
-import type { RefreshTokenService } from '../services/refresh-tokens.js';
+import type { HomeAssistantProvider } from '../services/providers/password-store.js';
+import type { RefreshTokenService } from '../services/tokens/refresh-tokens.js';
 import type { Store } from '../stores/types.js';
 
 export interface CliContext {

@@ -1,7 +1,7 @@
 /**
  * `hass-auth import-ha CONFIG_DIR [--dry-run] [--on-conflict=keep|replace]`: moves Home Assistant's
  * users, credentials, password hashes, refresh tokens and TOTP secrets, and whether it was onboarded,
- * into the store the environment selects (services/ha-import/). It reads and checks every file, plans against the store, prints the
+ * into the store the environment selects (services/import/). It reads and checks every file, plans against the store, prints the
  * plan, then writes, unless:
  *
  * - a file is missing, of an unknown storage version, not JSON, or holds something Home Assistant
@@ -14,9 +14,9 @@
  * Running it again with the same files writes nothing: every record is found present.
  */
 import { systemClock } from '../domain/clock.js';
-import { readHomeAssistantConfig } from '../services/ha-import/read-config.js';
-import { applyPlan, conflictsOf, ImportRaceError, type ImportPlan, type Resolution } from '../services/ha-import/import-plan.js';
-import { planImport } from '../services/ha-import/import-ha.js';
+import { readHomeAssistantConfig } from '../services/import/read-config.js';
+import { applyPlan, conflictsOf, ImportRaceError, type ImportPlan, type Resolution } from '../services/import/import-plan.js';
+import { planImport } from '../services/import/import-ha.js';
 import { CommandFailedError, type CliCommand } from './command.js';
 import { conflictSummary, problemLine, recordsToWrite, reportLines, RESOLVE_HINT } from './import-ha-report.js';
 

@@ -4,9 +4,9 @@
  * names and logins.
  */
 import { join } from 'node:path';
-import type { HomeAssistantData } from '../services/ha-import/ha-records.js';
-import { conflictsOf, countSteps, type ImportPlan, type ImportStep, type StepKind } from '../services/ha-import/import-plan.js';
-import type { InputProblem } from '../services/ha-import/input-problems.js';
+import type { HomeAssistantData } from '../services/import/ha-records.js';
+import { conflictsOf, countSteps, type ImportPlan, type ImportStep, type StepKind } from '../services/import/import-plan.js';
+import type { InputProblem } from '../services/import/input-problems.js';
 
 const KINDS: Array<[StepKind, string]> = [
   ['onboarding', 'onboarding'],

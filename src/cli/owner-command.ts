@@ -6,16 +6,16 @@
  * ("User not found" is a printed result with exit code 0).
  *
  * The owner is the user that logs in with USERNAME; a login that has not logged in yet gets its
- * user here, as its first login would make it (services/users.ts). The user is made active (Home
+ * user here, as its first login would make it (services/users/users.ts). The user is made active (Home
  * Assistant refuses to deactivate an owner), and the previous owner, if any, stays as the user it
  * was, without the role: there is one owner.
  */
 import type { LoginCredential } from '../../machines/credential.js';
 import { systemClock } from '../domain/clock.js';
 import { newId } from '../domain/ids.js';
-import { normalizeUsername } from '../services/homeassistant-provider.js';
-import { userService } from '../services/users.js';
-import type { User } from '../stores/types.js';
+import { normalizeUsername } from '../services/providers/password-store.js';
+import { userService } from '../services/users/users.js';
+import type { User } from '../domain/models.js';
 import type { CliCommand, CliContext } from './command.js';
 
 /** The user that logs in with `username`, made now when the login has none yet; null for no such login. */

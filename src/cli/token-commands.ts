@@ -3,7 +3,7 @@
  * users, and their revocation. Not part of Home Assistant's script; its printed words follow it
  * (`User not found`), and a "not found" is a printed result with exit code 0, as there.
  */
-import { normalizeUsername } from '../services/homeassistant-provider.js';
+import { normalizeUsername } from '../services/providers/password-store.js';
 import type { CliCommand, CliContext } from './command.js';
 import { allTokenOwners, byCreation, tokenLine, type TokenOwner } from './token-lines.js';
 

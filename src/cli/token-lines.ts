@@ -9,7 +9,8 @@
  * rest"), and the jwt_key is never printed.
  */
 import type { RefreshTokenContext } from '../../machines/refresh-token.js';
-import type { Credential, UserStore } from '../stores/types.js';
+import type { UserStore } from '../stores/types.js';
+import type { Credential } from '../domain/models.js';
 
 /** A user whose tokens are listed, named by the username it logs in with. */
 export interface TokenOwner {

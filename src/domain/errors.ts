@@ -46,7 +46,7 @@ const HOME_ASSISTANT_ERROR = 'home_assistant_error';
 export const ERRORS = {
   // The service's own failures, on every route and command (ARCHITECTURE.md, "Stores"): a store that
   // cannot be reached, one record changed by many requests at once past the retries (busy, not broken),
-  // a full bcrypt queue (services/password-checks.ts: thrown before any write, so a step can be sent
+  // a full bcrypt queue (services/providers/password-checks.ts: thrown before any write, so a step can be sent
   // again; a wait slot frees within one check, ≈ 0.3 s, so a second is worth waiting), and anything
   // unexpected, whose words are never shown.
   store_unavailable: { status: 503, message: 'Service unavailable: the store cannot be reached' },
@@ -92,7 +92,7 @@ export const ERRORS = {
   login_blocked: { status: 403, message: ({ reason }: { reason: string }) => `Login blocked: ${reason}` },
   // Beyond HA: PKCE at the start of a flow (RFC 7636; HA's open PR #181957): a challenge that is not
   // S256 (`plain` is refused, RFC 9700 §2.1.1); and a client with as many flows open as it may
-  // (services/login-flows.ts), told when its oldest one expires (RFC 6585 §4).
+  // (services/login/login-flows.ts), told when its oldest one expires (RFC 6585 §4).
   invalid_code_challenge: { status: 400, message: 'Invalid code challenge' },
   too_many_flows: {
     status: 429,

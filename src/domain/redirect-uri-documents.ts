@@ -2,7 +2,7 @@
  * What a client_id page says about its redirect URIs (IndieAuth discovery, ha-auth-spec §4.2 with
  * [NEWER]): `<link rel="redirect_uri" href="…">` tags of an HTML page, resolved against the page's
  * URL, or else an OAuth Client ID Metadata Document (a JSON object naming the client and its
- * `redirect_uris`). Pure: the fetching is services/redirect-discovery.ts.
+ * `redirect_uris`). Pure: the fetching is services/login/redirect-discovery.ts.
  */
 import { Parser } from 'htmlparser2';
 

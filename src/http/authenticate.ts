@@ -6,8 +6,8 @@
  * `HTTPUnauthorized`: 401, `text/plain`, `401: Unauthorized`.
  */
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import type { AccessTokenService, Authenticated } from '../services/access-tokens.js';
-import { SIGN_QUERY_PARAM, type SignedPathService } from '../services/signed-paths.js';
+import type { AccessTokenService, Authenticated } from '../services/tokens/access-tokens.js';
+import { SIGN_QUERY_PARAM, type SignedPathService } from '../services/tokens/signed-paths.js';
 import { sendError } from './error-reply.js';
 
 declare module 'fastify' {

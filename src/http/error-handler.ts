@@ -2,7 +2,7 @@
  * One place that turns thrown failures into Home Assistant's response shapes, so that no request
  * ever answers with a stack trace: a catalogued error (domain/errors.ts) as its view answer — an
  * unreachable store → 503 (ARCHITECTURE.md, "Stores"), a full bcrypt queue → 429 with `Retry-After`
- * (services/password-checks.ts), a request refused before any view (e.g. a bad X-Forwarded-For) →
+ * (services/providers/password-checks.ts), a request refused before any view (e.g. a bad X-Forwarded-For) →
  * aiohttp's text; malformed JSON → 400 `{"message": "Invalid JSON."}` (http/view.py), schema failures
  * → 400 `{"message": "Message format incorrect: …"}` (http/data_validator.py), unknown routes →
  * aiohttp's 404, anything else → 500 without its words.

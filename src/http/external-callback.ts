@@ -9,7 +9,7 @@
  * integrations, so the state's check and the window's close are the whole of it.
  */
 import type { FastifyInstance } from 'fastify';
-import type { OAuth2StateService } from '../services/oauth2-state.js';
+import type { OAuth2StateService } from '../services/login/oauth2-state.js';
 
 export function externalCallbackRoutes(app: FastifyInstance, states: OAuth2StateService): void {
   app.get<{ Querystring: Record<string, string | string[] | undefined> }>('/auth/external/callback', async (request, reply) => {

@@ -4,7 +4,7 @@
  *
  *   any request from a banned address → 403 `403: Forbidden` (text/plain), before anything else
  *   (CORS preflights, unknown paths and the WebSocket upgrade included). The check looks the address
- *   up in this instance's copy of the ban list (services/ban-copy.ts), which costs no store round
+ *   up in this instance's copy of the ban list (services/bans/ban-copy.ts), which costs no store round
  *   trip; bench/ip-ban-check.ts measures it.
  *
  * What counts as one failed login of `request.ip` (the client after trusted proxies):
@@ -22,7 +22,7 @@
  * instances enforce it as soon as the store's message about it reaches them (Redis pub/sub).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { LoginAttemptService } from '../services/login-attempts.js';
+import type { LoginAttemptService } from '../services/bans/login-attempts.js';
 import { StoreUnavailableError } from '../stores/types.js';
 import { sendError } from './error-reply.js';
 import { isValidatorAnswer } from './json-body.js';

@@ -5,7 +5,7 @@
  * schema's 400 (`Message format incorrect: required key not provided @ data['code']`).
  */
 import type { FastifyInstance } from 'fastify';
-import type { LinkUserService } from '../services/link-user.js';
+import type { LinkUserService } from '../services/login/link-user.js';
 import { requireAuth, type Authenticators } from './authenticate.js';
 import { sendError } from './error-reply.js';
 import { acceptJsonBodies, validatedBody } from './json-body.js';

@@ -4,7 +4,7 @@
  *   GET  /auth/providers → {"providers": [{"name": "Home Assistant Local", "id": null, "type": "homeassistant"}],
  *                           "preselect_remember_me": true}
  *        (400 {"message": "Onboarding not finished", "code": "onboarding_required"} before onboarding);
- *        a trusted_networks provider only for a client it would let in (services/trusted-networks.ts)
+ *        a trusted_networks provider only for a client it would let in (services/providers/trusted-networks.ts)
  *   POST /auth/login_flow {"client_id": "https://app.example/", "handler": ["homeassistant", null],
  *                          "redirect_uri": "https://app.example/cb", "type": "authorize"} → the first form
  *        optionally with PKCE (RFC 7636; Home Assistant's open PR #181957): "code_challenge": "<43 chars>",
@@ -23,7 +23,7 @@
  * 404 "Invalid flow specified", 400 "IP address changed", 400 "User input malformed",
  * 403 "Invalid redirect URI", 403 "Login blocked: <reason>"; and, beyond Home Assistant, 429
  * "Too many password checks at once, try again shortly" with `Retry-After: 1` when the bcrypt queue is
- * full (services/password-checks.ts, answered by error-handler.ts): the flow is left as it was; 429
+ * full (services/providers/password-checks.ts, answered by error-handler.ts): the flow is left as it was; 429
  * "Too many login flows open from this address, try again later" with `Retry-After` (seconds until
  * its oldest open flow expires) to a start from a client with as many flows open as it may.
  * Every answer that ends an attempt is counted and logged by outcome (login-outcome.ts). A refusal's
@@ -32,9 +32,9 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isLocal, parseIp } from '../domain/network.js';
 import { isS256Challenge } from '../domain/pkce.js';
-import type { Handler } from '../services/flow-results.js';
-import type { FlowOutcome, LoginFlowService } from '../services/login-flows.js';
-import type { OnboardingService } from '../services/onboarding.js';
+import type { Handler } from '../services/login/flow-results.js';
+import type { FlowOutcome, LoginFlowService } from '../services/login/login-flows.js';
+import type { OnboardingService } from '../services/users/onboarding.js';
 import { sendError } from './error-reply.js';
 import { acceptJsonBodies, validatedBody } from './json-body.js';
 import { noteLoginStep, outcomeOfFlow } from './login-outcome.js';

@@ -12,7 +12,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { LoginOutcome } from '../domain/login-outcomes.js';
-import type { FlowOutcome } from '../services/login-flows.js';
+import type { FlowOutcome } from '../services/login/login-flows.js';
 import { refusedAsBanned } from './ip-bans.js';
 
 const LOGIN_FLOW_ROUTES = new Set(['/auth/login_flow', '/auth/login_flow/:flowId']);

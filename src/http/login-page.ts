@@ -30,8 +30,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { LoginFlowService, LoginLinkVerdict } from '../services/login-flows.js';
-import type { OnboardingService } from '../services/onboarding.js';
+import type { LoginFlowService, LoginLinkVerdict } from '../services/login/login-flows.js';
+import type { OnboardingService } from '../services/users/onboarding.js';
 import { pageScripts } from './page-scripts.js';
 
 interface Page {

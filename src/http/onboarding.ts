@@ -7,11 +7,11 @@
  *                               "client_id": "https://app.example/", "language": "en"}
  *        → {"auth_code": "<32 hex>"}; 403 {"message": "User step already done"} once an owner exists
  *        (429 {"message": "Too many password checks at once, try again shortly"} with `Retry-After`
- *        while the bcrypt queue is full: no owner is kept, services/password-checks.ts)
+ *        while the bcrypt queue is full: no owner is kept, services/providers/password-checks.ts)
  */
 import type { FastifyInstance } from 'fastify';
 import { answerOf } from '../domain/errors.js';
-import type { OnboardingService } from '../services/onboarding.js';
+import type { OnboardingService } from '../services/users/onboarding.js';
 import { sendAnswer, sendError } from './error-reply.js';
 import { acceptJsonBodies, validatedBody } from './json-body.js';
 

@@ -20,7 +20,7 @@
  * POST /auth/revoke — RFC 7009: `token=<refresh token>` → always 200 with an empty body.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { TokenOutcome, TokenService } from '../services/tokens.js';
+import type { TokenOutcome, TokenService } from '../services/tokens/token-endpoint.js';
 import { sendOAuthError } from './error-reply.js';
 import { acceptFormBodies, formFields } from './form-body.js';
 

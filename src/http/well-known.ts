@@ -15,7 +15,7 @@
  *   when there is a URL to point at.
  *
  * `client_id_metadata_document_supported: true` as Home Assistant 2026 (PR #166220): redirect-URI
- * discovery reads Client ID Metadata Documents (services/redirect-discovery.ts).
+ * discovery reads Client ID Metadata Documents (services/login/redirect-discovery.ts).
  * Refresh-token rotation is a per-client policy with no metadata field (RFC 8414 defines none), so
  * the documents are the same whatever the policies are.
  */

@@ -10,9 +10,7 @@
  * there fails to compile here until it is timed too.
  */
 import type { Metrics } from './metrics.js';
-import type {
-  AuditLog, EndedRecordCounts, FlowStore, GrantStore, LoginAttemptStore, MfaSetupFlowStore, MfaStore, RefreshTokenStore, SecretStore, Store, UserStore,
-} from '../stores/types.js';
+import type { AuditLog, EndedRecordCounts, FlowStore, GrantStore, LoginAttemptStore, MfaSetupFlowStore, MfaStore, RefreshTokenStore, SecretStore, Store, UserStore } from '../stores/types.js';
 
 type AsyncCall = (...args: never[]) => Promise<unknown>;
 
@@ -96,9 +94,8 @@ export function instrumentStore(store: Store, metrics: Metrics): Store {
     transitions: store.transitions,
     endedRecords: timedMethods(store.endedRecords, 'endedRecords', ENDED_RECORDS, metrics),
     ping: timed(() => store.ping(), 'ping', metrics),
-    // O(records) on Redis: its time is what `hass_auth_records` costs (services/record-counts.ts caches it).
+    // O(records) on Redis: its time is what `hass_auth_records` costs (services/inspection/record-counts.ts caches it).
     countByState: timed((...args: Parameters<Store['countByState']>) => store.countByState(...args), 'countByState', metrics),
-    readContents: timed((...args: Parameters<Store['readContents']>) => store.readContents(...args), 'readContents', metrics),
     sealSecrets: timed((...args: Parameters<Store['sealSecrets']>) => store.sealSecrets(...args), 'sealSecrets', metrics),
     close: () => store.close(),
   };

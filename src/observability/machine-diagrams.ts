@@ -6,7 +6,7 @@
  */
 import type { AnyStateMachine } from 'xstate';
 import { machines } from '../../machines/index.js';
-import { DELETED_ON_REACHING } from '../services/ended-records.js';
+import { DELETED_ON_REACHING } from '../services/inspection/ended-records.js';
 import { edgeGroups, machineDot, startEdgeId, stateElementId } from './machine-dot.js';
 import { machineGraph, type GraphState } from './machine-graph.js';
 import { renderSvg, svgTree, type SvgElement } from './machine-svg.js';

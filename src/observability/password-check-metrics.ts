@@ -1,5 +1,5 @@
 /**
- * The bcrypt queue's metrics (services/password-checks.ts), fed by the queue as it works:
+ * The bcrypt queue's metrics (services/providers/password-checks.ts), fed by the queue as it works:
  *
  *   hass_auth_password_checks_refused_total   attempts answered 429 (or a WebSocket error) without a check
  *   hass_auth_password_check_wait_seconds     how long each check that ran waited for a slot (0 when one was free)
@@ -8,7 +8,7 @@
  * top bucket mean the queue is full most of the time.
  */
 import { Counter, Histogram } from 'prom-client';
-import type { PasswordCheckObserver } from '../services/password-checks.js';
+import type { PasswordCheckObserver } from '../services/providers/password-checks.js';
 import type { Metrics } from './metrics.js';
 
 /** From no wait to the longest a full default queue makes anyone wait (≈ 5 checks of 0.3 s), and beyond. */

@@ -1,13 +1,13 @@
 /**
  * `hass_auth_records{machine, state}`: the live records of each persisted machine in each state,
  * across every instance (they share the store), read when Prometheus scrapes. The counts come from
- * services/record-counts.ts, which counts at most every few seconds whoever asks (on Redis a count
+ * services/inspection/record-counts.ts, which counts at most every few seconds whoever asks (on Redis a count
  * walks the store). Every instance reports the same numbers: take `max` over instances, not `sum`.
  * When the store does not answer, the series are left out of that scrape (`hass_auth_store_errors_total`
  * says why) rather than repeated stale.
  */
 import { Gauge } from 'prom-client';
-import type { RecordCountService } from '../services/record-counts.js';
+import type { RecordCountService } from '../services/inspection/record-counts.js';
 import type { Metrics } from './metrics.js';
 
 export function countRecords(metrics: Metrics, counts: Pick<RecordCountService, 'current'>): void {

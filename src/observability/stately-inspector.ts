@@ -11,7 +11,7 @@
  * it reached.
  *
  * Secrets never leave: the inspector's sanitizers are allowlists. A context is reduced to the summary
- * the inspection page shows (services/record-inspection.ts: no `jwtKey`, no MFA secret, no PKCE
+ * the inspection page shows (services/inspection/record-inspection.ts: no `jwtKey`, no MFA secret, no PKCE
  * challenge, no credential data but the username), an event to the named scalar fields below (no
  * PKCE proof, no credential, no family), so a field added later stays out until it is listed.
  * A record's id is no secret: a code's record is named by its SHA-256.
@@ -20,7 +20,7 @@ import { createInspector, createWebSocketInspector } from '@statelyai/inspect';
 import type { AnyEventObject } from 'xstate';
 import { machines, type MachineName } from '../../machines/index.js';
 import type { Logger } from '../domain/logger.js';
-import { summarizeContext } from '../services/record-inspection.js';
+import { summarizeContext } from '../services/inspection/record-inspection.js';
 import type { ObservedSnapshot, TransitionObserver } from '../runtime/observers.js';
 
 /** Event fields that explain a transition and are no secret (the machines' event types). */

@@ -79,7 +79,7 @@ export interface TransitionOptions<N extends MachineName> {
    */
   loaded?: Loaded<N>;
   write?: TransitionWrite<N>;
-  /** Another trail for this record (a login flow's, which holds entries: flow-audit.ts). */
+  /** Another trail for this record (a login flow's, which holds entries: services/login/login-flow-audit.ts). */
   audit?: AuditLog;
 }
 

@@ -2,7 +2,7 @@
  * Who else hears of each written record, in this process and in full: the event as the machine got
  * it and the snapshot it reached, secrets included, so an observer must strip them (the Stately
  * inspector, observability/stately-inspector.ts; the live feed, observability/transition-feed.ts, which
- * keeps only named fields; the counts of records that end deleted, services/ended-records.ts). Observers
+ * keeps only named fields; the counts of records that end deleted, services/inspection/ended-records.ts). Observers
  * are handed to the services that own the records (app.ts), never found on the store; each must be
  * cheap when it has nothing to do (the feed while nobody watches: one flag).
  */

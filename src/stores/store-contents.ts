@@ -1,9 +1,11 @@
 /**
- * What `Store.readContents` gives (types.ts): everything an adapter keeps, as stored, for the
- * consistency checks of test/support/store-invariants.ts.
+ * What `ReadableStore.readContents` gives: everything an adapter keeps, as stored, for the
+ * consistency checks of test/support/store-invariants.ts. Not part of the request path's contract
+ * (types.ts `Store`): the adapters offer it beside that contract, and nothing in a request calls it.
  */
 import type { MachineName } from '../../machines/index.js';
-import type { Credential, Envelope, RefreshTokenKeys, User } from './types.js';
+import type { Envelope, RefreshTokenKeys, Store } from './types.js';
+import type { Credential, User } from '../domain/models.js';
 
 /** A persisted record as stored: its envelope, or null when the stored text is not one. */
 export interface StoredRecord {
@@ -66,4 +68,9 @@ export function emptyStoreContents(): StoreContents {
     userCredentialIndex: [],
     mfaSecrets: [],
   };
+}
+
+/** A store as its adapter opens it: the request path's contract, and everything it holds. */
+export interface ReadableStore extends Store {
+  readContents(): Promise<StoreContents>;
 }

@@ -13,12 +13,11 @@ import type { AuditHold } from './audit-limits.js';
 import type { FlowStore } from './flow-store.js';
 import type { OnboardingState } from './onboarding-state.js';
 import type { SealingPass } from './sealing/sealing-marker.js';
-import type { StoreContents } from './store-contents.js';
+import type { Credential, PasswordEntry, User } from '../domain/models.js';
 
 export type { AuditHold, FlowStore, OnboardingState };
 export type { FlowOpening } from './flow-store.js';
 export type { SealingPass };
-export { emptyStoreContents, type CredentialLogin, type StoreContents, type StoredCredential, type StoredRecord } from './store-contents.js';
 
 /** A persisted actor: the machine it belongs to, that machine's version, a revision, its snapshot. */
 export interface Envelope {
@@ -120,36 +119,6 @@ export interface PresentedRecord {
   envelope: Envelope;
   user: User | null;
   credential: Credential | null;
-}
-
-/** Home Assistant's `User` (homeassistant/auth/models.py); times are epoch ms. */
-export interface User {
-  id: string;
-  name: string | null;
-  isOwner: boolean;
-  isActive: boolean;
-  systemGenerated: boolean;
-  localOnly: boolean;
-  groupIds: string[];
-  createdAt: number;
-}
-
-/** A stored credential, always linked to a user (Home Assistant stores credentials inside users). */
-export interface Credential {
-  id: string;
-  userId: string;
-  authProviderType: string;
-  authProviderId: string | null;
-  /** Provider data, e.g. `{username}` for `homeassistant`, `{user_id}` for `trusted_networks`. */
-  data: Record<string, string>;
-  /** What identifies the login to its provider (the username, the user id): unique per provider. */
-  lookupKey: string;
-}
-
-/** An entry of the `homeassistant` provider: the password as Home Assistant stores it (base64 of the bcrypt hash). */
-export interface PasswordEntry {
-  username: string;
-  passwordHash: string;
 }
 
 export interface UserStore extends OnboardingState {
@@ -420,8 +389,6 @@ export interface Store {
    * deployment's keys that reads every record, O(records): callers cache the answer.
    */
   countByState(): Promise<RecordCounts>;
-  /** Everything stored, for consistency checks (StoreContents). */
-  readContents(): Promise<StoreContents>;
   /**
    * Seals again with the first key every stored secret not sealed with it, and marks the store so
    * (sealing/sealing-marker.ts: what opening does when the mark asks). O(stored secrets).

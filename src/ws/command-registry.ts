@@ -15,8 +15,9 @@
 import type { Field } from '../domain/voluptuous.js';
 import { humanizeError, validate } from '../domain/voluptuous.js';
 import type { Logger } from '../domain/logger.js';
-import { isAdmin } from '../services/users.js';
-import { StoreUnavailableError, type User } from '../stores/types.js';
+import { isAdmin } from '../services/users/users.js';
+import { StoreUnavailableError } from '../stores/types.js';
+import { type User } from '../domain/models.js';
 import type { CommandContext, Requirement, WsCommand } from './command.js';
 import { commandFailure, failureOf } from './command-error.js';
 import { errorMessage, resultMessage, type CommandFailure } from './messages.js';

@@ -5,7 +5,7 @@
  * three in Home Assistant's order, so that every guard error comes from one place.
  */
 import type { Field } from '../domain/voluptuous.js';
-import type { User } from '../stores/types.js';
+import type { User } from '../domain/models.js';
 
 /**
  * - `any_user`: no check (`change_password`, `ping`);

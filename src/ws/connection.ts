@@ -20,7 +20,7 @@ import type { RawData, WebSocket } from 'ws';
 import { unverifiedIssuer } from '../domain/access-token.js';
 import type { Logger } from '../domain/logger.js';
 import type { Timers } from '../domain/timers.js';
-import type { SocketSessionService } from '../services/socket-sessions.js';
+import type { SocketSessionService } from '../services/tokens/socket-sessions.js';
 import { StoreUnavailableError } from '../stores/types.js';
 import type { CommandConnection, CommandHandler } from './command-registry.js';
 import type { DeferredWork } from './deferred-work.js';
@@ -37,7 +37,7 @@ export interface ConnectionLimits extends OutboundLimits {
   maxQueued: number;
 }
 
-/** Failed-login accounting for this socket's client (services/login-attempts.ts, bound to its address). */
+/** Failed-login accounting for this socket's client (services/bans/login-attempts.ts, bound to its address). */
 export interface SocketLoginAttempts {
   failed(): Promise<void>;
   succeeded(): Promise<void>;

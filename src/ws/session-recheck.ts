@@ -6,7 +6,7 @@
  * waits on purpose: they pace I/O retries and are no rule of the protocol.
  */
 import type { Logger } from '../domain/logger.js';
-import type { SocketSessionService } from '../services/socket-sessions.js';
+import type { SocketSessionService } from '../services/tokens/socket-sessions.js';
 import type { OpenSockets } from './open-sockets.js';
 
 const FIRST_RETRY_MS = 100;

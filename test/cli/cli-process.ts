@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
-import type { Store } from '../../src/stores/types.js';
+import type { ReadableStore } from '../../src/stores/store-contents.js';
 import { deleteKeysUnder, REDIS_URL, TEST_SECRETS_KEY, testSealer, uniquePrefix } from '../stores/redis-harness.js';
 import { redisStoredValues, sqliteStoredValues } from '../support/stored-values.js';
 
@@ -43,7 +43,7 @@ export function hassAuth(args: string[], env: Record<string, string>, options: {
 export interface CliStore {
   env: Record<string, string>;
   /** Opens the same store in the test process; on SQLite it must be closed before the CLI runs (directory lock). */
-  open(): Promise<Store>;
+  open(): Promise<ReadableStore>;
   /** Every value the store holds, read around it (support/stored-values.ts); on SQLite, with the store closed. */
   storedValues(): Promise<string[]>;
   cleanup(): Promise<void>;

@@ -8,14 +8,14 @@
 import { SignJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REFRESH_TOKEN_INACTIVITY_MS } from '../../machines/refresh-token.js';
-import { importFromHomeAssistant } from '../../src/services/ha-import/import-ha.js';
+import { importFromHomeAssistant } from '../../src/services/import/import-ha.js';
 import { restoreSnapshot } from '../../src/stores/envelope.js';
-import { createEntry, exchangeCode, initForm, ISSUED_TOKENS, jsonOf, openFlow, submitStep } from '../http/http-helpers.js';
-import { refreshGrant } from '../http/token-client.js';
+import { createEntry, initForm, ISSUED_TOKENS, jsonOf, openFlow, submitStep } from '../http/http-helpers.js';
 import { totpAt } from '../support/mfa.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { FIXTURE_DIR, fixtureToken, HA, homeAssistantLongLivedJwt, USER_IDS } from './ha-fixture.js';
+import { exchangeCode, refreshGrant } from '../support/http-client.js';
 
 const apiRoot = (server: TestServer, accessToken: string) =>
   fetch(`${server.baseUrl}/api/`, { headers: { authorization: `Bearer ${accessToken}` } });

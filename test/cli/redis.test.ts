@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { HA_VERSION } from '../../src/domain/version.js';
-import { refreshTokenService } from '../../src/services/refresh-tokens.js';
+import { refreshTokenService } from '../../src/services/tokens/refresh-tokens.js';
 import { aUser } from '../support/fixtures.js';
 import { silentLogger } from '../support/logger.js';
 import { eventually } from '../stores/redis-harness.js';

@@ -22,12 +22,13 @@ import { sha256Hex } from '../../src/domain/ids.js';
 import { DATABASE_FILE, openDatabase } from '../../src/stores/sqlite/open-database.js';
 import { KEY_FILE } from '../../src/stores/sealing/secrets-keys.js';
 import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
-import type { StoredRecord } from '../../src/stores/types.js';
+import type { StoredRecord } from '../../src/stores/store-contents.js';
 import { checkStoreInvariants } from '../support/store-invariants.js';
 import { READY_TIMEOUT_MS, startService, type ServiceProcess } from '../support/service-process.js';
 import { CLIENT_ID } from '../support/test-server.js';
-import { getWithBearer, postJson } from './instances.js';
-import { OWNER, redeem, refreshGrant, startTraffic, type Ledger, type Session } from './token-traffic.js';
+import { getWithBearer } from './instances.js';
+import { OWNER, redeem, startTraffic, type Ledger, type Session } from './token-traffic.js';
+import { postJson, refreshGrant } from '../support/http-client.js';
 
 const ROUNDS = 3;
 const WORKERS = 4;

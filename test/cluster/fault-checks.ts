@@ -8,7 +8,8 @@ import { expect, vi } from 'vitest';
 import { CLIENT_ID } from '../support/test-server.js';
 import type { TestSocket } from '../support/ws-client.js';
 import { FaultTraffic, REQUEST_BOUND_MS, type Answer } from './fault-traffic.js';
-import { getWithBearer, postForm, postJson, type Instance } from './instances.js';
+import { getWithBearer, type Instance } from './instances.js';
+import { postForm, postJson } from '../support/http-client.js';
 
 /** The requirement: a request Redis cannot serve gets its error within a second. */
 export const ERROR_WITHIN_MS = 1_000;

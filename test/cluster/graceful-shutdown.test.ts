@@ -18,10 +18,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { deleteKeysUnder, REDIS_URL, TEST_SECRETS_KEY, uniquePrefix } from '../stores/redis-harness.js';
 import { READY_TIMEOUT_MS, startService, type ServiceProcess } from '../support/service-process.js';
-import { CLIENT_ID, REDIRECT_URI } from '../support/test-server.js';
+import { CLIENT_ID } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
-import { postForm, postJson } from './instances.js';
 import { OWNER } from './token-traffic.js';
+import { postForm, postJson, startFlow } from '../support/http-client.js';
 
 /** main.ts's SHUTDOWN_GRACE_MS: past it the process exits 1 whatever is left. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -50,8 +50,8 @@ async function onboard(service: ServiceProcess): Promise<string> {
   return ((await tokens.json()) as { access_token: string }).access_token;
 }
 
-async function startFlow(service: ServiceProcess): Promise<string> {
-  const started = await postJson(service, '/auth/login_flow', { client_id: CLIENT_ID, handler: ['homeassistant', null], redirect_uri: REDIRECT_URI });
+async function openFlow(service: ServiceProcess): Promise<string> {
+  const started = await startFlow(service);
   return ((await started.json()) as { flow_id: string }).flow_id;
 }
 
@@ -119,7 +119,7 @@ describe.each(STORES)('SIGTERM on %s', (_name, storeFor) => {
       cleanups.unshift(async () => void (await service.stop('SIGKILL')));
       const accessToken = await onboard(service);
       const sockets = await Promise.all(Array.from({ length: SOCKETS }, () => TestSocket.authenticated(service, accessToken)));
-      const flowIds = await Promise.all(Array.from({ length: STEPS_IN_FLIGHT }, () => startFlow(service)));
+      const flowIds = await Promise.all(Array.from({ length: STEPS_IN_FLIGHT }, () => openFlow(service)));
 
       const steps = Promise.all(flowIds.map((flowId) => submitStep(service, flowId)));
       // In flight: each step has reached the service before the signal.

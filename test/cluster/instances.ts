@@ -51,23 +51,6 @@ export async function startCluster(names: string[], extraEnv: Record<string, str
   return { prefix, instances, close };
 }
 
-export function postJson(instance: Pick<Instance, 'baseUrl'>, path: string, body: unknown): Promise<Response> {
-  return fetch(`${instance.baseUrl}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-}
-
-/** Form-encoded POST, as OAuth clients send `/auth/token` and `/auth/revoke`. */
-export function postForm(instance: Pick<Instance, 'baseUrl'>, path: string, fields: Record<string, string>): Promise<Response> {
-  return fetch(`${instance.baseUrl}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(fields).toString(),
-  });
-}
-
 export function getWithBearer(instance: Pick<Instance, 'baseUrl'>, path: string, accessToken: string): Promise<Response> {
   return fetch(`${instance.baseUrl}${path}`, { headers: { authorization: `Bearer ${accessToken}` } });
 }

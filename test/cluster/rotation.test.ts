@@ -18,7 +18,8 @@ import { REDIS_URL, testSealer } from '../stores/redis-harness.js';
 import { READY_TIMEOUT_MS } from '../support/service-process.js';
 import { CLIENT_ID, REDIRECT_URI } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
-import { getWithBearer, postForm, postJson, startCluster, type Cluster, type Instance } from './instances.js';
+import { getWithBearer, startCluster, type Cluster, type Instance } from './instances.js';
+import { postForm, postJson } from '../support/http-client.js';
 
 const ROTATING = 'https://app.example/';
 /** Grace 0: any second presentation of a redeemed token is reuse. */

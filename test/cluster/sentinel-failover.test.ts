@@ -24,7 +24,8 @@ import { CLIENT_ID, REDIRECT_URI } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { expectEachCodeRedeemedOnce, expectNothingAcknowledgedLost, expectOnlyTimelyErrors, ownerTokens, trafficThrough } from './fault-checks.js';
 import { TRAFFIC_CONFIG } from './fault-traffic.js';
-import { postForm, postJson, startInstance, type Instance } from './instances.js';
+import { startInstance, type Instance } from './instances.js';
+import { postForm, postJson } from '../support/http-client.js';
 
 /** The bound for a start that cannot succeed. */
 const FAIL_FAST_MS = 10_000;

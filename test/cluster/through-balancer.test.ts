@@ -10,13 +10,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type * as Registry from '../../src/ws/command-registry.js';
-import { answerOf, type Answer, type IssuedTokens } from '../http/token-client.js';
+import { answerOf, type Answer } from '../http/token-client.js';
 import { READY_TIMEOUT_MS } from '../support/service-process.js';
 import { CLIENT_ID, REDIRECT_URI, startTestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { servedBy, startBalancedCluster, upgradedBy, type BalancedCluster } from './balancer.js';
 import { tourEveryCommand } from './command-tour.js';
-import { getWithBearer, postForm, postJson, postJsonFrom, type Instance } from './instances.js';
+import { getWithBearer, postJsonFrom, type Instance } from './instances.js';
+import { type IssuedTokens, postForm, postJson } from '../support/http-client.js';
 
 /** The type of every command the app registers, caught where the registry is built. */
 const registered = vi.hoisted(() => new Set<string>());

@@ -13,14 +13,14 @@
  * bcrypt runs at its real cost (12): the file checks one password and hashes one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IssuedTokens } from '../http/token-client.js';
 import { scrape } from '../observability/scrape.js';
 import { READY_TIMEOUT_MS } from '../support/service-process.js';
 import { CLIENT_ID, REDIRECT_URI } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { startComposeOnLoopback, type ComposeOnLoopback } from './compose-on-loopback.js';
-import { getWithBearer, postForm, postJson, postJsonFrom } from './instances.js';
+import { getWithBearer, postJsonFrom } from './instances.js';
 import { OWNER } from './token-traffic.js';
+import { type IssuedTokens, postForm, postJson } from '../support/http-client.js';
 
 const TEST_TIMEOUT_MS = 30_000;
 const CLOSE_WAIT_MS = 10_000;

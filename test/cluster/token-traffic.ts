@@ -9,7 +9,8 @@
 import { issuerOf } from '../http/token-client.js';
 import { CLIENT_ID, REDIRECT_URI } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
-import { postForm, postJson, type Instance } from './instances.js';
+import { type Instance } from './instances.js';
+import { exchangeCode, postForm, postJson, refreshGrant } from '../support/http-client.js';
 
 export const OWNER = { name: 'Alice', username: 'alice', password: 'correct horse battery staple', language: 'en' };
 
@@ -49,14 +50,6 @@ async function json<T>(response: Response, what: string): Promise<T> {
 interface Tokens {
   access_token: string;
   refresh_token: string;
-}
-
-export function exchangeCode(target: Target, code: string): Promise<Response> {
-  return postForm(target, '/auth/token', { grant_type: 'authorization_code', client_id: CLIENT_ID, code });
-}
-
-export function refreshGrant(target: Target, refreshToken: string): Promise<Response> {
-  return postForm(target, '/auth/token', { grant_type: 'refresh_token', client_id: CLIENT_ID, refresh_token: refreshToken });
 }
 
 /** A session from a code that the ledger has not seen yet. */

@@ -9,7 +9,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_ID, REDIRECT_URI } from '../support/test-server.js';
 import { READY_TIMEOUT_MS } from '../support/service-process.js';
-import { getWithBearer, postForm, postJson, postJsonFrom, startCluster, type Cluster, type Instance } from './instances.js';
+import { getWithBearer, postJsonFrom, startCluster, type Cluster, type Instance } from './instances.js';
+import { postForm, postJson, startFlow } from '../support/http-client.js';
 
 const OWNER = { name: 'Alice', username: 'alice', password: 'correct horse battery staple', language: 'en' };
 const INVALID_CODE = { error: 'invalid_request', error_description: 'Invalid code' };
@@ -33,8 +34,8 @@ interface FlowStep {
   result?: string;
 }
 
-async function startFlow(instance: Instance): Promise<string> {
-  const started = await postJson(instance, '/auth/login_flow', { client_id: CLIENT_ID, handler: HANDLER, redirect_uri: REDIRECT_URI });
+async function openFlow(instance: Instance): Promise<string> {
+  const started = await startFlow(instance, { handler: HANDLER });
   const step = (await started.json()) as FlowStep;
   expect([started.status, step.type, step.step_id]).toEqual([200, 'form', 'init']);
   return step.flow_id;
@@ -47,7 +48,7 @@ async function submit(instance: Instance, flowId: string, password: string, user
 
 /** A fresh code: one login flow, started on `starter` and finished on `finisher`. */
 async function freshCode(starter: Instance, finisher: Instance): Promise<string> {
-  const done = await submit(finisher, await startFlow(starter), OWNER.password);
+  const done = await submit(finisher, await openFlow(starter), OWNER.password);
   expect([done.status, done.step.type]).toEqual([200, 'create_entry']);
   expect(done.step.result).toMatch(/^[0-9a-f]{32}$/);
   return done.step.result ?? '';
@@ -144,7 +145,7 @@ describe('onboarding across instances', () => {
 
 describe('logging in across instances', () => {
   it('continues a flow on either instance, and a token revoked on B is dead on A', async () => {
-    const flowId = await startFlow(a);
+    const flowId = await openFlow(a);
     const wrong = await submit(b, flowId, 'not the password');
     expect(wrong.status).toBe(200);
     expect(wrong.step).toMatchObject({ type: 'form', flow_id: flowId, step_id: 'init', errors: { base: 'invalid_auth' } });
@@ -194,7 +195,7 @@ describe('logging in across instances', () => {
 
   it('binds a flow to the IP that started it, on every instance', async () => {
     // Started from 127.0.0.1 on A: another address is refused on either instance, and the flow is kept.
-    const flowId = await startFlow(a);
+    const flowId = await openFlow(a);
     const step = { client_id: CLIENT_ID, username: OWNER.username, password: OWNER.password };
     for (const instance of [a, b]) {
       const moved = await postJsonFrom('127.0.0.2', instance, `/auth/login_flow/${flowId}`, step);

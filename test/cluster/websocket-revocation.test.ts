@@ -9,10 +9,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { READY_TIMEOUT_MS } from '../support/service-process.js';
-import { CLIENT_ID, REDIRECT_URI } from '../support/test-server.js';
+import { CLIENT_ID } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { claimsOf } from '../ws/ws-helpers.js';
-import { getWithBearer, postForm, postJson, startCluster, type Cluster, type Instance } from './instances.js';
+import { getWithBearer, startCluster, type Cluster, type Instance } from './instances.js';
+import { logInForTokens, postForm, postJson } from '../support/http-client.js';
 
 const OWNER = { name: 'Alice', username: 'alice', password: 'correct horse battery staple', language: 'en' };
 /** What a revocation on one instance may take to close a socket on the other. */
@@ -54,14 +55,8 @@ async function longLivedToken(instance: Instance, clientName: string): Promise<s
 }
 
 /** Fresh normal tokens of the owner: a login flow on `instance`, its code exchanged there. */
-async function logIn(instance: Instance): Promise<Tokens> {
-  const started = await postJson(instance, '/auth/login_flow', { client_id: CLIENT_ID, handler: ['homeassistant', null], redirect_uri: REDIRECT_URI });
-  const { flow_id: flowId } = (await started.json()) as { flow_id: string };
-  const done = await postJson(instance, `/auth/login_flow/${flowId}`, { client_id: CLIENT_ID, username: OWNER.username, password: OWNER.password });
-  const { result: code } = (await done.json()) as { result?: string };
-  const exchanged = await postForm(instance, '/auth/token', { grant_type: 'authorization_code', client_id: CLIENT_ID, code: code ?? '' });
-  expect(exchanged.status).toBe(200);
-  return (await exchanged.json()) as Tokens;
+function logIn(instance: Instance): Promise<Tokens> {
+  return logInForTokens(instance, OWNER.username, OWNER.password);
 }
 
 /** Milliseconds from `sentAt` (performance.now()) to the close of `socket`, which must come within WAIT_MS. */

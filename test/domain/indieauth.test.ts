@@ -11,6 +11,13 @@ import {
 // Expected values were checked against HA's `_parse_client_id` on Python's `urllib.parse`.
 
 describe('verifyClientId', () => {
+  it('gives the same verdicts when asked again, also after more distinct ids than it remembers', () => {
+    const ids = Array.from({ length: 3_000 }, (_, n) => (n % 2 === 0 ? `https://client-${n}.example/` : `ftp://client-${n}.example/`));
+    for (const round of [1, 2]) {
+      expect(ids.map((id) => verifyClientId(id)), `round ${round}`).toEqual(ids.map((_, n) => n % 2 === 0));
+    }
+  });
+
   it.each([
     // test_client_id_scheme
     ['http://ex.com/', true],

@@ -3,7 +3,7 @@
  * fields each route reads, present or missing, of the right type or not, with real values of the
  * set-up owner or near misses of them, plus extra and repeated fields; the encodings clients use and
  * get wrong; Authorization headers with real, forged and unsigned JWTs. Client ids are never public
- * hosts: a login's redirect-URI discovery would fetch them (services/redirect-discovery.ts), and the
+ * hosts: a login's redirect-URI discovery would fetch them (services/login/redirect-discovery.ts), and the
  * loopback and private ones it refuses without a connection.
  */
 import fc from 'fast-check';

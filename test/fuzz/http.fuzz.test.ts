@@ -10,13 +10,14 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { theOwner } from '../http/token-client.js';
 import { checkStoreInvariants } from '../support/store-invariants.js';
-import { onboardOwner, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
+import { startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { answerProblems, errorLog, loggedProblems } from './answers.js';
 import { fuzzParameters, fuzzTimeout } from './fuzz-settings.js';
 import { ROUTES } from './http-arbitraries.js';
 import { toFetch } from './http-request.js';
 import { RealValues } from './real-values.js';
+import { onboardOwner } from '../support/http-client.js';
 
 const RUNS_PER_ROUTE = 50;
 

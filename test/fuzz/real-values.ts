@@ -8,10 +8,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { s256Proof } from '../../src/domain/pkce.js';
-import { oauth2StateService } from '../../src/services/oauth2-state.js';
+import { oauth2StateService } from '../../src/services/login/oauth2-state.js';
 import { openFlow } from '../http/http-helpers.js';
-import { exchangeCode, issuerOf, newCode, PASSWORD, USERNAME, type IssuedTokens } from '../http/token-client.js';
+import { issuerOf, newCode, PASSWORD, USERNAME } from '../http/token-client.js';
 import { CLIENT_ID, REDIRECT_URI, type TestServer } from '../support/test-server.js';
+import { type IssuedTokens, exchangeCode } from '../support/http-client.js';
 
 export const REAL_KINDS = [
   'clientId',

@@ -11,8 +11,9 @@ import type { Envelope, Store } from '../../src/stores/types.js';
 import { newSession } from '../http/token-client.js';
 import { aUser, issueRefreshToken } from '../support/fixtures.js';
 import { checkStoreInvariants } from '../support/store-invariants.js';
-import { onboardOwner, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
+import { startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
 import { deleteKeysUnder, rawClient, REDIS_URL, testSealer, uniquePrefix } from '../stores/redis-harness.js';
+import { onboardOwner } from '../support/http-client.js';
 
 const START = Date.UTC(2026, 10, 27, 12);
 

@@ -11,13 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signAccessToken } from '../../src/domain/access-token.js';
 import { issueRefreshToken } from '../support/fixtures.js';
 import { checkStoreInvariants } from '../support/store-invariants.js';
-import { onboardOwner, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
+import { startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
 import { TestSocket, type Message } from '../support/ws-client.js';
 import { theOwner } from '../http/token-client.js';
 import { errorLog, loggedProblems } from './answers.js';
 import { fuzzParameters, fuzzTimeout } from './fuzz-settings.js';
 import { authMessage, COMMAND_TYPES, commandMessage, messageText, type WsIds } from './ws-arbitraries.js';
 import { bend } from './values.js';
+import { onboardOwner } from '../support/http-client.js';
 
 const COMMAND_RUNS = 80;
 const AUTH_RUNS = 40;

@@ -9,19 +9,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/domain/ids.js';
-import { CLIENT_ID, onboardOwner, REDIRECT_URI, startTestServer, type TestServer } from '../support/test-server.js';
-import {
-  answerOf,
-  apiStatus,
-  exchangeCode,
-  newCode,
-  newSession,
-  refreshGrant,
-  spyOnWrites,
-  storedData,
-  type Answer,
-  type IssuedTokens,
-} from './token-client.js';
+import { CLIENT_ID, REDIRECT_URI, startTestServer, type TestServer } from '../support/test-server.js';
+import { answerOf, apiStatus, newCode, newSession, spyOnWrites, storedData, type Answer } from './token-client.js';
 import {
   seeded,
   type Secrets,
@@ -43,6 +32,7 @@ import {
   shorten,
   type Sent,
 } from './junk-requests.js';
+import { type IssuedTokens, exchangeCode, onboardOwner, refreshGrant } from '../support/http-client.js';
 
 describe('bad input (SQLite)', () => {
   let server: TestServer;

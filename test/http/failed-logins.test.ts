@@ -6,11 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setUpTotp, totpAt, wrongCode } from '../support/mfa.js';
-import { CLIENT_ID, onboardOwner, REDIRECT_URI, type TestServer } from '../support/test-server.js';
+import { CLIENT_ID, REDIRECT_URI, type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { tokensOf } from '../ws/ws-helpers.js';
 import { addUserWithLogin } from './http-helpers.js';
-import { aClientIp, failuresOf, fetchFrom, httpConfig, postFormFrom, postJsonFrom, startBanServer } from './ip-ban-helpers.js';
+import { aClientIp, failuresOf, httpConfig, startBanServer } from './ip-ban-helpers.js';
+import { fetchFrom, onboardOwner, postForm, postJson } from '../support/http-client.js';
 
 const ALICE = { username: 'alice', password: 'secret-password' };
 const FLOW_START = { client_id: CLIENT_ID, handler: ['homeassistant', null], redirect_uri: REDIRECT_URI };
@@ -29,56 +30,56 @@ const statusOf = async (response: Promise<Response>) => {
 };
 
 async function flowFrom(server: TestServer, ip: string): Promise<string> {
-  const started = await postJsonFrom(server, ip, '/auth/login_flow', FLOW_START);
+  const started = await postJson(server, '/auth/login_flow', FLOW_START, ip);
   return ((await started.json()) as { flow_id: string }).flow_id;
 }
 
 const step = (server: TestServer, ip: string, flowId: string, input: Record<string, unknown>) =>
-  statusOf(postJsonFrom(server, ip, `/auth/login_flow/${flowId}`, { client_id: CLIENT_ID, ...input }));
+  statusOf(postJson(server, `/auth/login_flow/${flowId}`, { client_id: CLIENT_ID, ...input }, ip));
 
 const COUNTED: Row[] = [
-  { row: 'a protected view without a token (401)', status: 401, send: (s, ip) => statusOf(fetchFrom(s, ip, '/api/')) },
+  { row: 'a protected view without a token (401)', status: 401, send: (s, ip) => statusOf(fetchFrom(s, '/api/', {}, ip)) },
   {
     row: 'a protected view with an invalid Bearer token (401)',
     status: 401,
-    send: (s, ip) => statusOf(fetchFrom(s, ip, '/api/', { headers: { authorization: 'Bearer not.a.token' } })),
+    send: (s, ip) => statusOf(fetchFrom(s, '/api/', { headers: { authorization: 'Bearer not.a.token' } }, ip)),
   },
   {
     row: 'a signed path with a bad authSig (401)',
     status: 401,
-    send: (s, ip) => statusOf(fetchFrom(s, ip, '/api/?authSig=eyJhbGciOiJIUzI1NiJ9.e30.c2ln')),
+    send: (s, ip) => statusOf(fetchFrom(s, '/api/?authSig=eyJhbGciOiJIUzI1NiJ9.e30.c2ln', {}, ip)),
   },
-  { row: 'installation_type after onboarding (401)', status: 401, send: (s, ip) => statusOf(fetchFrom(s, ip, '/api/onboarding/installation_type')) },
-  { row: 'link_user without a token (401)', status: 401, send: (s, ip) => statusOf(postJsonFrom(s, ip, '/auth/link_user', {})) },
+  { row: 'installation_type after onboarding (401)', status: 401, send: (s, ip) => statusOf(fetchFrom(s, '/api/onboarding/installation_type', {}, ip)) },
+  { row: 'link_user without a token (401)', status: 401, send: (s, ip) => statusOf(postJson(s, '/auth/link_user', {}, ip)) },
   {
     row: 'the token endpoint: unsupported_grant_type',
     status: 400,
-    send: (s, ip) => statusOf(postFormFrom(s, ip, '/auth/token', { grant_type: 'password', client_id: CLIENT_ID })),
+    send: (s, ip) => statusOf(postForm(s, '/auth/token', { grant_type: 'password', client_id: CLIENT_ID }, ip)),
   },
   {
     row: 'the token endpoint: invalid_grant',
     status: 400,
-    send: (s, ip) => statusOf(postFormFrom(s, ip, '/auth/token', { grant_type: 'refresh_token', client_id: CLIENT_ID, refresh_token: 'f'.repeat(128) })),
+    send: (s, ip) => statusOf(postForm(s, '/auth/token', { grant_type: 'refresh_token', client_id: CLIENT_ID, refresh_token: 'f'.repeat(128) }, ip)),
   },
   {
     row: 'the token endpoint: an unknown code',
     status: 400,
-    send: (s, ip) => statusOf(postFormFrom(s, ip, '/auth/token', { grant_type: 'authorization_code', client_id: CLIENT_ID, code: 'f'.repeat(32) })),
+    send: (s, ip) => statusOf(postForm(s, '/auth/token', { grant_type: 'authorization_code', client_id: CLIENT_ID, code: 'f'.repeat(32) }, ip)),
   },
   {
     row: 'the token endpoint: an invalid client id',
     status: 400,
-    send: (s, ip) => statusOf(postFormFrom(s, ip, '/auth/token', { grant_type: 'authorization_code', client_id: 'not a url', code: 'f'.repeat(32) })),
+    send: (s, ip) => statusOf(postForm(s, '/auth/token', { grant_type: 'authorization_code', client_id: 'not a url', code: 'f'.repeat(32) }, ip)),
   },
   {
     row: 'login_flow start: an invalid client id (400 from the view)',
     status: 400,
-    send: (s, ip) => statusOf(postJsonFrom(s, ip, '/auth/login_flow', { ...FLOW_START, client_id: 'not a url' })),
+    send: (s, ip) => statusOf(postJson(s, '/auth/login_flow', { ...FLOW_START, client_id: 'not a url' }, ip)),
   },
   {
     row: 'login_flow start: an unknown handler (404)',
     status: 404,
-    send: (s, ip) => statusOf(postJsonFrom(s, ip, '/auth/login_flow', { ...FLOW_START, handler: ['command_line', null] })),
+    send: (s, ip) => statusOf(postJson(s, '/auth/login_flow', { ...FLOW_START, handler: ['command_line', null] }, ip)),
   },
   {
     row: 'login_flow step: an unknown flow (404)',
@@ -94,7 +95,7 @@ const COUNTED: Row[] = [
     row: 'login_flow step: a redirect_uri of another origin (403)',
     status: 403,
     send: async (s, ip) => {
-      const started = await postJsonFrom(s, ip, '/auth/login_flow', { ...FLOW_START, redirect_uri: 'https://evil.example/cb' });
+      const started = await postJson(s, '/auth/login_flow', { ...FLOW_START, redirect_uri: 'https://evil.example/cb' }, ip);
       return step(s, ip, ((await started.json()) as { flow_id: string }).flow_id, ALICE);
     },
   },
@@ -109,47 +110,47 @@ const NOT_COUNTED: Row[] = [
   {
     row: 'login_flow start: a body that is not JSON (the validator)',
     status: 400,
-    send: (s, ip) => statusOf(fetchFrom(s, ip, '/auth/login_flow', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' })),
+    send: (s, ip) => statusOf(fetchFrom(s, '/auth/login_flow', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' }, ip)),
   },
   {
     row: 'login_flow start: a body without client_id (the validator)',
     status: 400,
-    send: (s, ip) => statusOf(postJsonFrom(s, ip, '/auth/login_flow', { handler: ['homeassistant', null], redirect_uri: REDIRECT_URI })),
+    send: (s, ip) => statusOf(postJson(s, '/auth/login_flow', { handler: ['homeassistant', null], redirect_uri: REDIRECT_URI }, ip)),
   },
   {
     row: 'login_flow step: a body without client_id (the validator)',
     status: 400,
-    send: async (s, ip) => statusOf(postJsonFrom(s, ip, `/auth/login_flow/${await flowFrom(s, ip)}`, ALICE)),
+    send: async (s, ip) => statusOf(postJson(s, `/auth/login_flow/${await flowFrom(s, ip)}`, ALICE, ip)),
   },
-  { row: 'login_flow start (200 form without errors)', status: 200, send: (s, ip) => statusOf(postJsonFrom(s, ip, '/auth/login_flow', FLOW_START)) },
-  { row: 'GET of a flow (404)', status: 404, send: (s, ip) => statusOf(fetchFrom(s, ip, `/auth/login_flow/${'f'.repeat(32)}`)) },
-  { row: 'DELETE of an unknown flow (404)', status: 404, send: (s, ip) => statusOf(fetchFrom(s, ip, `/auth/login_flow/${'f'.repeat(32)}`, { method: 'DELETE' })) },
-  { row: 'GET /auth/login_flow (405)', status: 405, send: (s, ip) => statusOf(fetchFrom(s, ip, '/auth/login_flow')) },
-  { row: '/auth/revoke with an unknown token', status: 200, send: (s, ip) => statusOf(postFormFrom(s, ip, '/auth/revoke', { token: 'f'.repeat(128) })) },
-  { row: 'action=revoke at the token endpoint', status: 200, send: (s, ip) => statusOf(postFormFrom(s, ip, '/auth/token', { action: 'revoke', token: 'x' })) },
+  { row: 'login_flow start (200 form without errors)', status: 200, send: (s, ip) => statusOf(postJson(s, '/auth/login_flow', FLOW_START, ip)) },
+  { row: 'GET of a flow (404)', status: 404, send: (s, ip) => statusOf(fetchFrom(s, `/auth/login_flow/${'f'.repeat(32)}`, {}, ip)) },
+  { row: 'DELETE of an unknown flow (404)', status: 404, send: (s, ip) => statusOf(fetchFrom(s, `/auth/login_flow/${'f'.repeat(32)}`, { method: 'DELETE' }, ip)) },
+  { row: 'GET /auth/login_flow (405)', status: 405, send: (s, ip) => statusOf(fetchFrom(s, '/auth/login_flow', {}, ip)) },
+  { row: '/auth/revoke with an unknown token', status: 200, send: (s, ip) => statusOf(postForm(s, '/auth/revoke', { token: 'f'.repeat(128) }, ip)) },
+  { row: 'action=revoke at the token endpoint', status: 200, send: (s, ip) => statusOf(postForm(s, '/auth/token', { action: 'revoke', token: 'x' }, ip)) },
   {
     row: 'link_user with a bad body, signed in (400)',
     status: 400,
     send: (s, ip, tokens) =>
       statusOf(
-        fetchFrom(s, ip, '/auth/link_user', {
+        fetchFrom(s, '/auth/link_user', {
           method: 'POST',
           headers: { authorization: `Bearer ${tokens.access_token}`, 'content-type': 'application/json' },
           body: JSON.stringify({ client_id: CLIENT_ID, code: 'f'.repeat(32) }),
-        }),
+        }, ip),
       ),
   },
   {
     row: 'onboarding a second owner (403)',
     status: 403,
     send: (s, ip) =>
-      statusOf(postJsonFrom(s, ip, '/api/onboarding/users', { name: 'Eve', username: 'eve', password: 'pw', client_id: CLIENT_ID, language: 'en' })),
+      statusOf(postJson(s, '/api/onboarding/users', { name: 'Eve', username: 'eve', password: 'pw', client_id: CLIENT_ID, language: 'en' }, ip)),
   },
-  { row: 'an unknown path (404)', status: 404, send: (s, ip) => statusOf(fetchFrom(s, ip, '/api/nothing-here')) },
+  { row: 'an unknown path (404)', status: 404, send: (s, ip) => statusOf(fetchFrom(s, '/api/nothing-here', {}, ip)) },
   {
     row: 'a good refresh grant (200)',
     status: 200,
-    send: (s, ip, tokens) => statusOf(postFormFrom(s, ip, '/auth/token', { grant_type: 'refresh_token', client_id: CLIENT_ID, refresh_token: tokens.refresh_token })),
+    send: (s, ip, tokens) => statusOf(postForm(s, '/auth/token', { grant_type: 'refresh_token', client_id: CLIENT_ID, refresh_token: tokens.refresh_token }, ip)),
   },
 ];
 
@@ -203,9 +204,9 @@ describe.each(['sqlite', 'redis'] as const)('failed logins over HTTP (%s)', (kin
     const ip = aClientIp();
     const flowId = await flowFrom(server, ip);
     expect(await step(server, ip, flowId, { ...ALICE, password: 'wrong' })).toBe(200);
-    expect(await statusOf(fetchFrom(server, ip, '/api/'))).toBe(401);
+    expect(await statusOf(fetchFrom(server, '/api/', {}, ip))).toBe(401);
     expect(await failuresOf(server, ip)).toBe(2);
-    const completed = await postJsonFrom(server, ip, `/auth/login_flow/${flowId}`, { client_id: CLIENT_ID, ...ALICE });
+    const completed = await postJson(server, `/auth/login_flow/${flowId}`, { client_id: CLIENT_ID, ...ALICE }, ip);
     expect(((await completed.json()) as { type: string }).type).toBe('create_entry');
     expect(await failuresOf(server, ip)).toBe(0);
   });
@@ -220,19 +221,19 @@ describe.each(['sqlite', 'redis'] as const)('failed logins over HTTP (%s)', (kin
     const flowId = await flowFrom(server, ip);
     expect(await step(server, ip, flowId, { username, password: 'mia-password' })).toBe(200);
     expect(await failuresOf(server, ip)).toBe(0);
-    const wrong = await postJsonFrom(server, ip, `/auth/login_flow/${flowId}`, { client_id: CLIENT_ID, code: wrongCode(secret, server.clock.now) });
+    const wrong = await postJson(server, `/auth/login_flow/${flowId}`, { client_id: CLIENT_ID, code: wrongCode(secret, server.clock.now) }, ip);
     expect(await wrong.json()).toMatchObject({ type: 'form', step_id: 'mfa', errors: { base: 'invalid_code' } });
     expect(await failuresOf(server, ip)).toBe(1);
     server.clock.now += 30_000;
-    const right = await postJsonFrom(server, ip, `/auth/login_flow/${flowId}`, { client_id: CLIENT_ID, code: totpAt(secret, server.clock.now) });
+    const right = await postJson(server, `/auth/login_flow/${flowId}`, { client_id: CLIENT_ID, code: totpAt(secret, server.clock.now) }, ip);
     expect(await right.json()).toMatchObject({ type: 'create_entry' });
     expect(await failuresOf(server, ip)).toBe(0);
   });
 
   it('keeps the count on success elsewhere: a token grant or an authenticated request resets nothing', async () => {
     const ip = aClientIp();
-    expect(await statusOf(fetchFrom(server, ip, '/api/'))).toBe(401);
-    const api = fetchFrom(server, ip, '/api/', { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect(await statusOf(fetchFrom(server, '/api/', {}, ip))).toBe(401);
+    const api = fetchFrom(server, '/api/', { headers: { authorization: `Bearer ${tokens.access_token}` } }, ip);
     expect(await statusOf(api)).toBe(200);
     expect(await failuresOf(server, ip)).toBe(1);
   });

@@ -6,9 +6,10 @@
 import { expect } from 'vitest';
 import { newId } from '../../src/domain/ids.js';
 import { hashPassword } from '../../src/domain/passwords.js';
-import type { User } from '../../src/stores/types.js';
+import type { User } from '../../src/domain/models.js';
 import { aUser } from '../support/fixtures.js';
-import { CLIENT_ID, postForm, REDIRECT_URI, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
+import { CLIENT_ID, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
+import { postJson, startFlow, type StartBody } from '../support/http-client.js';
 
 export const HEX32 = /^[0-9a-f]{32}$/;
 export const START = Date.UTC(2026, 10, 27, 12);
@@ -34,26 +35,6 @@ export function postRaw(server: TestServer, path: string, body: string, contentT
   return fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body });
 }
 
-/** JSON POST as seen from `clientIp` (through the trusted proxy of `startProxiedServer`). */
-export function postJsonFrom(server: TestServer, path: string, body: unknown, clientIp?: string): Promise<Response> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (clientIp !== undefined) headers['x-forwarded-for'] = clientIp;
-  return fetch(`${server.baseUrl}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
-}
-
-export interface StartBody {
-  client_id?: unknown;
-  handler?: unknown;
-  redirect_uri?: unknown;
-  type?: unknown;
-  [key: string]: unknown;
-}
-
-export function startFlow(server: TestServer, overrides: StartBody = {}, clientIp?: string): Promise<Response> {
-  const body = { client_id: CLIENT_ID, handler: ['homeassistant', null], redirect_uri: REDIRECT_URI, ...overrides };
-  return postJsonFrom(server, '/auth/login_flow', body, clientIp);
-}
-
 /** Starts a flow that must succeed; returns its id. */
 export async function openFlow(server: TestServer, overrides: StartBody = {}, clientIp?: string): Promise<string> {
   const response = await startFlow(server, overrides, clientIp);
@@ -63,7 +44,7 @@ export async function openFlow(server: TestServer, overrides: StartBody = {}, cl
 }
 
 export function submitStep(server: TestServer, flowId: string, body: Record<string, unknown>, clientIp?: string): Promise<Response> {
-  return postJsonFrom(server, `/auth/login_flow/${flowId}`, { client_id: CLIENT_ID, ...body }, clientIp);
+  return postJson(server, `/auth/login_flow/${flowId}`, { client_id: CLIENT_ID, ...body }, clientIp);
 }
 
 export function deleteFlow(server: TestServer, flowId: string): Promise<Response> {
@@ -98,10 +79,6 @@ export function createEntry(flowId: string) {
     description_placeholders: null,
     result: expect.stringMatching(HEX32) as unknown,
   };
-}
-
-export function exchangeCode(server: TestServer, code: string, clientId = CLIENT_ID): Promise<Response> {
-  return postForm(server, '/auth/token', { grant_type: 'authorization_code', client_id: clientId, code });
 }
 
 /** The token endpoint's answer to a good authorization code (spec §6.1). */

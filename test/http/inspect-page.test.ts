@@ -13,17 +13,18 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { machines } from '../../machines/index.js';
-import { COUNT_POLL_MS } from '../../src/services/record-counts.js';
-import { DELETED_ON_REACHING } from '../../src/services/ended-records.js';
+import { COUNT_POLL_MS } from '../../src/services/inspection/record-counts.js';
+import { DELETED_ON_REACHING } from '../../src/services/inspection/ended-records.js';
 import { machineDiagrams, type MachineDiagram } from '../../src/observability/machine-diagrams.js';
 import { browserForFile, openPage, type WatchedPage } from '../support/browser.js';
 import { expectNoSidewaysScrolling, tabTo, VIEWPORTS } from '../support/pages.js';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import type { Store } from '../../src/stores/types.js';
 import { deleteKeysUnder, REDIS_URL, testSealer, uniquePrefix } from '../stores/redis-harness.js';
-import { onboardOwner, postForm, startTestServer, type TestServer } from '../support/test-server.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
 import { claimsOf, tokensOf } from '../ws/ws-helpers.js';
 import { addUserWithLogin } from './http-helpers.js';
+import { onboardOwner, postForm } from '../support/http-client.js';
 
 const PASSWORD = 'secret-password';
 

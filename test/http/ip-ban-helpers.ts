@@ -5,7 +5,7 @@
  */
 import { expect, vi } from 'vitest';
 import { parseAuthConfig, type AuthConfig } from '../../src/auth-config.js';
-import { banKey } from '../../src/services/login-attempts.js';
+import { banKey } from '../../src/services/bans/login-attempts.js';
 import { startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
 import { START } from './http-helpers.js';
 
@@ -24,25 +24,6 @@ let lastOctet = 0;
 export function aClientIp(): string {
   lastOctet += 1;
   return lastOctet < 255 ? `203.0.113.${lastOctet}` : `198.51.100.${lastOctet - 254}`;
-}
-
-/** `fetch` as seen from `ip`. */
-export function fetchFrom(server: TestServer, ip: string, path: string, init: RequestInit = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  headers.set('x-forwarded-for', ip);
-  return fetch(`${server.baseUrl}${path}`, { ...init, headers });
-}
-
-export function postJsonFrom(server: TestServer, ip: string, path: string, body: unknown): Promise<Response> {
-  return fetchFrom(server, ip, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-}
-
-export function postFormFrom(server: TestServer, ip: string, path: string, fields: Record<string, string>): Promise<Response> {
-  return fetchFrom(server, ip, path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(fields).toString(),
-  });
 }
 
 /** The failures the store counts for `ip` now. */

@@ -6,14 +6,13 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuthConfig } from '../../src/auth-config.js';
-import { ipBanAdmin } from '../../src/services/login-attempts.js';
-import { CLIENT_ID, onboardOwner, REDIRECT_URI, type StoreKind, type TestServer } from '../support/test-server.js';
+import { ipBanAdmin } from '../../src/services/bans/login-attempts.js';
+import { CLIENT_ID, REDIRECT_URI, type StoreKind, type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { scrape, valueOf } from '../observability/scrape.js';
 import { parseAuthConfig } from '../../src/auth-config.js';
-import {
-  aClientIp, expectForbidden, failuresOf, fetchFrom, httpConfig, postFormFrom, postJsonFrom, soon, startBanServer,
-} from './ip-ban-helpers.js';
+import { aClientIp, expectForbidden, failuresOf, httpConfig, soon, startBanServer } from './ip-ban-helpers.js';
+import { fetchFrom, onboardOwner, postForm, postJson } from '../support/http-client.js';
 
 const ALICE = { username: 'alice', password: 'secret-password' };
 const FLOW_START = { client_id: CLIENT_ID, handler: ['homeassistant', null], redirect_uri: REDIRECT_URI };
@@ -29,35 +28,35 @@ describe.each(['sqlite', 'redis'] as const)('IP bans (%s)', (kind: StoreKind) =>
 
   /** A wrong password in a fresh flow, from `ip`: one failed login. */
   async function wrongPassword(ip: string): Promise<number> {
-    const started = await postJsonFrom(server, ip, '/auth/login_flow', FLOW_START);
+    const started = await postJson(server, '/auth/login_flow', FLOW_START, ip);
     if (started.status !== 200) return started.status;
     const { flow_id: flowId } = (await started.json()) as { flow_id: string };
-    const step = await postJsonFrom(server, ip, `/auth/login_flow/${flowId}`, { client_id: CLIENT_ID, ...ALICE, password: 'wrong' });
+    const step = await postJson(server, `/auth/login_flow/${flowId}`, { client_id: CLIENT_ID, ...ALICE, password: 'wrong' }, ip);
     await step.arrayBuffer();
     return step.status;
   }
 
   /** Every kind of request a banned address might try. */
   const everything = (ip: string): Array<() => Promise<Response>> => [
-    () => fetchFrom(server, ip, '/health'),
-    () => fetchFrom(server, ip, '/api/', { headers: { authorization: `Bearer ${tokens.access_token}` } }),
-    () => postFormFrom(server, ip, '/auth/token', { grant_type: 'refresh_token', client_id: CLIENT_ID, refresh_token: tokens.refresh_token }),
-    () => postJsonFrom(server, ip, '/auth/login_flow', FLOW_START),
-    () => fetchFrom(server, ip, '/auth/providers'),
-    () => fetchFrom(server, ip, `/auth/authorize?client_id=${encodeURIComponent(CLIENT_ID)}&redirect_uri=${encodeURIComponent(REDIRECT_URI)}`),
-    () => fetchFrom(server, ip, '/.well-known/oauth-authorization-server'),
-    () => fetchFrom(server, ip, '/auth/token', { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } }),
-    () => fetchFrom(server, ip, '/no/such/path'),
-    () => fetchFrom(server, ip, '/api/websocket'),
+    () => fetchFrom(server, '/health', {}, ip),
+    () => fetchFrom(server, '/api/', { headers: { authorization: `Bearer ${tokens.access_token}` } }, ip),
+    () => postForm(server, '/auth/token', { grant_type: 'refresh_token', client_id: CLIENT_ID, refresh_token: tokens.refresh_token }, ip),
+    () => postJson(server, '/auth/login_flow', FLOW_START, ip),
+    () => fetchFrom(server, '/auth/providers', {}, ip),
+    () => fetchFrom(server, `/auth/authorize?client_id=${encodeURIComponent(CLIENT_ID)}&redirect_uri=${encodeURIComponent(REDIRECT_URI)}`, {}, ip),
+    () => fetchFrom(server, '/.well-known/oauth-authorization-server', {}, ip),
+    () => fetchFrom(server, '/auth/token', { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } }, ip),
+    () => fetchFrom(server, '/no/such/path', {}, ip),
+    () => fetchFrom(server, '/api/websocket', {}, ip),
   ];
 
   it('bans at the threshold: the failure that reaches it gets its own answer, then every request gets 403', async () => {
     await start(httpConfig(3));
     const ip = aClientIp();
     expect(await wrongPassword(ip)).toBe(200);
-    expect((await fetchFrom(server, ip, '/api/')).status).toBe(401);
+    expect((await fetchFrom(server, '/api/', {}, ip)).status).toBe(401);
     expect(await server.store.loginAttempts.isBanned(ip)).toBe(false);
-    expect((await postFormFrom(server, ip, '/auth/token', { grant_type: 'password' })).status).toBe(400);
+    expect((await postForm(server, '/auth/token', { grant_type: 'password' }, ip)).status).toBe(400);
     expect(await server.store.loginAttempts.listBans()).toEqual([{ ip, bannedAt: server.clock.now }]);
     for (const send of everything(ip)) await expectForbidden(await send());
     await expect(TestSocket.open(server.baseUrl, { headers: { 'x-forwarded-for': ip } })).rejects.toThrow('Unexpected server response: 403');
@@ -69,7 +68,7 @@ describe.each(['sqlite', 'redis'] as const)('IP bans (%s)', (kind: StoreKind) =>
     await start(httpConfig(1));
     const [banned, other] = [aClientIp(), aClientIp()];
     expect(await wrongPassword(banned)).toBe(200);
-    await expectForbidden(await fetchFrom(server, banned, '/health'));
+    await expectForbidden(await fetchFrom(server, '/health', {}, banned));
     for (const send of everything(other)) expect((await send()).status).not.toBe(403);
     expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200);
     const socket = await TestSocket.authenticated(server, tokens.access_token, { headers: { 'x-forwarded-for': other } });
@@ -82,9 +81,9 @@ describe.each(['sqlite', 'redis'] as const)('IP bans (%s)', (kind: StoreKind) =>
     await wrongPassword(ip);
     await wrongPassword(ip);
     server.clock.now += 7 * 24 * 3600_000;
-    await expectForbidden(await fetchFrom(server, ip, '/health'));
+    await expectForbidden(await fetchFrom(server, '/health', {}, ip));
     expect(await ipBanAdmin(server.store).lift(ip)).toBe(true);
-    await soon(async () => expect((await fetchFrom(server, ip, '/health')).status).toBe(200));
+    await soon(async () => expect((await fetchFrom(server, '/health', {}, ip)).status).toBe(200));
     expect(await failuresOf(server, ip)).toBe(0);
     expect(await wrongPassword(ip)).toBe(200);
     expect(await server.store.loginAttempts.isBanned(ip)).toBe(false);
@@ -95,14 +94,14 @@ describe.each(['sqlite', 'redis'] as const)('IP bans (%s)', (kind: StoreKind) =>
     const ip = aClientIp();
     await wrongPassword(ip);
     await wrongPassword(ip);
-    const started = await postJsonFrom(server, ip, '/auth/login_flow', FLOW_START);
+    const started = await postJson(server, '/auth/login_flow', FLOW_START, ip);
     const { flow_id: flowId } = (await started.json()) as { flow_id: string };
-    const done = await postJsonFrom(server, ip, `/auth/login_flow/${flowId}`, { client_id: CLIENT_ID, ...ALICE });
+    const done = await postJson(server, `/auth/login_flow/${flowId}`, { client_id: CLIENT_ID, ...ALICE }, ip);
     expect(((await done.json()) as { type: string }).type).toBe('create_entry');
     await wrongPassword(ip);
     await wrongPassword(ip);
     expect(await failuresOf(server, ip)).toBe(2);
-    expect((await fetchFrom(server, ip, '/health')).status).toBe(200);
+    expect((await fetchFrom(server, '/health', {}, ip)).status).toBe(200);
   });
 
   it('checks bans on its copy of the ban list: no store round trip per request once it is read', async () => {
@@ -112,7 +111,7 @@ describe.each(['sqlite', 'redis'] as const)('IP bans (%s)', (kind: StoreKind) =>
       valueOf(await scrape(server), 'hass_auth_store_seconds_count', { operation: 'loginAttempts.isBanned' });
     await soon(async () => {
       const before = await roundTrips();
-      for (let request = 0; request < 10; request += 1) expect((await fetchFrom(server, ip, '/health')).status).toBe(200);
+      for (let request = 0; request < 10; request += 1) expect((await fetchFrom(server, '/health', {}, ip)).status).toBe(200);
       expect(await roundTrips()).toBe(before);
     });
     expect(await server.store.loginAttempts.listBans()).toEqual([]);
@@ -124,7 +123,7 @@ describe.each(['sqlite', 'redis'] as const)('IP bans (%s)', (kind: StoreKind) =>
     await wrongPassword(`::ffff:${ip}`);
     await wrongPassword(ip);
     expect(await server.store.loginAttempts.listBans()).toEqual([{ ip, bannedAt: server.clock.now }]);
-    await expectForbidden(await fetchFrom(server, `::ffff:${ip}`, '/health'));
+    await expectForbidden(await fetchFrom(server, '/health', {}, `::ffff:${ip}`));
   });
 
   it('with ip_ban_enabled: false, counts nothing, bans nobody and lets a stored ban in', async () => {
@@ -132,10 +131,10 @@ describe.each(['sqlite', 'redis'] as const)('IP bans (%s)', (kind: StoreKind) =>
     const [ip, bannedBefore] = [aClientIp(), aClientIp()];
     await server.store.loginAttempts.recordFailure(bannedBefore, { threshold: 1, windowMs: 60_000, now: server.clock.now });
     expect(await wrongPassword(ip)).toBe(200);
-    expect((await fetchFrom(server, ip, '/api/')).status).toBe(401);
+    expect((await fetchFrom(server, '/api/', {}, ip)).status).toBe(401);
     expect(await failuresOf(server, ip)).toBe(0);
-    expect((await fetchFrom(server, ip, '/health')).status).toBe(200);
-    expect((await fetchFrom(server, bannedBefore, '/health')).status).toBe(200);
+    expect((await fetchFrom(server, '/health', {}, ip)).status).toBe(200);
+    expect((await fetchFrom(server, '/health', {}, bannedBefore)).status).toBe(200);
     expect((await server.store.loginAttempts.listBans()).map((ban) => ban.ip)).toEqual([bannedBefore]);
   });
 
@@ -145,7 +144,7 @@ describe.each(['sqlite', 'redis'] as const)('IP bans (%s)', (kind: StoreKind) =>
     await server.store.loginAttempts.recordFailure(bannedBefore, { threshold: 1, windowMs: 60_000, now: server.clock.now });
     for (let attempt = 0; attempt < 5; attempt += 1) expect(await wrongPassword(ip)).toBe(200);
     expect(await failuresOf(server, ip)).toBe(0);
-    expect((await fetchFrom(server, ip, '/health')).status).toBe(200);
-    await soon(async () => expectForbidden(await fetchFrom(server, bannedBefore, '/health')));
+    expect((await fetchFrom(server, '/health', {}, ip)).status).toBe(200);
+    await soon(async () => expectForbidden(await fetchFrom(server, '/health', {}, bannedBefore)));
   });
 });

@@ -1,9 +1,10 @@
 /** POST /auth/link_user (ha-auth-spec §3.6) and GET /auth/external/callback (§7), against the real server. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { hashPassword } from '../../src/domain/passwords.js';
-import { oauth2StateService } from '../../src/services/oauth2-state.js';
+import { oauth2StateService } from '../../src/services/login/oauth2-state.js';
 import { StoreUnavailableError } from '../../src/stores/types.js';
-import { CLIENT_ID, REDIRECT_URI, onboardOwner, postJson, startTestServer, type TestServer } from '../support/test-server.js';
+import { CLIENT_ID, REDIRECT_URI, startTestServer, type TestServer } from '../support/test-server.js';
+import { onboardOwner, postJson } from '../support/http-client.js';
 
 describe('POST /auth/link_user', () => {
   let server: TestServer;

@@ -5,10 +5,11 @@
  * trusted proxy on 127.0.0.1.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { onboardOwner, type TestServer } from '../support/test-server.js';
+import { type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { aLoggedInUser, type Tokens } from '../ws/ws-helpers.js';
 import { startProxiedServer } from './http-helpers.js';
+import { onboardOwner } from '../support/http-client.js';
 
 const OUTSIDE = '8.8.8.8';
 const LAN = '192.168.1.20';

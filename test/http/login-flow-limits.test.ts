@@ -10,14 +10,15 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseAuthConfig } from '../../src/auth-config.js';
 import { ERRORS } from '../../src/domain/errors.js';
-import { LOGIN_FLOW_TTL_MS } from '../../src/services/login-flows.js';
+import { LOGIN_FLOW_TTL_MS } from '../../src/services/login/login-flows.js';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
-import type { Store } from '../../src/stores/types.js';
+import type { ReadableStore } from '../../src/stores/store-contents.js';
 import { deleteKeysUnder, keysUnder, rawClient, REDIS_URL, testSealer, uniquePrefix } from '../stores/redis-harness.js';
 import { makeTempDir } from '../stores/sqlite-harness.js';
-import { CLIENT_ID, onboardOwner, REDIRECT_URI, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
-import { createEntry, deleteFlow, exchangeCode, expectHomeAssistantHeaders, jsonOf, openFlow, START, startFlow, submitStep } from './http-helpers.js';
+import { CLIENT_ID, REDIRECT_URI, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
+import { createEntry, deleteFlow, expectHomeAssistantHeaders, jsonOf, openFlow, START, submitStep } from './http-helpers.js';
+import { exchangeCode, onboardOwner, startFlow } from '../support/http-client.js';
 
 const ALICE = { username: 'alice', password: 'secret-password' };
 const START_BODY = { client_id: CLIENT_ID, handler: ['homeassistant', null], redirect_uri: REDIRECT_URI };
@@ -29,7 +30,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function serverBehindProxy(kind: StoreKind, yaml = '', store?: Store): Promise<TestServer> {
+async function serverBehindProxy(kind: StoreKind, yaml = '', store?: ReadableStore): Promise<TestServer> {
   const server = await startTestServer(kind, START, {
     trustProxy: ['127.0.0.1'],
     authConfig: parseAuthConfig(yaml, 'test'),
@@ -104,7 +105,7 @@ describe('an abandoned flow on the embedded store (its clock is the test\'s)', (
 });
 
 /** A store of the test's own, and how many bytes it holds (what `close` leaves on disk; Redis: MEMORY USAGE of its keys). */
-async function measuredStore(kind: StoreKind): Promise<{ open(): Promise<Store>; bytes(): Promise<number> }> {
+async function measuredStore(kind: StoreKind): Promise<{ open(): Promise<ReadableStore>; bytes(): Promise<number> }> {
   if (kind === 'redis') {
     const prefix = uniquePrefix();
     const raw = await rawClient();

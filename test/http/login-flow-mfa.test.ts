@@ -6,9 +6,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MFA_SESSION_MS } from '../../machines/login-flow.js';
 import { setUpTotp, STEP_MS, totpAt, TWO_TOTP_MODULES, wrongCode } from '../support/mfa.js';
-import { onboardOwner, startTestServer, type TestServer, type TestServerOptions } from '../support/test-server.js';
+import { startTestServer, type TestServer, type TestServerOptions } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
-import { createEntry, exchangeCode, HEX32, initForm, ISSUED_TOKENS, jsonOf, openFlow, submitStep } from './http-helpers.js';
+import { createEntry, HEX32, initForm, ISSUED_TOKENS, jsonOf, openFlow, submitStep } from './http-helpers.js';
+import { exchangeCode, onboardOwner } from '../support/http-client.js';
 
 const HANDLER = ['homeassistant', null];
 

@@ -4,27 +4,10 @@
  * server over each store. The owner `alice` exists in every test (onboarded first).
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LOGIN_FLOW_TTL_MS } from '../../src/services/login-flows.js';
-import { CLIENT_ID, onboardOwner, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
-import {
-  addLooseLogin,
-  addUserWithLogin,
-  createEntry,
-  deleteFlow,
-  exchangeCode,
-  expectHomeAssistantHeaders,
-  HEX32,
-  initForm,
-  INVALID_CODE,
-  ISSUED_TOKENS,
-  jsonOf,
-  openFlow,
-  postRaw,
-  startFlow,
-  startProxiedServer,
-  submitStep,
-  textOf,
-} from './http-helpers.js';
+import { LOGIN_FLOW_TTL_MS } from '../../src/services/login/login-flows.js';
+import { CLIENT_ID, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
+import { addLooseLogin, addUserWithLogin, createEntry, deleteFlow, expectHomeAssistantHeaders, HEX32, initForm, INVALID_CODE, ISSUED_TOKENS, jsonOf, openFlow, postRaw, startProxiedServer, submitStep, textOf } from './http-helpers.js';
+import { exchangeCode, onboardOwner, startFlow } from '../support/http-client.js';
 
 const ALICE = { username: 'alice', password: 'secret-password' };
 const INVALID_FLOW = { status: 404, body: { message: 'Invalid flow specified' } };

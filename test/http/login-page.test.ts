@@ -13,7 +13,8 @@ import type { Page, Route } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { browserForFile, openPage, type WatchedPage } from '../support/browser.js';
 import { parseAuthConfig } from '../../src/auth-config.js';
-import { onboardOwner, postForm, postJson, startTestServer, type TestServer } from '../support/test-server.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+import { onboardOwner, postForm, postJson } from '../support/http-client.js';
 
 const HEX32 = /^[0-9a-f]{32}$/;
 const INJECTION = '<img src=x onerror=window.pwned=1>';

@@ -1,14 +1,15 @@
 /**
  * Onboarding views over HTTP (ha-auth-spec §8.1–§8.3): the steps, the installation type, and the
  * creation of the owner, on a real server over each store. This service has no step after `user`:
- * all four are reported done together once the owner exists (src/services/onboarding.ts).
+ * all four are reported done together once the owner exists (src/services/users/onboarding.ts).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { INSTALLATION_TYPE } from '../../src/http/onboarding.js';
-import { CLIENT_ID, logIn, onboardOwner, postJson, startTestServer, type TestServer } from '../support/test-server.js';
+import { CLIENT_ID, startTestServer, type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { tokensOf } from '../ws/ws-helpers.js';
-import { exchangeCode, expectHomeAssistantHeaders, HEX32, ISSUED_TOKENS, jsonOf, postRaw, textOf } from './http-helpers.js';
+import { expectHomeAssistantHeaders, HEX32, ISSUED_TOKENS, jsonOf, postRaw, textOf } from './http-helpers.js';
+import { exchangeCode, logIn, onboardOwner, postJson } from '../support/http-client.js';
 
 const OWNER = { name: 'Alice', username: 'alice', password: 'secret-password', client_id: CLIENT_ID, language: 'en' };
 

@@ -4,7 +4,8 @@
  */
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLIENT_ID, onboardOwner, postForm, startTestServer, type TestServer } from '../support/test-server.js';
+import { CLIENT_ID, startTestServer, type TestServer } from '../support/test-server.js';
+import { onboardOwner, postForm } from '../support/http-client.js';
 
 interface LogLine {
   level: number;

@@ -1,5 +1,5 @@
 /**
- * The bcrypt queue seen from clients (services/password-checks.ts), with one check at a time and one
+ * The bcrypt queue seen from clients (services/providers/password-checks.ts), with one check at a time and one
  * waiting (`password_checks: {concurrency: 1, queue_size: 1}`) and bcrypt's `verify` held at a gate
  * the test opens: the attempts beyond the two get 429 with `Retry-After` at once, in Home Assistant's
  * `{"message": …}` shape, count as no failed login and leave their flow usable; WebSocket commands
@@ -9,11 +9,12 @@ import type * as bcryptModule from '@node-rs/bcrypt';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseAuthConfig } from '../../src/auth-config.js';
 import { scrape, valueOf } from '../observability/scrape.js';
-import { CLIENT_ID, onboardOwner, REDIRECT_URI, startTestServer, type TestServer } from '../support/test-server.js';
+import { CLIENT_ID, REDIRECT_URI, startTestServer, type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { failure } from '../ws/ws-helpers.js';
 import { createEntry, initForm, START } from './http-helpers.js';
-import { aClientIp, failuresOf, postJsonFrom } from './ip-ban-helpers.js';
+import { aClientIp, failuresOf } from './ip-ban-helpers.js';
+import { onboardOwner, postJson } from '../support/http-client.js';
 
 /** bcrypt's `verify` (password checks, the dummy check of unknown usernames) waits here while the gate is shut. */
 const gate = vi.hoisted(() => {
@@ -61,12 +62,12 @@ const answerOf = async (response: Response): Promise<Answer> => ({
 });
 
 async function openFlowFrom(server: TestServer, ip: string): Promise<string> {
-  const started = await postJsonFrom(server, ip, '/auth/login_flow', FLOW_START);
+  const started = await postJson(server, '/auth/login_flow', FLOW_START, ip);
   return ((await started.json()) as { flow_id: string }).flow_id;
 }
 
 const stepFrom = (server: TestServer, ip: string, flowId: string, input: Record<string, unknown>) =>
-  postJsonFrom(server, ip, `/auth/login_flow/${flowId}`, { client_id: CLIENT_ID, ...input }).then(answerOf);
+  postJson(server, `/auth/login_flow/${flowId}`, { client_id: CLIENT_ID, ...input }, ip).then(answerOf);
 
 /**
  * Sends wrong passwords on `count` flows at once, known and unknown usernames in turn, with the gate
@@ -150,7 +151,7 @@ describe('the bcrypt queue (1 running, 1 waiting)', () => {
   it('refuses onboarding with 429 and leaves no owner behind, so that it can be done again', async () => {
     const { rest } = await flood(server, aClientIp(), 3);
     const owner = { name: 'Alice', ...ALICE, client_id: CLIENT_ID, language: 'en' };
-    expect(await answerOf(await postJsonFrom(server, aClientIp(), '/api/onboarding/users', owner))).toEqual({
+    expect(await answerOf(await postJson(server, '/api/onboarding/users', owner, aClientIp()))).toEqual({
       status: 429,
       retryAfter: '1',
       body: BUSY,
@@ -159,6 +160,6 @@ describe('the bcrypt queue (1 running, 1 waiting)', () => {
 
     gate.open();
     await rest;
-    expect((await postJsonFrom(server, aClientIp(), '/api/onboarding/users', owner)).status).toBe(200);
+    expect((await postJson(server, '/api/onboarding/users', owner, aClientIp())).status).toBe(200);
   });
 });

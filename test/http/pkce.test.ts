@@ -4,8 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLIENT_ID, onboardOwner, postJson, REDIRECT_URI, startTestServer, type TestServer } from '../support/test-server.js';
-import { exchangeCode, INVALID_CODE } from './http-helpers.js';
+import { CLIENT_ID, REDIRECT_URI, startTestServer, type TestServer } from '../support/test-server.js';
+import { INVALID_CODE } from './http-helpers.js';
+import { exchangeCode, onboardOwner, postJson } from '../support/http-client.js';
 
 const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
 const CHALLENGE = createHash('sha256').update(VERIFIER).digest('base64url');

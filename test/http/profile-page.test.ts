@@ -13,10 +13,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { browserForFile } from '../support/browser.js';
 import { totpAt, wrongCode } from '../support/mfa.js';
 import { expectNoSidewaysScrolling, pagePerTest, signInOn, tabTo, type ViewportName } from '../support/pages.js';
-import { CLIENT_ID, logIn, onboardOwner, postForm, startTestServer, type TestServer } from '../support/test-server.js';
+import { CLIENT_ID, startTestServer, type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { claimsOf, tokensOf } from '../ws/ws-helpers.js';
 import { addUserWithLogin } from './http-helpers.js';
+import { logIn, onboardOwner, postForm } from '../support/http-client.js';
 
 const PASSWORD = 'secret-password';
 

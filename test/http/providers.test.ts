@@ -3,8 +3,9 @@
  * `homeassistant` provider and whether the login page should preselect "remember me".
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onboardOwner, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
+import { startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
 import { expectHomeAssistantHeaders, jsonOf, startProxiedServer } from './http-helpers.js';
+import { onboardOwner } from '../support/http-client.js';
 
 const PROVIDERS = [{ name: 'Home Assistant Local', id: null, type: 'homeassistant' }];
 

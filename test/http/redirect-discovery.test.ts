@@ -7,7 +7,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAuthConfig } from '../../src/auth-config.js';
-import { logIn, onboardOwner, startTestServer } from '../support/test-server.js';
+import { startTestServer } from '../support/test-server.js';
+import { logIn, onboardOwner } from '../support/http-client.js';
 
 const LISTED = 'https://elsewhere.example/callback';
 

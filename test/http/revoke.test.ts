@@ -4,19 +4,9 @@
  * refresh token dies at once for refresh and for its access tokens, anything else changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_ID, onboardOwner, startTestServer, type TestServer } from '../support/test-server.js';
-import {
-  apiStatus,
-  expectEmpty200,
-  expectTokenError,
-  issuerOf,
-  newSession,
-  post,
-  postMultipart,
-  refreshGrant,
-  theOwner,
-  type IssuedTokens,
-} from './token-client.js';
+import { CLIENT_ID, startTestServer, type TestServer } from '../support/test-server.js';
+import { apiStatus, expectEmpty200, expectTokenError, issuerOf, newSession, postMultipart, theOwner } from './token-client.js';
+import { type IssuedTokens, onboardOwner, postForm, refreshGrant } from '../support/http-client.js';
 
 /** The two ways to revoke: the endpoint, and the legacy action of the token endpoint. */
 const WAYS = [
@@ -31,7 +21,7 @@ describe.each(['sqlite', 'redis'] as const)('revocation on %s', (kind) => {
 
   beforeAll(async () => {
     server = await startTestServer(kind);
-    bystander = (await onboardOwner(server)) as IssuedTokens;
+    bystander = await onboardOwner(server);
   });
   afterAll(async () => {
     await server.close();
@@ -55,7 +45,7 @@ describe.each(['sqlite', 'redis'] as const)('revocation on %s', (kind) => {
   }
 
   describe.each(WAYS)('$way', ({ path, fields }) => {
-    const revoke = (token: string | null, extra: Record<string, string> = {}) => post(server, path, { ...fields, ...extra, token });
+    const revoke = (token: string | null, extra: Record<string, string> = {}) => postForm(server, path, { ...fields, ...extra, token });
 
     it('revokes a refresh token: 200 with an empty body, then refresh is invalid_grant and its access tokens get 401', async () => {
       const session = await newSession(server);
@@ -86,7 +76,7 @@ describe.each(['sqlite', 'redis'] as const)('revocation on %s', (kind) => {
       ];
       for (const token of notRefreshTokens) await expectEmpty200(await revoke(token));
       // A refresh token in another field is no revocation either.
-      await expectEmpty200(await post(server, path, { ...fields, refresh_token: session.refresh_token }));
+      await expectEmpty200(await postForm(server, path, { ...fields, refresh_token: session.refresh_token }));
       expect(await storedTokens()).toEqual(before);
       await expectAlive(session);
     });
@@ -115,7 +105,7 @@ describe.each(['sqlite', 'redis'] as const)('revocation on %s', (kind) => {
   describe('POST /auth/token action=revoke', () => {
     it('is checked before grant_type: a body with both revokes and issues nothing', async () => {
       const session = await newSession(server);
-      const response = await post(server, '/auth/token', {
+      const response = await postForm(server, '/auth/token', {
         grant_type: 'refresh_token',
         client_id: CLIENT_ID,
         refresh_token: session.refresh_token,
@@ -129,7 +119,7 @@ describe.each(['sqlite', 'redis'] as const)('revocation on %s', (kind) => {
     it('needs action to be exactly "revoke": anything else is a grant request', async () => {
       const session = await newSession(server);
       for (const action of ['Revoke', 'revoke ', 'delete', '']) {
-        await expectTokenError(await post(server, '/auth/token', { action, token: session.refresh_token }), 400, { error: 'unsupported_grant_type' });
+        await expectTokenError(await postForm(server, '/auth/token', { action, token: session.refresh_token }), 400, { error: 'unsupported_grant_type' });
       }
       await expectAlive(session);
     });

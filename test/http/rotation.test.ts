@@ -5,9 +5,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseAuthConfig } from '../../src/auth-config.js';
-import { CLIENT_ID, onboardOwner, startTestServer, type TestServer } from '../support/test-server.js';
+import { CLIENT_ID, startTestServer, type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
-import { apiStatus, exchangeCode, HEX_128, issuerOf, newCode, refreshGrant, type IssuedTokens } from './token-client.js';
+import { apiStatus, HEX_128, issuerOf, newCode } from './token-client.js';
+import { type IssuedTokens, exchangeCode, onboardOwner, refreshGrant } from '../support/http-client.js';
 
 const ROTATING = 'https://app.example/';
 const GRACE_S = 60;

@@ -10,8 +10,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseAuthConfig } from '../../src/auth-config.js';
 import { scrape } from '../observability/scrape.js';
-import { onboardOwner, startTestServer, type TestServer } from '../support/test-server.js';
-import { exchangeCode, newCode, refreshGrant, type IssuedTokens } from './token-client.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+import { newCode } from './token-client.js';
+import { type IssuedTokens, exchangeCode, onboardOwner, refreshGrant } from '../support/http-client.js';
 
 const ROTATING = 'https://app.example/';
 const authConfig = parseAuthConfig(`clients: {"${ROTATING}": {refresh_token_rotation: true, grace_period: 60}}`, 'test');

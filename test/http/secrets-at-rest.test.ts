@@ -9,15 +9,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
-import type { Store } from '../../src/stores/types.js';
+import type { ReadableStore } from '../../src/stores/store-contents.js';
 import { setUpTotp, STEP_MS, totpAt } from '../support/mfa.js';
 import { candidateKeys, redisReplaceStored, redisStoredValues, sqliteReplaceStored, sqliteStoredValues, verifiesHs256 } from '../support/stored-values.js';
-import { CLIENT_ID, logIn, onboardOwner, postForm, startTestServer, type TestServer } from '../support/test-server.js';
+import { CLIENT_ID, startTestServer, type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { deleteKeysUnder, REDIS_URL, testSealer, uniquePrefix } from '../stores/redis-harness.js';
 import { makeTempDir } from '../stores/sqlite-harness.js';
 import { claimsOf } from '../ws/ws-helpers.js';
-import { exchangeCode, jsonOf, openFlow, submitStep } from './http-helpers.js';
+import { jsonOf, openFlow, submitStep } from './http-helpers.js';
+import { exchangeCode, logIn, onboardOwner, postForm } from '../support/http-client.js';
 
 interface Issued {
   accessTokens: string[];
@@ -27,7 +28,7 @@ interface Issued {
 
 /** A store at a place the test can read around the service, opened again on the same data. */
 interface StorePlace {
-  open(): Promise<Store>;
+  open(): Promise<ReadableStore>;
   /** Every value stored, as text (support/stored-values.ts); the store must be closed. */
   everyValue(): Promise<string[]>;
   /** Replaces `from` with `to` wherever stored; the store must be closed. */
@@ -61,7 +62,7 @@ describe.each([
   ['redis', redisPlace],
 ] as const)('secrets at rest (%s)', (kind, makePlace) => {
   let place: StorePlace;
-  let store: Store | undefined;
+  let store: ReadableStore | undefined;
   let server: TestServer | undefined;
   const start = async () => {
     store = await place.open();

@@ -1,8 +1,8 @@
 /** `?authSig=` signed paths on protected views (ha-auth-spec §13), against the real server. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { signAccessToken } from '../../src/domain/access-token.js';
-import { refreshTokenService } from '../../src/services/refresh-tokens.js';
-import { signedPathService, type SignedPathService } from '../../src/services/signed-paths.js';
+import { refreshTokenService } from '../../src/services/tokens/refresh-tokens.js';
+import { signedPathService, type SignedPathService } from '../../src/services/tokens/signed-paths.js';
 import { StoreUnavailableError } from '../../src/stores/types.js';
 import { aUser, issueRefreshToken } from '../support/fixtures.js';
 import { silentLogger } from '../support/logger.js';

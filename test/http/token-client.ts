@@ -4,8 +4,10 @@
  * store (a spy on its writes, a snapshot of what it lists) for the tests that must change nothing.
  */
 import { expect, vi } from 'vitest';
-import type { Store, User } from '../../src/stores/types.js';
-import { CLIENT_ID, logIn, postForm, type TestServer } from '../support/test-server.js';
+import type { Store } from '../../src/stores/types.js';
+import type { User } from '../../src/domain/models.js';
+import { CLIENT_ID, type TestServer } from '../support/test-server.js';
+import { exchangeCode, logIn, type FormFields, type IssuedTokens } from '../support/http-client.js';
 
 /** Another client id that passes `verify_client_id` (a domain name). */
 export const OTHER_CLIENT_ID = 'https://other.example/';
@@ -16,40 +18,11 @@ export const PASSWORD = 'secret-password';
 export const HEX_128 = /^[0-9a-f]{128}$/;
 export const HEX_32 = /^[0-9a-f]{32}$/;
 
-export interface IssuedTokens {
-  access_token: string;
-  token_type: string;
-  refresh_token: string;
-  expires_in: number;
-  ha_auth_provider: string;
-}
-
-/** Form fields; a field whose value is null or undefined is left out of the body. */
-type Fields = Record<string, string | null | undefined>;
-
-function present(fields: Fields): Record<string, string> {
-  return Object.fromEntries(Object.entries(fields).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
-}
-
-/** A form-encoded POST. */
-export function post(server: TestServer, path: string, fields: Fields): Promise<Response> {
-  return postForm(server, path, present(fields));
-}
-
 /** The same fields as multipart/form-data, built with `FormData` as the Home Assistant frontend does. */
-export function postMultipart(server: TestServer, path: string, fields: Fields): Promise<Response> {
+export function postMultipart(server: TestServer, path: string, fields: FormFields): Promise<Response> {
   const form = new FormData();
-  for (const [name, value] of Object.entries(present(fields))) form.append(name, value);
+  for (const [name, value] of Object.entries(fields)) if (typeof value === 'string') form.append(name, value);
   return fetch(`${server.baseUrl}${path}`, { method: 'POST', body: form });
-}
-
-/** `null` leaves a field out (not `undefined`, which would pick the default). */
-export function exchangeCode(server: TestServer, code: string | null, clientId: string | null = CLIENT_ID) {
-  return post(server, '/auth/token', { grant_type: 'authorization_code', client_id: clientId, code });
-}
-
-export function refreshGrant(server: TestServer, refreshToken: string | null, clientId: string | null = CLIENT_ID) {
-  return post(server, '/auth/token', { grant_type: 'refresh_token', client_id: clientId, refresh_token: refreshToken });
 }
 
 /** A fresh, unredeemed authorization code of the onboarded owner, from a real login flow. */

@@ -7,27 +7,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '../../src/domain/ids.js';
 import { aUser, issueRefreshToken } from '../support/fixtures.js';
-import { CLIENT_ID, onboardOwner, postJson, startTestServer, type TestServer } from '../support/test-server.js';
-import {
-  apiStatus,
-  DAY_MS,
-  decodeJwt,
-  exchangeCode,
-  expectTokenError,
-  expectUnauthorized,
-  getApi,
-  HEX_128,
-  HEX_32,
-  issuerOf,
-  newCode,
-  newSession,
-  OTHER_CLIENT_ID,
-  post,
-  postMultipart,
-  refreshGrant,
-  setOwnerActive,
-  type IssuedTokens,
-} from './token-client.js';
+import { CLIENT_ID, startTestServer, type TestServer } from '../support/test-server.js';
+import { apiStatus, DAY_MS, decodeJwt, expectTokenError, expectUnauthorized, getApi, HEX_128, HEX_32, issuerOf, newCode, newSession, OTHER_CLIENT_ID, postMultipart, setOwnerActive } from './token-client.js';
+import { type IssuedTokens, exchangeCode, onboardOwner, postForm, postJson, refreshGrant } from '../support/http-client.js';
 
 const INVALID_CLIENT_ID = { error: 'invalid_request', error_description: 'Invalid client id' };
 const INVALID_CODE = { error: 'invalid_request', error_description: 'Invalid code' };
@@ -85,7 +67,7 @@ describe.each(['sqlite', 'redis'] as const)('POST /auth/token on %s', (kind) => 
 
   beforeAll(async () => {
     server = await startTestServer(kind);
-    first = (await onboardOwner(server)) as IssuedTokens;
+    first = await onboardOwner(server);
   });
   afterAll(async () => {
     await server.close();
@@ -249,7 +231,7 @@ describe.each(['sqlite', 'redis'] as const)('POST /auth/token on %s', (kind) => 
       const session = await newSession(server);
       const minted = (await expectTokens(await refreshGrant(server, session.refresh_token))) as { access_token: string };
       expect(await apiStatus(server, minted.access_token)).toBe(200);
-      await post(server, '/auth/revoke', { token: session.refresh_token });
+      await postForm(server, '/auth/revoke', { token: session.refresh_token });
       expect(await apiStatus(server, minted.access_token)).toBe(401);
       expect(await apiStatus(server, session.access_token)).toBe(401);
       await expectTokenError(await refreshGrant(server, session.refresh_token), 400, INVALID_GRANT);
@@ -260,7 +242,7 @@ describe.each(['sqlite', 'redis'] as const)('POST /auth/token on %s', (kind) => 
   describe('grant dispatch', () => {
     it('refuses an unknown or missing grant_type with unsupported_grant_type', async () => {
       for (const grantType of ['password', 'client_credentials', 'Authorization_Code', 'refresh_token ', '', undefined]) {
-        await expectTokenError(await post(server, '/auth/token', { grant_type: grantType, client_id: CLIENT_ID, refresh_token: first.refresh_token }), 400, UNSUPPORTED);
+        await expectTokenError(await postForm(server, '/auth/token', { grant_type: grantType, client_id: CLIENT_ID, refresh_token: first.refresh_token }), 400, UNSUPPORTED);
       }
     });
 
@@ -316,7 +298,7 @@ describe.each(['sqlite', 'redis'] as const)('refresh token inactivity on %s (90 
 
   beforeEach(async () => {
     server = await startTestServer(kind);
-    first = (await onboardOwner(server)) as IssuedTokens;
+    first = await onboardOwner(server);
   });
   afterEach(async () => {
     await server.close();

@@ -10,10 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAuthConfig, type AuthConfig } from '../../src/auth-config.js';
 import { newId } from '../../src/domain/ids.js';
 import { newTotpSecret, timeStep } from '../../src/domain/totp.js';
-import type { User } from '../../src/stores/types.js';
+import type { User } from '../../src/domain/models.js';
 import { aUser } from '../support/fixtures.js';
-import { CLIENT_ID, onboardOwner, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
-import { deleteFlow, HEX32, jsonOf, START, startFlow, submitStep } from './http-helpers.js';
+import { CLIENT_ID, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
+import { deleteFlow, HEX32, jsonOf, START, submitStep } from './http-helpers.js';
+import { exchangeCode, onboardOwner, refreshGrant, startFlow } from '../support/http-client.js';
 
 const TN: [string, string | null] = ['trusted_networks', null];
 const BYPASS: [string, string | null] = ['trusted_networks', 'bypass'];
@@ -58,18 +59,8 @@ function getProviders(server: TestServer, ip?: string) {
   return fetch(`${server.baseUrl}/auth/providers`, { headers: from(ip) });
 }
 
-function postForm(server: TestServer, path: string, fields: Record<string, string>, ip?: string) {
-  return fetch(`${server.baseUrl}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...from(ip) },
-    body: new URLSearchParams(fields).toString(),
-  });
-}
-
-const exchange = (server: TestServer, code: string, ip?: string) =>
-  postForm(server, '/auth/token', { grant_type: 'authorization_code', client_id: CLIENT_ID, code }, ip);
-const refresh = (server: TestServer, refreshToken: string, ip?: string) =>
-  postForm(server, '/auth/token', { grant_type: 'refresh_token', client_id: CLIENT_ID, refresh_token: refreshToken }, ip);
+const exchange = (server: TestServer, code: string, ip?: string) => exchangeCode(server, code, CLIENT_ID, ip);
+const refresh = (server: TestServer, refreshToken: string, ip?: string) => refreshGrant(server, refreshToken, CLIENT_ID, ip);
 
 /** The `init` form of §5.3 for trusted_networks. */
 function userForm(flowId: string, options: Array<[string, string | null]>, handler = TN) {

@@ -12,10 +12,11 @@ import type { Page } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { browserForFile } from '../support/browser.js';
 import { expectNoSidewaysScrolling, pagePerTest, signInOn, tabTo, type ViewportName } from '../support/pages.js';
-import { logIn, onboardOwner, startTestServer, type TestServer } from '../support/test-server.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { tokensOf } from '../ws/ws-helpers.js';
 import { addUserWithLogin } from './http-helpers.js';
+import { logIn, onboardOwner } from '../support/http-client.js';
 
 const PASSWORD = 'secret-password';
 
@@ -78,7 +79,7 @@ describe('GET /config/users', () => {
     await page.getByRole('status').filter({ hasText: 'Saved Robert.' }).waitFor();
     expect(await userRow(page, 'Robert').textContent()).toBe('Robertinactiveusername bob · Administrators · homeassistantEdit');
     expect(await storedUser('Robert')).toMatchObject({ groupIds: ['system-admin'], localOnly: false, isActive: false });
-    // Deactivating closes the user's sockets on every instance (services/user-admin.ts).
+    // Deactivating closes the user's sockets on every instance (services/users/user-admin.ts).
     await bobSocket.closedWithin();
 
     await userRow(page, 'Robert').getByRole('button', { name: 'Edit Robert' }).click();

@@ -185,7 +185,7 @@ export function describeModel<M extends AnyStateMachine>(name: string, spec: Mod
       }
     });
 
-    it("agrees with the service's cheaper step (src/services/machine-step.ts) on every move of every path", () => {
+    it("agrees with the service's cheaper step (src/runtime/machine-step.ts) on every move of every path", () => {
       const name = machineNameOf(machine);
       const stepped = (snapshot: AnyMachineSnapshot) => ({ value: snapshot.value as unknown, persisted: persisted(machine, snapshot) });
       // Every path runs on the one scope the machine's steps share, after all the paths before it: anything a step left there would show.

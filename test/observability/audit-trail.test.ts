@@ -7,9 +7,10 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { restoreSnapshot } from '../../src/stores/envelope.js';
-import { CLIENT_ID, logIn, onboardOwner, postForm, startTestServer, type TestServer } from '../support/test-server.js';
+import { CLIENT_ID, startTestServer, type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { claimsOf } from '../ws/ws-helpers.js';
+import { logIn, onboardOwner, postForm } from '../support/http-client.js';
 
 const PASSWORD = 'secret-password';
 

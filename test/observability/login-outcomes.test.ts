@@ -8,11 +8,12 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LOGIN_OUTCOMES } from '../../src/domain/login-outcomes.js';
 import { START } from '../http/http-helpers.js';
-import { aClientIp, httpConfig, postJsonFrom } from '../http/ip-ban-helpers.js';
+import { aClientIp, httpConfig } from '../http/ip-ban-helpers.js';
 import { setUpTotp, wrongCode } from '../support/mfa.js';
-import { CLIENT_ID, onboardOwner, REDIRECT_URI, startTestServer, type TestServer } from '../support/test-server.js';
+import { CLIENT_ID, REDIRECT_URI, startTestServer, type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { scrape, valueOf } from './scrape.js';
+import { onboardOwner, postJson } from '../support/http-client.js';
 
 const PASSWORD = 'secret-password';
 const ATTEMPTS = 'hass_auth_login_attempts_total';
@@ -43,12 +44,12 @@ afterEach(async () => {
 const loginLines = () => lines.map((line) => JSON.parse(line) as LogLine).filter((line) => line.msg === 'login succeeded' || line.msg === 'login failed');
 
 async function step(ip: string, flowId: string, input: Record<string, unknown>) {
-  const response = await postJsonFrom(server, ip, `/auth/login_flow/${flowId}`, { client_id: CLIENT_ID, ...input });
+  const response = await postJson(server, `/auth/login_flow/${flowId}`, { client_id: CLIENT_ID, ...input }, ip);
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
 async function startFrom(ip: string, overrides: Record<string, unknown> = {}): Promise<string> {
-  const response = await postJsonFrom(server, ip, '/auth/login_flow', { ...FLOW_START, ...overrides });
+  const response = await postJson(server, '/auth/login_flow', { ...FLOW_START, ...overrides }, ip);
   return ((await response.json()) as { flow_id: string }).flow_id;
 }
 
@@ -85,7 +86,7 @@ describe('login attempts by outcome', () => {
     expect(notJson.status).toBe(400);
     ip = aClientIp();
     for (let failure = 0; failure < 3; failure += 1) await step(ip, await startFrom(ip), { username: 'bob', password: 'guess' });
-    expect((await postJsonFrom(server, ip, '/auth/login_flow', FLOW_START)).status).toBe(403);
+    expect((await postJson(server, '/auth/login_flow', FLOW_START, ip)).status).toBe(403);
 
     const samples = await scrape(server);
     const counted = Object.fromEntries(

@@ -2,9 +2,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseAuthConfig } from '../../src/auth-config.js';
 import { buildMetricsApp } from '../../src/metrics-app.js';
 import { createMetrics } from '../../src/observability/metrics.js';
-import { CLIENT_ID, onboardOwner, postForm, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
+import { CLIENT_ID, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { scrape, valueOf } from './scrape.js';
+import { onboardOwner, postForm } from '../support/http-client.js';
 
 const TOKEN_REQUESTS = 'hass_auth_token_requests_total';
 

@@ -1,10 +1,11 @@
 /** `hass_auth_records{machine, state}` in GET /metrics (observability/record-metrics.ts), on both stores. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { machines } from '../../machines/index.js';
-import { COUNT_CACHE_MS } from '../../src/services/record-counts.js';
+import { COUNT_CACHE_MS } from '../../src/services/inspection/record-counts.js';
 import { StoreUnavailableError } from '../../src/stores/types.js';
-import { onboardOwner, postForm, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
+import { startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
 import { scrape, valueOf } from './scrape.js';
+import { onboardOwner, postForm } from '../support/http-client.js';
 
 const RECORDS = 'hass_auth_records';
 

@@ -13,11 +13,11 @@ import { WebSocketServer } from 'ws';
 import { sha256Hex } from '../../src/domain/ids.js';
 import { restoreSnapshot } from '../../src/stores/envelope.js';
 import { openFlow, submitStep } from '../http/http-helpers.js';
-import { post, refreshGrant } from '../http/token-client.js';
 import { totpAt, type SetupForm } from '../support/mfa.js';
-import { CLIENT_ID, onboardOwner, postForm, startTestServer, type TestServer } from '../support/test-server.js';
+import { CLIENT_ID, startTestServer, type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { claimsOf } from '../ws/ws-helpers.js';
+import { onboardOwner, postForm, refreshGrant } from '../support/http-client.js';
 
 const PASSWORD = 'secret-password';
 const VERIFIER = 'a-pkce-verifier-of-the-test-0123456789-abcdefghijklmnop';
@@ -66,7 +66,7 @@ it('streams every record of a login, refresh, MFA setup and revocation, and no s
   const flowId = await openFlow(server, { code_challenge: CHALLENGE, code_challenge_method: 'S256' });
   const done = (await (await submitStep(server, flowId, { username: 'alice', password: PASSWORD })).json()) as { result: string };
   const code = done.result;
-  const exchanged = await post(server, '/auth/token', { grant_type: 'authorization_code', client_id: CLIENT_ID, code, code_verifier: VERIFIER });
+  const exchanged = await postForm(server, '/auth/token', { grant_type: 'authorization_code', client_id: CLIENT_ID, code, code_verifier: VERIFIER });
   expect(exchanged.status).toBe(200);
   const tokens = (await exchanged.json()) as { access_token: string; refresh_token: string };
   server.clock.now += 1000; // a use at the same instant changes nothing, and writes nothing

@@ -12,7 +12,7 @@
  * has no owner yet (the "one owner" rule is global); `cleanup()` closes it and removes what it made.
  */
 import { afterEach, beforeEach, describe } from 'vitest';
-import type { Store } from '../../src/stores/types.js';
+import type { ReadableStore } from '../../src/stores/store-contents.js';
 import type { ContractContext } from './contract/context.js';
 import { describeActorRecordTtl } from './contract/actor-record-ttl.js';
 import { describeAudit } from './contract/audit.js';
@@ -38,7 +38,7 @@ export interface TestClock {
 }
 
 export interface OpenedStore {
-  store: Store;
+  store: ReadableStore;
   clock: TestClock;
   cleanup(): Promise<void>;
 }

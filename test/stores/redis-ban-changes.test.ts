@@ -4,6 +4,7 @@
  * prefix; while Redis is away the watcher hears `interrupted`, and `listening` once it is subscribed
  * again, after which changes are heard again.
  */
+import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseBanChange } from '../../src/stores/redis/ban-changes.js';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
@@ -79,10 +80,20 @@ describe('redis ban changes while Redis goes away', () => {
   it('start listening only once Redis is back when it was away at the first watch', async () => {
     const store = await redis.open();
     await redis.stopRedis();
+    // Redis' port answers nothing Redis would: each connection is dropped at once, and counted, so
+    // the test waits for the store's attempts (a counter that moves), not for time to pass.
+    let attempts = 0;
+    const refuser = createServer((socket) => {
+      attempts += 1;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => refuser.listen(Number(new URL(redis.url).port), '127.0.0.1', resolve));
     const { heard, watcher } = recorder();
     store.loginAttempts.watchBans(watcher);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const before = attempts;
+    await expect.poll(() => attempts - before, { timeout: 8_000 }).toBeGreaterThanOrEqual(3);
     expect(heard).toEqual([]);
+    await new Promise<void>((resolve, reject) => refuser.close((error) => (error === undefined ? resolve() : reject(error))));
     await redis.startRedis();
     await eventually(async () => expect(heard).toEqual(['listening']), 8_000);
   });

@@ -15,7 +15,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from 'redis';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import { createSealer, type Sealer } from '../../src/stores/sealing/sealer.js';
-import type { Envelope, Store } from '../../src/stores/types.js';
+import type { ReadableStore } from '../../src/stores/store-contents.js';
+import type { Envelope } from '../../src/stores/types.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server';
@@ -62,7 +63,7 @@ export async function deleteKeysUnder(prefix: string): Promise<void> {
 
 /** The harness the contract suite (test/stores/contract.ts) drives: TTLs run on Redis' clock, so time is real. */
 export const redisHarness = {
-  async open(): Promise<{ store: Store; clock: { now(): number; advance(ms: number): Promise<void> }; cleanup(): Promise<void> }> {
+  async open(): Promise<{ store: ReadableStore; clock: { now(): number; advance(ms: number): Promise<void> }; cleanup(): Promise<void> }> {
     const prefix = uniquePrefix();
     const store = await openRedisStore({ url: REDIS_URL, keyPrefix: prefix, sealer: testSealer() });
     return {

@@ -5,7 +5,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UnreadableRecordError } from '../../src/stores/envelope-codec.js';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
-import type { Store, User } from '../../src/stores/types.js';
+import type { Store } from '../../src/stores/types.js';
+import type { User } from '../../src/domain/models.js';
 import { deleteKeysUnder, envelope, keysUnder, rawClient, REDIS_URL, testSealer, uniquePrefix } from './redis-harness.js';
 import { newId, sha256Hex } from '../../src/domain/ids.js';
 
@@ -143,7 +144,7 @@ describe('redis store: key layout', () => {
   it('drops the id of an expired refresh token from the user set when listing', async () => {
     const { userId, tokenId } = await writeOneOfEverything();
     await store.refreshTokens.compareAndSet(tokenId, 1, envelope(2, 'revoked', 'refreshToken'), 1);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await expect.poll(() => raw.exists(`${prefix}rt:${tokenId}`)).toBe(0);
     expect(await store.refreshTokens.listByUser(userId)).toEqual([]);
     expect(await raw.exists(`${prefix}user-rts:${userId}`)).toBe(0);
   });

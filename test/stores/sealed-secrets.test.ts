@@ -17,7 +17,8 @@ import { KEY_FILE, SealingKeyError } from '../../src/stores/sealing/secrets-keys
 import { createSealer, keyIdOf, sealedKeyId, type Sealer } from '../../src/stores/sealing/sealer.js';
 import { DATABASE_FILE } from '../../src/stores/sqlite/open-database.js';
 import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
-import type { Envelope, Store, User } from '../../src/stores/types.js';
+import type { Envelope, Store } from '../../src/stores/types.js';
+import type { User } from '../../src/domain/models.js';
 import { deleteKeysUnder, rawClient, REDIS_URL, uniquePrefix } from './redis-harness.js';
 import { makeTempDir } from './sqlite-harness.js';
 

@@ -11,7 +11,7 @@ describe('outsideNeeds', () => {
     ['test/http/link-user.test.ts', []],
     ['test/stores/sqlite.test.ts', []],
     // BOTH_STORES, reached through test/support/stores.ts.
-    ['test/services/user-admin.test.ts', ['redis', 'processes']],
+    ['test/services/users/user-admin.test.ts', ['redis', 'processes']],
     // Test servers of both kinds, named in the test.
     ['test/http/token.test.ts', ['redis']],
     ['test/http/login-page.test.ts', ['chromium']],

@@ -1,7 +1,8 @@
 /** Records that tests put straight into a store, as the services of later issues will. */
 import type { RefreshTokenInput } from '../../machines/refresh-token.js';
 import { initialEnvelope } from '../../src/runtime/records.js';
-import type { Store, User } from '../../src/stores/types.js';
+import type { Store } from '../../src/stores/types.js';
+import type { User } from '../../src/domain/models.js';
 import { newId, newSecret, sha256Hex } from '../../src/domain/ids.js';
 
 export function aUser(overrides: Partial<User> = {}): User {

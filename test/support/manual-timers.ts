@@ -8,15 +8,17 @@ export interface ManualTimers extends Timers {
   advance(ms: number): void;
   /** Delays not yet run nor cancelled. */
   readonly pending: number;
+  /** Of those, the ones asked for with this delay: a particular timer, told apart from the others. */
+  pendingOf(ms: number): number;
 }
 
 export function manualTimers(clock: { now: number }): ManualTimers {
   let sequence = 0;
-  const due = new Map<number, { at: number; callback: () => void }>();
+  const due = new Map<number, { at: number; ms: number; callback: () => void }>();
   return {
     after(ms, callback) {
       const id = sequence++;
-      due.set(id, { at: clock.now + ms, callback });
+      due.set(id, { at: clock.now + ms, ms, callback });
       return () => {
         due.delete(id);
       };
@@ -35,6 +37,9 @@ export function manualTimers(clock: { now: number }): ManualTimers {
     },
     get pending() {
       return due.size;
+    },
+    pendingOf(ms) {
+      return [...due.values()].filter((timer) => timer.ms === ms).length;
     },
   };
 }

@@ -10,7 +10,8 @@
 import type { AnyStateMachine } from 'xstate';
 import { machines, type MachineName } from '../../machines/index.js';
 import { restoreSnapshot } from '../../src/stores/envelope.js';
-import type { CredentialLogin, Store, StoreContents, StoredRecord } from '../../src/stores/types.js';
+import type { ReadableStore } from '../../src/stores/store-contents.js';
+import type { CredentialLogin, StoreContents, StoredRecord } from '../../src/stores/store-contents.js';
 
 interface StateNodeLike {
   type: string;
@@ -172,7 +173,7 @@ function indexProblems(contents: StoreContents): string[] {
 }
 
 /** Every inconsistency of what `store` holds now, in words; empty when there is none. */
-export async function checkStoreInvariants(store: Store): Promise<string[]> {
+export async function checkStoreInvariants(store: ReadableStore): Promise<string[]> {
   const contents = await store.readContents();
   const records = (Object.keys(contents.records) as MachineName[]).flatMap((machine) =>
     contents.records[machine].flatMap((record) => recordProblems(machine, record)),

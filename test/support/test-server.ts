@@ -6,7 +6,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildApp, type AppDeps } from '../../src/app.js';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
-import type { Store } from '../../src/stores/types.js';
+import type { ReadableStore } from '../../src/stores/store-contents.js';
 import type { AuthConfig } from '../../src/auth-config.js';
 import type { WebSocketLimits } from '../../src/ws/websocket-route.js';
 import { deleteKeysUnder, REDIS_URL, testSealer, uniquePrefix } from '../stores/redis-harness.js';
@@ -16,7 +16,7 @@ export type StoreKind = 'sqlite' | 'redis';
 
 export interface TestServer {
   baseUrl: string;
-  store: Store;
+  store: ReadableStore;
   app: FastifyInstance;
   clock: { now: number };
   /** The server's delays (WebSocket timeouts); `advance` moves `clock` too. */
@@ -27,7 +27,7 @@ export interface TestServer {
 export interface TestServerOptions {
   trustProxy?: string[];
   /** Another instance's store (the server then does not close it): two apps over one store. */
-  store?: Store;
+  store?: ReadableStore;
   /** Another Redis than the shared one (a private redis-server that a test stops or cuts off). */
   redisUrl?: string;
   websocketLimits?: Partial<WebSocketLimits>;
@@ -82,37 +82,3 @@ export async function startTestServer(
   };
 }
 
-/** Form-encoded POST, as OAuth clients send it. */
-export function postForm(server: TestServer, path: string, fields: Record<string, string>): Promise<Response> {
-  return fetch(`${server.baseUrl}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(fields).toString(),
-  });
-}
-
-export function postJson(server: TestServer, path: string, body: unknown): Promise<Response> {
-  return fetch(`${server.baseUrl}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-}
-
-/** Onboards an owner and returns its first tokens (as the Home Assistant frontend does right after onboarding). */
-export async function onboardOwner(server: TestServer, username = 'alice', password = 'secret-password') {
-  const onboarded = await postJson(server, '/api/onboarding/users', {
-    name: 'Alice', username, password, client_id: CLIENT_ID, language: 'en',
-  });
-  const { auth_code: code } = (await onboarded.json()) as { auth_code: string };
-  const tokens = await postForm(server, '/auth/token', { grant_type: 'authorization_code', client_id: CLIENT_ID, code });
-  return (await tokens.json()) as { access_token: string; refresh_token: string; expires_in: number };
-}
-
-/** Runs a login flow to its code. */
-export async function logIn(server: TestServer, username: string, password: string, clientId = CLIENT_ID, redirectUri = REDIRECT_URI) {
-  const started = await postJson(server, '/auth/login_flow', { client_id: clientId, handler: ['homeassistant', null], redirect_uri: redirectUri });
-  const { flow_id: flowId } = (await started.json()) as { flow_id: string };
-  const done = await postJson(server, `/auth/login_flow/${flowId}`, { client_id: clientId, username, password });
-  return (await done.json()) as { type: string; result?: string; errors?: Record<string, string> };
-}

@@ -1,8 +1,9 @@
 /** The `auth/*` commands (ha-auth-spec §12.1) over a real socket, on both stores: each success and each error row. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLIENT_ID, onboardOwner, postForm, startTestServer, type TestServer } from '../support/test-server.js';
+import { CLIENT_ID, startTestServer, type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { aLoggedInUser, claimsOf, failure, success, type Tokens } from './ws-helpers.js';
+import { onboardOwner, postForm } from '../support/http-client.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.000Z$/, '+00:00').replace(/\.(\d{3})Z$/, '.$1000+00:00');

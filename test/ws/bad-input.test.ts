@@ -5,8 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { junkText, seeded, WRONG_TYPES, hex, type Rng } from '../http/junk-requests.js';
-import { onboardOwner, startTestServer, type TestServer } from '../support/test-server.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
 import { TestSocket, type Message } from '../support/ws-client.js';
+import { onboardOwner } from '../support/http-client.js';
 
 /** Every command and its fields (ha-auth-spec §12.1, §12.2, §12.3, §12.4). */
 const COMMANDS: Record<string, string[]> = {

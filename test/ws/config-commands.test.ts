@@ -5,9 +5,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aUser } from '../support/fixtures.js';
-import { logIn, onboardOwner, startTestServer, type TestServer } from '../support/test-server.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { aLoggedInUser, failure, success } from './ws-helpers.js';
+import { logIn, onboardOwner } from '../support/http-client.js';
 
 const PROVIDER = 'config/auth_provider/homeassistant';
 

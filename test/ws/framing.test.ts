@@ -4,8 +4,9 @@
  * frames, oversized frames, and the server going on serving other sockets through all of it.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { onboardOwner, startTestServer, type TestServer } from '../support/test-server.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
+import { onboardOwner } from '../support/http-client.js';
 
 const malformed = (id: unknown) => ({
   id,

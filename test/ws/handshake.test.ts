@@ -5,8 +5,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signAccessToken } from '../../src/domain/access-token.js';
 import { HA_VERSION } from '../../src/domain/version.js';
-import { onboardOwner, startTestServer, type TestServer } from '../support/test-server.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
+import { onboardOwner } from '../support/http-client.js';
 
 const INVALID = { type: 'auth_invalid', message: 'Invalid access token or password' };
 

@@ -6,15 +6,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { machines, type MachineName } from '../../machines/index.js';
 import { sha256Hex } from '../../src/domain/ids.js';
-import { COUNT_POLL_MS } from '../../src/services/record-counts.js';
+import { COUNT_POLL_MS } from '../../src/services/inspection/record-counts.js';
 import type { SvgElement } from '../../src/observability/machine-svg.js';
-import { exchangeCode, openFlow, submitStep } from '../http/http-helpers.js';
-import { onboardOwner, postForm, startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
+import { openFlow, submitStep } from '../http/http-helpers.js';
+import { startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import type { Store } from '../../src/stores/types.js';
 import { deleteKeysUnder, REDIS_URL, testSealer, uniquePrefix } from '../stores/redis-harness.js';
 import { TestSocket, type Message } from '../support/ws-client.js';
 import { aLoggedInUser, claimsOf, failure, success } from './ws-helpers.js';
+import { exchangeCode, onboardOwner, postForm } from '../support/http-client.js';
 
 type Counts = Record<MachineName, Record<string, number>>;
 
@@ -242,7 +243,7 @@ describe.each<StoreKind>(['sqlite', 'redis'])('inspect/* commands (%s)', (kind) 
     expect(await lastHour()).toEqual({ loginFlow: { done: 0, aborted: 0 }, mfaSetupFlow: { confirmed: 0, expired: 0 } });
     await logInThroughFlow(server);
     await logInThroughFlow(server);
-    // Counted right after the flow's write, not awaited by the login (services/ended-records.ts).
+    // Counted right after the flow's write, not awaited by the login (services/inspection/ended-records.ts).
     await expect.poll(async () => {
       server.clock.now += COUNT_POLL_MS; // past the counts' cache
       return (await lastHour()).loginFlow;
@@ -265,10 +266,11 @@ describe.each<StoreKind>(['sqlite', 'redis'])('inspect/* commands (%s)', (kind) 
     await owner.closedWithin();
     await poll();
     expect(counted).toHaveBeenCalledTimes(2);
+    expect(server.timers.pendingOf(COUNT_POLL_MS)).toBe(1);
     other.close();
     await other.closedWithin();
-    server.timers.advance(COUNT_POLL_MS * 5);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Stopping is the poll's timer cancelled (the server hears of the close a moment after the client).
+    await expect.poll(() => server.timers.pendingOf(COUNT_POLL_MS)).toBe(0);
     expect(counted).toHaveBeenCalledTimes(2);
   });
 

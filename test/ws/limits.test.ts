@@ -5,8 +5,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { issueRefreshToken } from '../support/fixtures.js';
-import { onboardOwner, startTestServer, type TestServer } from '../support/test-server.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
+import { onboardOwner } from '../support/http-client.js';
 
 describe('WebSocket limits', () => {
   let server: TestServer;

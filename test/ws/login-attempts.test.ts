@@ -5,9 +5,10 @@
  * (X-Forwarded-For on the upgrade request).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onboardOwner, type TestServer } from '../support/test-server.js';
+import { type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
-import { aClientIp, failuresOf, fetchFrom, httpConfig, startBanServer } from '../http/ip-ban-helpers.js';
+import { aClientIp, failuresOf, httpConfig, startBanServer } from '../http/ip-ban-helpers.js';
+import { fetchFrom, onboardOwner } from '../support/http-client.js';
 
 const INVALID = { type: 'auth_invalid', message: 'Invalid access token or password' };
 
@@ -63,7 +64,7 @@ describe.each(['sqlite', 'redis'] as const)('failed logins over the WebSocket (%
 
   it('forgets the count on auth_ok, and does not count command errors such as invalid_current_password', async () => {
     const ip = aClientIp();
-    await (await fetchFrom(server, ip, '/api/')).arrayBuffer();
+    await (await fetchFrom(server, '/api/', {}, ip)).arrayBuffer();
     await (await handshake(ip, { type: 'auth', access_token: 'not-a-jwt' })).socket.closedWithin();
     expect(await failuresOf(server, ip)).toBe(2);
     const { socket, reply } = await handshake(ip, { type: 'auth', access_token: accessToken });

@@ -9,9 +9,10 @@ import { signAccessToken } from '../../src/domain/access-token.js';
 import { aUser, issueRefreshToken } from '../support/fixtures.js';
 import { setUpTotp, STEP_MS, totpAt, TWO_TOTP_MODULES, wrongCode, type SetupForm } from '../support/mfa.js';
 import { buildApp } from '../../src/app.js';
-import { CLIENT_ID, onboardOwner, REDIRECT_URI, startTestServer, type TestServer } from '../support/test-server.js';
+import { CLIENT_ID, REDIRECT_URI, startTestServer, type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { aLoggedInUser, failure, success } from './ws-helpers.js';
+import { onboardOwner } from '../support/http-client.js';
 
 const HEX32 = /^[0-9a-f]{32}$/;
 const CODE_SCHEMA = [{ type: 'string', name: 'code', required: true }];

@@ -18,8 +18,9 @@ import {
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import WebSocket from 'ws';
 import { HA_VERSION } from '../../src/domain/version.js';
-import { CLIENT_ID, onboardOwner, postForm, startTestServer, type TestServer } from '../support/test-server.js';
+import { CLIENT_ID, startTestServer, type TestServer } from '../support/test-server.js';
 import { claimsOf, type Tokens } from './ws-helpers.js';
+import { onboardOwner, postForm } from '../support/http-client.js';
 
 const WAIT_MS = 5000;
 const ACCESS_TOKEN_LIFETIME_MS = 30 * 60 * 1000;

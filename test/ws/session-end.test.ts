@@ -8,9 +8,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { actorHandle } from '../../src/runtime/actor-handle.js';
 import { serverOnPrivateRedis } from '../support/private-redis.js';
 import { silentLogger } from '../support/logger.js';
-import { CLIENT_ID, onboardOwner, postForm, startTestServer, type TestServer } from '../support/test-server.js';
+import { CLIENT_ID, startTestServer, type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { claimsOf, type Tokens } from './ws-helpers.js';
+import { onboardOwner, postForm } from '../support/http-client.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

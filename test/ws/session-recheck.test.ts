@@ -1,6 +1,6 @@
 /** The re-check after the revocation bus reconnected, when the store is not back yet. */
 import { describe, expect, it } from 'vitest';
-import type { SocketSessionService } from '../../src/services/socket-sessions.js';
+import type { SocketSessionService } from '../../src/services/tokens/socket-sessions.js';
 import { StoreUnavailableError } from '../../src/stores/types.js';
 import { OpenSockets } from '../../src/ws/open-sockets.js';
 import { sessionRecheck } from '../../src/ws/session-recheck.js';

@@ -6,9 +6,9 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { serverOnPrivateRedis } from '../support/private-redis.js';
-import { onboardOwner } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { failure } from './ws-helpers.js';
+import { onboardOwner } from '../support/http-client.js';
 
 describe('the WebSocket while Redis is down', () => {
   const privateRedis = serverOnPrivateRedis();

@@ -1,7 +1,8 @@
 /** Pieces shared by the WebSocket suites: users with tokens, and the result shapes Home Assistant sends. */
-import { addUserWithLogin, exchangeCode } from '../http/http-helpers.js';
-import type { User } from '../../src/stores/types.js';
-import { logIn, type TestServer } from '../support/test-server.js';
+import { addUserWithLogin } from '../http/http-helpers.js';
+import type { User } from '../../src/domain/models.js';
+import { type TestServer } from '../support/test-server.js';
+import { exchangeCode, logIn } from '../support/http-client.js';
 
 export interface Tokens {
   access_token: string;

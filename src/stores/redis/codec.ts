@@ -3,7 +3,8 @@
  * TTL arguments of the scripts, and users and credentials, read back as written since only this
  * adapter writes them.
  */
-import type { Credential, TtlChange, User } from '../types.js';
+import type { TtlChange } from '../types.js';
+import type { Credential, User } from '../../domain/models.js';
 
 /** Whole milliseconds for PEXPIRE. Zero or less expires the record at once, as a past expiry should. */
 function wholeMs(ms: number): string {

@@ -6,7 +6,8 @@
  */
 import type { MachineName } from '../../../machines/index.js';
 import type { EnvelopeCodec } from '../envelope-codec.js';
-import { emptyStoreContents, type CredentialLogin, type RefreshTokenKeys, type StoreContents, type StoredRecord } from '../types.js';
+import { type RefreshTokenKeys } from '../types.js';
+import { emptyStoreContents, type CredentialLogin, type StoreContents, type StoredRecord } from '../store-contents.js';
 import { decodeCredential, decodeUser } from './codec.js';
 import type { StoreCommands } from './connection.js';
 import type { Run } from './guard.js';

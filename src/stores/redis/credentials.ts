@@ -4,7 +4,8 @@
  * with the credential, in one script, only when neither the id nor the lookup key exists, and an
  * update moves it in one script too, so no instance sees a credential under two logins or none.
  */
-import type { Credential, UserStore } from '../types.js';
+import type { UserStore } from '../types.js';
+import type { Credential } from '../../domain/models.js';
 import { decodeCredential } from './codec.js';
 import type { Run } from './guard.js';
 import type { RedisKeys } from './keys.js';

@@ -3,7 +3,8 @@
  * base64 of the bcrypt hash, stored as given, as in `.storage/auth_provider.homeassistant`). A hash
  * makes add-if-absent one HSETNX and the listing one HGETALL.
  */
-import type { PasswordEntry, UserStore } from '../types.js';
+import type { UserStore } from '../types.js';
+import type { PasswordEntry } from '../../domain/models.js';
 import type { Run } from './guard.js';
 import type { RedisKeys } from './keys.js';
 

@@ -5,7 +5,7 @@
  * round trip and the envelopes never cross the network. That is O(keys in the database) per count
  * (SCAN visits every key, other deployments' too) and each step holds Redis for the records it
  * decodes (STEP_COUNT keys at most): callers cache the answer for a few seconds
- * (services/record-counts.ts). Every step is its own guarded command, so the deadline applies per
+ * (services/inspection/record-counts.ts). Every step is its own guarded command, so the deadline applies per
  * step, not to the whole walk.
  *
  * A key written or removed during the walk may be counted or not (SCAN's guarantee covers only keys

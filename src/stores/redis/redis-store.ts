@@ -9,7 +9,7 @@ import type { Logger } from '../../domain/logger.js';
 import { envelopeCodec } from '../envelope-codec.js';
 import { logSealingPass } from '../sealing/sealing-marker.js';
 import type { Sealer } from '../sealing/sealer.js';
-import type { Store } from '../types.js';
+import type { ReadableStore } from '../store-contents.js';
 import { redisActorRecords } from './actor-records.js';
 import { redisAudit } from './audit.js';
 import { connectRedis, DEFAULT_CONNECT_TIMEOUT_MS, redactUrl } from './connect.js';
@@ -66,7 +66,7 @@ async function openConnection(options: RedisStoreOptions): Promise<RedisConnecti
   return directConnection(client, redactUrl(options.url), options.logger);
 }
 
-export async function openRedisStore(options: RedisStoreOptions): Promise<Store> {
+export async function openRedisStore(options: RedisStoreOptions): Promise<ReadableStore> {
   const connection = await openConnection(options);
   const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
   const run = guardedRun(connection, {

@@ -7,7 +7,8 @@
 import type { Database } from 'better-sqlite3';
 import type { MachineName } from '../../../machines/index.js';
 import type { EnvelopeCodec } from '../envelope-codec.js';
-import type { Credential, StoreContents, StoredRecord, User } from '../types.js';
+import type { Credential, User } from '../../domain/models.js';
+import type { StoreContents, StoredRecord } from '../store-contents.js';
 import { LIVE } from './envelope-table.js';
 import type { GroupCommit } from './group-commit.js';
 import { ENVELOPE_TABLES, type EnvelopeTable } from './schema.js';

@@ -4,7 +4,8 @@
  * partial unique indexes because the default providers' id is NULL, and NULL must match NULL.
  */
 import type { Database } from 'better-sqlite3';
-import type { Credential, UserStore } from '../types.js';
+import type { UserStore } from '../types.js';
+import type { Credential } from '../../domain/models.js';
 import type { GroupCommit } from './group-commit.js';
 
 type CredentialRecords = Pick<

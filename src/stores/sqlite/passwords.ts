@@ -3,7 +3,8 @@
  * them in `.storage/auth_provider.homeassistant` (base64 of the bcrypt hash, stored as given).
  */
 import type { Database } from 'better-sqlite3';
-import type { PasswordEntry, UserStore } from '../types.js';
+import type { UserStore } from '../types.js';
+import type { PasswordEntry } from '../../domain/models.js';
 import type { GroupCommit } from './group-commit.js';
 
 type PasswordRecords = Pick<UserStore, 'addPassword' | 'getPassword' | 'setPassword' | 'deletePassword' | 'listPasswords'>;

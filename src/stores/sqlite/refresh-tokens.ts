@@ -8,7 +8,8 @@
  * token is absent from `load`, `findIdByTokenHash` and `listByUser` alike.
  */
 import type { Database } from 'better-sqlite3';
-import type { AuditEntry, CasResult, Credential, Envelope, RefreshTokenKeys, RefreshTokenStore, TtlChange, User } from '../types.js';
+import type { AuditEntry, CasResult, Envelope, RefreshTokenKeys, RefreshTokenStore, TtlChange } from '../types.js';
+import type { Credential, User } from '../../domain/models.js';
 import type { KeepAudit } from './audit.js';
 import { assertRev, type EnvelopeCodec } from '../envelope-codec.js';
 import { envelopeTable, LIVE } from './envelope-table.js';

@@ -21,7 +21,8 @@ import { envelopeCodec, type EnvelopeCodec } from '../envelope-codec.js';
 import { keyFileSealer } from '../sealing/secrets-keys.js';
 import { logSealingPass } from '../sealing/sealing-marker.js';
 import { createSealer, type Sealer } from '../sealing/sealer.js';
-import { StoreUnavailableError, type Store } from '../types.js';
+import type { ReadableStore } from '../store-contents.js';
+import { StoreUnavailableError } from '../types.js';
 import { sqliteActorRecords } from './actor-records.js';
 import { sqliteAudit } from './audit.js';
 import { sqliteContents } from './contents.js';
@@ -77,7 +78,7 @@ function prepareSealing(db: Database, options: SqliteStoreOptions): { sealer: Se
  * Opens the store, or throws DataDirLockedError when another process holds `dataDir`, or
  * SealingKeyError when the keys cannot be had or open none of the store's secrets.
  */
-export function openSqliteStore(options: SqliteStoreOptions): Store {
+export function openSqliteStore(options: SqliteStoreOptions): ReadableStore {
   const clock = options.clock ?? systemClock;
   const db = openDatabase(options.dataDir);
   let sealing: { sealer: Sealer; codec: EnvelopeCodec };

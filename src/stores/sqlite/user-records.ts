@@ -6,7 +6,8 @@
  * owner is removed or demoted.
  */
 import type { Database } from 'better-sqlite3';
-import type { User, UserStore } from '../types.js';
+import type { UserStore } from '../types.js';
+import type { User } from '../../domain/models.js';
 import type { GroupCommit } from './group-commit.js';
 import { onboardingRows } from './onboarding.js';
 

@@ -18,8 +18,8 @@
  * `invalid_format` for `user_input` the step refuses or a message naming neither module nor flow.
  */
 import { CodedError } from '../../domain/errors.js';
-import type { MfaService } from '../../services/mfa.js';
-import type { MfaSetupFlowService } from '../../services/mfa-setup-flows.js';
+import type { MfaService } from '../../services/mfa/mfa-modules.js';
+import type { MfaSetupFlowService } from '../../services/mfa/mfa-setup-flows.js';
 import type { WsCommand } from '../command.js';
 
 export interface AuthMfaDeps {

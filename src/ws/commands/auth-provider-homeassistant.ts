@@ -9,12 +9,12 @@
  *   admin_change_username {user_id, username}     admin and owner  → null
  *
  * A taken or non-normalized username answers `home_assistant_error` with Home Assistant's
- * translation (services/homeassistant-provider.ts). No command ends refresh tokens, as in Home
+ * translation (services/providers/password-store.ts). No command ends refresh tokens, as in Home
  * Assistant; a failed `change_password` is not a failed login. While the bcrypt queue is full,
  * `create`, `change_password` and `admin_change_password` answer `home_assistant_error` "Too many
- * password checks at once, try again shortly" and change nothing (services/password-checks.ts).
+ * password checks at once, try again shortly" and change nothing (services/providers/password-checks.ts).
  */
-import type { HomeAssistantAccountService } from '../../services/homeassistant-accounts.js';
+import type { HomeAssistantAccountService } from '../../services/providers/homeassistant-accounts.js';
 import type { WsCommand } from '../command.js';
 
 const PREFIX = 'config/auth_provider/homeassistant';

@@ -10,9 +10,9 @@
  * `expires` keeps Home Assistant's range (a Python `timedelta`: ±999999999 days); a negative one
  * signs an already expired path, as in Home Assistant.
  */
-import type { MfaService } from '../../services/mfa.js';
-import type { SignedPathService } from '../../services/signed-paths.js';
-import { isAdmin, type UserService } from '../../services/users.js';
+import type { MfaService } from '../../services/mfa/mfa-modules.js';
+import type { SignedPathService } from '../../services/tokens/signed-paths.js';
+import { isAdmin, type UserService } from '../../services/users/users.js';
 import type { WsCommand } from '../command.js';
 
 const MAX_TIMEDELTA_S = 999_999_999 * 24 * 60 * 60;

@@ -18,8 +18,8 @@
 import type { RefreshTokenContext } from '../../../machines/refresh-token.js';
 import { CodedError } from '../../domain/errors.js';
 import { pythonIsoformat } from '../../domain/python-datetime.js';
-import type { RefreshTokenService } from '../../services/refresh-tokens.js';
-import type { UserService } from '../../services/users.js';
+import type { RefreshTokenService } from '../../services/tokens/refresh-tokens.js';
+import type { UserService } from '../../services/users/users.js';
 import type { CommandContext, WsCommand } from '../command.js';
 
 /** `DELETE_CURRENT_TOKEN_DELAY`: the caller's own token goes after the answer, so that the answer arrives. */

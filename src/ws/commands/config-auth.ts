@@ -9,10 +9,10 @@
  *
  * where <user> is `_user_info`: {"id", "username", "name", "is_owner", "is_active", "local_only",
  * "system_generated", "group_ids", "credentials": [{"type"}]}. Deactivating or deleting a user
- * closes its sockets on every instance (services/user-admin.ts).
+ * closes its sockets on every instance (services/users/user-admin.ts).
  */
 import { CodedError } from '../../domain/errors.js';
-import type { UserAdminService, UserDetails } from '../../services/user-admin.js';
+import type { UserAdminService, UserDetails } from '../../services/users/user-admin.js';
 import type { WsCommand } from '../command.js';
 
 /** `_user_info`: `username` is the first `homeassistant` credential's, else null. */

@@ -11,7 +11,7 @@
  *   {"id": 3, "type": "inspect/counts"}
  *     → {"counts": {"loginGrant": {"issued": 1, "redeemed": 4, "expired": 0, "revoked": 0}, "refreshToken": {…}, …},
  *        "last_hour": {"loginFlow": {"done": 7, "aborted": 1}, "mfaSetupFlow": {"confirmed": 0, "expired": 0}}}
- *     `last_hour`: the states whose records are deleted as they reach them (services/ended-records.ts),
+ *     `last_hour`: the states whose records are deleted as they reach them (services/inspection/ended-records.ts),
  *     counted over the last 60 minutes, since their live count is always about 0.
  *   {"id": 4, "type": "inspect/record", "record_id": "<refresh-token id | flow id | SHA-256 of a code>"}
  *     → {"record": {"machine": "refreshToken", "id": "…", "state": "revoked", "state_paths": ["revoked"],
@@ -28,7 +28,7 @@
  *     `user` is null when the user is gone but the audit trail still names it; a user neither knows
  *     is `not_found` "User not found.".
  *   {"id": 6, "type": "inspect/subscribe"} → null, then {"id": 6, "type": "event", "event": {"counts": {…}, "last_hour": {…}}}
- *     at once and whenever the counts change (services/record-counts.ts), until `unsubscribe_events`
+ *     at once and whenever the counts change (services/inspection/record-counts.ts), until `unsubscribe_events`
  *     or the socket closes.
  *   {"id": 7, "type": "inspect/subscribe_transitions"} → null, then one event per record written by any
  *     instance: {"id": 7, "type": "event", "event": {"machine": "loginFlow", "record_id": "…", "event": "SUBMIT",
@@ -37,14 +37,14 @@
  *     nothing written before the subscription, and on Redis what another instance wrote within about a
  *     second of it may be missed (stores/redis/transition-channel.ts).
  *
- * Times are epoch milliseconds. Nothing secret is in any answer (services/record-inspection.ts).
+ * Times are epoch milliseconds. Nothing secret is in any answer (services/inspection/record-inspection.ts).
  */
 import { CodedError } from '../../domain/errors.js';
 import type { AuditEntry, TransitionNotice } from '../../stores/types.js';
 import type { MachineDiagram } from '../../observability/machine-diagrams.js';
-import type { RecordCountService, StateCounts } from '../../services/record-counts.js';
-import type { InspectedRecord, RecordInspectionService } from '../../services/record-inspection.js';
-import type { UserInspectionService } from '../../services/user-inspection.js';
+import type { RecordCountService, StateCounts } from '../../services/inspection/record-counts.js';
+import type { InspectedRecord, RecordInspectionService } from '../../services/inspection/record-inspection.js';
+import type { UserInspectionService } from '../../services/inspection/user-inspection.js';
 import type { WsCommand } from '../command.js';
 
 export interface InspectDeps {

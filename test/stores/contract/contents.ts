@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../../src/domain/ids.js';
-import { emptyStoreContents, type StoreContents } from '../../../src/stores/types.js';
+import { emptyStoreContents, type StoreContents } from '../../../src/stores/store-contents.js';
 import { envelope, eventually, letShortTtlPass, newId, SHORT_TTL_MS, type ContractContext } from './context.js';
 import { makeCredential, makeUser } from './users.js';
 

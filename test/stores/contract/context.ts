@@ -2,11 +2,12 @@
 import { vi } from 'vitest';
 import { newId } from '../../../src/domain/ids.js';
 import type { MachineName } from '../../../machines/index.js';
-import type { Envelope, Store } from '../../../src/stores/types.js';
+import type { ReadableStore } from '../../../src/stores/store-contents.js';
+import type { Envelope } from '../../../src/stores/types.js';
 import type { TestClock } from '../contract.js';
 
 export interface ContractContext {
-  readonly store: Store;
+  readonly store: ReadableStore;
   readonly clock: TestClock;
 }
 

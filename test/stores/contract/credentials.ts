@@ -3,7 +3,7 @@
  * id (Home Assistant's default providers) is a value of its own (types.ts `UserStore`).
  */
 import { describe, expect, it } from 'vitest';
-import type { Credential } from '../../../src/stores/types.js';
+import type { Credential } from '../../../src/domain/models.js';
 import { newId, type ContractContext } from './context.js';
 import { makeCredential, makeUser } from './users.js';
 

@@ -4,7 +4,7 @@
  * time step only forward, so that of several callers with one code exactly one is accepted.
  */
 import { describe, expect, it } from 'vitest';
-import type { User } from '../../../src/stores/types.js';
+import type { User } from '../../../src/domain/models.js';
 import { newId, type ContractContext } from './context.js';
 import { makeUser } from './users.js';
 

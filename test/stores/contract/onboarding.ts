@@ -4,7 +4,7 @@
  * must not let anyone onboard again (Home Assistant keeps the step in `.storage/onboarding`).
  */
 import { describe, expect, it } from 'vitest';
-import type { User } from '../../../src/stores/types.js';
+import type { User } from '../../../src/domain/models.js';
 import { newId, type ContractContext } from './context.js';
 import { makeCredential, makeUser } from './users.js';
 

@@ -1,6 +1,6 @@
 /** Contract: the `homeassistant` provider's username → password-hash entries (types.ts `UserStore`). */
 import { describe, expect, it } from 'vitest';
-import type { PasswordEntry } from '../../../src/stores/types.js';
+import type { PasswordEntry } from '../../../src/domain/models.js';
 import { newId, type ContractContext } from './context.js';
 
 const entry = (username = `name-${newId()}`): PasswordEntry => ({ username, passwordHash: `hash-${newId()}` });

@@ -3,7 +3,7 @@
  * including the single owner that onboarding creates (homeassistant/components/onboarding/views.py).
  */
 import { describe, expect, it } from 'vitest';
-import type { Credential, User } from '../../../src/stores/types.js';
+import type { Credential, User } from '../../../src/domain/models.js';
 import { newId, type ContractContext } from './context.js';
 
 export function makeUser(context: ContractContext, overrides: Partial<User> = {}): User {
