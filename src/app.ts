@@ -2,6 +2,7 @@
  * buildApp(deps): the services over the store, and the Fastify application with its routes and
  * hooks. It never listens: main.ts does, and tests call `inject` or listen on a random port.
  */
+import { hostname } from 'node:os';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Clock } from './domain/clock.js';
 import { HA_VERSION } from './domain/version.js';
@@ -63,6 +64,8 @@ import { recordInspectionService } from './services/inspection/record-inspection
 import { userInspectionService } from './services/inspection/user-inspection.js';
 import type { TransitionObserver } from './runtime/observers.js';
 import { statelyInspector } from './observability/stately-inspector.js';
+import { transitionFeed } from './observability/transition-feed.js';
+import { endedRecordCounter } from './services/inspection/ended-records.js';
 import { metricsRoutes } from './observability/metrics-route.js';
 import { countTokenRequests } from './observability/token-metrics.js';
 import { passwordCheckMetrics } from './observability/password-check-metrics.js';
@@ -91,6 +94,8 @@ export interface AppDeps {
   websocketLimits?: Partial<WebSocketLimits>;
   /** The configuration file's content (auth-config.ts); its defaults when absent. */
   authConfig?: AuthConfig;
+  /** This instance's name in the inspection page's live feed; the host name and process id when absent. */
+  instanceId?: string;
   /** A Stately inspector server's WebSocket URL: every written transition is streamed there (observability/stately-inspector.ts). */
   statelyInspectUrl?: string | null;
   /** The registry to record into; a new one when absent. main.ts shares it with the METRICS_PORT listener (metrics-app.ts). */
@@ -102,7 +107,7 @@ export interface AppDeps {
   metricsRoute?: { token: string | null } | 'elsewhere';
 }
 
-/** `observers`: who hears of every written record besides the store (the Stately inspector). */
+/** `observers`: who hears of every written record besides the store (the live feed, the ended-record counts, the Stately inspector). */
 function services(deps: AppDeps, logger: FastifyBaseLogger, passwordChecks: PasswordChecks, observers: readonly TransitionObserver[]) {
   const { store, clock } = deps;
   const authConfig = deps.authConfig ?? loadAuthConfig(null);
@@ -136,6 +141,7 @@ function services(deps: AppDeps, logger: FastifyBaseLogger, passwordChecks: Pass
         counts: recordCounts,
         records: recordInspectionService(store, logger),
         users: userInspectionService(store),
+        watchTransitions: (watcher) => store.transitions.watch(watcher),
       }),
     ],
     loginFlows: loginFlowService({
@@ -188,10 +194,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   addSecurityHeaders(app);
   // Every service sees the instrumented store (src/observability/, GET /metrics).
   const metrics = deps.metrics ?? createMetrics();
-  // With a Stately inspector, every written transition also streams there (runtime/observers.ts).
-  const inspector = deps.statelyInspectUrl ? statelyInspector(deps.statelyInspectUrl, app.log) : null;
-  const observers = inspector === null ? [] : [inspector.observer];
   const store = instrumentStore(deps.store, metrics);
+  // Every written transition goes to the live feed while someone watches, is counted when it ends a
+  // record that is then deleted, and streams to a Stately inspector when there is one (runtime/observers.ts).
+  const inspector = deps.statelyInspectUrl ? statelyInspector(deps.statelyInspectUrl, app.log) : null;
+  const observers = [
+    transitionFeed(store.transitions, deps.instanceId ?? `${hostname()}/${process.pid}`, deps.clock),
+    endedRecordCounter(store.endedRecords, deps.clock, app.log),
+    ...(inspector === null ? [] : [inspector.observer]),
+  ];
   app.addHook('onClose', async () => inspector?.stop());
   // Bans first: a banned address gets its 403 before anything else answers, CORS preflights included.
   const attempts = loginAttemptService(store, deps.clock, app.log, authConfig.http);

@@ -6,11 +6,11 @@
  * (`refreshTokens.compareAndSet`), or `ping`.
  *
  * Listening on the revocation bus is no round trip: `subscribe` and `onMissedMessages` pass through,
- * and so do `loginAttempts.watchBans` and `close`. The method lists are typed against the contract (types.ts), so a method added
+ * and so do the transition channel (its publish is never awaited), `loginAttempts.watchBans` and `close`. The method lists are typed against the contract (types.ts), so a method added
  * there fails to compile here until it is timed too.
  */
 import type { Metrics } from './metrics.js';
-import type { AuditLog, FlowStore, GrantStore, LoginAttemptStore, MfaSetupFlowStore, MfaStore, RefreshTokenStore, SecretStore, Store, UserStore } from '../stores/types.js';
+import type { AuditLog, EndedRecordCounts, FlowStore, GrantStore, LoginAttemptStore, MfaSetupFlowStore, MfaStore, RefreshTokenStore, SecretStore, Store, UserStore } from '../stores/types.js';
 
 type AsyncCall = (...args: never[]) => Promise<unknown>;
 
@@ -67,6 +67,7 @@ const LOGIN_ATTEMPTS: Record<Exclude<keyof LoginAttemptStore, 'watchBans'>, true
 };
 
 const AUDIT: Record<keyof AuditLog, true> = { append: true, tail: true, forRecord: true, forUser: true };
+const ENDED_RECORDS: Record<keyof EndedRecordCounts, true> = { count: true, lastHour: true };
 
 export function instrumentStore(store: Store, metrics: Metrics): Store {
   const { revocations } = store;
@@ -89,6 +90,9 @@ export function instrumentStore(store: Store, metrics: Metrics): Store {
       subscribe: (listener) => revocations.subscribe(listener),
       onMissedMessages: (listener) => revocations.onMissedMessages(listener),
     },
+    // Publishing is not awaited by anyone (a lost notice is a gap in a feed): it passes through, as listening does.
+    transitions: store.transitions,
+    endedRecords: timedMethods(store.endedRecords, 'endedRecords', ENDED_RECORDS, metrics),
     ping: timed(() => store.ping(), 'ping', metrics),
     // Its time is what `hass_auth_records` costs a scrape (services/inspection/record-counts.ts caches it).
     countByState: timed((...args: Parameters<Store['countByState']>) => store.countByState(...args), 'countByState', metrics),

@@ -19,6 +19,8 @@ import { machineGraph, type GraphState, type GraphTransition } from './machine-g
 
 /** What a state's label shows below its name until the page writes the count there. */
 export const COUNT_PLACEHOLDER = '…';
+/** The same for a state whose records are deleted as they reach it: the page writes `<n> last hour`, so its node is drawn that wide. */
+export const LAST_HOUR_PLACEHOLDER = '… last hour';
 
 const FONT = 'Helvetica,Arial,sans-serif';
 
@@ -61,7 +63,7 @@ function leafOf(state: GraphState, states: Map<string, GraphState>): GraphState 
   return next === undefined ? state : leafOf(next, states);
 }
 
-function stateLines(machine: string, states: GraphState[], initial: string | null, scope: string, indent: string): string[] {
+function stateLines(machine: string, states: GraphState[], initial: string | null, scope: string, indent: string, lastHour: ReadonlySet<string>): string[] {
   const lines: string[] = [];
   if (initial !== null) {
     lines.push(`${indent}${startName(scope)} ${attributes({ id: `${machine}-start-${scope || 'root'}`, shape: 'point', width: 0.12, label: '' })};`);
@@ -69,13 +71,13 @@ function stateLines(machine: string, states: GraphState[], initial: string | nul
   for (const state of states) {
     if (state.children.length === 0) {
       const final = state.type === 'final' ? { peripheries: 2 } : {};
-      const label = `${state.key}\n${COUNT_PLACEHOLDER}`;
+      const label = `${state.key}\n${lastHour.has(state.path) ? LAST_HOUR_PLACEHOLDER : COUNT_PLACEHOLDER}`;
       lines.push(`${indent}${nodeName(state.path)} ${attributes({ id: stateElementId(machine, state.path), label, ...final })};`);
       continue;
     }
     lines.push(`${indent}subgraph ${quoted(clusterName(state.path))} {`);
     lines.push(`${indent}  graph ${attributes({ id: `${machine}-cluster-${state.path}`, label: state.key, style: 'rounded' })};`);
-    lines.push(...stateLines(machine, state.children, state.type === 'parallel' ? null : state.initial, state.path, `${indent}  `));
+    lines.push(...stateLines(machine, state.children, state.type === 'parallel' ? null : state.initial, state.path, `${indent}  `, lastHour));
     lines.push(`${indent}}`);
   }
   return lines;
@@ -86,7 +88,8 @@ function initialEdges(machine: string, states: GraphState[], initial: string | n
   const target = initial === null ? undefined : all.get(initial);
   if (target !== undefined) {
     const clip = target.children.length > 0 ? { lhead: clusterName(target.path) } : {};
-    lines.push(`  ${startName(scope)} -> ${nodeName(leafOf(target, all).path)} ${attributes({ id: `${machine}-start-edge-${scope || 'root'}`, ...clip })};`);
+    const id = scope === '' ? startEdgeId(machine) : `${machine}-start-edge-${scope}`;
+    lines.push(`  ${startName(scope)} -> ${nodeName(leafOf(target, all).path)} ${attributes({ id, ...clip })};`);
   }
   for (const state of states) {
     if (state.children.length > 0) lines.push(...initialEdges(machine, state.children, state.type === 'parallel' ? null : state.initial, state.path, all));
@@ -96,7 +99,17 @@ function initialEdges(machine: string, states: GraphState[], initial: string | n
 
 const eventLine = (transition: GraphTransition) => (transition.guard === null ? transition.event : `${transition.event} [${transition.guard}]`);
 
-function transitionLines(machine: string, transitions: GraphTransition[], all: Map<string, GraphState>): string[] {
+/** The transitions between the same two states, which share one edge. */
+export interface EdgeGroup {
+  source: string;
+  target: string;
+  transitions: GraphTransition[];
+  /** The id of its edge in the SVG. */
+  elementId: string;
+}
+
+/** The edges drawn for `transitions`, in the order (and so with the ids) the diagram has them. */
+export function edgeGroups(machine: string, transitions: GraphTransition[]): EdgeGroup[] {
   const grouped = new Map<string, GraphTransition[]>();
   for (const transition of transitions) {
     const key = JSON.stringify([transition.source, transition.target]);
@@ -104,6 +117,15 @@ function transitionLines(machine: string, transitions: GraphTransition[], all: M
   }
   return [...grouped.values()].map((group, index) => {
     const { source, target } = group[0] as GraphTransition;
+    return { source, target, transitions: group, elementId: `${machine}-edge-${index + 1}` };
+  });
+}
+
+/** The id of the edge from the root's initial pseudo-state: what a record's creation takes. */
+export const startEdgeId = (machine: string) => `${machine}-start-edge-root`;
+
+function transitionLines(machine: string, transitions: GraphTransition[], all: Map<string, GraphState>): string[] {
+  return edgeGroups(machine, transitions).map(({ source, target, transitions: group, elementId }) => {
     const [from, to] = [all.get(source), all.get(target)];
     const clip = {
       ...(from !== undefined && from.children.length > 0 ? { ltail: clusterName(source) } : {}),
@@ -112,12 +134,12 @@ function transitionLines(machine: string, transitions: GraphTransition[], all: M
     const tail = from === undefined ? source : leafOf(from, all).path;
     const head = to === undefined ? target : leafOf(to, all).path;
     const label = group.map(eventLine).join('\n');
-    return `  ${nodeName(tail)} -> ${nodeName(head)} ${attributes({ id: `${machine}-edge-${index + 1}`, label, ...clip })};`;
+    return `  ${nodeName(tail)} -> ${nodeName(head)} ${attributes({ id: elementId, label, ...clip })};`;
   });
 }
 
-/** The machine named `machine` (its key in machines/index.ts) as a DOT digraph. */
-export function machineDot(machine: string, definition: AnyStateMachine): string {
+/** The machine named `machine` (its key in machines/index.ts) as a DOT digraph; `lastHour`: the paths of the states counted over the last hour. */
+export function machineDot(machine: string, definition: AnyStateMachine, lastHour: ReadonlySet<string> = new Set()): string {
   const graph = machineGraph(definition);
   const all = byPath(graph.states);
   return [
@@ -125,7 +147,7 @@ export function machineDot(machine: string, definition: AnyStateMachine): string
     `  graph ${attributes({ id: `${machine}-graph`, rankdir: 'LR', bgcolor: 'transparent', compound: 'true', fontname: FONT, nodesep: 0.35, ranksep: 0.5 })};`,
     `  node ${attributes({ shape: 'box', style: 'rounded', fontname: FONT, fontsize: 12, margin: '0.15,0.05' })};`,
     `  edge ${attributes({ fontname: FONT, fontsize: 10 })};`,
-    ...stateLines(machine, graph.states, graph.initial, '', '  '),
+    ...stateLines(machine, graph.states, graph.initial, '', '  ', lastHour),
     ...initialEdges(machine, graph.states, graph.initial, '', all),
     ...transitionLines(machine, graph.transitions, all),
     '}',

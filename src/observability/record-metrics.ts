@@ -21,7 +21,7 @@ export function countRecords(metrics: Metrics, counts: Pick<RecordCountService, 
       this.reset();
       let current;
       try {
-        current = await counts.current();
+        current = (await counts.current()).live;
       } catch {
         return;
       }

@@ -153,7 +153,7 @@ export function actorHandle<N extends MachineName>(
         const result = await unlessGarbled<CasResult>(written, { ok: false, current: null }, name, id, logger);
         if (result.ok) {
           if (kept.length === 0 && entry !== undefined) recordInAudit(audit, entry, logger);
-          tellObservers(observers, (observer) => observer.transitioned(name, id, event, after), logger);
+          tellObservers(observers, (observer) => observer.transitioned(name, id, event, after, before), logger);
           return { before, after, emitted, changed };
         }
         if (attempt >= maxAttempts) throw new TooMuchContentionError(name, id, attempt);

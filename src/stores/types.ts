@@ -312,6 +312,61 @@ export interface RevocationBus {
 }
 
 /**
+ * One written transition as the inspection page's live feed shows it (`inspect/subscribe_transitions`),
+ * built from an allowlist (observability/transition-feed.ts): the record's id (no secret: a code's
+ * record is named by its SHA-256), the event's type, the states, which instance wrote it and when.
+ * Nothing of the event's other fields or of the context, so no code, token hash, password, `jwt_key`
+ * or TOTP secret can be in it.
+ */
+export interface TransitionNotice {
+  machine: MachineName;
+  recordId: string;
+  /** The event's type, or `create` for the record's first write. */
+  event: string;
+  /** Null for a creation. */
+  from: string | null;
+  to: string;
+  /** The instance that wrote it (AppDeps.instanceId). */
+  instance: string;
+  /** Epoch ms, by the writing instance's clock. */
+  at: number;
+}
+
+/**
+ * Transitions as they are written, told to the watchers of every instance (the embedded store's one
+ * process, or every instance on the Redis). Best effort: a notice lost while Redis reconnects is a
+ * gap in a feed that people watch, never a decision.
+ */
+export interface TransitionChannel {
+  /**
+   * Whether a notice published now may reach a watcher somewhere: when false the publisher skips
+   * building it, so that a transition costs nothing more while nobody watches.
+   */
+  wanted(): boolean;
+  /** Sends the notice to every instance's watchers, this one's too; never rejects. */
+  publish(notice: TransitionNotice): void;
+  /** The watcher hears every notice published after this returns, whichever instance wrote it; returns the function that stops it. */
+  watch(watcher: (notice: TransitionNotice) => void): () => void;
+}
+
+/** A state whose records are deleted as soon as they reach it (a login flow's `done`). */
+export interface EndedState {
+  machine: MachineName;
+  state: string;
+}
+
+/**
+ * How many records reached each state that deletes them at once, per minute, shared by every instance:
+ * the live count of such a state is always about 0, so the inspection page shows the last hour's.
+ */
+export interface EndedRecordCounts {
+  /** Counts one record that reached `state` at `at` (epoch ms). */
+  count(ended: EndedState, at: number): Promise<void>;
+  /** For each of `states`, how many reached it in the 60 minutes up to `now` (by whole minutes, this one included). */
+  lastHour(states: readonly EndedState[], now: number): Promise<Array<EndedState & { count: number }>>;
+}
+
+/**
  * One transition of a persisted actor, as the audit trail keeps it (issue: "every transition of
  * every persisted actor"). Never a secret: a grant's record id is the SHA-256 of its code, and no
  * snapshot context is kept, only the fields below.
@@ -360,6 +415,8 @@ export interface Store {
   readonly mfaSetupFlows: MfaSetupFlowStore;
   readonly mfa: MfaStore;
   readonly revocations: RevocationBus;
+  readonly transitions: TransitionChannel;
+  readonly endedRecords: EndedRecordCounts;
   readonly secrets: SecretStore;
   readonly loginAttempts: LoginAttemptStore;
   readonly audit: AuditLog;

@@ -5,8 +5,8 @@
 import { createMachine } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { machines } from '../../machines/index.js';
-import { machineDiagram, machineDiagrams } from '../../src/observability/machine-diagrams.js';
-import { COUNT_PLACEHOLDER, machineDot, stateElementId } from '../../src/observability/machine-dot.js';
+import { machineDiagram, machineDiagrams, type MachineDiagram } from '../../src/observability/machine-diagrams.js';
+import { COUNT_PLACEHOLDER, LAST_HOUR_PLACEHOLDER, machineDot, stateElementId } from '../../src/observability/machine-dot.js';
 import { renderSvg, svgTree, type SvgElement } from '../../src/observability/machine-svg.js';
 
 function elements(node: SvgElement | string): SvgElement[] {
@@ -61,8 +61,21 @@ describe('machine diagrams', () => {
     for (const diagram of diagrams) {
       expect(diagram.states.map((state) => state.key)).toEqual(Object.keys(machines[diagram.name as keyof typeof machines].machine.root.states));
       for (const state of diagram.states) expect(byId(diagram.svg, state.element_id), state.element_id).toBeDefined();
+      for (const edge of diagram.edges) expect(byId(diagram.svg, edge.element_id)?.attributes.class, edge.element_id).toBe('edge');
     }
     expect(await machineDiagrams()).toBe(diagrams);
+  });
+
+  it('names each edge by the states it joins and its events, the creation first, and widens the states counted over the last hour', async () => {
+    const refreshToken = (await machineDiagrams()).find((diagram) => diagram.name === 'refreshToken');
+    const loginFlow = (await machineDiagrams()).find((diagram) => diagram.name === 'loginFlow') as MachineDiagram;
+    const labelOf = (path: string) => elements(byId(loginFlow.svg, stateElementId('loginFlow', path)) as SvgElement).filter((e) => e.tag === 'text').map(textOf);
+    // A state whose records are deleted as they reach it is drawn wide enough for its last hour's count.
+    expect([labelOf('done'), labelOf('credentials')]).toEqual([['done', LAST_HOUR_PLACEHOLDER], ['credentials', COUNT_PLACEHOLDER]]);
+    expect(refreshToken?.edges[0]).toEqual({ from: null, to: 'issued', events: ['create'], element_id: 'refreshToken-start-edge-root' });
+    expect(refreshToken?.edges.find((edge) => edge.from === 'issued' && edge.to === 'revoked')?.events).toContain('REVOKE');
+    const pairs = refreshToken?.edges.map(({ from, to }) => `${from}→${to}`) ?? [];
+    expect(new Set(pairs).size).toBe(pairs.length);
   });
 });
 

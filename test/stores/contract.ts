@@ -29,6 +29,7 @@ import { describeRecordCounts } from './contract/record-counts.js';
 import { describeRecordedUses, describeRefreshTokenIndexes } from './contract/refresh-tokens.js';
 import { describeRevocationBus } from './contract/revocations.js';
 import { describeSecrets } from './contract/secrets.js';
+import { describeTransitions } from './contract/transitions.js';
 import { describeUsers } from './contract/users.js';
 
 /** The store's notion of now. SQLite: a fake clock. Redis: TTLs run on the server, so `advance` waits. */
@@ -69,6 +70,7 @@ export function describeStoreContract(name: string, harness: StoreHarness): void
     describeLoginAttempts(context);
     describeAudit(context);
     describeRecordCounts(context);
+    describeTransitions(context);
     describeContents(context);
   });
 }

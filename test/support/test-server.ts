@@ -40,6 +40,8 @@ export interface TestServerOptions {
   /** The registry the app records into (shared with a METRICS_PORT listener), and how it serves `/metrics`. */
   metrics?: AppDeps['metrics'];
   metricsRoute?: AppDeps['metricsRoute'];
+  /** The instance's name in the live feed; `test-instance` when absent. */
+  instanceId?: string;
 }
 
 /** A Home Assistant frontend-like client id that passes `verify_client_id`. */
@@ -63,7 +65,7 @@ export async function startTestServer(
   // No heartbeat unless a test asks for one: moving the fake clock by days must not drop sockets
   // that had no chance to answer a ping in between.
   const limits = { heartbeatMs: Number.MAX_SAFE_INTEGER, ...websocketLimits };
-  const app = await buildApp({ store, clock: () => clock.now, timers, bcryptRounds: 4, websocketLimits: limits, ...appOptions });
+  const app = await buildApp({ store, clock: () => clock.now, timers, bcryptRounds: 4, instanceId: 'test-instance', websocketLimits: limits, ...appOptions });
   const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     baseUrl,

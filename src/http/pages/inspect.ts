@@ -2,18 +2,21 @@
  * The inspection page (`/inspect`), for owners and administrators: signs in as the other pages do
  * (lib/signed-in.ts), then speaks the WebSocket API's admin-only `inspect/*` commands
  * (src/ws/commands/inspect.ts): the machines' diagrams with their live counts (inspect/diagrams.ts),
- * and one record or one user found by id (inspect/records.ts).
+ * every instance's transitions as they happen (inspect/feed.ts), and one record or one user found
+ * by id (inspect/records.ts).
  */
 import { byId, notices } from './lib/dom.js';
 import { refuse, runSignedInPage } from './lib/signed-in.js';
 import type { CommandSocket } from './lib/socket.js';
 import { machineDiagrams } from './inspect/diagrams.js';
 import { recordViews } from './inspect/records.js';
-import type { Counts, MachineInfo } from './inspect/types.js';
+import { transitionFeed } from './inspect/feed.js';
+import type { CountsEvent, MachineInfo, TransitionNotice } from './inspect/types.js';
 
 let socket: CommandSocket | null = null;
 const diagrams = machineDiagrams(byId('machines', HTMLDivElement));
 const records = recordViews(() => socket, diagrams);
+const feed = transitionFeed(diagrams, records.recordLink);
 const search = byId('search', HTMLFormElement);
 const userSearch = byId('user-search', HTMLFormElement);
 
@@ -47,9 +50,11 @@ runSignedInPage({
     search.hidden = false;
     userSearch.hidden = false;
     diagrams.render((answer.result as { machines: MachineInfo[] }).machines);
+    feed.show();
     await current.subscribe('inspect/subscribe', (event) => {
-      diagrams.updateCounts((event as { counts: Counts }).counts);
+      diagrams.updateCounts(event as CountsEvent);
       records.refresh();
     });
+    await current.subscribe('inspect/subscribe_transitions', (event) => feed.add(event as TransitionNotice));
   },
 });

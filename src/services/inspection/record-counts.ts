@@ -14,27 +14,40 @@
  * Every state of every machine is present, with 0 when it has no record, so that a page or a
  * Prometheus series shows an empty state rather than no state; a state the machines no longer have
  * (an old record) follows them.
+ *
+ * Beside the live counts, the last hour's count of each state whose records are deleted as they reach
+ * it (services/inspection/ended-records.ts), read in the same count: such a state's live count is always about 0.
  */
 import { machines, type MachineName } from '../../../machines/index.js';
 import type { Clock } from '../../domain/clock.js';
 import type { Logger } from '../../domain/logger.js';
 import type { Timers } from '../../domain/timers.js';
 import type { RecordCounts, Store } from '../../stores/types.js';
+import { DELETED_ON_REACHING } from './ended-records.js';
 
 export const COUNT_CACHE_MS = 2_000;
 export const COUNT_POLL_MS = 2_000;
 
+/** The records that reached each deleting state in the last hour (ended-records.ts): machine → state → count. */
+export type LastHourCounts = Partial<Record<MachineName, Record<string, number>>>;
+
+export interface StateCounts {
+  /** Live records per state of every machine. */
+  live: RecordCounts;
+  lastHour: LastHourCounts;
+}
+
 export interface RecordCountService {
   /** The counts, at most COUNT_CACHE_MS old. */
-  current(): Promise<RecordCounts>;
+  current(): Promise<StateCounts>;
   /** Calls `listener` with the counts soon, then whenever they change; returns the function that stops. */
-  watch(listener: (counts: RecordCounts) => void): () => void;
+  watch(listener: (counts: StateCounts) => void): () => void;
   /** Ends every watch (the app is closing). */
   stop(): void;
 }
 
 interface Watcher {
-  listener: (counts: RecordCounts) => void;
+  listener: (counts: StateCounts) => void;
   /** What it heard last, as JSON. */
   heard: string | null;
 }
@@ -53,22 +66,27 @@ export function withEveryState(counts: RecordCounts): RecordCounts {
   return full;
 }
 
-export function recordCountService(store: Pick<Store, 'countByState'>, clock: Clock, timers: Timers, logger: Logger): RecordCountService {
-  let cached: { at: number; counts: RecordCounts } | null = null;
-  let counting: Promise<RecordCounts> | null = null;
+function lastHourCounts(ended: Array<{ machine: MachineName; state: string; count: number }>): LastHourCounts {
+  const counts: LastHourCounts = {};
+  for (const { machine, state, count } of ended) counts[machine] = { ...counts[machine], [state]: count };
+  return counts;
+}
+
+export function recordCountService(store: Pick<Store, 'countByState' | 'endedRecords'>, clock: Clock, timers: Timers, logger: Logger): RecordCountService {
+  let cached: { at: number; counts: StateCounts } | null = null;
+  let counting: Promise<StateCounts> | null = null;
   const watchers = new Set<Watcher>();
   let cancelPoll: (() => void) | null = null;
   let failing = false;
   let stopped = false;
 
-  function current(): Promise<RecordCounts> {
+  function current(): Promise<StateCounts> {
     if (cached !== null && clock() - cached.at < COUNT_CACHE_MS) return Promise.resolve(cached.counts);
     if (counting === null) {
       const at = clock();
-      counting = store
-        .countByState()
-        .then((counts) => {
-          cached = { at, counts: withEveryState(counts) };
+      counting = Promise.all([store.countByState(), store.endedRecords.lastHour(DELETED_ON_REACHING, at)])
+        .then(([live, ended]) => {
+          cached = { at, counts: { live: withEveryState(live), lastHour: lastHourCounts(ended) } };
           return cached.counts;
         })
         .finally(() => {
@@ -79,7 +97,7 @@ export function recordCountService(store: Pick<Store, 'countByState'>, clock: Cl
   }
 
   async function tell(watcher: Watcher): Promise<void> {
-    let counts: RecordCounts;
+    let counts: StateCounts;
     try {
       counts = await current();
       failing = false;

@@ -30,6 +30,7 @@ export type StoreCommands = Pick<
   | 'hVals'
   | 'hmGet'
   | 'lRange'
+  | 'mGet'
   | 'sMembers'
   | 'scan'
   | 'xRevRange'

@@ -33,6 +33,9 @@
  *                                (record-counts.ts); members past their score are trimmed lazily
  *   <p>states-of:<machine>       set of the states whose `in-state` set may hold members (what a count reads)
  *   <p>in-state-filled           string: the `in-state` sets hold the records written before them (the one-time fill)
+ *   <p>transitions               pub/sub channel: one TransitionNotice as JSON (types.ts), while someone watches
+ *   <p>ended:<machine>:<state>:<minute>  string: records that reached a state deleting them, in that minute
+ *                                (epoch ms / 60000), PX TTL past the last hour (ended-records.ts)
  *
  * Scripts that follow a reference stored in Redis (a token's hash, a user's credentials) build the
  * referenced key from a stem passed as an argument, so this file stays the only place that names keys.
@@ -82,6 +85,8 @@ export interface RedisKeys {
   readonly inState: (machine: MachineName, state: string) => string;
   readonly statesOf: (machine: MachineName) => string;
   readonly inStateFilled: string;
+  readonly transitionChannel: string;
+  readonly endedRecords: (machine: string, state: string, minute: number) => string;
   /** Stems for scripts: `stem + id` is the key. */
   readonly stems: {
     refreshToken: string;
@@ -133,6 +138,8 @@ export function redisKeys(prefix: string): RedisKeys {
     inState: (machine, state) => `${prefix}in-state:${machine}:${state}`,
     statesOf: (machine) => `${prefix}states-of:${machine}`,
     inStateFilled: `${prefix}in-state-filled`,
+    transitionChannel: `${prefix}transitions`,
+    endedRecords: (machine, state, minute) => `${prefix}ended:${machine}:${state}:${minute}`,
     stems,
   };
 }

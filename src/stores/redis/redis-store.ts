@@ -26,6 +26,8 @@ import { redisMfa } from './mfa.js';
 import { redisRefreshTokens } from './refresh-tokens.js';
 import { redisRecordCounts } from './record-counts.js';
 import { RedisRevocationBus } from './revocation-bus.js';
+import { RedisTransitionChannel } from './transition-channel.js';
+import { redisEndedRecords } from './ended-records.js';
 import { sealStoredSecrets, sealStoredSecretsIfMarked } from './sealing.js';
 import { redisSecrets } from './secrets.js';
 import { redisUsers } from './users.js';
@@ -87,6 +89,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Readab
   const logger = options.logger === undefined ? {} : { logger: options.logger };
   const revocations = new RedisRevocationBus({ connection, run, channel: keys.revocationChannel, subscribeWaitMs: commandTimeoutMs, ...logger });
   const banChanges = new RedisBanChanges({ connection, channel: keys.banChannel, ...logger });
+  const transitions = new RedisTransitionChannel({ connection, run, channel: keys.transitionChannel, subscribeWaitMs: commandTimeoutMs, ...logger });
   return {
     kind: 'redis',
     users: redisUsers(run, keys),
@@ -96,6 +99,8 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Readab
     mfa: redisMfa(run, keys, sealer),
     refreshTokens: redisRefreshTokens(run, keys, codec),
     revocations,
+    transitions,
+    endedRecords: redisEndedRecords(run, keys),
     secrets: redisSecrets(run, keys, sealer),
     loginAttempts: redisLoginAttempts(run, keys, banChanges),
     audit: redisAudit(run, keys),
@@ -108,6 +113,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Readab
     close: async () => {
       revocations.close();
       banChanges.close();
+      transitions.close();
       await connection.close(commandTimeoutMs);
     },
   };

@@ -153,6 +153,18 @@ const SCHEMA = `
     done_by TEXT NOT NULL
   ) STRICT;
 
+  -- Records that reached a state that deletes them at once, per minute (ended-records.ts);
+  -- expires_at: when the minute is out of the last hour (swept).
+  CREATE TABLE IF NOT EXISTS ended_records (
+    machine TEXT NOT NULL,
+    state TEXT NOT NULL,
+    minute INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (machine, state, minute)
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS ended_records_expires_at ON ended_records (expires_at);
+
   CREATE TABLE IF NOT EXISTS secrets (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -197,7 +209,8 @@ function migrateToRecordedUses(db: Database): void {
 
 /**
  * Creates what is missing, in one transaction. Later versions add their migrations here; a table
- * added without changing an existing one (the MFA tables, login_failures, ip_bans, onboarding, flow_clients, audit_held, sealing)
+ * added without changing an existing one (the MFA tables, login_failures, ip_bans, onboarding, flow_clients, audit_held, sealing,
+ * ended_records)
  * needs none,
  * `IF NOT EXISTS` creates it.
  *

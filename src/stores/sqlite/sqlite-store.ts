@@ -36,6 +36,8 @@ import { sqliteRefreshTokens } from './refresh-tokens.js';
 import { sqliteRecordCounts } from './record-counts.js';
 import { inProcessRevocationBus } from './revocation-bus.js';
 import { readSealingMarker, sealStoredSecrets, sealStoredSecretsIfMarked } from './sealing.js';
+import { inProcessTransitionChannel } from './transition-channel.js';
+import { sqliteEndedRecords } from './ended-records.js';
 import { DEFAULT_SWEEP_INTERVAL_MS, startSweeper } from './sweep.js';
 import { sqliteUsers } from './users.js';
 import { sqliteSecrets } from './secrets.js';
@@ -101,6 +103,8 @@ export function openSqliteStore(options: SqliteStoreOptions): ReadableStore {
     mfa: sqliteMfa(db, group, sealer),
     refreshTokens: sqliteRefreshTokens(db, group, codec, keepNow),
     revocations: inProcessRevocationBus(),
+    transitions: inProcessTransitionChannel(options.logger),
+    endedRecords: sqliteEndedRecords(db, group),
     secrets: sqliteSecrets(db, group, sealer),
     loginAttempts: sqliteLoginAttempts(db, group),
     audit,

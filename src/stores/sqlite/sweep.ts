@@ -1,7 +1,8 @@
 /**
  * Garbage collection of expired envelopes (ARCHITECTURE.md, "Expiry is data": the TTL only
  * collects garbage). Reads already treat an expired row as absent; the sweep only keeps the file
- * from growing with dead codes, flows, tombstones, old failed-login counters and held audit entries.
+ * from growing with dead codes, flows, tombstones, old failed-login counters, held audit entries and
+ * minutes of ended records out of the last hour.
  */
 import type { Database } from 'better-sqlite3';
 import type { Clock } from '../../domain/clock.js';
@@ -17,6 +18,8 @@ export function expiredRowsSweep(db: Database): (now: number) => number {
     db.prepare<[number]>('DELETE FROM login_failures WHERE expires_at <= ?'),
     // Held audit entries whose record kept none in time (a login flow nobody went on with).
     db.prepare<[number]>('DELETE FROM audit_held WHERE expires_at <= ?'),
+    // Minutes of ended records older than the last hour (ended-records.ts).
+    db.prepare<[number]>('DELETE FROM ended_records WHERE expires_at <= ?'),
   ];
   return db.transaction((now: number) => statements.reduce((removed, statement) => removed + statement.run(now).changes, 0));
 }

@@ -3,7 +3,8 @@
  * whoever asks, every state of every machine, and polling only while someone watches.
  */
 import { describe, expect, it, vi } from 'vitest';
-import type { RecordCounts } from '../../../src/stores/types.js';
+import type { EndedState, RecordCounts } from '../../../src/stores/types.js';
+import type { StateCounts } from '../../../src/services/inspection/record-counts.js';
 import { COUNT_CACHE_MS, COUNT_POLL_MS, recordCountService, withEveryState } from '../../../src/services/inspection/record-counts.js';
 import { silentLogger } from '../../support/logger.js';
 import { manualTimers } from '../../support/manual-timers.js';
@@ -20,7 +21,8 @@ function setUp(answers: Array<RecordCounts | Error>) {
     if (answer instanceof Error) throw answer;
     return answer;
   });
-  const service = recordCountService({ countByState }, () => clock.now, timers, logger);
+  const endedRecords = { count: vi.fn(async () => undefined), lastHour: vi.fn(async (states: readonly EndedState[]) => states.map((ended) => ({ ...ended, count: 3 }))) };
+  const service = recordCountService({ countByState, endedRecords }, () => clock.now, timers, logger);
   /** Fires the poll and lets its count settle. */
   const poll = async () => {
     timers.advance(COUNT_POLL_MS);
@@ -42,11 +44,17 @@ describe('record counts', () => {
     const [a, b] = await Promise.all([service.current(), service.current()]);
     expect(a).toBe(b);
     clock.now += COUNT_CACHE_MS - 1;
-    expect((await service.current()).loginGrant.issued).toBe(1);
+    expect((await service.current()).live.loginGrant.issued).toBe(1);
     expect(countByState).toHaveBeenCalledTimes(1);
     clock.now += 1;
-    expect((await service.current()).loginGrant.issued).toBe(2);
+    expect((await service.current()).live.loginGrant.issued).toBe(2);
     expect(countByState).toHaveBeenCalledTimes(2);
+  });
+
+  it('reads the last hour of the states deleted as they are reached with the live counts', async () => {
+    const { clock, service } = setUp([NONE]);
+    clock.now = 5_000_000;
+    expect((await service.current()).lastHour).toEqual({ loginFlow: { done: 3, aborted: 3 }, mfaSetupFlow: { confirmed: 3, expired: 3 } });
   });
 
   it('tells watchers the counts at once and then only changes; polls only while watched', async () => {
@@ -55,13 +63,13 @@ describe('record counts', () => {
       { ...NONE, loginFlow: { credentials: 1 } },
       { ...NONE, loginFlow: { done: 1 } },
     ]);
-    const heard: RecordCounts[] = [];
+    const heard: StateCounts[] = [];
     const stop = service.watch((counts) => heard.push(counts));
     await vi.waitFor(() => expect(heard).toHaveLength(1));
     await poll();
     expect(heard).toHaveLength(1);
     await poll();
-    expect(heard.map((counts) => counts.loginFlow)).toEqual([
+    expect(heard.map((counts) => counts.live.loginFlow)).toEqual([
       { credentials: 1, mfa_select: 0, mfa: 0, done: 0, aborted: 0 },
       { credentials: 0, mfa_select: 0, mfa: 0, done: 1, aborted: 0 },
     ]);
@@ -73,7 +81,7 @@ describe('record counts', () => {
 
   it('logs a store that does not answer once, keeps polling, and tells the watchers when it is back', async () => {
     const { logger, service, poll } = setUp([new Error('Redis is down'), new Error('Redis is down'), NONE]);
-    const heard: RecordCounts[] = [];
+    const heard: StateCounts[] = [];
     service.watch((counts) => heard.push(counts));
     await vi.waitFor(() => expect(logger.warn).toHaveBeenCalledTimes(1));
     await poll();

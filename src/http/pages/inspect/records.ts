@@ -1,7 +1,8 @@
 /**
  * One record (`inspect/record`: its summary and its history from the audit trail) and one user
- * (`inspect/user`: its refresh tokens and newest audit entries) on the inspection page. A record id
- * the user's tables name is a button that shows that record.
+ * (`inspect/user`: its refresh tokens and newest audit entries) on the inspection page, the record's
+ * history drawn as its path on the diagram. A record id the user's tables (or the feed) name is a
+ * button that shows that record.
  */
 import { byId, h, notices } from '../lib/dom.js';
 import type { CommandSocket } from '../lib/socket.js';
@@ -28,6 +29,7 @@ export function recordViews(socket: () => CommandSocket | null, diagrams: Return
       shownRecordId = null;
       byId('record', HTMLElement).hidden = true;
       diagrams.highlight(null);
+      diagrams.showPath(null, []);
       notices.error(answer.error.code === 'not_found' ? `No record has the id ${id}.` : answer.error.message);
       return;
     }
@@ -45,6 +47,7 @@ export function recordViews(socket: () => CommandSocket | null, diagrams: Return
     byId('history', HTMLTableElement).tBodies[0]?.replaceChildren(...history.map((entry) =>
       row([time(entry.at), entry.event, entry.from, entry.to, entry.user_id, entry.client_id, entry.ip, entry.detail])));
     byId('record', HTMLElement).hidden = false;
+    diagrams.showPath(record?.machine ?? history[0]?.machine ?? null, history);
     const node = diagrams.highlight(record);
     if (node !== null && !quietly) node.scrollIntoView({ block: 'center' });
   }
@@ -89,6 +92,7 @@ export function recordViews(socket: () => CommandSocket | null, diagrams: Return
   return {
     showRecord,
     showUser,
+    recordLink,
     /** Shows again what is shown, after the counts changed (quietly: a record that is gone stays as it was). */
     refresh(): void {
       if (shownRecordId !== null) void showRecord(shownRecordId, true);

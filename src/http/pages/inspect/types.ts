@@ -11,10 +11,29 @@ export interface MachineInfo {
   name: string;
   version: number;
   states: Array<{ path: string; element_id: string }>;
+  /** `from` null: a record's creation. */
+  edges: Array<{ from: string | null; to: string; events: string[]; element_id: string }>;
   svg: SvgNode;
 }
 
 export type Counts = Record<string, Record<string, number>>;
+
+/** `inspect/counts` and each `inspect/subscribe` event: live counts, and the last hour of the states whose records are deleted at once. */
+export interface CountsEvent {
+  counts: Counts;
+  last_hour: Counts;
+}
+
+/** One event of `inspect/subscribe_transitions`: a record written by some instance. */
+export interface TransitionNotice {
+  machine: string;
+  record_id: string;
+  event: string;
+  from: string | null;
+  to: string;
+  instance: string;
+  at: number;
+}
 
 export interface InspectedRecord {
   machine: string;

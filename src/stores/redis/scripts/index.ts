@@ -1,6 +1,7 @@
 /** Every script the adapter loads, by the name node-redis gives its client method. */
 import { auditAppend } from './audit-scripts.js';
 import { credentialAdd, credentialFind, credentialList, credentialRemove, credentialUpdate } from './credential-scripts.js';
+import { endedRecordCount } from './ended-record-scripts.js';
 import { flowOpen } from './flow-scripts.js';
 import { grantLoadRedemption } from './grant-scripts.js';
 import { ipBanLift, loginFailureRecord } from './login-attempt-scripts.js';
@@ -46,4 +47,5 @@ export const redisScripts = {
   loginFailureRecord,
   ipBanLift,
   storedTextSwap,
+  endedRecordCount,
 };
