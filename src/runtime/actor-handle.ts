@@ -15,7 +15,7 @@ import type { EmittedFrom, EventFromLogic, InputFrom } from 'xstate';
 import { machines, type MachineName, type MachineOf } from '../../machines/index.js';
 import { CodedError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
-import { toEnvelope } from '../stores/envelope.js';
+import { envelopeFromJson } from '../stores/envelope.js';
 import type { ActorRecords, AuditEntry, AuditLog, CasResult, Envelope, TtlChange } from '../stores/types.js';
 import { creationEntry, recordInAudit, transitionEntry } from './audit-trail.js';
 import { step, type StepAction } from './machine-step.js';
@@ -143,9 +143,11 @@ export function actorHandle<N extends MachineName>(
         const { envelope, snapshot: before } = current;
         const [after, actions] = step(name, before, event);
         const emitted = emittedBy<N>(actions);
-        const changed = persistedJson(name, before) !== persistedJson(name, after);
+        // The snapshot reached, as JSON once: to compare with the one left, and to write.
+        const afterJson = persistedJson(name, after);
+        const changed = persistedJson(name, before) !== afterJson;
         if (!changed && emitted.length === 0) return { before, after, emitted, changed };
-        const next = toEnvelope(name, after, envelope.rev + 1);
+        const next = envelopeFromJson(name, afterJson, envelope.rev + 1);
         const ttl = options.ttlAfter?.(after);
         const entry = audit === undefined ? undefined : transitionEntry(name, id, event, before, after, emitted);
         const kept = keptInWrite && entry !== undefined ? [entry] : [];

@@ -51,9 +51,12 @@ export type Restored<N extends MachineName> =
   | { ok: false; reason: string };
 
 export function toEnvelope<N extends MachineName>(name: N, snapshot: SnapshotFrom<MachineOf<N>>, rev: number): Envelope {
-  const { machine, version } = machines[name];
-  const persisted: unknown = machine.getPersistedSnapshot(snapshot);
-  return { machine: name, v: version, rev, snapshot: JSON.parse(JSON.stringify(persisted)) };
+  return envelopeFromJson(name, JSON.stringify(machines[name].machine.getPersistedSnapshot(snapshot)), rev);
+}
+
+/** The envelope of a persisted snapshot already written as JSON (a transition has it to compare with). */
+export function envelopeFromJson(name: MachineName, persistedJson: string, rev: number): Envelope {
+  return { machine: name, v: machines[name].version, rev, snapshot: JSON.parse(persistedJson) as unknown };
 }
 
 function isPersistedJson(value: unknown): value is PersistedJson {
