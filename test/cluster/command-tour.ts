@@ -125,6 +125,23 @@ async function inspection(tour: Tour, { sockets: [one, two], ownerAccessToken }:
   expect(subscribed).toMatchObject({ type: 'result', success: true, result: null });
   expect(await two.next()).toMatchObject({ id: subscribed.id, type: 'event', event: { counts: { refreshToken: {} } } });
   expect(await tour.result(two, { type: 'unsubscribe_events', subscription: subscribed.id })).toBeNull();
+
+  // Transitions written on one instance reach a watcher on the other. An instance whose last notice
+  // reached nobody stays quiet for a second before it tries again (observability/transition-feed.ts),
+  // so the write is repeated until a notice arrives.
+  const watching = await tour.command(two, { type: 'inspect/subscribe_transitions' });
+  expect(watching).toMatchObject({ type: 'result', success: true, result: null });
+  const tokenId = issuerOf(ownerAccessToken);
+  const notice = { id: watching.id, type: 'event', event: { machine: 'refreshToken', record_id: tokenId, event: 'SET_EXPIRY', from: 'issued', to: 'issued' } };
+  let heard: Message | undefined;
+  for (let attempt = 1; heard === undefined && attempt <= 5; attempt += 1) {
+    for (const enable_expiry of [false, true]) expect(await one.result({ type: 'auth/refresh_token_set_expiry', refresh_token_id: tokenId, enable_expiry })).toEqual({});
+    heard = await two.next(1_500).catch(() => undefined);
+  }
+  expect(heard).toMatchObject(notice);
+  const { reply, events } = await two.commandPast({ type: 'unsubscribe_events', subscription: watching.id });
+  expect(reply).toMatchObject({ type: 'result', success: true, result: null });
+  for (const event of events) expect(event).toMatchObject(notice);
 }
 
 /** Runs every command; returns the types it sent. The owner's password is `newOwnerPassword` afterwards. */

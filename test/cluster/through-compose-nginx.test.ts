@@ -13,7 +13,7 @@
  * bcrypt runs at its real cost (12): the file checks one password and hashes one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scrape } from '../observability/scrape.js';
+import { SCRAPE_OPERATIONS, scrape } from '../observability/scrape.js';
 import { READY_TIMEOUT_MS } from '../support/service-process.js';
 import { CLIENT_ID, REDIRECT_URI } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
@@ -40,13 +40,13 @@ afterAll(async () => {
 });
 
 /**
- * The store operations an instance has run, as its own metrics count them, but for the record counts
- * that a scrape itself may run.
+ * The store operations an instance has run, as its own metrics count them, but for those a scrape
+ * runs itself (SCRAPE_OPERATIONS).
  */
 async function storeOperations(instance: { metricsBaseUrl: string }): Promise<number> {
   const samples = await scrape({ baseUrl: instance.metricsBaseUrl });
   return samples
-    .filter(({ name, labels }) => name === 'hass_auth_store_seconds_count' && labels.operation !== 'countByState')
+    .filter(({ name, labels }) => name === 'hass_auth_store_seconds_count' && !SCRAPE_OPERATIONS.includes(labels.operation ?? ''))
     .reduce((sum, { value }) => sum + value, 0);
 }
 

@@ -9,7 +9,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseAuthConfig } from '../../src/auth-config.js';
-import { scrape } from '../observability/scrape.js';
+import { SCRAPE_OPERATIONS, scrape } from '../observability/scrape.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { newCode } from './token-client.js';
 import { type IssuedTokens, exchangeCode, onboardOwner, refreshGrant } from '../support/http-client.js';
@@ -18,8 +18,6 @@ const ROTATING = 'https://app.example/';
 const authConfig = parseAuthConfig(`clients: {"${ROTATING}": {refresh_token_rotation: true, grace_period: 60}}`, 'test');
 
 type Operations = Record<string, number>;
-
-const SCRAPE_OPERATIONS = ['countByState', 'endedRecords.lastHour'];
 
 async function operations(server: TestServer): Promise<Operations> {
   await server.store.audit.tail(1);

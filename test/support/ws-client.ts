@@ -96,6 +96,21 @@ export class TestSocket {
     return reply;
   }
 
+  /**
+   * Sends a command and reads on to its answer, past the events of subscriptions that arrive first
+   * (a subscription's events may still be on their way when it is ended); returns both.
+   */
+  async commandPast(message: Message): Promise<{ reply: Message; events: Message[] }> {
+    const id = this.#nextId++;
+    this.send({ id, ...message });
+    const events: Message[] = [];
+    for (let reply = await this.next(); ; reply = await this.next()) {
+      if (reply.id === id && reply.type !== 'event') return { reply, events };
+      if (reply.type !== 'event') throw new Error(`expected the answer to ${id}, got ${JSON.stringify(reply)}`);
+      events.push(reply);
+    }
+  }
+
   /** The `result` of a command that must succeed. */
   async result(message: Message): Promise<unknown> {
     const reply = await this.command(message);
