@@ -5,7 +5,7 @@
  * a scrape with a million tokens within 2x of one with a thousand.
  *
  * Timed twice over: GET /metrics on the service, each scrape after the service's count cache has
- * lapsed (services/record-counts.ts COUNT_CACHE_MS) so that each one counts, and `countByState` on the
+ * lapsed (services/inspection/record-counts.ts COUNT_CACHE_MS) so that each one counts, and `countByState` on the
  * bench's own store, the same Redis, without HTTP and the rest of the exposition around it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';

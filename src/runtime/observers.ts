@@ -21,7 +21,7 @@ export interface ObservedSnapshot {
   status: 'active' | 'done' | 'error' | 'stopped';
 }
 
-/** A state as the inspection page names it: its name, or a nested state's value as JSON (services/record-inspection.ts). */
+/** A state as the inspection page names it: its name, or a nested state's value as JSON (services/inspection/record-inspection.ts). */
 export const stateText = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
 
 /** An observer's failure is logged, never the request's: the write already happened. */

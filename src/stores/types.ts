@@ -60,6 +60,19 @@ export interface ActorRecords {
   delete(id: string): Promise<void>;
 }
 
+/**
+ * A record's compare-and-set and a refresh token's creation in one atomic write, both or neither: the
+ * shape of a rotation (RefreshTokenStore.exchange) and of a code exchange (GrantStore.redeem).
+ */
+export type CompareAndSetCreatingToken = (
+  id: string,
+  expectedRev: number,
+  next: Envelope,
+  ttl: TtlChange,
+  token: { keys: RefreshTokenKeys; envelope: Envelope },
+  audit?: readonly AuditEntry[],
+) => Promise<CasResult>;
+
 /** Login grants (authorization codes), keyed by the SHA-256 of the code: the code itself is never stored. */
 export interface GrantStore extends ActorRecords {
   /**
@@ -75,14 +88,7 @@ export interface GrantStore extends ActorRecords {
    * compare-and-set writes nothing and returns what is stored, as `compareAndSet` does; a token whose
    * id or hash is taken makes it reject with RangeError, writing nothing. `audit` as `compareAndSet`'s.
    */
-  redeem(
-    id: string,
-    expectedRev: number,
-    next: Envelope,
-    ttl: TtlChange,
-    token: { keys: RefreshTokenKeys; envelope: Envelope },
-    audit?: readonly AuditEntry[],
-  ): Promise<CasResult>;
+  redeem: CompareAndSetCreatingToken;
 }
 
 /** A login grant with the login it stands for, as stored (GrantStore.loadRedemption). */
@@ -142,14 +148,7 @@ export interface RefreshTokenStore extends Omit<ActorRecords, 'create'> {
    * returns what is stored, as `compareAndSet` does; a successor whose id or hash is taken makes it
    * reject with RangeError, writing nothing.
    */
-  exchange(
-    id: string,
-    expectedRev: number,
-    next: Envelope,
-    ttl: TtlChange,
-    successor: { keys: RefreshTokenKeys; envelope: Envelope },
-    audit?: readonly AuditEntry[],
-  ): Promise<CasResult>;
+  exchange: CompareAndSetCreatingToken;
 }
 
 /** A refresh token found by its secret's hash, with what the refresh grant decides on. */

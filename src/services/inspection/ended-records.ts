@@ -1,7 +1,7 @@
 /**
  * Records deleted as soon as they reach a state: a login flow that is `done` (its code issued) or
- * `aborted` (services/login-flows.ts), an MFA setup flow that is `confirmed` or `expired`
- * (services/mfa-setup-flows.ts), as Home Assistant drops a finished flow. Their live count is always
+ * `aborted` (services/login/login-flows.ts), an MFA setup flow that is `confirmed` or `expired`
+ * (services/mfa/mfa-setup-flows.ts), as Home Assistant drops a finished flow. Their live count is always
  * about 0, which reads as broken on the inspection page, so each such transition is also counted per
  * minute in the store (types.ts EndedRecordCounts), and the page shows the last hour's count instead.
  *

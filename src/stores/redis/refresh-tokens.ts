@@ -8,7 +8,7 @@
  * either. Its id stays in the user's set until a listing meets it and drops it.
  */
 import type { MachineName } from '../../../machines/index.js';
-import type { RefreshTokenStore } from '../types.js';
+import type { CompareAndSetCreatingToken, RefreshTokenStore } from '../types.js';
 import { assertRev, type EnvelopeCodec } from '../envelope-codec.js';
 import { decodeStored, redisEnvelopeAccess } from './actor-records.js';
 import { storedUse, withStoredUse } from '../refresh-token-use.js';
@@ -37,7 +37,7 @@ interface ChangedRecord {
  * neither: the rotation's write (the token's successor) and the code exchange's (the token a grant
  * produces: redis/grants.ts).
  */
-export function compareAndSetCreating(run: Run, keys: RedisKeys, codec: EnvelopeCodec, record: ChangedRecord): RefreshTokenStore['exchange'] {
+export function compareAndSetCreating(run: Run, keys: RedisKeys, codec: EnvelopeCodec, record: ChangedRecord): CompareAndSetCreatingToken {
   return async (id, expectedRev, next, ttl, { keys: token, envelope }, audit) => {
     assertRev(next, expectedRev + 1);
     assertRev(envelope, 1);
