@@ -11,6 +11,13 @@ import { createHmac } from 'node:crypto';
 /** The name of the key under the store's secrets (SecretStore.getOrCreate). */
 export const ROTATION_KEY_NAME = 'refresh-token-rotation';
 
-export function successorSecret(rotationKey: string, presentedSecret: string): string {
-  return createHmac('sha512', rotationKey).update(presentedSecret).digest('hex');
+/**
+ * `attempt` 0 is the successor; the next attempts derive others, as deterministically, for a store
+ * that needs the successor's hash in the presented token's place (Store.placement, a Redis Cluster):
+ * the first attempt that lands there is the successor, every time it is derived again.
+ */
+export function successorSecret(rotationKey: string, presentedSecret: string, attempt = 0): string {
+  const hmac = createHmac('sha512', rotationKey).update(presentedSecret);
+  if (attempt > 0) hmac.update(`:${attempt}`);
+  return hmac.digest('hex');
 }

@@ -73,6 +73,8 @@ export function instrumentStore(store: Store, metrics: Metrics): Store {
   const { revocations } = store;
   return {
     kind: store.kind,
+    // Minting happens in process: nothing to time.
+    placement: store.placement,
     users: timedMethods(store.users, 'users', USERS, metrics),
     grants: timedMethods(store.grants, 'grants', GRANTS, metrics),
     refreshTokens: timedMethods(store.refreshTokens, 'refreshTokens', REFRESH_TOKENS, metrics),

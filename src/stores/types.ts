@@ -405,8 +405,22 @@ export interface AuditLog {
  */
 export type RecordCounts = Record<MachineName, Record<string, number>>;
 
+/**
+ * Where new ids and secrets must be minted so that the one write joining two records reaches both:
+ * on Redis Cluster, in one hash slot (redis/keys.ts), which a write's script cannot leave; on one
+ * Redis server or SQLite anything goes.
+ */
+export interface RecordPlacement {
+  /**
+   * `mint()`, again until what it minted lands with `anchor` (a record's id, a flow's client key);
+   * `placedBy` names where a minted value lands (a secret: its hash), by default the value itself.
+   */
+  near<T extends string>(anchor: string, mint: () => T, placedBy?: (minted: T) => string): T;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'redis';
+  readonly placement: RecordPlacement;
   readonly users: UserStore;
   readonly grants: GrantStore;
   readonly refreshTokens: RefreshTokenStore;

@@ -84,7 +84,7 @@ describe('store invariants (Redis index keys)', () => {
       const token = await issueRefreshToken(store, user.id, START);
       const missing = newId();
       await client.set(keys.refreshTokenHash(sha256Hex('no such token')), missing);
-      await client.sAdd(keys.userRefreshTokens(newId()), token.id);
+      await client.sAdd(keys.userRefreshTokens(newId(), 0), token.id);
       await client.sAdd(keys.userCredentials(user.id), missing);
       await client.set(`${prefix}${keys.credentialLookupSuffix('homeassistant', null, 'ghost')}`, missing);
       await client.sAdd(keys.owners, user.id);

@@ -33,7 +33,7 @@ async function forgetCounts(prefix: string): Promise<void> {
     const keys = redisKeys(prefix);
     const machines = ['loginGrant', 'loginFlow', 'mfaSetupFlow', 'refreshToken'] as const;
     const counted = (await keysUnder(client, prefix)).filter((key) =>
-      machines.some((machine) => key.startsWith(keys.inState(machine, '')) || key === keys.statesOf(machine)),
+      machines.some((machine) => key.startsWith(keys.inState(machine, '', 0)) || key === keys.statesOf(machine, 0)),
     );
     await client.del([...counted, keys.inStateFilled]);
   } finally {
@@ -110,12 +110,12 @@ describe('redis store: countByState', () => {
     const keys = redisKeys(prefix);
     const client = await rawClient();
     try {
-      expect(await client.zCard(keys.inState('loginGrant', 'issued'))).toBe(2);
+      expect(await client.zCard(keys.inState('loginGrant', 'issued', 0))).toBe(2);
       await letShortTtlPass({ now: () => Date.now(), advance: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) });
       await eventually(async () => expect((await store.countByState()).loginGrant).toEqual({ issued: 1 }));
-      expect(await client.zCard(keys.inState('loginGrant', 'issued'))).toBe(1);
-      expect(await client.exists(keys.inState('loginGrant', 'redeemed'))).toBe(0);
-      expect(await client.sMembers(keys.statesOf('loginGrant'))).toEqual(['issued']);
+      expect(await client.zCard(keys.inState('loginGrant', 'issued', 0))).toBe(1);
+      expect(await client.exists(keys.inState('loginGrant', 'redeemed', 0))).toBe(0);
+      expect(await client.sMembers(keys.statesOf('loginGrant', 0))).toEqual(['issued']);
     } finally {
       client.destroy();
     }

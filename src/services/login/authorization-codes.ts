@@ -82,9 +82,10 @@ export function loginGrantService(
     async redeem<R>(clientId: string, code: string, { codeVerifier, issue }: { codeVerifier?: string | undefined; issue?: IssueFor<R> } = {}): Promise<Redemption<R>> {
       // A presented verifier that is not one (RFC 7636 §4.1) proves nothing, yet still counts as presented.
       const proof = codeVerifier === undefined ? null : (s256Proof(codeVerifier) ?? 'invalid verifier');
-      const refreshTokenId = newId();
-      const event = { type: 'REDEEM' as const, now: clock(), clientId, refreshTokenId, proof };
       const id = sha256Hex(code);
+      // The token is created by the write that redeems the grant: in the grant's place (Store.placement).
+      const refreshTokenId = store.placement.near(id, newId);
+      const event = { type: 'REDEEM' as const, now: clock(), clientId, refreshTokenId, proof };
       const found = await grants.restore(
         store.grants.loadRedemption(id).then((read) => (read === null ? null : { id, ...read })),
         id,

@@ -251,7 +251,8 @@ export function loginFlowService(deps: Deps): LoginFlowService {
       // A flow that ends at its start is never stored, as Home Assistant drops a finished flow.
       if (beginning.kind === 'abort') return { kind: 'result', result: abortResult(newId(), request.handler, beginning.reason) };
       const input: LoginFlowInput = {
-        flowId: newId(),
+        // Opened with its client's other flows in one write: in their place (Store.placement).
+        flowId: store.placement.near(clientBlock(ipAddress), newId),
         handler: request.handler,
         clientId: request.clientId,
         redirectUri: request.redirectUri,

@@ -214,12 +214,15 @@ export function refreshTokenService(
   // Read from the store once per process (it never changes), then kept: rotations after the first
   // cost no round trip for it.
   let rotationKey: Promise<string> | undefined;
-  const successorSecretOf = async (presentedSecret: string) => {
+  /** The successor's secret, placed with the presented token `presentedId` (Store.placement). */
+  const successorSecretOf = async (presentedId: string, presentedSecret: string) => {
     rotationKey ??= store.secrets.getOrCreate(ROTATION_KEY_NAME, newSecret()).catch((error: unknown) => {
       rotationKey = undefined;
       throw error;
     });
-    return successorSecret(await rotationKey, presentedSecret);
+    const key = await rotationKey;
+    let attempt = 0;
+    return store.placement.near(presentedId, () => successorSecret(key, presentedSecret, attempt++), sha256Hex);
   };
 
   /**
@@ -243,7 +246,8 @@ export function refreshTokenService(
     const existing = tokenType === 'long_lived_access_token' ? await service.listForUser(user.id) : [];
     checkRules(user, tokenType, request, existing);
     const id = request.id ?? newId();
-    const secret = newSecret();
+    // Found by its hash and by its id, so both name one place (Store.placement).
+    const secret = store.placement.near(id, newSecret, sha256Hex);
     const now = clock();
     const input: RefreshTokenInput = {
       id,
@@ -305,8 +309,9 @@ export function refreshTokenService(
         predecessorId: null,
         expiresAt: policy.familyLifetimeMs === null ? null : token.createdAt + policy.familyLifetimeMs,
       };
-      const secret = await successorSecretOf(presentedSecret);
-      const successorId = newId();
+      // Both in the presented token's place: one write redeems it and creates the successor.
+      const secret = await successorSecretOf(token.id, presentedSecret);
+      const successorId = store.placement.near(token.id, newId);
       const successor = tokens.initial({
         id: successorId,
         userId: token.userId,

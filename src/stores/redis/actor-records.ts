@@ -20,8 +20,8 @@ export interface RecordSpace {
   key: (id: string) => string;
   /** Whose per-state counts the writes keep (record-counts.ts). */
   machine: MachineName;
-  /** Stem of the key named by the record's `hash` field that takes the record's TTL ('' for none). */
-  companionStem?: string;
+  /** Stem, in a bucket, of the key named by the record's `hash` field that takes the record's TTL (none: no such key). */
+  companionStem?: (bucket: number) => string;
 }
 
 /**
@@ -40,13 +40,14 @@ export function redisEnvelopeAccess(run: Run, space: RecordSpace, codec: Envelop
     },
     compareAndSet: async (id, expectedRev, next, ttl, audit): Promise<CasResult> => {
       assertRev(next, expectedRev + 1);
-      const kept = auditKeptWith(space.keys, audit);
+      const bucket = space.keys.bucketOf(id);
+      const kept = auditKeptWith(space.keys, bucket, audit);
       const args = [
-        ...[String(expectedRev), String(next.rev), codec.encode(id, next), ttlChangeArgument(ttl), space.companionStem ?? ''],
-        ...[space.keys.inState(space.machine, ''), id],
+        ...[String(expectedRev), String(next.rev), codec.encode(id, next), ttlChangeArgument(ttl), space.companionStem?.(bucket) ?? ''],
+        ...[space.keys.inState(space.machine, '', bucket), id],
         ...kept.args,
       ];
-      const scriptKeys = [space.key(id), space.keys.statesOf(space.machine), ...kept.keys];
+      const scriptKeys = [space.key(id), space.keys.statesOf(space.machine, bucket), ...kept.keys];
       const reply = await run.write(`${space.name}.compareAndSet`, (client) => client.recordCompareAndSet(scriptKeys, args));
       return reply.ok ? reply : { ok: false, current: decodeStored(codec, id, reply.current, reply.usedAt, reply.usedIp) };
     },
@@ -58,14 +59,16 @@ export function redisActorRecords(run: Run, space: RecordSpace, codec: EnvelopeC
     ...redisEnvelopeAccess(run, space, codec),
     create: async (id, envelope, ttlMs, audit) => {
       assertRev(envelope, 1);
-      const kept = auditKeptWith(space.keys, audit);
-      const args = [String(envelope.rev), codec.encode(id, envelope), createTtlArgument(ttlMs), space.keys.inState(space.machine, ''), id, ...kept.args];
-      const scriptKeys = [space.key(id), space.keys.statesOf(space.machine), ...kept.keys];
+      const bucket = space.keys.bucketOf(id);
+      const kept = auditKeptWith(space.keys, bucket, audit);
+      const args = [String(envelope.rev), codec.encode(id, envelope), createTtlArgument(ttlMs), space.keys.inState(space.machine, '', bucket), id, ...kept.args];
+      const scriptKeys = [space.key(id), space.keys.statesOf(space.machine, bucket), ...kept.keys];
       return (await run.write(`${space.name}.create`, (client) => client.recordCreate(scriptKeys, args))) === 1;
     },
     delete: async (id) => {
-      const args = [space.keys.inState(space.machine, ''), id];
-      await run.write(`${space.name}.delete`, (client) => client.recordDelete([space.key(id), space.keys.statesOf(space.machine)], args));
+      const bucket = space.keys.bucketOf(id);
+      const args = [space.keys.inState(space.machine, '', bucket), id];
+      await run.write(`${space.name}.delete`, (client) => client.recordDelete([space.key(id), space.keys.statesOf(space.machine, bucket)], args));
     },
   };
 }

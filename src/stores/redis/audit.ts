@@ -14,26 +14,43 @@ const decode = (text: string): AuditEntry => JSON.parse(text) as AuditEntry;
 
 const LIMITS = [String(AUDIT_MAX_ENTRIES), String(AUDIT_MAX_PER_RECORD), String(AUDIT_RECORD_TTL_MS), String(AUDIT_MAX_PER_USER)];
 
-/** The keys and arguments a write appends for the entries it keeps (scripts/audit-scripts.ts KEEP_AUDIT_FROM). */
-export function auditKeptWith(keys: RedisKeys, entries: readonly AuditEntry[] = []): { keys: string[]; args: string[] } {
+/**
+ * The keys and arguments a write appends for the entries it keeps (scripts/audit-scripts.ts
+ * KEEP_AUDIT_FROM), in `bucket`, the written record's (keys.ts): each entry's record must be there
+ * too, as a script reaches one hash slot on a cluster.
+ */
+export function auditKeptWith(keys: RedisKeys, bucket: number, entries: readonly AuditEntry[] = []): { keys: string[]; args: string[] } {
   if (entries.length === 0) return { keys: [], args: [] };
+  for (const entry of entries) {
+    if (keys.bucketOf(entry.recordId) !== bucket) throw new RangeError(`audit entry of ${entry.recordId} kept with a write in another bucket (Store.placement)`);
+  }
   return {
-    keys: [keys.audit, ...entries.flatMap((entry) => [keys.auditRecord(entry.recordId), entry.userId === null ? '' : keys.auditUser(entry.userId)])],
+    keys: [keys.audit(bucket), ...entries.flatMap((entry) => [keys.auditRecord(entry.recordId), entry.userId === null ? '' : keys.auditUser(entry.userId, bucket)])],
     args: [...LIMITS, ...entries.map((entry) => JSON.stringify(entry))],
   };
 }
 
+/** Stream ids (`<ms>-<seq>`) in order, newest first: how the buckets' streams merge into one tail. */
+function newestFirst(a: string, b: string): number {
+  const [aMs = 0, aSeq = 0] = a.split('-').map(Number);
+  const [bMs = 0, bSeq = 0] = b.split('-').map(Number);
+  return bMs - aMs || bSeq - aSeq;
+}
+
 export function redisAudit(run: Run, keys: RedisKeys): AuditLog {
-  const userStem = keys.auditUser('');
+  const buckets = Array.from({ length: keys.buckets }, (_, bucket) => bucket);
   return {
     append: async (entry, hold) => {
-      const args = [JSON.stringify(entry), ...LIMITS, hold === undefined ? '' : String(Math.max(1, Math.ceil(hold.holdForMs))), userStem];
-      const lists = [keys.auditRecord(entry.recordId), keys.auditHeld(entry.recordId), ...(entry.userId === null ? [] : [keys.auditUser(entry.userId)])];
-      await run('audit.append', (client) => client.auditAppend([keys.audit, ...lists], args));
+      const bucket = keys.bucketOf(entry.recordId);
+      const args = [JSON.stringify(entry), ...LIMITS, hold === undefined ? '' : String(Math.max(1, Math.ceil(hold.holdForMs))), keys.auditUser('', bucket)];
+      const lists = [keys.auditRecord(entry.recordId), keys.auditHeld(entry.recordId), ...(entry.userId === null ? [] : [keys.auditUser(entry.userId, bucket)])];
+      await run('audit.append', (client) => client.auditAppend([keys.audit(bucket), ...lists], args));
     },
+    // One stream per bucket (one on a single server): the newest of each, merged by when it was kept.
     tail: async (limit) => {
-      const entries = await run('audit.tail', (client) => client.xRevRange(keys.audit, '+', '-', { COUNT: limit }));
-      return (entries ?? []).flatMap(({ message }) => (typeof message.e === 'string' ? [decode(message.e)] : [])).reverse();
+      const streams = await run('audit.tail', (client) => Promise.all(buckets.map((bucket) => client.xRevRange(keys.audit(bucket), '+', '-', { COUNT: limit }))));
+      const newest = streams.flatMap((entries) => entries ?? []).sort((a, b) => newestFirst(a.id, b.id)).slice(0, limit);
+      return newest.flatMap(({ message }) => (typeof message.e === 'string' ? [decode(message.e)] : [])).reverse();
     },
     // A record has kept entries or held ones, never both (types.ts AuditHold): one after the other is its order.
     forRecord: async (recordId) => {
@@ -46,7 +63,10 @@ export function redisAudit(run: Run, keys: RedisKeys): AuditLog {
     forUser: async (userId, limit) => {
       const count = Math.min(limit, AUDIT_MAX_PER_USER);
       if (count < 1) return [];
-      return (await run('audit.forUser', (client) => client.lRange(keys.auditUser(userId), -count, -1))).map(decode);
+      const lists = await run('audit.forUser', (client) => Promise.all(buckets.map((bucket) => client.lRange(keys.auditUser(userId, bucket), -count, -1))));
+      if (lists.length === 1) return (lists[0] ?? []).map(decode);
+      // A cluster keeps one list per bucket: merged by the entries' time (a stable sort keeps each list's order).
+      return lists.flatMap((texts) => texts.map(decode)).sort((a, b) => a.at - b.at).slice(-count);
     },
   };
 }

@@ -12,9 +12,9 @@ import { decodeCredential, decodeUser } from './codec.js';
 import type { StoreCommands } from './connection.js';
 import type { Run } from './guard.js';
 import type { RedisKeys } from './keys.js';
+import type { KeyWalk } from './key-walk.js';
 import { escapeGlob } from './record-counts.js';
 
-const SCAN_COUNT = 1_000;
 const READS_IN_FLIGHT = 200;
 
 /** The login a `cred:` key names (keys.ts `credentialLookupSuffix`, read backwards). */
@@ -25,39 +25,27 @@ function loginOf(rest: string): CredentialLogin | null {
   return { authProviderType: decodeURIComponent(type), authProviderId: providerId === '%' ? null : decodeURIComponent(providerId), lookupKey };
 }
 
-export function redisContents(run: Run, keys: RedisKeys, codec: EnvelopeCodec): () => Promise<StoreContents> {
-  const recordStems: Array<[MachineName, string]> = [
-    ['loginGrant', keys.grant('')],
-    ['loginFlow', keys.flow('')],
-    ['mfaSetupFlow', keys.mfaSetupFlow('')],
-    ['refreshToken', keys.refreshToken('')],
-  ];
-  const loginStem = `${keys.prefix}cred:`;
-  const mfaStem = keys.mfa('');
+/** The machine of each record family (keys.ts). */
+const RECORD_FAMILIES: Record<string, MachineName> = { grant: 'loginGrant', flow: 'loginFlow', 'mfa-flow': 'mfaSetupFlow', rt: 'refreshToken' };
 
-  const scanAll = async (): Promise<string[]> => {
-    const found: string[] = [];
-    let cursor = '0';
-    do {
-      const step = await run('readContents', (client) => client.scan(cursor, { MATCH: `${escapeGlob(keys.prefix)}*`, COUNT: SCAN_COUNT }));
-      found.push(...step.keys);
-      cursor = step.cursor;
-    } while (cursor !== '0');
-    return [...new Set(found)];
-  };
-
+export function redisContents(run: Run, keys: RedisKeys, codec: EnvelopeCodec, walk: KeyWalk): () => Promise<StoreContents> {
   return async () => {
     const contents = emptyStoreContents();
     const reads: Array<() => Promise<void>> = [];
     const read = <T>(command: (client: StoreCommands) => Promise<T>, use: (value: T) => void) => {
       reads.push(() => run('readContents', command).then(use));
     };
-    for (const key of await scanAll()) {
-      const after = (stem: string) => (key.startsWith(stem) ? key.slice(stem.length) : null);
-      const family = recordStems.find(([, stem]) => key.startsWith(stem));
-      if (family !== undefined) {
-        const [machine, stem] = family;
-        const id = key.slice(stem.length);
+    const seen = new Set<string>();
+    await walk('readContents', `${escapeGlob(keys.prefix)}*`, async (found) => {
+      for (const key of found) seen.add(key);
+    });
+    for (const key of seen) {
+      const name = keys.nameOf(key);
+      if (name === null) continue;
+      const { family, rest } = name;
+      const machine = RECORD_FAMILIES[family];
+      if (machine !== undefined) {
+        const id = rest;
         read((client) => client.hmGet(key, ['env', 'hash', 'user']), ([env, tokenHash, userId]) => {
           if (env === null || env === undefined) return;
           const record: StoredRecord = { id, envelope: codec.decodeOrSkip(id, env)[0] ?? null };
@@ -68,32 +56,24 @@ export function redisContents(run: Run, keys: RedisKeys, codec: EnvelopeCodec): 
             contents.refreshTokenKeys.push(tokenKeys);
           }
         });
-        continue;
-      }
-      const tokenHash = after(keys.stems.refreshTokenHash);
-      const tokensOf = after(keys.stems.userRefreshTokens);
-      const credentialId = after(keys.stems.credential);
-      const credentialsOf = after(keys.stems.userCredentials);
-      const login = after(loginStem);
-      const mfaUser = after(mfaStem);
-      if (tokenHash !== null) {
-        read((client) => client.get(key), (id) => id !== null && contents.refreshTokenHashIndex.push({ tokenHash, id }));
-      } else if (tokensOf !== null) {
-        read((client) => client.sMembers(key), (ids) => ids.forEach((id) => contents.userRefreshTokenIndex.push({ userId: tokensOf, id })));
-      } else if (credentialId !== null) {
+      } else if (family === 'rt-hash') {
+        read((client) => client.get(key), (id) => id !== null && contents.refreshTokenHashIndex.push({ tokenHash: rest, id }));
+      } else if (family === 'user-rts') {
+        read((client) => client.sMembers(key), (ids) => ids.forEach((id) => contents.userRefreshTokenIndex.push({ userId: rest, id })));
+      } else if (family === 'credential') {
         read((client) => client.hmGet(key, ['json', 'user', 'lookup']), ([json, userId, lookup]) => {
           if (json === null || json === undefined) return;
           const stored = lookup?.startsWith('cred:') === true ? loginOf(lookup.slice('cred:'.length)) : null;
-          contents.credentials.push({ id: credentialId, credential: decodeCredential(json), userId: userId ?? '', login: stored });
+          contents.credentials.push({ id: rest, credential: decodeCredential(json), userId: userId ?? '', login: stored });
         });
-      } else if (credentialsOf !== null) {
-        read((client) => client.sMembers(key), (ids) => ids.forEach((id) => contents.userCredentialIndex.push({ userId: credentialsOf, id })));
-      } else if (login !== null) {
-        const parsed = loginOf(login);
+      } else if (family === 'user-creds') {
+        read((client) => client.sMembers(key), (ids) => ids.forEach((id) => contents.userCredentialIndex.push({ userId: rest, id })));
+      } else if (family === 'cred') {
+        const parsed = loginOf(rest);
         read((client) => client.get(key), (id) => id !== null && parsed !== null && contents.credentialLoginIndex.push({ login: parsed, id }));
-      } else if (mfaUser !== null) {
+      } else if (family === 'mfa') {
         read((client) => client.hKeys(key), (fields) => {
-          for (const field of fields) if (field.startsWith('secret:')) contents.mfaSecrets.push({ moduleId: field.slice('secret:'.length), userId: mfaUser });
+          for (const field of fields) if (field.startsWith('secret:')) contents.mfaSecrets.push({ moduleId: field.slice('secret:'.length), userId: rest });
         });
       } else if (key === keys.users) {
         read((client) => client.hVals(key), (texts) => contents.users.push(...texts.map(decodeUser)));

@@ -24,7 +24,7 @@ export function redisCredentials(run: Run, keys: RedisKeys): CredentialRecords {
       const suffix = lookupSuffix(credential);
       const scriptKeys = [
         keys.credential(credential.id),
-        keys.prefix + suffix,
+        keys.directory + suffix,
         keys.userCredentials(credential.userId),
         keys.users,
       ];
@@ -36,7 +36,7 @@ export function redisCredentials(run: Run, keys: RedisKeys): CredentialRecords {
       return reply === 1;
     },
     findCredential: async (authProviderType, authProviderId, lookupKey) => {
-      const lookup = keys.prefix + lookupSuffix({ authProviderType, authProviderId, lookupKey });
+      const lookup = keys.directory + lookupSuffix({ authProviderType, authProviderId, lookupKey });
       const text = await run('users.findCredential', (client) => client.credentialFind([lookup], [keys.stems.credential]));
       return text === null ? null : decodeCredential(text);
     },
@@ -51,14 +51,14 @@ export function redisCredentials(run: Run, keys: RedisKeys): CredentialRecords {
       return texts.map(decodeCredential);
     },
     removeCredential: async (id) => {
-      const args = [id, keys.prefix, keys.stems.credential, keys.stems.userCredentials];
+      const args = [id, keys.directory, keys.stems.credential, keys.stems.userCredentials];
       await run.write('users.removeCredential', (client) => client.credentialRemove([keys.credential(id)], args));
     },
     updateCredential: async (credential) => {
       const suffix = lookupSuffix(credential);
       const providerPart = lookupSuffix({ ...credential, lookupKey: '' });
-      const scriptKeys = [keys.credential(credential.id), keys.prefix + suffix];
-      const args = [credential.id, JSON.stringify(credential), credential.userId, suffix, keys.prefix, providerPart];
+      const scriptKeys = [keys.credential(credential.id), keys.directory + suffix];
+      const args = [credential.id, JSON.stringify(credential), credential.userId, suffix, keys.directory, providerPart];
       const reply = await run.write('users.updateCredential', (client) => client.credentialUpdate(scriptKeys, args));
       if (reply === OTHER_USER_OR_PROVIDER) {
         throw new Error(`updateCredential: credential ${credential.id} cannot move to another user or provider`);

@@ -11,8 +11,13 @@ export function redisFlows(run: Run, keys: RedisKeys, codec: EnvelopeCodec): Flo
     ...redisActorRecords(run, { name: 'flows', keys, key: keys.flow, machine: 'loginFlow' }, codec),
     openFor: async (id, envelope, ttlMs, client) => {
       assertRev(envelope, 1);
-      const args = [String(envelope.rev), codec.encode(id, envelope), createTtlArgument(ttlMs), id, String(client.limit), keys.flow(''), keys.inState('loginFlow', '')];
-      return run('flows.openFor', (redis) => redis.flowOpen([keys.flow(id), keys.flowsOf(client.key), keys.statesOf('loginFlow')], args));
+      // The flow joins its client's open flows in one script: on a cluster, in one bucket (the
+      // service mints the id there, Store.placement).
+      const bucket = keys.bucketOf(id);
+      if (keys.bucketOf(client.key) !== bucket) throw new RangeError(`flow ${id} is not placed with its client's flows (Store.placement)`);
+      const flowStem = keys.flow(id).slice(0, -id.length);
+      const args = [String(envelope.rev), codec.encode(id, envelope), createTtlArgument(ttlMs), id, String(client.limit), flowStem, keys.inState('loginFlow', '', bucket)];
+      return run('flows.openFor', (redis) => redis.flowOpen([keys.flow(id), keys.flowsOf(client.key), keys.statesOf('loginFlow', bucket)], args));
     },
   };
 }

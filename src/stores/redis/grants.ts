@@ -12,16 +12,42 @@ import type { Run } from './guard.js';
 import type { RedisKeys } from './keys.js';
 import { compareAndSetCreating } from './refresh-tokens.js';
 
+/** The login a grant's snapshot names (what grantLoadRedemption reads in Lua); null for an envelope that names none. */
+function credentialIdOf(env: string): string | null {
+  try {
+    const id = (JSON.parse(env) as { snapshot?: { context?: { credential?: { id?: unknown } } } }).snapshot?.context?.credential?.id;
+    return typeof id === 'string' ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The code exchange's read on a cluster, where the directory is a slot of its own (keys.ts): the
+ * grant, then its credential with that credential's user in one script: two round trips.
+ */
+async function loadApart(run: Run, keys: RedisKeys, operation: string, id: string) {
+  const env = await run(operation, (client) => client.hGet(keys.grant(id), 'env'));
+  if (env === null) return null;
+  const credentialId = credentialIdOf(env);
+  if (credentialId === null) return { env, credential: null, user: null };
+  const [credential, user] = await run(operation, (client) => client.credentialWithUser([keys.credential(credentialId), keys.users], []));
+  return { env, credential: credential ?? null, user: user ?? null };
+}
+
 export function redisGrants(run: Run, keys: RedisKeys, codec: EnvelopeCodec): GrantStore {
   return {
     ...redisActorRecords(run, { name: 'grants', keys, key: keys.grant, machine: 'loginGrant' }, codec),
     loadRedemption: async (id) => {
-      const found = await run('grants.loadRedemption', (client) => client.grantLoadRedemption([keys.grant(id), keys.users], [keys.stems.credential]));
+      const operation = 'grants.loadRedemption';
+      const found = keys.cluster
+        ? await loadApart(run, keys, operation, id)
+        : await run(operation, (client) => client.grantLoadRedemption([keys.grant(id), keys.users], [keys.stems.credential]));
       if (found === null) return null;
       const { env, credential, user } = found;
       return { envelope: codec.decode(id, env), credential: credential === null ? null : decodeCredential(credential), user: user === null ? null : decodeUser(user) };
     },
     // A grant has no companion key: its TTL is its own.
-    redeem: compareAndSetCreating(run, keys, codec, { name: 'grants.redeem', key: keys.grant, companionStem: '', machine: 'loginGrant' }),
+    redeem: compareAndSetCreating(run, keys, codec, { name: 'grants.redeem', key: keys.grant, companionStem: () => '', machine: 'loginGrant' }),
   };
 }

@@ -20,6 +20,7 @@
  */
 import type { MachineName } from '../../../machines/index.js';
 import type { RecordCounts } from '../types.js';
+import type { StoreCommands } from './connection.js';
 import type { Run } from './guard.js';
 import type { RedisKeys } from './keys.js';
 import type { StateCount } from './scripts/record-count-scripts.js';
@@ -40,7 +41,7 @@ async function fillFromRecords(run: Run, keys: RedisKeys): Promise<void> {
     mfaSetupFlow: keys.mfaSetupFlow(''),
     refreshToken: keys.refreshToken(''),
   };
-  const families = MACHINES.flatMap((machine) => [recordStems[machine], keys.inState(machine, ''), keys.statesOf(machine)]);
+  const families = MACHINES.flatMap((machine) => [recordStems[machine], keys.inState(machine, '', 0), keys.statesOf(machine, 0)]);
   const match = `${escapeGlob(keys.prefix)}*`;
   let cursor = '0';
   do {
@@ -51,15 +52,25 @@ async function fillFromRecords(run: Run, keys: RedisKeys): Promise<void> {
 }
 
 export function redisRecordCounts(run: Run, keys: RedisKeys): () => Promise<RecordCounts> {
-  const countKeys = [keys.inStateFilled, ...MACHINES.map((machine) => keys.statesOf(machine))];
-  const stems = MACHINES.map((machine) => keys.inState(machine, ''));
-  const count = () => run('countByState', (client) => client.recordStateCount(countKeys, stems));
+  // One server checks the fill's marker in the count itself. A cluster has no records from before
+  // the counts (it came with them), and its buckets are slots apart from the directory (keys.ts):
+  // it counts each bucket, all sent together, and adds them up.
+  const countOne = (client: StoreCommands, bucket: number) => {
+    const marker = keys.cluster ? [] : [keys.inStateFilled];
+    const countKeys = [...marker, ...MACHINES.map((machine) => keys.statesOf(machine, bucket))];
+    return client.recordStateCount(countKeys, [keys.cluster ? '0' : '1', ...MACHINES.map((machine) => keys.inState(machine, '', bucket))]);
+  };
+  const buckets = Array.from({ length: keys.buckets }, (_, bucket) => bucket);
+  const count = async () => {
+    const found = await run('countByState', (client) => Promise.all(buckets.map((bucket) => countOne(client, bucket))));
+    return found.some((part) => part === null) ? null : found.flatMap((part) => part ?? []);
+  };
 
   const tally = (found: StateCount[]): RecordCounts => {
     const counts: RecordCounts = { loginGrant: {}, refreshToken: {}, loginFlow: {}, mfaSetupFlow: {} };
     for (const { family, state, count: n } of found) {
       const machine = MACHINES[family];
-      if (machine !== undefined) counts[machine][state] = n;
+      if (machine !== undefined) counts[machine][state] = (counts[machine][state] ?? 0) + n;
     }
     return counts;
   };

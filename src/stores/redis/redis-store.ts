@@ -19,6 +19,8 @@ import { redisContents } from './contents.js';
 import { redisFlows } from './flows.js';
 import { redisGrants } from './grants.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_SILENCE_TIMEOUT_MS, guardedRun } from './guard.js';
+import { anywhere, placementBy } from '../placement.js';
+import { keyWalk } from './key-walk.js';
 import { redisKeys } from './keys.js';
 import { RedisBanChanges } from './ban-changes.js';
 import { redisLoginAttempts } from './login-attempts.js';
@@ -76,11 +78,12 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Readab
     minReplicasAck: options.minReplicasAck ?? 0,
   });
   const keys = redisKeys(options.keyPrefix);
+  const walk = keyWalk(run, async () => [connection.commands()]);
   const { sealer } = options;
   const codec = envelopeCodec(sealer);
   try {
     const started = performance.now();
-    const pass = await sealStoredSecretsIfMarked(run, keys, sealer, codec);
+    const pass = await sealStoredSecretsIfMarked(run, keys, walk, sealer, codec);
     if (pass !== null) logSealingPass(options.logger, pass, performance.now() - started);
   } catch (error) {
     await connection.close(commandTimeoutMs);
@@ -92,6 +95,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Readab
   const transitions = new RedisTransitionChannel({ connection, run, channel: keys.transitionChannel, subscribeWaitMs: commandTimeoutMs, ...logger });
   return {
     kind: 'redis',
+    placement: keys.cluster ? placementBy(keys.bucketOf) : anywhere,
     users: redisUsers(run, keys),
     grants: redisGrants(run, keys, codec),
     flows: redisFlows(run, keys, codec),
@@ -108,8 +112,8 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Readab
       await run('ping', (c) => c.ping());
     },
     countByState: redisRecordCounts(run, keys),
-    readContents: redisContents(run, keys, codec),
-    sealSecrets: () => sealStoredSecrets(run, keys, sealer, codec),
+    readContents: redisContents(run, keys, codec, walk),
+    sealSecrets: () => sealStoredSecrets(run, keys, walk, sealer, codec),
     close: async () => {
       revocations.close();
       banChanges.close();

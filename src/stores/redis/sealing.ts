@@ -12,23 +12,21 @@ import { sealedPlace } from '../sealing/sealed-places.js';
 import type { Sealer } from '../sealing/sealer.js';
 import { isSealedWithFirstKey, newMarker, newSealingPass, type SealingPass } from '../sealing/sealing-marker.js';
 import type { Run } from './guard.js';
+import type { KeyWalk } from './key-walk.js';
 import type { RedisKeys } from './keys.js';
 import { escapeGlob } from './record-counts.js';
 
-const SCAN_COUNT = 1_000;
 const SECRET_FIELD = 'secret:';
 
 /** Runs the pass when the marker asks for it; null when every secret was sealed with the first key already. */
-export async function sealStoredSecretsIfMarked(run: Run, keys: RedisKeys, sealer: Sealer, codec: EnvelopeCodec): Promise<SealingPass | null> {
+export async function sealStoredSecretsIfMarked(run: Run, keys: RedisKeys, walk: KeyWalk, sealer: Sealer, codec: EnvelopeCodec): Promise<SealingPass | null> {
   const marker = await run('sealing.marker', (client) => client.get(keys.sealingMarker));
-  return isSealedWithFirstKey(sealer, marker) ? null : sealStoredSecrets(run, keys, sealer, codec);
+  return isSealedWithFirstKey(sealer, marker) ? null : sealStoredSecrets(run, keys, walk, sealer, codec);
 }
 
 /** The pass (types.ts `Store.sealSecrets`). */
-export async function sealStoredSecrets(run: Run, keys: RedisKeys, sealer: Sealer, codec: EnvelopeCodec): Promise<SealingPass> {
+export async function sealStoredSecrets(run: Run, keys: RedisKeys, walk: KeyWalk, sealer: Sealer, codec: EnvelopeCodec): Promise<SealingPass> {
   const pass = newSealingPass(sealer);
-  const envelopeStems = [keys.refreshToken(''), keys.mfaSetupFlow('')];
-  const [mfaStem, secretStem] = [keys.mfa(''), keys.secret('')];
 
   // `reseal` gives the text to store instead of `stored`, or null when it is current.
   const swap = async (key: string, field: string, stored: string, reseal: () => string | null) => {
@@ -46,13 +44,12 @@ export async function sealStoredSecrets(run: Run, keys: RedisKeys, sealer: Seale
   };
 
   const visit = async (key: string) => {
-    const envelopeStem = envelopeStems.find((stem) => key.startsWith(stem));
-    if (envelopeStem !== undefined) {
-      const id = key.slice(envelopeStem.length);
+    const { family, rest } = keys.nameOf(key) ?? { family: '', rest: '' };
+    if (family === 'rt' || family === 'mfa-flow') {
       const env = await run('sealing.read', (client) => client.hGet(key, 'env'));
-      if (env !== null) await swap(key, 'env', env, () => codec.reseal(id, env));
-    } else if (key.startsWith(mfaStem)) {
-      const userId = key.slice(mfaStem.length);
+      if (env !== null) await swap(key, 'env', env, () => codec.reseal(rest, env));
+    } else if (family === 'mfa') {
+      const userId = rest;
       const fields = Object.entries(await run('sealing.read', (client) => client.hGetAll(key)));
       const secrets = fields.filter(([field]) => field.startsWith(SECRET_FIELD));
       await Promise.all(
@@ -60,18 +57,15 @@ export async function sealStoredSecrets(run: Run, keys: RedisKeys, sealer: Seale
           swap(key, field, value, () => resealStored(sealer, value, sealedPlace.mfaSecret(field.slice(SECRET_FIELD.length), userId))),
         ),
       );
-    } else if (key.startsWith(secretStem)) {
+    } else if (family === 'secret') {
       const value = await run('sealing.read', (client) => client.get(key));
-      if (value !== null) await swap(key, '', value, () => resealStored(sealer, value, sealedPlace.secret(key.slice(secretStem.length))));
+      if (value !== null) await swap(key, '', value, () => resealStored(sealer, value, sealedPlace.secret(rest)));
     }
   };
 
-  let cursor = '0';
-  do {
-    const step = await run('sealing.scan', (client) => client.scan(cursor, { MATCH: `${escapeGlob(keys.prefix)}*`, COUNT: SCAN_COUNT }));
-    await Promise.all(step.keys.map(visit));
-    cursor = step.cursor;
-  } while (cursor !== '0');
+  await walk('sealing.scan', `${escapeGlob(keys.prefix)}*`, async (found) => {
+    await Promise.all(found.map(visit));
+  });
   await run.write('sealing.marker', (client) => client.set(keys.sealingMarker, newMarker(sealer)));
   return pass;
 }

@@ -22,7 +22,7 @@ export function redisUserRecords(run: Run, keys: RedisKeys): UserRecords {
   /** What userDelete and onboardingUndo take: the user's keys and the stems of its credentials'. */
   const deletion = (id: string) => ({
     keys: [keys.users, keys.owners, keys.userCredentials(id), keys.mfa(id), keys.onboarded],
-    args: [id, keys.prefix, keys.stems.credential, keys.stems.userCredentials],
+    args: [id, keys.directory, keys.stems.credential, keys.stems.userCredentials],
   });
   return {
     createUser: async (user, options) => {

@@ -13,6 +13,7 @@
  * settles with them: nothing answered rests on a write that is not durable. `close` commits what is
  * queued first.
  */
+import { anywhere } from '../placement.js';
 import { randomBytes } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { systemClock, type Clock } from '../../domain/clock.js';
@@ -96,6 +97,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ReadableStore {
   const { keepNow, ...audit } = sqliteAudit(db, group);
   return {
     kind: 'sqlite',
+    placement: anywhere,
     users: sqliteUsers(db, group),
     grants: sqliteGrants(db, group, codec, keepNow),
     flows: sqliteFlows(db, group, codec),

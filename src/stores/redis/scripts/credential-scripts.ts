@@ -4,7 +4,7 @@
  * user's set `user-creds:<userId>`. `lookup` keeps the lookup key's name (without the prefix) so
  * that removal finds it without decoding the JSON.
  */
-import { integerReply, luaScript, optionalStringReply, stringArrayReply } from './define.js';
+import { integerReply, luaScript, optionalStringReply, optionalStringsReply, stringArrayReply } from './define.js';
 
 /** Shared by credential removal and user deletion. */
 export const REMOVE_CREDENTIAL_LUA = `
@@ -98,4 +98,18 @@ end
 return out
 `,
   stringArrayReply('credential list'),
+);
+
+/**
+ * KEYS[1] credential, KEYS[2] the users hash. → {credential JSON or nil, its user's JSON or nil}:
+ * the code exchange's read of the directory on a cluster (redis/grants.ts), one round trip.
+ */
+export const credentialWithUser = luaScript(
+  `
+local fields = redis.call('HMGET', KEYS[1], 'json', 'user')
+local user = false
+if fields[2] then user = redis.call('HGET', KEYS[2], fields[2]) end
+return { fields[1], user }
+`,
+  optionalStringsReply('credential with user', 2),
 );

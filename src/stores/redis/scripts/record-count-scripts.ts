@@ -92,19 +92,24 @@ function stateCounts(what: string, reply: unknown[], from: number): StateCount[]
 }
 
 /**
- * KEYS[1] the marker that the sets hold the records written before them (recordStateFill), KEYS[2..]
- * each machine's `states-of` · ARGV[1..] each machine's `in-state:<machine>:` stem, in the same order.
- * → nil without the marker (fill first); else { family index (0-based) .. ' ' .. state, count, … } for
- * every state with a live member. Trims each set it reads, and forgets the states whose set is empty.
- * O(states + members expired since their set was last trimmed).
+ * ARGV[1] '1' when KEYS[1] is the marker that the sets hold the records written before them
+ * (recordStateFill; one server), '0' when there is none to check (a cluster's bucket: keys.ts);
+ * then the keys each machine's `states-of` · ARGV[2..] each machine's `in-state:<machine>:` stem, in
+ * the same order. → nil without the marker (fill first); else { family index (0-based) .. ' ' ..
+ * state, count, … } for every state with a live member. Trims each set it reads, and forgets the
+ * states whose set is empty. O(states + members expired since their set was last trimmed).
  */
 export const recordStateCount = luaScript(
   `${NOW_MS}
-if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local first = 1
+if ARGV[1] == '1' then
+  if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+  first = 2
+end
 local now = nowMs()
 local reply = {}
-for family = 2, #KEYS do
-  local stem = ARGV[family - 1]
+for family = first, #KEYS do
+  local stem = ARGV[family - first + 2]
   for _, state in ipairs(redis.call('SMEMBERS', KEYS[family])) do
     local set = stem .. state
     redis.call('ZREMRANGEBYSCORE', set, '-inf', '(' .. now)
@@ -112,7 +117,7 @@ for family = 2, #KEYS do
     if count == 0 then
       redis.call('SREM', KEYS[family], state)
     else
-      reply[#reply + 1] = (family - 2) .. ' ' .. state
+      reply[#reply + 1] = (family - first) .. ' ' .. state
       reply[#reply + 1] = count
     end
   end

@@ -118,28 +118,41 @@ export interface StoredToken {
   usedIp: string | null;
 }
 
+/** What refreshTokenLoadByHash finds: the record, with the names its two references give. */
+export type FoundByHash = (StoredToken & { id: string; user: string | null; cred: string | null }) | { elsewhere: string };
+
 /**
- * KEYS[1] hash index · ARGV[1] record stem. → {id, envelope JSON, used_at, used_ip}, or nil when the
- * index or its record is absent. The refresh grant's first read: the index and the record in one round trip.
+ * KEYS[1] hash index, KEYS[2] (on a cluster; optional) the hash's `rt-elsewhere` key · ARGV[1]
+ * record stem. → {id, envelope JSON, used_at, used_ip, user, cred}, or nil when the index or its
+ * record is absent; on a cluster, {id} when only KEYS[2] names the token (an imported token kept in
+ * its id's bucket: keys.ts): look there. A lookup by secret in one round trip.
  */
 export const refreshTokenLoadByHash = luaScript(
   `
 local id = redis.call('GET', KEYS[1])
-if not id then return false end
-local fields = redis.call('HMGET', ARGV[1] .. id, 'env', 'used_at', 'used_ip')
+if not id then
+  if KEYS[2] then
+    local elsewhere = redis.call('GET', KEYS[2])
+    if elsewhere then return { elsewhere } end
+  end
+  return false
+end
+local fields = redis.call('HMGET', ARGV[1] .. id, 'env', 'used_at', 'used_ip', 'user', 'cred')
 if not fields[1] then return false end
-return { id, fields[1], fields[2], fields[3] }
+return { id, fields[1], fields[2], fields[3], fields[4], fields[5] }
 `,
-  (reply: unknown): (StoredToken & { id: string }) | null => {
+  (reply: unknown): FoundByHash | null => {
     if (reply === null || reply === false) return null;
-    const [id, env, usedAt = null, usedIp = null] = optionalStringsReply('refresh token load by hash', 4)(reply);
+    if (Array.isArray(reply) && reply.length === 1 && typeof reply[0] === 'string') return { elsewhere: reply[0] };
+    const [id, env, usedAt = null, usedIp = null, user = null, cred = null] = optionalStringsReply('refresh token load by hash', 6)(reply);
     if (typeof id !== 'string' || typeof env !== 'string') throw new UnexpectedReplyError('refresh token load by hash', reply);
-    return { id, env, usedAt, usedIp };
+    return { id, env, usedAt, usedIp, user, cred };
   },
 );
 
 /**
- * KEYS[1] hash index, KEYS[2] the users hash · ARGV[1] record stem, ARGV[2] credential stem.
+ * One server only (a cluster reads the directory apart: redis/refresh-tokens.ts). KEYS[1] hash
+ * index, KEYS[2] the users hash · ARGV[1] record stem, ARGV[2] credential stem.
  * → {id, envelope JSON, user JSON or nil, credential JSON or nil, used_at, used_ip}, or nil when the index or its record
  * is absent: the refresh grant's one read. The credential's id is the record's `cred` field, or, for
  * a record written before that field, its snapshot's `credentialId`.
@@ -164,7 +177,10 @@ return { id, fields[1], redis.call('HGET', KEYS[2], fields[2]), credential, fiel
   },
 );
 
-/** KEYS[1] record, KEYS[2] the users hash. → {envelope JSON, user JSON or nil, used_at, used_ip}, or nil when the record is absent. */
+/**
+ * One server only (as refreshTokenLoadPresented). KEYS[1] record, KEYS[2] the users hash. →
+ * {envelope JSON, user JSON or nil, used_at, used_ip}, or nil when the record is absent.
+ */
 export const refreshTokenLoadSession = luaScript(
   `
 local fields = redis.call('HMGET', KEYS[1], 'env', 'user', 'used_at', 'used_ip')
