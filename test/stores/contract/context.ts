@@ -3,7 +3,8 @@ import { vi } from 'vitest';
 import { newId } from '../../../src/domain/ids.js';
 import type { MachineName } from '../../../machines/index.js';
 import type { ReadableStore } from '../../../src/stores/store-contents.js';
-import type { Envelope } from '../../../src/stores/types.js';
+import type { Envelope, RefreshTokenKeys } from '../../../src/stores/types.js';
+import { sha256Hex } from '../../../src/domain/ids.js';
 import type { TestClock } from '../contract.js';
 
 export interface ContractContext {
@@ -31,4 +32,18 @@ export async function eventually(assertion: () => Promise<void>): Promise<void> 
 
 export async function letShortTtlPass(clock: TestClock): Promise<void> {
   await clock.advance(PAST_SHORT_TTL_MS);
+}
+
+/** An id placed as the services place one joined by a write to `anchor` (Store.placement: a Redis Cluster's bucket). */
+export function placedId(store: ReadableStore, anchor: string): string {
+  return store.placement.near(anchor, newId);
+}
+
+/**
+ * A token's keys as the services mint them (Store.placement): its id near `anchor` when given (the
+ * record one write joins it to), its secret's hash with its id.
+ */
+export function mintedKeys(store: ReadableStore, userId = newId(), anchor?: string): RefreshTokenKeys {
+  const id = anchor === undefined ? newId() : placedId(store, anchor);
+  return { id, userId, tokenHash: sha256Hex(store.placement.near(id, newId, sha256Hex)) };
 }

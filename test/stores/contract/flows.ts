@@ -4,7 +4,7 @@
  * soon as its flow is deleted (finished, aborted) or expires.
  */
 import { describe, expect, it } from 'vitest';
-import { envelope, eventually, letShortTtlPass, newId, SHORT_TTL_MS, type ContractContext } from './context.js';
+import { envelope, eventually, letShortTtlPass, newId, placedId, SHORT_TTL_MS, type ContractContext } from './context.js';
 
 /** Long enough never to pass during a test, on any clock. */
 const LONG_TTL_MS = 60_000;
@@ -12,13 +12,15 @@ const LONG_TTL_MS = 60_000;
 export function describeFlowLimits(context: ContractContext): void {
   const flows = () => context.store.flows;
   const client = (limit: number, key = `client-${newId()}`) => ({ key, limit });
-  const open = (at: { key: string; limit: number }, id = newId(), ttlMs = LONG_TTL_MS) => flows().openFor(id, envelope('loginFlow', 1), ttlMs, at);
+  // A flow's id is placed with its client's flows, as the service mints it (Store.placement).
+  const near = (at: { key: string }) => placedId(context.store, at.key);
+  const open = (at: { key: string; limit: number }, id = near(at), ttlMs = LONG_TTL_MS) => flows().openFor(id, envelope('loginFlow', 1), ttlMs, at);
 
   describe('flows: opened within a client\'s limit', () => {
     it('opens flows up to the limit, then refuses without writing, saying when a slot frees; other clients are not affected', async () => {
       const alice = client(3);
       for (let i = 0; i < 3; i += 1) expect(await open(alice)).toEqual({ opened: true });
-      const refusedId = newId();
+      const refusedId = near(alice);
       const refused = await open(alice, refusedId);
       expect(refused).toMatchObject({ opened: false, reason: 'limit' });
       const retryAfterMs = refused.opened || refused.reason !== 'limit' ? 0 : refused.retryAfterMs;
@@ -29,17 +31,18 @@ export function describeFlowLimits(context: ContractContext): void {
     });
 
     it('stores what it opened as create does, and refuses a taken id', async () => {
-      const id = newId();
+      const erin = client(5);
+      const id = near(erin);
       const first = envelope('loginFlow', 1);
-      expect(await flows().openFor(id, first, LONG_TTL_MS, client(5))).toEqual({ opened: true });
+      expect(await flows().openFor(id, first, LONG_TTL_MS, erin)).toEqual({ opened: true });
       expect(await flows().load(id)).toEqual(first);
-      expect(await open(client(5), id)).toEqual({ opened: false, reason: 'taken' });
+      expect(await open(erin, id)).toEqual({ opened: false, reason: 'taken' });
       expect(await flows().load(id)).toEqual(first);
     });
 
     it('frees a slot as soon as its flow is deleted', async () => {
       const bob = client(2);
-      const ids = [newId(), newId()];
+      const ids = [near(bob), near(bob)];
       for (const id of ids) await open(bob, id);
       expect(await open(bob)).toMatchObject({ opened: false });
       await flows().delete(ids[0] ?? '');
@@ -49,7 +52,7 @@ export function describeFlowLimits(context: ContractContext): void {
 
     it('frees a slot when its flow expires', async () => {
       const carol = client(1);
-      expect(await open(carol, newId(), SHORT_TTL_MS)).toEqual({ opened: true });
+      expect(await open(carol, near(carol), SHORT_TTL_MS)).toEqual({ opened: true });
       expect(await open(carol)).toMatchObject({ opened: false, reason: 'limit' });
       await letShortTtlPass(context.clock);
       await eventually(async () => expect(await open(carol)).toEqual({ opened: true }));

@@ -4,9 +4,8 @@
  * produces, both or neither. Load, create and compare-and-set are in envelope-records.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../../src/domain/ids.js';
 import type { AuditEntry, Envelope, RefreshTokenKeys } from '../../../src/stores/types.js';
-import { envelope, newId, type ContractContext } from './context.js';
+import { envelope, mintedKeys, newId, type ContractContext } from './context.js';
 import { makeCredential, makeUser } from './users.js';
 
 const GRANT_TTL_MS = 600_000;
@@ -19,9 +18,6 @@ const grantFor = (credentialId: unknown, rev = 1): Envelope => ({
   snapshot: { value: 'issued', context: { credential: { id: credentialId }, note: newId() }, status: 'active' },
 });
 
-function tokenKeys(userId = newId()): RefreshTokenKeys {
-  return { id: newId(), userId, tokenHash: sha256Hex(newId()), credentialId: null };
-}
 
 const created = (grantId: string, token: string): AuditEntry => ({
   at: 1, machine: 'refreshToken', recordId: token, event: 'create', from: null, to: 'issued', userId: null, clientId: null, ip: null, detail: `grant=${grantId}`,
@@ -30,6 +26,8 @@ const created = (grantId: string, token: string): AuditEntry => ({
 export function describeGrants(context: ContractContext): void {
   const grants = () => context.store.grants;
   const tokens = () => context.store.refreshTokens;
+  // The token a redemption creates is placed with its grant, as the service mints it (Store.placement).
+  const tokenKeys = (grantId: string): RefreshTokenKeys => ({ ...mintedKeys(context.store, newId(), grantId), credentialId: null });
   const issued = async (first: Envelope) => {
     const id = newId();
     expect(await grants().create(id, first, GRANT_TTL_MS)).toBe(true);
@@ -61,7 +59,7 @@ export function describeGrants(context: ContractContext): void {
   describe('grants: redeem (the code exchange\'s one write)', () => {
     it('writes the compare-and-set and the token with both its indexes and the audit entries', async () => {
       const id = await issued(grantFor(newId()));
-      const token = { keys: tokenKeys(), envelope: envelope('refreshToken', 1) };
+      const token = { keys: tokenKeys(id), envelope: envelope('refreshToken', 1) };
       const redeemed = grantFor(newId(), 2);
       const entry = created(id, token.keys.id);
       expect(await grants().redeem(id, 1, redeemed, undefined, token, [entry])).toEqual({ ok: true });
@@ -75,7 +73,7 @@ export function describeGrants(context: ContractContext): void {
       const id = await issued(grantFor(newId()));
       const second = grantFor(newId(), 2);
       expect(await grants().compareAndSet(id, 1, second)).toEqual({ ok: true });
-      const token = { keys: tokenKeys(), envelope: envelope('refreshToken', 1) };
+      const token = { keys: tokenKeys(id), envelope: envelope('refreshToken', 1) };
       expect(await grants().redeem(id, 1, grantFor(newId(), 2), undefined, token, [created(id, token.keys.id)])).toEqual({ ok: false, current: second });
       expect(await tokens().load(token.keys.id)).toBeNull();
       expect(await tokens().findIdByTokenHash(token.keys.tokenHash)).toBeNull();
@@ -85,9 +83,9 @@ export function describeGrants(context: ContractContext): void {
     it('rejects a token whose id or hash is taken, writing neither half', async () => {
       const first = grantFor(newId());
       const id = await issued(first);
-      const other = tokenKeys();
+      const other = tokenKeys(id);
       expect(await tokens().create(other, envelope('refreshToken', 1))).toBe(true);
-      for (const taken of [{ ...tokenKeys(), id: other.id }, { ...tokenKeys(), tokenHash: other.tokenHash }]) {
+      for (const taken of [{ ...tokenKeys(id), id: other.id }, { ...tokenKeys(id), tokenHash: other.tokenHash }]) {
         await expect(grants().redeem(id, 1, grantFor(newId(), 2), undefined, { keys: taken, envelope: envelope('refreshToken', 1) })).rejects.toThrow(RangeError);
         expect(await grants().load(id)).toEqual(first);
       }

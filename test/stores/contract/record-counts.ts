@@ -7,7 +7,7 @@ import type { MachineName } from '../../../machines/index.js';
 import { sha256Hex } from '../../../src/domain/ids.js';
 import type { Envelope } from '../../../src/stores/types.js';
 import { recountByState } from '../../support/record-recount.js';
-import { eventually, letShortTtlPass, newId, SHORT_TTL_MS, type ContractContext } from './context.js';
+import { eventually, letShortTtlPass, mintedKeys, newId, placedId, SHORT_TTL_MS, type ContractContext } from './context.js';
 
 const NONE = { loginGrant: {}, refreshToken: {}, loginFlow: {}, mfaSetupFlow: {} };
 
@@ -71,7 +71,7 @@ export function describeRecordCounts(context: ContractContext): void {
       // A transition that keeps the state, one to a tombstone that expires, a rotation, a delete.
       expect(await store().refreshTokens.compareAndSet(used, 1, inState('refreshToken', 'issued', 2))).toEqual({ ok: true });
       expect(await store().refreshTokens.compareAndSet(revoked, 1, inState('refreshToken', 'revoked', 2), SHORT_TTL_MS)).toEqual({ ok: true });
-      const successor = { id: newId(), userId: newId(), tokenHash: sha256Hex(newId()) };
+      const successor = mintedKeys(store(), newId(), rotated);
       const rotation = { keys: successor, envelope: inState('refreshToken', 'issued') };
       expect(await store().refreshTokens.exchange(rotated, 1, inState('refreshToken', 'redeemed', 2), 60_000, rotation)).toEqual({ ok: true });
       await store().refreshTokens.delete(deleted);
@@ -85,7 +85,8 @@ export function describeRecordCounts(context: ContractContext): void {
       await store().grants.delete(doomedGrant);
       await store().grants.create(sha256Hex(newId()), inState('loginGrant', 'issued'), SHORT_TTL_MS);
 
-      const opened = await store().flows.openFor(newId(), inState('loginFlow', 'credentials'), SHORT_TTL_MS, { key: newId(), limit: 5 });
+      const client = { key: newId(), limit: 5 };
+      const opened = await store().flows.openFor(placedId(store(), client.key), inState('loginFlow', 'credentials'), SHORT_TTL_MS, client);
       expect(opened).toEqual({ opened: true });
       const flow = newId();
       await store().flows.create(flow, inState('loginFlow', 'credentials'), 600_000);

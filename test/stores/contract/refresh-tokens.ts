@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Envelope, RefreshTokenKeys } from '../../../src/stores/types.js';
-import { envelope, eventually, letShortTtlPass, newId, SHORT_TTL_MS, type ContractContext } from './context.js';
+import { envelope, eventually, letShortTtlPass, mintedKeys, newId, SHORT_TTL_MS, type ContractContext } from './context.js';
 import { sha256Hex } from '../../../src/domain/ids.js';
 import { makeCredential, makeUser } from './users.js';
 
@@ -158,7 +158,9 @@ export function describeRefreshTokenIndexes(context: ContractContext): void {
   });
 
   describe('refresh tokens: exchange (a rotation\'s one write)', () => {
-    const successorOf = (keys: RefreshTokenKeys) => ({ keys: newKeys(keys.userId), envelope: make(1) });
+    // A successor is placed with the token it succeeds, as the service mints it (Store.placement).
+    const near = (keys: RefreshTokenKeys) => mintedKeys(context.store, keys.userId, keys.id);
+    const successorOf = (keys: RefreshTokenKeys) => ({ keys: near(keys), envelope: make(1) });
 
     it('writes the compare-and-set and the successor with both its indexes', async () => {
       const { keys } = await created();
@@ -185,8 +187,8 @@ export function describeRefreshTokenIndexes(context: ContractContext): void {
 
     it('rejects a successor whose id or hash is taken, writing neither half', async () => {
       const { keys, first } = await created();
-      const { keys: other } = await created(newKeys(keys.userId));
-      for (const taken of [{ ...newKeys(keys.userId), id: other.id }, { ...newKeys(keys.userId), tokenHash: other.tokenHash }]) {
+      const { keys: other } = await created(near(keys));
+      for (const taken of [{ ...near(keys), id: other.id }, { ...near(keys), tokenHash: other.tokenHash }]) {
         await expect(tokens().exchange(keys.id, 1, make(2), undefined, { keys: taken, envelope: make(1) })).rejects.toThrow(RangeError);
         expect(await tokens().load(keys.id)).toEqual(first);
       }
