@@ -25,17 +25,21 @@ export function auditKeptWith(keys: RedisKeys, bucket: number, entries: readonly
     if (keys.bucketOf(entry.recordId) !== bucket) throw new RangeError(`audit entry of ${entry.recordId} kept with a write in another bucket (Store.placement)`);
   }
   return {
-    keys: [keys.audit(bucket), ...entries.flatMap((entry) => [keys.auditRecord(entry.recordId), entry.userId === null ? '' : keys.auditUser(entry.userId, bucket)])],
+    keys: [keys.audit(bucket), ...entries.flatMap((entry) => [keys.auditRecord(entry.recordId), entry.userId === null ? keys.audit(bucket) : keys.auditUser(entry.userId, bucket)])],
     args: [...LIMITS, ...entries.map((entry) => JSON.stringify(entry))],
   };
 }
 
-/** Stream ids (`<ms>-<seq>`) in order, newest first: how the buckets' streams merge into one tail. */
-function newestFirst(a: string, b: string): number {
-  const [aMs = 0, aSeq = 0] = a.split('-').map(Number);
-  const [bMs = 0, bSeq = 0] = b.split('-').map(Number);
-  return bMs - aMs || bSeq - aSeq;
+interface Kept {
+  /** When it was kept, in µs: its `t` field (scripts/audit-scripts.ts), else its stream id's ms. */
+  keptUs: number;
+  /** Its stream id's sequence: the order of entries one script kept at once. */
+  seq: number;
+  entry: AuditEntry;
 }
+
+/** Newest first, as the buckets' streams merge into one tail: by when each was kept, then by sequence. */
+const newestFirst = (a: Kept, b: Kept) => b.keptUs - a.keptUs || b.seq - a.seq;
 
 export function redisAudit(run: Run, keys: RedisKeys): AuditLog {
   const buckets = Array.from({ length: keys.buckets }, (_, bucket) => bucket);
@@ -49,8 +53,14 @@ export function redisAudit(run: Run, keys: RedisKeys): AuditLog {
     // One stream per bucket (one on a single server): the newest of each, merged by when it was kept.
     tail: async (limit) => {
       const streams = await run('audit.tail', (client) => Promise.all(buckets.map((bucket) => client.xRevRange(keys.audit(bucket), '+', '-', { COUNT: limit }))));
-      const newest = streams.flatMap((entries) => entries ?? []).sort((a, b) => newestFirst(a.id, b.id)).slice(0, limit);
-      return newest.flatMap(({ message }) => (typeof message.e === 'string' ? [decode(message.e)] : [])).reverse();
+      const kept = streams.flatMap((entries) =>
+        (entries ?? []).flatMap(({ id, message }): Kept[] => {
+          if (typeof message.e !== 'string') return [];
+          const [ms = 0, seq = 0] = id.split('-').map(Number);
+          return [{ keptUs: typeof message.t === 'string' ? Number(message.t) : ms * 1000, seq, entry: decode(message.e) }];
+        }),
+      );
+      return (streams.length === 1 ? kept : kept.sort(newestFirst)).slice(0, limit).map(({ entry }) => entry).reverse();
     },
     // A record has kept entries or held ones, never both (types.ts AuditHold): one after the other is its order.
     forRecord: async (recordId) => {

@@ -44,14 +44,14 @@
 
 /**
  * On Redis Cluster (issue 15) every script and multi-key command must touch one hash slot, so the
- * names gain a hash tag after the prefix (`<p>{3}rt:<id>`, `<p>{d}users`); one server's names are
+ * names gain a hash tag after the prefix (`<p>{319}rt:<id>`, `<p>{d}users`); one server's names are
  * the same layout with empty tags, so nothing moves for a deployment on one server.
  *
  * - **The directory, `{d}`:** users, owners, onboarding, credentials and their logins, passwords,
  *   MFA secrets, deployment secrets, the sealing marker, login failures and bans, the ended-record
  *   counters, the counts' fill marker. Small, rarely written, and its scripts join several of these
  *   keys (a user with their credentials, a failure with the ban it triggers): one slot.
- * - **Sixteen buckets, `{0}` … `{f}`:** the records (grants, flows, MFA setup flows, refresh tokens)
+ * - **Sixteen buckets** (tags BUCKET_TAGS): the records (grants, flows, MFA setup flows, refresh tokens)
  *   with their indexes, their per-state counts and their audit trail. A record's bucket is the first
  *   hex digit of its id (bucketOf). A write that joins two records (a rotation, a code exchange, a
  *   flow and its client's open flows) needs the new one minted in the other's bucket: the services
@@ -73,6 +73,14 @@ const NO_PROVIDER_ID = '%';
 
 /** The buckets of a cluster's records: one hex digit of the id names it. */
 export const CLUSTER_BUCKETS = 16;
+
+/**
+ * Each bucket's hash tag: its hex digit and the smallest number that puts the tag's slot (CRC16 mod
+ * 16384) in the middle half of the bucket's sixteenth of the slots, so that masters given even
+ * ranges of slots (as `redis-cli --cluster create` gives them) hold as even a share of the buckets as
+ * can be: 6/5/5 on three masters, where the bare digits would give 4/6/6.
+ */
+export const BUCKET_TAGS: readonly string[] = ['029', '139', '2162', '319', '469', '579', '60', '759', '858', '948', 'a21', 'b68', 'c13', 'd128', 'e61', 'f28'];
 
 /** The stems of one bucket's token families, for scripts that build a key from an id they read. */
 export interface BucketStems {
@@ -161,7 +169,7 @@ export function redisKeys(prefix: string, layout: { cluster: boolean } = { clust
   // Redis hashes only the first `{…}` of a key: a brace in the prefix would take the tag's place.
   if (cluster && /[{}]/.test(prefix)) throw new RangeError(`a Redis Cluster key prefix cannot hold '{' or '}': ${prefix}`);
   const bucketOf = cluster ? clusterBucketOf : () => 0;
-  const tagged = (bucket: number) => (cluster ? `${prefix}{${bucket.toString(16)}}` : prefix);
+  const tagged = (bucket: number) => (cluster ? `${prefix}{${BUCKET_TAGS[bucket] ?? ''}}` : prefix);
   const at = (id: string) => tagged(bucketOf(id));
   const directory = cluster ? `${prefix}{d}` : prefix;
   return {
@@ -214,7 +222,7 @@ export function redisKeys(prefix: string, layout: { cluster: boolean } = { clust
       if (!key.startsWith(prefix)) return null;
       let name = key.slice(prefix.length);
       if (cluster) {
-        const tag = /^\{[0-9a-fd]\}/.exec(name);
+        const tag = /^\{[0-9a-f]+\}/.exec(name);
         if (tag === null) return null;
         name = name.slice(tag[0].length);
       }

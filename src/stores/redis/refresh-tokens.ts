@@ -103,14 +103,20 @@ export function redisRefreshTokens(run: Run, keys: RedisKeys, codec: EnvelopeCod
     create: async ({ id, userId, tokenHash, credentialId }, envelope, audit) => {
       assertRev(envelope, 1);
       const bucket = keys.bucketOf(id);
-      // An imported token's hash may name another bucket than its id: it is found from there
-      // (findByHash). Written first, so that no token is ever in place without it; one whose
-      // creation then fails names an id that has no such hash, which a lookup takes as absent.
-      if (keys.bucketOf(tokenHash) !== bucket) await run.write('refreshTokens.create', (client) => client.set(keys.refreshTokenElsewhere(tokenHash), id));
+      // An imported token's hash may name another bucket than its id (minted ones never do:
+      // Store.placement). Its hash is then claimed in the hash's bucket first, which is where a
+      // lookup by hash goes (findByHash), and given back if the creation does not happen.
+      const elsewhere = keys.bucketOf(tokenHash) !== bucket ? keys.refreshTokenElsewhere(tokenHash) : null;
+      if (elsewhere !== null) {
+        const claimed = await run.write('refreshTokens.create', (client) => client.refreshTokenClaimHash([keys.refreshTokenHash(tokenHash), elsewhere], [id]));
+        if (claimed === 0) return false;
+      }
       const kept = auditKeptWith(keys, bucket, audit);
       const scriptKeys = [keys.refreshToken(id), keys.refreshTokenHash(tokenHash, bucket), keys.userRefreshTokens(userId, bucket), keys.statesOf('refreshToken', bucket), ...kept.keys];
       const args = [id, String(envelope.rev), codec.encode(id, envelope), tokenHash, userId, credentialArgument(credentialId), keys.inState('refreshToken', '', bucket), ...kept.args];
-      return (await run.write('refreshTokens.create', (client) => client.refreshTokenCreate(scriptKeys, args))) === 1;
+      const created = (await run.write('refreshTokens.create', (client) => client.refreshTokenCreate(scriptKeys, args))) === 1;
+      if (!created && elsewhere !== null) await run.write('refreshTokens.create', (client) => client.refreshTokenReleaseHash([elsewhere], [id]));
+      return created;
     },
     findIdByTokenHash: async (tokenHash) =>
       keys.cluster
@@ -172,7 +178,11 @@ export function redisRefreshTokens(run: Run, keys: RedisKeys, codec: EnvelopeCod
       const bucket = keys.bucketOf(id);
       const stems = keys.stemsIn(bucket);
       const args = [id, stems.refreshTokenHash, stems.userRefreshTokens, keys.inState('refreshToken', '', bucket)];
-      await run.write('refreshTokens.delete', (client) => client.refreshTokenDelete([keys.refreshToken(id), keys.statesOf('refreshToken', bucket)], args));
+      const tokenHash = await run.write('refreshTokens.delete', (client) => client.refreshTokenDelete([keys.refreshToken(id), keys.statesOf('refreshToken', bucket)], args));
+      // The claim an imported token made in its hash's bucket (create, above) goes with it.
+      if (tokenHash !== '' && keys.bucketOf(tokenHash) !== bucket) {
+        await run.write('refreshTokens.delete', (client) => client.refreshTokenReleaseHash([keys.refreshTokenElsewhere(tokenHash)], [id]));
+      }
     },
   };
 }

@@ -1,14 +1,21 @@
 /** The audit trail's writes (see ../audit.ts): its own script, and the part other writes append. */
 import { integerReply, luaScript } from './define.js';
 
-/** Keeps one entry: in the stream, the record's list and (for a user list other than '') the user's, capped and with the lists' TTL. */
+/**
+ * Keeps one entry: in the stream, the record's list and the user's, capped and with the lists' TTL.
+ * An entry naming no user has the stream itself in its user list's place: a key of the script's own
+ * slot, as a cluster requires of every key a script is given (redis/keys.ts).
+ */
 const KEEP_AUDIT = `
 local function keepAudit(stream, recordList, userList, entry, streamCap, recordCap, ttl, userCap)
-  redis.call('XADD', stream, 'MAXLEN', '~', streamCap, '*', 'e', entry)
+  -- 't': when it was kept, in µs (Redis' clock, frozen for the script), which orders the entries
+  -- of a cluster's streams kept within one millisecond on different masters (../audit.ts tail).
+  local time = redis.call('TIME')
+  redis.call('XADD', stream, 'MAXLEN', '~', streamCap, '*', 'e', entry, 't', time[1] .. string.format('%06d', tonumber(time[2])))
   redis.call('RPUSH', recordList, entry)
   redis.call('LTRIM', recordList, -tonumber(recordCap), -1)
   redis.call('PEXPIRE', recordList, ttl)
-  if userList and userList ~= '' then
+  if userList and userList ~= stream then
     redis.call('RPUSH', userList, entry)
     redis.call('LTRIM', userList, -tonumber(userCap), -1)
     redis.call('PEXPIRE', userList, ttl)
@@ -18,7 +25,7 @@ end`;
 /**
  * Audit entries kept by the write they describe (a record's compare-and-set or creation, issue 16:
  * one round trip): `keepAuditFrom(k, a)` reads KEYS[k] the stream, then per entry its record's
- * list and its user's list ('' for none), and ARGV[a..a+3] the stream cap, per-record cap, the lists'
+ * list and its user's list (the stream for none), and ARGV[a..a+3] the stream cap, per-record cap, the lists'
  * TTL and per-user cap, then the entries' JSON. No entries: no such keys and arguments. Only records
  * that never hold entries (types.ts AuditHold: login flows do) write their entries this way.
  */

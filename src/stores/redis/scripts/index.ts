@@ -9,7 +9,7 @@ import { mfaAcceptStep, mfaSet } from './mfa-scripts.js';
 import { recordCompareAndSet, recordCreate, recordDelete } from './record-scripts.js';
 import { recordStateCount, recordStateFill } from './record-count-scripts.js';
 import {
-  refreshTokenCreate, refreshTokenDelete, refreshTokenExchange, refreshTokenList, refreshTokenLoadByHash, refreshTokenLoadPresented, refreshTokenLoadSession, refreshTokenRecordUse,
+  refreshTokenClaimHash, refreshTokenCreate, refreshTokenDelete, refreshTokenExchange, refreshTokenList, refreshTokenLoadByHash, refreshTokenLoadPresented, refreshTokenLoadSession, refreshTokenRecordUse, refreshTokenReleaseHash,
 } from './refresh-token-scripts.js';
 import { storedTextSwap } from './sealing-scripts.js';
 import { onboardingState, onboardingUndo, passwordReplace, userCreate, userDelete, userUpdate } from './user-scripts.js';
@@ -23,6 +23,7 @@ export const redisScripts = {
   grantLoadRedemption,
   recordStateCount,
   recordStateFill,
+  refreshTokenClaimHash,
   refreshTokenCreate,
   refreshTokenDelete,
   refreshTokenExchange,
@@ -31,6 +32,7 @@ export const redisScripts = {
   refreshTokenLoadPresented,
   refreshTokenLoadSession,
   refreshTokenRecordUse,
+  refreshTokenReleaseHash,
   userCreate,
   userUpdate,
   userDelete,

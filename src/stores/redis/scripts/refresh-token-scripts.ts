@@ -73,7 +73,8 @@ return 1
 
 /**
  * KEYS[1] record, KEYS[2] the tokens' `states-of` · ARGV[1] id, ARGV[2] hash index stem, ARGV[3]
- * user set stem, ARGV[4] the tokens' `in-state:` stem (KEEP_COUNTS). → 1
+ * user set stem, ARGV[4] the tokens' `in-state:` stem (KEEP_COUNTS). → the token's hash ('' when
+ * there was no record), for a cluster to release a claim made in the hash's bucket.
  * The index is removed only while it still names this id, so a delete never takes another's index.
  */
 export const refreshTokenDelete = luaScript(
@@ -86,9 +87,39 @@ if fields[1] then
 end
 if fields[2] then redis.call('SREM', ARGV[3] .. fields[2], ARGV[1]) end
 redis.call('DEL', KEYS[1])
+return fields[1] or ''
+`,
+  (reply: unknown): string => {
+    if (typeof reply !== 'string') throw new UnexpectedReplyError('refresh token delete', reply);
+    return reply;
+  },
+);
+
+/**
+ * Cluster only, before creating a token whose hash names another bucket than its id (keys.ts
+ * `refreshTokenElsewhere`): claims the hash in its own bucket for the id, as the creation's script
+ * would in one slot. KEYS[1] the hash's index, KEYS[2] its `rt-elsewhere` key · ARGV[1] the id.
+ * → 1 when claimed (or already claimed for this id), 0 when the hash is taken.
+ */
+export const refreshTokenClaimHash = luaScript(
+  `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local holder = redis.call('GET', KEYS[2])
+if holder and holder ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[1])
 return 1
 `,
-  integerReply('refresh token delete'),
+  integerReply('refresh token claim hash'),
+);
+
+/** KEYS[1] the hash's `rt-elsewhere` key · ARGV[1] the id. Drops the claim while it is still this id's. → 1 | 0 */
+export const refreshTokenReleaseHash = luaScript(
+  `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+return 1
+`,
+  integerReply('refresh token release hash'),
 );
 
 /** KEYS[1] the user's set · ARGV[1] record stem. → id, envelope JSON, used_at, used_ip, id, … ('' for no use) */
