@@ -18,6 +18,9 @@ import { CREDENTIAL_NONE, type StoredToken } from './scripts/refresh-token-scrip
 import type { Run } from './guard.js';
 import type { RedisKeys } from './keys.js';
 
+/** How many tokens' users a cluster's `loadSession` remembers (about 100 bytes each). */
+const SESSION_USERS_REMEMBERED = 10_000;
+
 /** The credential id as refreshTokenCreate takes it. */
 const credentialArgument = (credentialId: string | null | undefined) => (credentialId === undefined ? '' : (credentialId ?? CREDENTIAL_NONE));
 
@@ -92,6 +95,17 @@ export function redisRefreshTokens(run: Run, keys: RedisKeys, codec: EnvelopeCod
     return there === null || 'elsewhere' in there ? null : there;
   };
 
+  /**
+   * Cluster only: the user of each token seen lately (a token's user never changes), so that
+   * `loadSession` reads the token and its user at once, in one round trip instead of two; both
+   * reads are fresh, only the name of whom to read is remembered. Oldest out first past the cap.
+   */
+  const userOfToken = new Map<string, string>();
+  const rememberUser = (id: string, userId: string) => {
+    userOfToken.set(id, userId);
+    if (userOfToken.size > SESSION_USERS_REMEMBERED) userOfToken.delete(userOfToken.keys().next().value as string);
+  };
+
   /** A cluster's directory is in a slot of its own (keys.ts): a token's user and credential are read apart, in one round trip. */
   const directoryOf = (operation: string, userId: string | null, credentialId: string | null) =>
     run(operation, (client) =>
@@ -112,7 +126,10 @@ export function redisRefreshTokens(run: Run, keys: RedisKeys, codec: EnvelopeCod
         if (claimed === 0) return false;
       }
       const kept = auditKeptWith(keys, bucket, audit);
-      const scriptKeys = [keys.refreshToken(id), keys.refreshTokenHash(tokenHash, bucket), keys.userRefreshTokens(userId, bucket), keys.statesOf('refreshToken', bucket), ...kept.keys];
+      const index = keys.refreshTokenHash(tokenHash, bucket);
+      // A token in its hash's bucket checks there that no imported token claimed the hash.
+      const claim = keys.cluster && elsewhere === null ? keys.refreshTokenElsewhere(tokenHash) : index;
+      const scriptKeys = [keys.refreshToken(id), index, keys.userRefreshTokens(userId, bucket), keys.statesOf('refreshToken', bucket), claim, ...kept.keys];
       const args = [id, String(envelope.rev), codec.encode(id, envelope), tokenHash, userId, credentialArgument(credentialId), keys.inState('refreshToken', '', bucket), ...kept.args];
       const created = (await run.write('refreshTokens.create', (client) => client.refreshTokenCreate(scriptKeys, args))) === 1;
       if (!created && elsewhere !== null) await run.write('refreshTokens.create', (client) => client.refreshTokenReleaseHash([elsewhere], [id]));
@@ -144,9 +161,14 @@ export function redisRefreshTokens(run: Run, keys: RedisKeys, codec: EnvelopeCod
     loadSession: async (id) => {
       const operation = 'refreshTokens.loadSession';
       if (keys.cluster) {
-        const [env = null, usedAt = null, usedIp = null, userId = null] = await run(operation, (client) => client.hmGet(keys.refreshToken(id), ['env', 'used_at', 'used_ip', 'user']));
+        const known = userOfToken.get(id) ?? null;
+        const [[env = null, usedAt = null, usedIp = null, userId = null], [remembered]] = await Promise.all([
+          run(operation, (client) => client.hmGet(keys.refreshToken(id), ['env', 'used_at', 'used_ip', 'user'])),
+          known === null ? [null] : directoryOf(operation, known, null),
+        ]);
         if (env === null) return null;
-        const [user] = await directoryOf(operation, userId, null);
+        if (userId !== null) rememberUser(id, userId);
+        const user = userId === known ? remembered : (await directoryOf(operation, userId, null))[0];
         return { envelope: tokenEnvelope(id, { env, usedAt, usedIp }), user: user === null ? null : decodeUser(user) };
       }
       const found = await run(operation, (client) => client.refreshTokenLoadSession([keys.refreshToken(id), keys.users], []));

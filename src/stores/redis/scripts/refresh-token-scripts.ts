@@ -29,14 +29,19 @@ end`;
  * envelope JSON, ARGV[4] token hash, ARGV[5] user id, ARGV[6] credential id, which the refresh
  * grant's read finds the credential by (CREDENTIAL_NONE for none, '' when not given: that read then
  * takes it from the snapshot); KEYS[4] the tokens' `states-of` and ARGV[7] their `in-state:` stem
- * (KEEP_COUNTS); KEYS[5..] and ARGV[8..] the audit entries kept with it (KEEP_AUDIT_FROM).
- * → 1 | 0 (id or hash taken)
+ * (KEEP_COUNTS); KEYS[5] on a cluster the hash's `rt-elsewhere` key, which an imported token may
+ * hold (KEYS[2] again elsewhere: nothing more to look at); KEYS[6..] and ARGV[8..] the audit
+ * entries kept with it (KEEP_AUDIT_FROM). → 1 | 0 (id or hash taken)
  */
 export const refreshTokenCreate = luaScript(
   `${CREATE_TOKEN}${KEEP_AUDIT_FROM}${KEEP_COUNTS}
+if KEYS[5] ~= KEYS[2] then
+  local holder = redis.call('GET', KEYS[5])
+  if holder and holder ~= ARGV[1] then return 0 end
+end
 if createToken(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]) == 0 then return 0 end
 countMove(KEYS[4], ARGV[7], ARGV[1], KEYS[1], nil, stateOf(ARGV[3]))
-keepAuditFrom(5, 8)
+keepAuditFrom(6, 8)
 return 1
 `,
   integerReply('refresh token create'),
