@@ -1,0 +1,187 @@
+/**
+ * The cluster connection (issue 15) on a loopback cluster of 3 masters with 1 replica each
+ * (test/support/redis-cluster.ts), shared by this file's tests: commands and scripts go to the
+ * master of their slot, a whole-keyspace walk reaches every master, a slot moved during traffic
+ * keeps its keys, and a subscription hears publishes made on any node, also after the master it
+ * was on was killed. The failover test runs last: it leaves one shard without a replica.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { connectCluster } from '../../src/stores/redis/cluster-start.js';
+import type { ChannelListener, RedisConnection } from '../../src/stores/redis/connection.js';
+import { startRedisCluster, type ClusterNode, type RedisCluster } from '../support/redis-cluster.js';
+import { rawClient } from './redis-harness.js';
+
+const WAIT = { timeout: 20_000, interval: 25 };
+
+let cluster: RedisCluster;
+let connection: RedisConnection;
+
+beforeAll(async () => {
+  cluster = await startRedisCluster({ masters: 3, replicasPerMaster: 1 });
+  connection = await connectCluster(cluster.urls, { connectTimeoutMs: 2_000, startTimeoutMs: 9_000 });
+}, 30_000);
+
+afterAll(async () => {
+  await connection?.close(1_000);
+  await cluster?.stop();
+});
+
+async function onNode<T>(node: ClusterNode, use: (client: Awaited<ReturnType<typeof rawClient>>) => Promise<T>): Promise<T> {
+  const client = await rawClient(node.url);
+  try {
+    return await use(client);
+  } finally {
+    client.destroy();
+  }
+}
+
+async function slotOf(key: string): Promise<number> {
+  return Number(await onNode(cluster.nodes[0] as ClusterNode, (client) => client.sendCommand(['CLUSTER', 'KEYSLOT', key])));
+}
+
+/** The master serving `slot` now. */
+async function ownerOf(slot: number): Promise<ClusterNode> {
+  const ranges = await onNode(cluster.nodes[0] as ClusterNode, (client) => client.clusterSlots());
+  const port = ranges.find((range) => range.from <= slot && slot <= range.to)?.master.port;
+  const node = cluster.nodes.find((candidate) => candidate.port === port);
+  if (node === undefined) throw new Error(`no master serves slot ${slot}`);
+  return node;
+}
+
+/** A key whose slot `node` serves now. */
+async function keyServedBy(node: ClusterNode): Promise<string> {
+  for (let i = 0; ; i += 1) {
+    if ((await ownerOf(await slotOf(`k:${i}`))).port === node.port) return `k:${i}`;
+  }
+}
+
+function recordingListener() {
+  const heard: string[] = [];
+  const listener: ChannelListener = {
+    message: (text) => heard.push(text),
+    interrupted: () => heard.push('interrupted'),
+    listening: () => heard.push('listening'),
+  };
+  return { heard, listener };
+}
+
+/** `cluster_stats_messages_<kind>_sent` summed over every node. */
+async function busMessagesSent(kind: 'publish' | 'publishshard'): Promise<number> {
+  const infos = await Promise.all(cluster.nodes.map((node) => cluster.info(node)));
+  return infos.reduce((sum, info) => sum + Number(info[`cluster_stats_messages_${kind}_sent`] ?? 0), 0);
+}
+
+describe('the cluster connection', () => {
+  it('runs commands and a registered script on the master of their slot', async () => {
+    const commands = connection.commands();
+    await commands.set('{t}a', 'one');
+    expect(await commands.get('{t}a')).toBe('one');
+    expect(await commands.endedRecordCount(['{t}count'], ['60000'])).toBe(1);
+    expect(await commands.endedRecordCount(['{t}count'], ['60000'])).toBe(2);
+    const owner = await ownerOf(await slotOf('{t}a'));
+    expect(await onNode(owner, (client) => client.get('{t}a'))).toBe('one');
+  });
+
+  it('gives one scan target per master, and its SCAN walks every master', async () => {
+    const keys = Array.from({ length: 30 }, (_, i) => `walk:${i}`);
+    const commands = connection.commands();
+    for (const key of keys) await commands.set(key, 'x');
+    const targets = await connection.masters();
+    expect(targets.map((target) => Number(target.where.split(':')[1])).sort()).toEqual(await cluster.masterPorts());
+    const perMaster = await Promise.all(
+      targets.map(async (target) => {
+        const found: string[] = [];
+        for await (const batch of target.scanIterator({ MATCH: 'walk:*', COUNT: 100 })) found.push(...batch);
+        return found;
+      }),
+    );
+    expect(perMaster.every((found) => found.length > 0)).toBe(true);
+    expect(perMaster.flat().sort()).toEqual([...keys].sort());
+    // The cluster client's own SCAN (what the store's walks call through StoreCommands) also visits every master.
+    const walked: string[] = [];
+    let cursor = '0';
+    do {
+      const step = await commands.scan(cursor, { MATCH: 'walk:*', COUNT: 100 });
+      walked.push(...step.keys);
+      cursor = step.cursor;
+    } while (cursor !== '0');
+    expect(walked.sort()).toEqual([...keys].sort());
+  });
+
+  it('keeps serving a slot moved to another master during traffic', async () => {
+    const keys = Array.from({ length: 250 }, (_, i) => `{m}${i}`);
+    const commands = connection.commands();
+    for (const key of keys) await commands.set(key, key);
+    const slot = await slotOf('{m}0');
+    const from = await ownerOf(slot);
+    const masters = await cluster.masterPorts();
+    const target = cluster.nodes.find((node) => node.port !== from.port && masters.includes(node.port));
+    if (target === undefined) throw new Error('no other master');
+    let moving = true;
+    let writes = 0;
+    const traffic = (async () => {
+      while (moving) {
+        await commands.set(`{m}live`, String(writes));
+        expect(await commands.get(`{m}live`)).toBe(String(writes));
+        writes += 1;
+      }
+    })();
+    await cluster.migrateSlot(slot, from, target);
+    moving = false;
+    await traffic;
+    expect(writes).toBeGreaterThan(0);
+    expect((await ownerOf(slot)).port).toBe(target.port);
+    expect(await commands.mGet(keys)).toEqual(keys);
+  });
+
+  it('costs one cluster bus message per other node for a PUBLISH, one per replica for an SPUBLISH', async () => {
+    const publishes = 50;
+    const publishBefore = await busMessagesSent('publish');
+    const shardBefore = await busMessagesSent('publishshard');
+    const node = cluster.nodes[0] as ClusterNode;
+    await onNode(node, async (client) => {
+      for (let i = 0; i < publishes; i += 1) await client.publish('measure', 'x');
+    });
+    // SPUBLISH is answered only by the shard that owns the channel's slot.
+    const owner = await ownerOf(await slotOf('measure'));
+    await onNode(owner, async (client) => {
+      for (let i = 0; i < publishes; i += 1) await client.sPublish('measure', 'x');
+    });
+    const perPublish = ((await busMessagesSent('publish')) - publishBefore) / publishes;
+    const perShardPublish = ((await busMessagesSent('publishshard')) - shardBefore) / publishes;
+    console.info(`cluster bus messages per PUBLISH: ${perPublish}, per SPUBLISH: ${perShardPublish} (${cluster.nodes.length} nodes)`);
+    expect(perPublish).toBe(cluster.nodes.length - 1);
+    expect(perShardPublish).toBe(1);
+  });
+
+  it('hears a publish made on another node, and again after the master it listened on was killed', async () => {
+    const channel = 'cluster-test-channel';
+    const { heard, listener } = recordingListener();
+    const stop = connection.subscribe(channel, listener);
+    try {
+      await vi.waitFor(() => expect(heard).toEqual(['listening']), WAIT);
+      const numsub = await Promise.all(
+        cluster.nodes.map(async (node) => ({ node, count: Number((await onNode(node, (client) => client.pubSubNumSub(channel)))[channel]) })),
+      );
+      const host = numsub.find(({ count }) => count === 1)?.node;
+      if (host === undefined) throw new Error('no node holds the subscription');
+      const other = cluster.nodes.find((node) => node.port !== host.port) as ClusterNode;
+      await onNode(other, (client) => client.publish(channel, 'before'));
+      await vi.waitFor(() => expect(heard).toEqual(['listening', 'before']), WAIT);
+
+      const masters = await cluster.masterPorts();
+      const { killed, successor } = await cluster.killMaster(masters.indexOf(host.port));
+      expect(killed.port).toBe(host.port);
+      await vi.waitFor(() => expect(heard).toEqual(['listening', 'before', 'interrupted', 'listening']), WAIT);
+      await cluster.settled();
+      await onNode(successor, (client) => client.publish(channel, 'after'));
+      await vi.waitFor(() => expect(heard.at(-1)).toBe('after'), WAIT);
+      // Commands reach the promoted replica once the client read the slot map again.
+      const key = await keyServedBy(successor);
+      await vi.waitFor(() => connection.commands().set(key, 'after the failover'), WAIT);
+      expect(await onNode(successor, (client) => client.get(key))).toBe('after the failover');
+    } finally {
+      stop();
+    }
+  }, 40_000);
+});
