@@ -7,9 +7,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connectCluster } from '../../src/stores/redis/cluster-start.js';
+import { connectRedis } from '../../src/stores/redis/connect.js';
+import { directConnection } from '../../src/stores/redis/direct-connection.js';
 import type { ChannelListener, RedisConnection } from '../../src/stores/redis/connection.js';
 import { startRedisCluster, type ClusterNode, type RedisCluster } from '../support/redis-cluster.js';
-import { rawClient } from './redis-harness.js';
+import { deleteKeysUnder, rawClient, REDIS_URL, uniquePrefix } from './redis-harness.js';
 
 const WAIT = { timeout: 20_000, interval: 25 };
 
@@ -35,23 +37,24 @@ async function onNode<T>(node: ClusterNode, use: (client: Awaited<ReturnType<typ
   }
 }
 
-async function slotOf(key: string): Promise<number> {
-  return Number(await onNode(cluster.nodes[0] as ClusterNode, (client) => client.sendCommand(['CLUSTER', 'KEYSLOT', key])));
+/** Asked of `via`, a live node: the first one until a test kills a master. */
+async function slotOf(key: string, via = cluster.nodes[0] as ClusterNode): Promise<number> {
+  return onNode(via, (client) => client.clusterKeySlot(key));
 }
 
-/** The master serving `slot` now. */
-async function ownerOf(slot: number): Promise<ClusterNode> {
-  const ranges = await onNode(cluster.nodes[0] as ClusterNode, (client) => client.clusterSlots());
+/** The master serving `slot` now, as `via` sees it. */
+async function ownerOf(slot: number, via = cluster.nodes[0] as ClusterNode): Promise<ClusterNode> {
+  const ranges = await onNode(via, (client) => client.clusterSlots());
   const port = ranges.find((range) => range.from <= slot && slot <= range.to)?.master.port;
   const node = cluster.nodes.find((candidate) => candidate.port === port);
   if (node === undefined) throw new Error(`no master serves slot ${slot}`);
   return node;
 }
 
-/** A key whose slot `node` serves now. */
+/** A key whose slot `node` serves now, as it sees it. */
 async function keyServedBy(node: ClusterNode): Promise<string> {
   for (let i = 0; ; i += 1) {
-    if ((await ownerOf(await slotOf(`k:${i}`))).port === node.port) return `k:${i}`;
+    if ((await ownerOf(await slotOf(`k:${i}`, node), node)).port === node.port) return `k:${i}`;
   }
 }
 
@@ -106,6 +109,22 @@ describe('the cluster connection', () => {
       cursor = step.cursor;
     } while (cursor !== '0');
     expect(walked.sort()).toEqual([...keys].sort());
+  });
+
+  it('gives one scan target on a single server', async () => {
+    const prefix = uniquePrefix();
+    const single = directConnection(await connectRedis({ url: REDIS_URL }), REDIS_URL);
+    try {
+      await single.commands().set(`${prefix}a`, 'x');
+      const targets = await single.masters();
+      expect(targets).toHaveLength(1);
+      const found: string[] = [];
+      for (const target of targets) for await (const batch of target.scanIterator({ MATCH: `${prefix}*` })) found.push(...batch);
+      expect(found).toEqual([`${prefix}a`]);
+    } finally {
+      await single.close(1_000);
+      await deleteKeysUnder(prefix);
+    }
   });
 
   it('keeps serving a slot moved to another master during traffic', async () => {
