@@ -22,7 +22,7 @@
  * nothing under it (cluster-subscription.ts moves it off a node that died). Sharded pub/sub
  * (SPUBLISH) reaches only the shard owning the channel's slot, but its subscribers must follow
  * that slot. The cost of classic, measured on a loopback cluster of 3 masters with 1 replica each
- * (test/stores/redis-cluster.test.ts, "cluster bus messages per publish"): one PUBLISH costs 5
+ * (test/stores/redis-cluster.test.ts, "costs one cluster bus message per other node…"): one PUBLISH costs 5
  * bus messages (`cluster_stats_messages_publish_sent` summed over the nodes: one to every other
  * node), one SPUBLISH 1 (`cluster_stats_messages_publishshard_sent`: to the shard's replica).
  * The store's messages are rare (a revocation, a ban change, a notice while someone inspects),
@@ -50,20 +50,20 @@ const TOPOLOGY_REFRESH_AFTER_MS = 1_000;
  * (config.ts requires the same scheme throughout). node-redis uses the listed nodes only to read
  * the slot map, and connects to the nodes it names with `defaults` alone.
  */
-export function nodeDefaults(firstUrl: string, connectTimeoutMs: number, hasOpened: () => boolean) {
+function nodeAccess(firstUrl: string, connectTimeoutMs: number) {
   const url = new URL(firstUrl);
   return {
     ...(url.username === '' ? {} : { username: decodeURIComponent(url.username) }),
     ...(url.password === '' ? {} : { password: decodeURIComponent(url.password) }),
-    disableOfflineQueue: true,
-    socket: { connectTimeout: connectTimeoutMs, reconnectStrategy: reconnectStrategy(hasOpened), ...(url.protocol === 'rediss:' ? { tls: true as const } : {}) },
+    socket: { connectTimeout: connectTimeoutMs, ...(url.protocol === 'rediss:' ? { tls: true as const } : {}) },
   };
 }
 
 export function createStoreCluster(nodes: string[], connectTimeoutMs: number, hasOpened: () => boolean) {
+  const access = nodeAccess(nodes[0] ?? '', connectTimeoutMs);
   return createCluster({
     rootNodes: nodes.map((url) => ({ url, socket: { connectTimeout: connectTimeoutMs } })),
-    defaults: nodeDefaults(nodes[0] ?? '', connectTimeoutMs, hasOpened),
+    defaults: { ...access, disableOfflineQueue: true, socket: { ...access.socket, reconnectStrategy: reconnectStrategy(hasOpened) } },
     commandOptions: { timeout: 0 },
     scripts: redisScripts,
     topologyRefreshOnReconnectionAttemptStrategy: TOPOLOGY_REFRESH_AFTER_MS,
@@ -80,8 +80,14 @@ export function describeClusterNodes(nodes: string[]): string {
 /** Logs when a node is lost and when it is back, not every failed attempt in between. */
 function watchCluster(cluster: StoreCluster, where: string, logger: Logger | undefined): void {
   const down = new Set<string>();
+  // Reading the slot map is tried again about once a second while a node is away: said once until a node is back.
+  let mapUnread = false;
   // An `error` listener is always attached: an EventEmitter without one would crash the process.
-  cluster.on('error', (error: unknown) => logger?.warn({ redis: where, err: describeError(error) }, 'Redis cluster: reading the slot map failed'));
+  cluster.on('error', (error: unknown) => {
+    if (mapUnread) return;
+    mapUnread = true;
+    logger?.warn({ redis: where, err: describeError(error) }, 'Redis cluster: reading the slot map failed');
+  });
   cluster.on('node-error', (error: unknown, node: NodeAddress) => {
     const address = `${node.host}:${node.port}`;
     if (down.has(address)) return;
@@ -90,6 +96,7 @@ function watchCluster(cluster: StoreCluster, where: string, logger: Logger | und
   });
   cluster.on('node-ready', (node: NodeAddress) => {
     const address = `${node.host}:${node.port}`;
+    mapUnread = false;
     if (down.delete(address)) logger?.info({ redis: where, node: address }, 'Redis cluster node restored');
   });
 }
@@ -100,8 +107,7 @@ export function clusterConnection(cluster: StoreCluster, options: { nodes: strin
   let closed = false;
   const subscriptions = new Set<() => void>();
   watchCluster(cluster, where, logger);
-  // The subscriptions' own connections: the nodes' defaults, each attempt made once (cluster-subscription.ts moves on).
-  const subscriberDefaults = nodeDefaults(options.nodes[0] ?? '', options.connectTimeoutMs, () => false);
+  const subscriberAccess = nodeAccess(options.nodes[0] ?? '', options.connectTimeoutMs);
   const rootAddresses = options.nodes.map((url): NodeAddress => {
     const parsed = new URL(url);
     return { host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(parsed.port || 6379) };
@@ -131,7 +137,7 @@ export function clusterConnection(cluster: StoreCluster, options: { nodes: strin
         const masters = cluster.masters.map(({ host, port }) => ({ host, port }));
         return masters.length > 0 ? masters : rootAddresses;
       };
-      const stop = followClusterChannel({ candidates, clientOptions: subscriberDefaults, channel, listener, where, ...(logger === undefined ? {} : { logger }) });
+      const stop = followClusterChannel({ candidates, clientOptions: subscriberAccess, channel, listener, where, ...(logger === undefined ? {} : { logger }) });
       subscriptions.add(stop);
       return () => {
         subscriptions.delete(stop);
