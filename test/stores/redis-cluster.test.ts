@@ -5,7 +5,10 @@
  * keeps its keys, and a subscription hears publishes made on any node, also after the master it
  * was on was killed. The failover test runs last: it leaves one shard without a replica.
  */
+import { once } from 'node:events';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { followClusterChannel } from '../../src/stores/redis/cluster-subscription.js';
 import { connectCluster } from '../../src/stores/redis/cluster-start.js';
 import { connectRedis } from '../../src/stores/redis/connect.js';
 import { directConnection } from '../../src/stores/redis/direct-connection.js';
@@ -171,6 +174,32 @@ describe('the cluster connection', () => {
     console.info(`cluster bus messages per PUBLISH: ${perPublish}, per SPUBLISH: ${perShardPublish} (${cluster.nodes.length} nodes)`);
     expect(perPublish).toBe(cluster.nodes.length - 1);
     expect(perShardPublish).toBe(1);
+  });
+
+  it('subscribes on the next node when one accepts the connection but never answers', async () => {
+    const held: Socket[] = [];
+    const silent = createServer((socket) => held.push(socket)).listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const live = cluster.nodes[1] as ClusterNode;
+    const { heard, listener } = recordingListener();
+    const stop = followClusterChannel({
+      // The silent node until it was tried, then a live one.
+      candidates: () => (held.length === 0 ? [{ host: '127.0.0.1', port: (silent.address() as AddressInfo).port }] : [{ host: '127.0.0.1', port: live.port }]),
+      clientOptions: { socket: { connectTimeout: 200 } },
+      channel: 'after-silence',
+      listener,
+      where: 'test',
+    });
+    try {
+      await vi.waitFor(() => expect(heard).toEqual(['listening']), WAIT);
+      expect(held).toHaveLength(1);
+      await onNode(cluster.nodes[0] as ClusterNode, (client) => client.publish('after-silence', 'heard'));
+      await vi.waitFor(() => expect(heard).toEqual(['listening', 'heard']), WAIT);
+    } finally {
+      stop();
+      for (const socket of held) socket.destroy();
+      silent.close();
+    }
   });
 
   it('hears a publish made on another node, and again after the master it listened on was killed', async () => {

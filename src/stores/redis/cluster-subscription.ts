@@ -12,6 +12,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from 'redis';
 import type { Logger } from '../../domain/logger.js';
+import { StoreUnavailableError } from '../types.js';
 import type { ChannelListener } from './connection.js';
 import { describeError, isConnectionError } from './connection-errors.js';
 import { withDeadline } from './deadline.js';
@@ -40,28 +41,34 @@ export function followClusterChannel(options: ClusterChannelOptions): () => void
   let stopped = false;
   let current: { destroy(): void } | undefined;
 
-  /** Resolves once the subscription holds on a node, then once that node's connection is lost. */
-  const holdOn = async (node: NodeAddress): Promise<'lost' | 'failed'> => {
+  /**
+   * Subscribes on `node` and resolves once that no longer holds. 'lost': it held, then the connection
+   * was lost; 'unreachable': it never held; 'refused': Redis refused it for another reason than being
+   * unavailable (an ACL, a bug), which no other node would answer differently.
+   */
+  const holdOn = async (node: NodeAddress): Promise<'lost' | 'unreachable' | 'refused'> => {
     const connectTimeoutMs = options.clientOptions.socket.connectTimeout;
     const client = createClient({ ...options.clientOptions, socket: { ...options.clientOptions.socket, ...node, reconnectStrategy: false } });
     current = client;
     // An `error` listener is always attached: an EventEmitter without one would crash the process.
     client.on('error', () => undefined);
     try {
-      await withDeadline(client.connect(), connectTimeoutMs, () => new Error(`no answer within ${connectTimeoutMs} ms`));
+      // A node that accepts but never answers is unavailable too: the next one is tried.
+      await withDeadline(client.connect(), connectTimeoutMs, () => new StoreUnavailableError(`no answer within ${connectTimeoutMs} ms`));
       await withDeadline(
         client.subscribe(channel, (message) => listener.message(message)),
         connectTimeoutMs,
-        () => new Error(`SUBSCRIBE not answered within ${connectTimeoutMs} ms`),
+        () => new StoreUnavailableError(`SUBSCRIBE not answered within ${connectTimeoutMs} ms`),
       );
     } catch (error) {
       client.destroy();
-      if (!stopped && !isConnectionError(error)) logger?.error({ redis: options.where, node: `${node.host}:${node.port}`, err: describeError(error), channel }, 'Redis: subscribing failed');
-      return 'failed';
+      if (stopped || isConnectionError(error)) return 'unreachable';
+      logger?.error({ redis: options.where, node: `${node.host}:${node.port}`, err: describeError(error), channel }, 'Redis: subscribing failed');
+      return 'refused';
     }
     if (stopped || !client.isReady) {
       client.destroy();
-      return 'lost';
+      return 'unreachable';
     }
     // No I/O callback runs between SUBSCRIBE's answer and here, so no loss can go unseen.
     const lost = new Promise<'lost'>((resolve) => {
@@ -82,7 +89,7 @@ export function followClusterChannel(options: ClusterChannelOptions): () => void
       start += 1;
       if (node === undefined) return;
       const outcome = await holdOn(node);
-      if (stopped) return;
+      if (stopped || outcome === 'refused') return;
       if (outcome === 'lost') {
         listener.interrupted();
         failures = 0;
