@@ -114,6 +114,27 @@ describe('the cluster connection', () => {
     expect(walked.sort()).toEqual([...keys].sort());
   });
 
+  it('opens past listed nodes that accept but never answer', async () => {
+    const held: Socket[] = [];
+    const silent = await Promise.all(
+      [0, 1, 2].map(async () => {
+        const server = createServer((socket) => held.push(socket)).listen(0, '127.0.0.1');
+        await once(server, 'listening');
+        return server;
+      }),
+    );
+    try {
+      const urls = [...silent.map((server) => `redis://127.0.0.1:${(server.address() as AddressInfo).port}`), cluster.urls[0] as string];
+      const started = performance.now();
+      const opened = await connectCluster(urls, { connectTimeoutMs: 300, startTimeoutMs: 5_000 });
+      expect(performance.now() - started).toBeLessThan(3 * 300 + 1_000);
+      await opened.close(1_000);
+    } finally {
+      for (const socket of held) socket.destroy();
+      for (const server of silent) server.close();
+    }
+  });
+
   it('gives one scan target on a single server', async () => {
     const prefix = uniquePrefix();
     const single = directConnection(await connectRedis({ url: REDIS_URL }), REDIS_URL);

@@ -62,7 +62,10 @@ function nodeAccess(firstUrl: string, connectTimeoutMs: number) {
 export function createStoreCluster(nodes: string[], connectTimeoutMs: number, hasOpened: () => boolean) {
   const access = nodeAccess(nodes[0] ?? '', connectTimeoutMs);
   return createCluster({
-    rootNodes: nodes.map((url) => ({ url, socket: { connectTimeout: connectTimeoutMs } })),
+    // Only the slot map is read on these connections (node-redis connects to the nodes it names with
+    // `defaults`): one that accepts but never answers fails after the connect timeout, so the next
+    // listed node is tried, instead of holding the start until its deadline.
+    rootNodes: nodes.map((url) => ({ url, socket: { connectTimeout: connectTimeoutMs, socketTimeout: connectTimeoutMs } })),
     defaults: { ...access, disableOfflineQueue: true, socket: { ...access.socket, reconnectStrategy: reconnectStrategy(hasOpened) } },
     commandOptions: { timeout: 0 },
     scripts: redisScripts,
