@@ -12,6 +12,11 @@
  * answered MOVED or ASK (not applied) waits for the slot map to be read again before it is sent to
  * the new owner: either can be sent after the guard gave up on it, so the guard aborts it (`abandon`).
  *
+ * Not covered: a master that hangs without closing its connections (SIGSTOP, a partition). Nothing
+ * fails or redirects on them, so the client never reads the slot map again: after its replica took
+ * over, that master's slots still answer 503 (the guard's silence timeout) until the connections
+ * drop, and a subscription on it stays deaf (measured: still so 20 s after a SIGSTOP).
+ *
  * Replica acknowledgements (REDIS_MIN_REPLICAS_ACK) are refused with a cluster (config.ts): WAIT
  * counts the replicas of the one node the connection wrote to, and the adapter's operations do not
  * say which master took their write.
