@@ -12,6 +12,7 @@ import { followClusterChannel } from '../../src/stores/redis/cluster-subscriptio
 import { connectCluster } from '../../src/stores/redis/cluster-start.js';
 import { connectRedis } from '../../src/stores/redis/connect.js';
 import { directConnection } from '../../src/stores/redis/direct-connection.js';
+import { guardedRun } from '../../src/stores/redis/guard.js';
 import type { ChannelListener, RedisConnection } from '../../src/stores/redis/connection.js';
 import { startRedisCluster, type ClusterNode, type RedisCluster } from '../support/redis-cluster.js';
 import { deleteKeysUnder, rawClient, REDIS_URL, uniquePrefix } from './redis-harness.js';
@@ -59,6 +60,17 @@ async function keyServedBy(node: ClusterNode): Promise<string> {
   for (let i = 0; ; i += 1) {
     if ((await ownerOf(await slotOf(`k:${i}`, node), node)).port === node.port) return `k:${i}`;
   }
+}
+
+/** The live node the one subscription to `channel` is on (PUBSUB NUMSUB counts a node's own subscribers). */
+async function subscriberHost(channel: string): Promise<ClusterNode> {
+  const live = await cluster.masterPorts();
+  const counts = await Promise.all(
+    cluster.nodes.filter((node) => live.includes(node.port)).map(async (node) => ({ node, count: Number((await onNode(node, (client) => client.pubSubNumSub(channel)))[channel]) })),
+  );
+  const host = counts.find(({ count }) => count === 1)?.node;
+  if (host === undefined) throw new Error('no master holds the subscription');
+  return host;
 }
 
 function recordingListener() {
@@ -203,7 +215,7 @@ describe('the cluster connection', () => {
     await once(silent, 'listening');
     const live = cluster.nodes[1] as ClusterNode;
     const { heard, listener } = recordingListener();
-    const stop = followClusterChannel({
+    const subscription = followClusterChannel({
       // The silent node until it was tried, then a live one.
       candidates: () => (held.length === 0 ? [{ host: '127.0.0.1', port: (silent.address() as AddressInfo).port }] : [{ host: '127.0.0.1', port: live.port }]),
       clientOptions: { socket: { connectTimeout: 200 } },
@@ -217,11 +229,35 @@ describe('the cluster connection', () => {
       await onNode(cluster.nodes[0] as ClusterNode, (client) => client.publish('after-silence', 'heard'));
       await vi.waitFor(() => expect(heard).toEqual(['listening', 'heard']), WAIT);
     } finally {
-      stop();
+      subscription.stop();
       for (const socket of held) socket.destroy();
       silent.close();
     }
   });
+
+  it('serves the slots of a master that hangs, once its replica took over, and moves a subscription off it', async () => {
+    const channel = 'pause-test-channel';
+    const { heard, listener } = recordingListener();
+    const stop = connection.subscribe(channel, listener);
+    const run = guardedRun(connection, { commandTimeoutMs: 1_000, silenceTimeoutMs: 400 });
+    let paused: Awaited<ReturnType<RedisCluster['pauseMaster']>> | undefined;
+    try {
+      await vi.waitFor(() => expect(heard).toEqual(['listening']), WAIT);
+      const host = await subscriberHost(channel);
+      const key = await keyServedBy(host);
+      paused = await cluster.pauseMaster((await cluster.masterPorts()).indexOf(host.port));
+      // Every attempt is answered (a 503 while the master hangs), and writes come back once the replica serves.
+      await vi.waitFor(() => run.write('set', (client) => client.set(key, 'after the hang')), WAIT);
+      await vi.waitFor(() => expect(heard).toEqual(['listening', 'interrupted', 'listening']), WAIT);
+      await onNode(paused.successor, (client) => client.publish(channel, 'heard'));
+      await vi.waitFor(() => expect(heard.at(-1)).toBe('heard'), WAIT);
+    } finally {
+      stop();
+      await paused?.resume();
+    }
+    // The old master is back, as a replica of its successor: the next test starts from a settled cluster.
+    await cluster.settled();
+  }, 40_000);
 
   it('hears a publish made on another node, and again after the master it listened on was killed', async () => {
     const channel = 'cluster-test-channel';
@@ -229,11 +265,7 @@ describe('the cluster connection', () => {
     const stop = connection.subscribe(channel, listener);
     try {
       await vi.waitFor(() => expect(heard).toEqual(['listening']), WAIT);
-      const numsub = await Promise.all(
-        cluster.nodes.map(async (node) => ({ node, count: Number((await onNode(node, (client) => client.pubSubNumSub(channel)))[channel]) })),
-      );
-      const host = numsub.find(({ count }) => count === 1)?.node;
-      if (host === undefined) throw new Error('no node holds the subscription');
+      const host = await subscriberHost(channel);
       const other = cluster.nodes.find((node) => node.port !== host.port) as ClusterNode;
       await onNode(other, (client) => client.publish(channel, 'before'));
       await vi.waitFor(() => expect(heard).toEqual(['listening', 'before']), WAIT);

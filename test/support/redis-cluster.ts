@@ -5,6 +5,7 @@
  *   const cluster = await startRedisCluster({ masters: 3, replicasPerMaster: 1 });
  *   cluster.urls                                  // redis://127.0.0.1:<port>, one per node
  *   const { killed, successor } = await cluster.killMaster(0);   // kill -9; the replica to take over
+ *   const { resume } = await cluster.pauseMaster(0);             // SIGSTOP: hangs, connections open
  *   await cluster.settled();                      // cluster_state:ok on every live node, all slots served
  *   await cluster.migrateSlot(slot, from, to);    // a live reshard of one slot
  *   await cluster.stop();
@@ -45,6 +46,11 @@ export interface RedisCluster {
   masterPorts(): Promise<number[]>;
   /** kill -9 of the `index`-th of the current masters (by port order); resolves once it is dead. */
   killMaster(index: number): Promise<{ killed: ClusterNode; successor: ClusterNode }>;
+  /**
+   * SIGSTOP of the `index`-th of the current masters: it hangs with its connections open, as in a
+   * partition, until `resume` (SIGCONT), when it comes back as a replica of its successor.
+   */
+  pauseMaster(index: number): Promise<{ paused: ClusterNode; successor: ClusterNode; resume: () => Promise<void> }>;
   /** Resolves once every live node reports cluster_state:ok and every slot is served by a live master. */
   settled(timeoutMs?: number): Promise<void>;
   /** Moves `slot` and its keys from one master to another, by hand, as `redis-cli --cluster reshard` does. */
@@ -139,6 +145,7 @@ export async function startRedisCluster(options: ClusterOptions = {}): Promise<R
   const dir = await mkdtemp(join(tmpdir(), 'hass-auth-cluster-'));
   const servers = new Map<number, ChildProcess>();
   const stop = async () => {
+    // SIGKILL ends a stopped process too.
     await Promise.all([...servers.values()].map(killRedisServer));
     await rm(dir, { recursive: true, force: true });
   };
@@ -150,12 +157,24 @@ export async function startRedisCluster(options: ClusterOptions = {}): Promise<R
     const nodes = await Promise.all(
       ports.map(async (port) => ({ port, url: `redis://127.0.0.1:${port}`, id: await withNode(port, (client) => client.clusterMyId()) })),
     );
-    const alive = () => nodes.filter((node) => servers.get(node.port)?.exitCode === null && servers.get(node.port)?.signalCode === null);
+    // A paused node would hold any client that asks it something: it counts as gone until resumed.
+    const pausedPorts = new Set<number>();
+    const alive = () => nodes.filter((node) => servers.get(node.port)?.exitCode === null && servers.get(node.port)?.signalCode === null && !pausedPorts.has(node.port));
     const info = async (node: ClusterNode) => fieldsOfInfo(await withNode(node.port, (client) => client.clusterInfo()));
     const roleOf = (node: ClusterNode) => withNode(node.port, (client) => client.role());
     const masterPorts = async () => {
       const roles = await Promise.all(alive().map(async (node) => ({ node, role: await roleOf(node) })));
       return roles.filter(({ role }) => role?.role === 'master').map(({ node }) => node.port).sort((a, b) => a - b);
+    };
+    /** The `index`-th master now (by port order) and the replica that should take over from it. */
+    const masterAndSuccessor = async (index: number) => {
+      const port = (await masterPorts())[index];
+      const master = nodes.find((node) => node.port === port);
+      if (master === undefined) throw new Error(`no master #${index}`);
+      const roles = await Promise.all(alive().map(async (node) => ({ node, role: await roleOf(node) })));
+      const successor = roles.find(({ role }) => role?.role === 'slave' && role.master?.port === master.port)?.node;
+      if (successor === undefined) throw new Error(`master ${master.port} has no replica to take over`);
+      return { master, successor };
     };
     const settled = async (timeoutMs = SETTLE_TIMEOUT_MS) => {
       await until(
@@ -185,14 +204,23 @@ export async function startRedisCluster(options: ClusterOptions = {}): Promise<R
       settled,
       info,
       killMaster: async (index) => {
-        const port = (await masterPorts())[index];
-        const killed = nodes.find((node) => node.port === port);
-        if (killed === undefined) throw new Error(`no master #${index}`);
-        const replicas = await Promise.all(alive().map(async (node) => ({ node, role: await roleOf(node) })));
-        const successor = replicas.find(({ role }) => role?.role === 'slave' && role.master?.port === killed.port)?.node;
-        if (successor === undefined) throw new Error(`master ${killed.port} has no replica to take over`);
+        const { master: killed, successor } = await masterAndSuccessor(index);
         await killRedisServer(servers.get(killed.port) as ChildProcess);
         return { killed, successor };
+      },
+      pauseMaster: async (index) => {
+        const { master: paused, successor } = await masterAndSuccessor(index);
+        const child = servers.get(paused.port) as ChildProcess;
+        pausedPorts.add(paused.port);
+        child.kill('SIGSTOP');
+        return {
+          paused,
+          successor,
+          resume: async () => {
+            if (!pausedPorts.delete(paused.port)) return;
+            child.kill('SIGCONT');
+          },
+        };
       },
       migrateSlot: async (slot, from, to) => {
         // The order of the Redis documentation's "CLUSTER SETSLOT" (live resharding): importing on the

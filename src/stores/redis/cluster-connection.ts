@@ -12,10 +12,10 @@
  * answered MOVED or ASK (not applied) waits for the slot map to be read again before it is sent to
  * the new owner: either can be sent after the guard gave up on it, so the guard aborts it (`abandon`).
  *
- * Not covered: a master that hangs without closing its connections (SIGSTOP, a partition). Nothing
- * fails or redirects on them, so the client never reads the slot map again: after its replica took
- * over, that master's slots still answer 503 (the guard's silence timeout) until the connections
- * drop, and a subscription on it stays deaf (measured: still so 20 s after a SIGSTOP).
+ * A master that hangs without closing its connections (SIGSTOP, a partition) makes node-redis
+ * neither redirect nor reconnect, so it would never read the slot map again: cluster-slot-watch.ts
+ * compares it once a second and has it read again (measured without: its slots still answered 503,
+ * and a subscription on it heard nothing, 20 s after its replica took over).
  *
  * Replica acknowledgements (REDIS_MIN_REPLICAS_ACK) are refused with a cluster (config.ts): WAIT
  * counts the replicas of the one node the connection wrote to, and the adapter's operations do not
@@ -24,11 +24,11 @@
  * Channels (revocations, ban changes, live-inspection notices) use classic pub/sub, not sharded:
  * a PUBLISH on any node reaches every node over the cluster bus, so one subscription on any node
  * hears every instance's messages, and a channel owns no slot, so a reshard or a failover moves
- * nothing under it (cluster-subscription.ts moves it off a node that died). Sharded pub/sub
+ * nothing under it (cluster-subscription.ts moves it off a node that died or was replaced). Sharded pub/sub
  * (SPUBLISH) reaches only the shard owning the channel's slot, but its subscribers must follow
- * that slot. The cost of classic, measured on a loopback cluster of 3 masters with 1 replica each
- * (test/stores/redis-cluster.test.ts, "costs one cluster bus message per other node…"): one PUBLISH costs 5
- * bus messages (`cluster_stats_messages_publish_sent` summed over the nodes: one to every other
+ * that slot. The cost of classic, measured on a loopback cluster of 3 masters with 1 replica
+ * each (test/stores/redis-cluster.test.ts, "costs one cluster bus message per other node…"): one
+ * PUBLISH costs 5 bus messages (`cluster_stats_messages_publish_sent` summed over the nodes: one to every other
  * node), one SPUBLISH 1 (`cluster_stats_messages_publishshard_sent`: to the shard's replica).
  * The store's messages are rare (a revocation, a ban change, a notice while someone inspects),
  * so the difference is noise next to the robustness.
@@ -39,7 +39,8 @@ import { redactUrl } from './connect.js';
 import type { RedisConnection, ScanTarget } from './connection.js';
 import { describeError } from './connection-errors.js';
 import { withDeadline } from './deadline.js';
-import { followClusterChannel, type NodeAddress } from './cluster-subscription.js';
+import { followClusterChannel, type ClusterChannel, type NodeAccess, type NodeAddress } from './cluster-subscription.js';
+import { watchSlotMap } from './cluster-slot-watch.js';
 import { reconnectStrategy } from './reconnect.js';
 import { redisScripts } from './scripts/index.js';
 
@@ -55,7 +56,7 @@ const TOPOLOGY_REFRESH_AFTER_MS = 1_000;
  * (config.ts requires the same scheme throughout). node-redis uses the listed nodes only to read
  * the slot map, and connects to the nodes it names with `defaults` alone.
  */
-function nodeAccess(firstUrl: string, connectTimeoutMs: number) {
+function nodeAccess(firstUrl: string, connectTimeoutMs: number): NodeAccess {
   const url = new URL(firstUrl);
   return {
     ...(url.username === '' ? {} : { username: decodeURIComponent(url.username) }),
@@ -113,9 +114,13 @@ export function clusterConnection(cluster: StoreCluster, options: { nodes: strin
   const where = describeClusterNodes(options.nodes);
   const { logger } = options;
   let closed = false;
-  const subscriptions = new Set<() => void>();
+  const subscriptions = new Set<ClusterChannel>();
   watchCluster(cluster, where, logger);
-  const subscriberAccess = nodeAccess(options.nodes[0] ?? '', options.connectTimeoutMs);
+  const access = nodeAccess(options.nodes[0] ?? '', options.connectTimeoutMs);
+  const stopWatch = watchSlotMap(cluster, access, () => {
+    logger?.info({ redis: where, masters: cluster.masters.map(({ address }) => address) }, 'Redis cluster: slot map read again');
+    for (const subscription of subscriptions) subscription.recheck();
+  });
   const rootAddresses = options.nodes.map((url): NodeAddress => {
     const parsed = new URL(url);
     return { host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(parsed.port || 6379) };
@@ -145,17 +150,18 @@ export function clusterConnection(cluster: StoreCluster, options: { nodes: strin
         const masters = cluster.masters.map(({ host, port }) => ({ host, port }));
         return masters.length > 0 ? masters : rootAddresses;
       };
-      const stop = followClusterChannel({ candidates, clientOptions: subscriberAccess, channel, listener, where, ...(logger === undefined ? {} : { logger }) });
-      subscriptions.add(stop);
+      const subscription = followClusterChannel({ candidates, clientOptions: access, channel, listener, where, ...(logger === undefined ? {} : { logger }) });
+      subscriptions.add(subscription);
       return () => {
-        subscriptions.delete(stop);
-        stop();
+        subscriptions.delete(subscription);
+        subscription.stop();
       };
     },
     async close(waitMs) {
       if (closed) return;
       closed = true;
-      for (const stop of subscriptions) stop();
+      stopWatch();
+      for (const subscription of subscriptions) subscription.stop();
       subscriptions.clear();
       if (!cluster.isOpen) return;
       try {

@@ -23,11 +23,17 @@ export interface NodeAddress {
   port: number;
 }
 
+/** Credentials, TLS and the connect timeout of a connection to a node. */
+export interface NodeAccess {
+  username?: string;
+  password?: string;
+  socket: { connectTimeout: number; tls?: true };
+}
+
 export interface ClusterChannelOptions {
   /** The nodes to subscribe on, tried in turn; read again at each attempt. */
   candidates: () => NodeAddress[];
-  /** Credentials, TLS and the connect timeout of every node connection. */
-  clientOptions: { username?: string; password?: string; socket: { connectTimeout: number; tls?: true } };
+  clientOptions: NodeAccess;
   channel: string;
   listener: ChannelListener;
   /** For logs. */
@@ -35,11 +41,17 @@ export interface ClusterChannelOptions {
   logger?: Logger;
 }
 
-/** Subscribes; returns the function that stops it. */
-export function followClusterChannel(options: ClusterChannelOptions): () => void {
+export interface ClusterChannel {
+  stop(): void;
+  /** The slot map changed: leaves the node it is on if that is no longer a candidate (a master replaced while hung). */
+  recheck(): void;
+}
+
+/** Subscribes. */
+export function followClusterChannel(options: ClusterChannelOptions): ClusterChannel {
   const { channel, listener, logger } = options;
   let stopped = false;
-  let current: { destroy(): void } | undefined;
+  let current: { node: NodeAddress; destroy(): void } | undefined;
 
   /**
    * Subscribes on `node` and resolves once that no longer holds. 'lost': it held, then the connection
@@ -49,7 +61,7 @@ export function followClusterChannel(options: ClusterChannelOptions): () => void
   const holdOn = async (node: NodeAddress): Promise<'lost' | 'unreachable' | 'refused'> => {
     const connectTimeoutMs = options.clientOptions.socket.connectTimeout;
     const client = createClient({ ...options.clientOptions, socket: { ...options.clientOptions.socket, ...node, reconnectStrategy: false } });
-    current = client;
+    current = { node, destroy: () => client.destroy() };
     // An `error` listener is always attached: an EventEmitter without one would crash the process.
     client.on('error', () => undefined);
     try {
@@ -102,8 +114,15 @@ export function followClusterChannel(options: ClusterChannelOptions): () => void
     }
   })();
 
-  return () => {
-    stopped = true;
-    current?.destroy();
+  return {
+    stop: () => {
+      stopped = true;
+      current?.destroy();
+    },
+    recheck: () => {
+      const on = current;
+      // Destroying the connection ends it: the loop above tells `interrupted` and moves on.
+      if (on !== undefined && !options.candidates().some(({ host, port }) => host === on.node.host && port === on.node.port)) on.destroy();
+    },
   };
 }
