@@ -16,6 +16,8 @@ export const configSchema = {
     // host:port,host:port,… (an IPv6 host in brackets: [::1]:26379)
     REDIS_SENTINELS: { type: 'string', pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):\\d{1,5}(,(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):\\d{1,5})*$' },
     REDIS_SENTINEL_MASTER: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' },
+    // redis://host:port,redis://host:port,… (or rediss://): some nodes of a Redis Cluster (issue 15)
+    REDIS_CLUSTER_NODES: { type: 'string', pattern: '^rediss?://[^,\\s]+(,rediss?://[^,\\s]+)*$' },
     REDIS_MIN_REPLICAS_ACK: { type: 'integer', minimum: 0, maximum: 16, default: 0 },
     REDIS_KEY_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9:._-]{1,64}$', default: 'hass-auth:' },
     LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
@@ -46,6 +48,8 @@ export interface Config {
   redisUrl: string | null;
   /** Set (instead of `redisUrl`): every instance shares the Redis master these sentinels watch. */
   redisSentinel: { sentinels: Array<{ host: string; port: number }>; masterName: string } | null;
+  /** Set (instead of `redisUrl`): every instance shares the Redis Cluster these nodes belong to. */
+  redisCluster: { nodes: string[] } | null;
   /** Replicas that must acknowledge each write before it is answered (Redis `WAIT`); 0: none. */
   redisMinReplicasAck: number;
   redisKeyPrefix: string;
@@ -83,6 +87,7 @@ interface RawConfig {
   REDIS_URL?: string;
   REDIS_SENTINELS?: string;
   REDIS_SENTINEL_MASTER?: string;
+  REDIS_CLUSTER_NODES?: string;
   REDIS_MIN_REPLICAS_ACK: number;
   REDIS_KEY_PREFIX: string;
   LOG_LEVEL: string;
@@ -124,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: raw.DATA_DIR,
     redisUrl: raw.REDIS_URL ?? null,
     redisSentinel: sentinelsOf(raw),
+    redisCluster: clusterOf(raw),
     redisMinReplicasAck: raw.REDIS_MIN_REPLICAS_ACK,
     redisKeyPrefix: raw.REDIS_KEY_PREFIX,
     logLevel: raw.LOG_LEVEL,
@@ -153,7 +159,7 @@ function secretsKeysOf(raw: RawConfig): Config['secretsKeys'] {
     if (error instanceof SealingKeyError) throw new ConfigError(`Invalid configuration: ${error.message}`);
     throw error;
   }
-  if (raw.REDIS_URL !== undefined || raw.REDIS_SENTINELS !== undefined) {
+  if (raw.REDIS_URL !== undefined || raw.REDIS_SENTINELS !== undefined || raw.REDIS_CLUSTER_NODES !== undefined) {
     throw new ConfigError(
       'Invalid configuration: SECRETS_KEY (or SECRETS_KEY_FILE) is required with Redis: the key that seals signing keys and TOTP secrets in the store, e.g. from `openssl rand -hex 32`',
     );
@@ -179,7 +185,49 @@ function sentinelsOf(raw: RawConfig): Config['redisSentinel'] {
   return { sentinels: list.split(',').map(sentinelNode), masterName };
 }
 
-/** Whether the configuration selects Redis (one server or Sentinel) rather than the embedded store. */
-export function usesRedis(config: Pick<Config, 'redisUrl' | 'redisSentinel'>): boolean {
-  return config.redisUrl !== null || config.redisSentinel !== null;
+/** `redis://host:port` → itself, once it is sure to name a host and a port in range. */
+function clusterNode(entry: string): string {
+  let url: URL;
+  try {
+    url = new URL(entry);
+  } catch {
+    throw new ConfigError(`Invalid configuration: REDIS_CLUSTER_NODES has an unparsable URL "${redactCredentials(entry)}"`);
+  }
+  if (url.hostname === '' || url.port === '') throw new ConfigError(`Invalid configuration: REDIS_CLUSTER_NODES needs host:port in "${redactCredentials(entry)}"`);
+  if (url.pathname !== '' && url.pathname !== '/') {
+    throw new ConfigError(`Invalid configuration: REDIS_CLUSTER_NODES names a database in "${redactCredentials(entry)}"; a cluster has only database 0`);
+  }
+  return entry;
+}
+
+/** Credentials never leave the configuration, not even in its messages. */
+function redactCredentials(entry: string): string {
+  return entry.replace(/\/\/[^@/]*@/, '//');
+}
+
+/**
+ * A cluster excludes REDIS_URL and Sentinel (which Redis to use must not be a guess), and replica
+ * acknowledgements: WAIT counts the replicas of the one node a connection wrote to, and a
+ * cluster's writes go to the master of each key's slot (stores/redis/cluster-connection.ts).
+ */
+function clusterOf(raw: RawConfig): Config['redisCluster'] {
+  const { REDIS_CLUSTER_NODES: list } = raw;
+  if (list === undefined) return null;
+  if (raw.REDIS_URL !== undefined) throw new ConfigError('Invalid configuration: REDIS_URL and REDIS_CLUSTER_NODES are both set; set one (REDIS_CLUSTER_NODES for a Redis Cluster)');
+  if (raw.REDIS_SENTINELS !== undefined || raw.REDIS_SENTINEL_MASTER !== undefined) {
+    throw new ConfigError('Invalid configuration: REDIS_SENTINELS and REDIS_CLUSTER_NODES are both set; set one (a Redis Cluster needs no Sentinel: its replicas take over by themselves)');
+  }
+  if (raw.REDIS_MIN_REPLICAS_ACK > 0) {
+    throw new ConfigError('Invalid configuration: REDIS_MIN_REPLICAS_ACK is not supported with REDIS_CLUSTER_NODES (WAIT counts the replicas of one node, a cluster writes to the master of each slot); set it to 0');
+  }
+  const nodes = list.split(',').map(clusterNode);
+  // Every node connection gets the first URL's credentials and TLS (node-redis' cluster `defaults`).
+  const schemes = new Set(nodes.map((node) => new URL(node).protocol));
+  if (schemes.size > 1) throw new ConfigError('Invalid configuration: REDIS_CLUSTER_NODES mixes redis:// and rediss://; every node of a cluster is reached the same way');
+  return { nodes };
+}
+
+/** Whether the configuration selects Redis (one server, Sentinel or a cluster) rather than the embedded store. */
+export function usesRedis(config: Pick<Config, 'redisUrl' | 'redisSentinel' | 'redisCluster'>): boolean {
+  return config.redisUrl !== null || config.redisSentinel !== null || config.redisCluster !== null;
 }

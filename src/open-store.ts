@@ -1,7 +1,7 @@
 /**
  * The store the environment selects, for the two composition roots (the server, src/main.ts, and the
- * command line, src/cli/): Redis when `REDIS_URL` (one server) or `REDIS_SENTINELS` (a master watched
- * by Sentinel) is set, else the embedded SQLite store in
+ * command line, src/cli/): Redis when `REDIS_URL` (one server), `REDIS_SENTINELS` (a master watched
+ * by Sentinel) or `REDIS_CLUSTER_NODES` (a Redis Cluster) is set, else the embedded SQLite store in
  * `DATA_DIR`. On SQLite a process needs the data directory to itself (data-dir-lock.ts): a second
  * one gets DataDirLockedError, which both roots report in one line.
  */
@@ -24,10 +24,13 @@ export async function openConfiguredStore(config: Config, logger: Logger): Promi
     // Loaded only when chosen: node-redis is most of a short-lived command's start-up time.
     const { openRedisStore } = await import('./stores/redis/redis-store.js');
     const { SentinelStartError } = await import('./stores/redis/sentinel-start.js');
-    const target = config.redisSentinel === null ? { url: config.redisUrl ?? '' } : { sentinel: config.redisSentinel };
+    const { ClusterStartError } = await import('./stores/redis/cluster-start.js');
+    const target =
+      config.redisCluster !== null ? { cluster: config.redisCluster } : config.redisSentinel !== null ? { sentinel: config.redisSentinel } : { url: config.redisUrl ?? '' };
     return openRedisStore({ ...target, keyPrefix: config.redisKeyPrefix, minReplicasAck: config.redisMinReplicasAck, sealer, logger }).catch((error: unknown) => {
       // The operator fixes a variable: name it.
       if (error instanceof SentinelStartError) throw new SentinelStartError(error.setting, `${SENTINEL_VARIABLES[error.setting]}: ${error.message}`, { cause: error });
+      if (error instanceof ClusterStartError) throw new ClusterStartError(`REDIS_CLUSTER_NODES: ${error.message}`, { cause: error });
       throw error;
     });
   }

@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       dataDir: './data',
       redisUrl: null,
       redisSentinel: null,
+      redisCluster: null,
       redisMinReplicasAck: 0,
       redisKeyPrefix: 'hass-auth:',
       logLevel: 'info',
@@ -38,7 +39,7 @@ describe('loadConfig', () => {
       STATELY_INSPECT_URL: 'ws://127.0.0.1:8080', METRICS_TOKEN: `${'f'.repeat(60)}0a+/=`, METRICS_PORT: '9464', SECRETS_KEY: KEY,
     };
     expect(loadConfig(env)).toEqual({
-      port: 9000, host: '127.0.0.1', dataDir: '/var/lib/hass-auth', redisUrl: 'redis://r:6379/2', redisSentinel: null, redisMinReplicasAck: 0, redisKeyPrefix: 'ha1:', logLevel: 'warn',
+      port: 9000, host: '127.0.0.1', dataDir: '/var/lib/hass-auth', redisUrl: 'redis://r:6379/2', redisSentinel: null, redisCluster: null, redisMinReplicasAck: 0, redisKeyPrefix: 'ha1:', logLevel: 'warn',
       internalUrl: 'http://homeassistant.local:8123', externalUrl: 'https://ha.example.com/',
       corsAllowedOrigins: ['https://cast.home-assistant.io', 'https://ha.example.com'], haVersion: '2026.4.1', configFile: '/etc/hass-auth.yaml',
       statelyInspectUrl: 'ws://127.0.0.1:8080', metricsToken: `${'f'.repeat(60)}0a+/=`, metricsPort: 9464,
@@ -63,6 +64,16 @@ describe('loadConfig', () => {
     [{ REDIS_SENTINELS: 's1:26379' }, 'REDIS_SENTINELS is set without REDIS_SENTINEL_MASTER'],
     [{ REDIS_SENTINEL_MASTER: 'mymaster' }, 'REDIS_SENTINEL_MASTER is set without REDIS_SENTINELS'],
     [{ REDIS_URL: 'redis://r:6379', REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_MASTER: 'm' }, 'REDIS_URL and REDIS_SENTINELS are both set'],
+    [{ REDIS_CLUSTER_NODES: 'r1:7000,r2:7000' }, 'REDIS_CLUSTER_NODES must match pattern'],
+    [{ REDIS_CLUSTER_NODES: 'redis://r1:7000, redis://r2:7000' }, 'REDIS_CLUSTER_NODES must match pattern'],
+    [{ REDIS_CLUSTER_NODES: 'redis://r1:7000,redis://r2' }, 'REDIS_CLUSTER_NODES needs host:port in "redis://r2"'],
+    [{ REDIS_CLUSTER_NODES: 'redis://r1:70000' }, 'REDIS_CLUSTER_NODES has an unparsable URL "redis://r1:70000"'],
+    [{ REDIS_CLUSTER_NODES: 'redis://r1:7000/2' }, 'REDIS_CLUSTER_NODES names a database in "redis://r1:7000/2"'],
+    [{ REDIS_CLUSTER_NODES: 'redis://r1:7000,rediss://r2:7000' }, 'REDIS_CLUSTER_NODES mixes redis:// and rediss://'],
+    [{ REDIS_CLUSTER_NODES: 'redis://r1:7000', REDIS_URL: 'redis://r:6379' }, 'REDIS_URL and REDIS_CLUSTER_NODES are both set'],
+    [{ REDIS_CLUSTER_NODES: 'redis://r1:7000', REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_MASTER: 'm' }, 'REDIS_SENTINELS and REDIS_CLUSTER_NODES are both set'],
+    [{ REDIS_CLUSTER_NODES: 'redis://r1:7000', REDIS_SENTINEL_MASTER: 'm' }, 'REDIS_SENTINEL_MASTER is set without REDIS_SENTINELS'],
+    [{ REDIS_CLUSTER_NODES: 'redis://r1:7000', REDIS_MIN_REPLICAS_ACK: '1' }, 'REDIS_MIN_REPLICAS_ACK is not supported with REDIS_CLUSTER_NODES'],
     [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN must match pattern'],
     [{ METRICS_TOKEN: `${'a'.repeat(40)} b` }, 'METRICS_TOKEN must match pattern'],
     [{ METRICS_PORT: 'nine' }, 'METRICS_PORT must be integer'],
@@ -71,6 +82,14 @@ describe('loadConfig', () => {
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(`Invalid configuration: ${message}`);
+  });
+
+  it('reads the nodes of a cluster, credentials and TLS included, and never repeats a password in a refusal', () => {
+    const config = loadConfig({ REDIS_CLUSTER_NODES: 'rediss://app:s3cret@r1:7000,rediss://app:s3cret@10.0.0.2:7001,rediss://app:s3cret@[fd00::3]:7002', SECRETS_KEY: KEY });
+    expect(config.redisCluster).toEqual({ nodes: ['rediss://app:s3cret@r1:7000', 'rediss://app:s3cret@10.0.0.2:7001', 'rediss://app:s3cret@[fd00::3]:7002'] });
+    expect(config.redisUrl).toBeNull();
+    expect(config.redisSentinel).toBeNull();
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'redis://app:s3cret@r1' })).toThrow('REDIS_CLUSTER_NODES needs host:port in "redis://r1"');
   });
 
   it('reads a sentinel set with its master name, IPv6 hosts in brackets, and the replica acknowledgements', () => {
@@ -102,10 +121,11 @@ describe('loadConfig', () => {
       throw new Error('expected a refusal');
     };
 
-    it('is required with Redis, one server or Sentinel, and optional with the embedded store', () => {
+    it('is required with Redis, one server, Sentinel or a cluster, and optional with the embedded store', () => {
       const required = 'Invalid configuration: SECRETS_KEY (or SECRETS_KEY_FILE) is required with Redis';
       expect(refusal({ REDIS_URL: 'redis://r:6379' })).toContain(required);
       expect(refusal({ REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_MASTER: 'm' })).toContain(required);
+      expect(refusal({ REDIS_CLUSTER_NODES: 'redis://r1:7000' })).toContain(required);
       expect(loadConfig({ DATA_DIR: '/data' }).secretsKeys).toBeNull();
       expect(loadConfig({ SECRETS_KEY: KEY }).secretsKeys?.source).toBe('SECRETS_KEY');
     });

@@ -9,7 +9,9 @@ import {
   ConnectionTimeoutError,
   DisconnectsClientError,
   ErrorReply,
+  MaxCommandRedirectionsError,
   ReconnectStrategyError,
+  RootNodesUnavailableError,
   SocketClosedUnexpectedlyError,
   SocketTimeoutError,
   TimeoutError,
@@ -27,6 +29,9 @@ const CLIENT_CONNECTION_ERRORS = [
   SocketClosedUnexpectedlyError,
   SocketTimeoutError,
   TimeoutError,
+  // A cluster's slot map cannot be read again (no node answers), or keeps moving under a command.
+  RootNodesUnavailableError,
+  MaxCommandRedirectionsError,
 ];
 
 /** Socket errors from Node (`net`, `dns`). */

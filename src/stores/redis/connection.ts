@@ -5,7 +5,9 @@
  *
  * - one server (`REDIS_URL`): direct-connection.ts, a node-redis client;
  * - a master watched by Sentinel (`REDIS_SENTINELS`): sentinel-connection.ts, node-redis' Sentinel
- *   client, which follows the master the sentinels promote.
+ *   client, which follows the master the sentinels promote;
+ * - a Redis Cluster (`REDIS_CLUSTER_NODES`, issue 15): cluster-connection.ts, node-redis' cluster
+ *   client, which sends each command to the master of its first key's slot.
  *
  * The store's modules see only `StoreCommands`, so they do not know which one they run on.
  */
@@ -13,8 +15,10 @@ import type { RedisClient } from './connect.js';
 import type { redisScripts } from './scripts/index.js';
 
 /**
- * The commands and scripts the adapter sends. Both node-redis' client and its Sentinel client
- * provide them with the same signatures (the Sentinel client forwards each to the master).
+ * The commands and scripts the adapter sends. node-redis' client, its Sentinel client and its
+ * cluster client provide them with the same signatures (the Sentinel client forwards each to the
+ * master; the cluster client each to the master of its first key's slot, and SCAN to every master
+ * in turn behind a cursor of its own, its "cluster-wide SCAN").
  */
 export type StoreCommands = Pick<
   RedisClient,
@@ -36,10 +40,23 @@ export type StoreCommands = Pick<
   | 'xRevRange'
   | 'ping'
   | 'publish'
-  | 'role'
-  | 'wait'
   | keyof typeof redisScripts
 >;
+
+/**
+ * ROLE and WAIT are about the one server a connection writes to (replica-acks.ts). A cluster has
+ * no such server: a write goes to the master of its slot, and node-redis' cluster client would send
+ * ROLE to a random node and WAIT to every master.
+ */
+export type ServerCommands = StoreCommands & Pick<RedisClient, 'role' | 'wait'>;
+
+/** One master, for walks over the whole keyspace (every master of a cluster holds a part of it). */
+export interface ScanTarget {
+  /** `host:port`, for messages and logs. */
+  readonly where: string;
+  scan: RedisClient['scan'];
+  scanIterator(options?: { MATCH?: string; COUNT?: number; TYPE?: string }): AsyncIterable<string[]>;
+}
 
 /** Told what happens to one channel subscription. */
 export interface ChannelListener {
@@ -69,6 +86,10 @@ export interface RedisConnection {
   commands(abandon?: AbortSignal): StoreCommands;
   /** Whether `commands` can hold commands back, so that the guard must abort what it gives up on. */
   readonly holdsCommands: boolean;
+  /** `commands` with ROLE and WAIT where every write goes to one server; null on a cluster. */
+  readonly serverCommands: ((abandon?: AbortSignal) => ServerCommands) | null;
+  /** Every master, each once: one for one server or Sentinel, one per master of a cluster. */
+  masters(): Promise<ScanTarget[]>;
   /**
    * Subscribes `listener` to `channel` on a connection of its own, kept across reconnects and
    * failovers; `listening` comes once SUBSCRIBE was answered. Returns the function that stops it.

@@ -6,7 +6,7 @@
  * answered (its socket initiator), so `ready` is when a subscription listens again.
  */
 import type { Logger } from '../../domain/logger.js';
-import type { ChannelListener, RedisConnection } from './connection.js';
+import type { ChannelListener, RedisConnection, ScanTarget } from './connection.js';
 import { watchConnection, type RedisClient } from './connect.js';
 import { describeError } from './connection-errors.js';
 import { withDeadline } from './deadline.js';
@@ -26,6 +26,8 @@ export function directConnection(client: RedisClient, where: string, logger?: Lo
     // `disableOfflineQueue`: a command is refused at once while disconnected, never held back.
     holdsCommands: false,
     commands: () => client,
+    serverCommands: () => client,
+    masters: async () => [scanTarget(client, where)],
     subscribe(channel, listener) {
       if (closed) return () => undefined;
       const subscriber = client.duplicate();
@@ -84,4 +86,13 @@ async function closeClient(client: RedisClient, waitMs: number): Promise<void> {
   } catch {
     client.destroy();
   }
+}
+
+/** `client` as the one master of a whole-keyspace walk. */
+export function scanTarget(client: RedisClient, where: string): ScanTarget {
+  return {
+    where,
+    scan: (cursor, options) => client.scan(cursor, options),
+    scanIterator: (options) => client.scanIterator(options),
+  };
 }

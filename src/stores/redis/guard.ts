@@ -32,7 +32,7 @@ export interface CommandLimits {
   minReplicasAck?: number;
 }
 
-type Operation = <T>(operation: string, command: (client: StoreCommands) => Promise<T>) => Promise<T>;
+type Operation<Commands = StoreCommands> = <T>(operation: string, command: (client: Commands) => Promise<T>) => Promise<T>;
 
 /** Runs one store operation (`operation` names it in errors, e.g. `grants.compareAndSet`). */
 export interface Run extends Operation {
@@ -46,7 +46,7 @@ export function guardedRun(connection: RedisConnection, limits: CommandLimits): 
   const answered = () => {
     lastAnswerAt = performance.now();
   };
-  const read: Operation = async (operation, command) => {
+  const runOn = <Commands>(commandsOf: (abandon?: AbortSignal) => Commands): Operation<Commands> => async (operation, command) => {
     if (!connection.isReady) {
       const state = connection.isClosed ? 'store closed' : 'not connected';
       throw new StoreUnavailableError(`Redis is unavailable (${operation}): ${state}`);
@@ -55,7 +55,7 @@ export function guardedRun(connection: RedisConnection, limits: CommandLimits): 
     const dueAt = () => Math.min(sentAt + limits.commandTimeoutMs, Math.max(sentAt, lastAnswerAt) + limits.silenceTimeoutMs);
     // Only where the client may hold commands back: an AbortController costs about a microsecond.
     const abandon = connection.holdsCommands ? new AbortController() : undefined;
-    const work = command(connection.commands(abandon?.signal)).then(
+    const work = command(commandsOf(abandon?.signal)).then(
       (value) => {
         answered();
         return value;
@@ -79,6 +79,9 @@ export function guardedRun(connection: RedisConnection, limits: CommandLimits): 
   };
   // WAIT blocks the whole connection until it returns, so it must return well within the silence
   // timeout, or every operation waiting behind it would give up.
-  const acks = replicaAcks(read, { minReplicas: limits.minReplicasAck ?? 0, timeoutMs: Math.floor(limits.silenceTimeoutMs / 2) });
+  const read = runOn((abandon) => connection.commands(abandon));
+  const minReplicas = limits.minReplicasAck ?? 0;
+  if (minReplicas > 0 && connection.serverCommands === null) throw new RangeError(`replica acknowledgements need one server to WAIT on; ${connection.where} has none`);
+  const acks = connection.serverCommands === null ? null : replicaAcks(runOn(connection.serverCommands), { minReplicas, timeoutMs: Math.floor(limits.silenceTimeoutMs / 2) });
   return Object.assign(read, { write: acks ?? read });
 }

@@ -35,12 +35,15 @@ import { redisSecrets } from './secrets.js';
 import { redisUsers } from './users.js';
 import type { SentinelTarget } from './sentinel-connection.js';
 import { connectSentinel } from './sentinel-start.js';
+import { connectCluster } from './cluster-start.js';
 
 export interface RedisStoreOptions {
   /** One server: `redis://[user:password@]host:port[/db]`. */
   url?: string;
   /** A master watched by Sentinel (instead of `url`). */
   sentinel?: SentinelTarget;
+  /** A Redis Cluster (instead of `url`): `redis://host:port` of some of its nodes (issue 15). */
+  cluster?: { nodes: string[] };
   /** Prepended as is to every key and to the channel, e.g. `hass-auth:`. */
   keyPrefix: string;
   /** Per connection attempt (default 2 s). */
@@ -58,9 +61,17 @@ export interface RedisStoreOptions {
 
 /** Opening through Sentinel may try every sentinel in turn, each within the connect timeout. */
 const SENTINEL_START_TIMEOUT_MS = 9_000;
+/** Opening a cluster may try every listed node in turn, each within the connect timeout; the process starts in about a second, and must stop within 10 s (issue 15). */
+const CLUSTER_START_TIMEOUT_MS = 8_000;
 
 async function openConnection(options: RedisStoreOptions): Promise<RedisConnection> {
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  if (options.cluster !== undefined) {
+    if (options.url !== undefined || options.sentinel !== undefined) throw new RangeError('openRedisStore: give one of url, sentinel or cluster');
+    // WAIT counts the replicas of the one node a connection wrote to (cluster-connection.ts).
+    if ((options.minReplicasAck ?? 0) > 0) throw new RangeError('openRedisStore: minReplicasAck is not supported on a cluster');
+    return connectCluster(options.cluster.nodes, { connectTimeoutMs, startTimeoutMs: CLUSTER_START_TIMEOUT_MS, ...(options.logger === undefined ? {} : { logger: options.logger }) });
+  }
   if (options.sentinel !== undefined && options.url === undefined) {
     return connectSentinel(options.sentinel, { connectTimeoutMs, startTimeoutMs: SENTINEL_START_TIMEOUT_MS, ...(options.logger === undefined ? {} : { logger: options.logger }) });
   }

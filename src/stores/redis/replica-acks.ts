@@ -13,9 +13,9 @@
  * until `ROLE` (which does not block) shows enough replicas attached again.
  */
 import { StoreUnavailableError } from '../types.js';
-import type { StoreCommands } from './connection.js';
+import type { ServerCommands } from './connection.js';
 
-type Operation = <T>(operation: string, command: (client: StoreCommands) => Promise<T>) => Promise<T>;
+type Operation = <T>(operation: string, command: (client: ServerCommands) => Promise<T>) => Promise<T>;
 
 /** The least time between two `ROLE` checks while writes are refused. */
 export const REPLICA_CHECK_INTERVAL_MS = 250;

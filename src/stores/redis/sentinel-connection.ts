@@ -93,6 +93,10 @@ function watchSentinel(sentinel: StoreSentinel, where: string, trouble: TroubleL
   });
 }
 
+function commandsOf(sentinel: StoreSentinel, abandon: AbortSignal | undefined) {
+  return abandon === undefined ? sentinel : sentinel.withCommandOptions({ timeout: 0, abortSignal: abandon });
+}
+
 export function sentinelConnection(sentinel: StoreSentinel, where: string, logger?: Logger): RedisConnection {
   let closed = false;
   const subscriptions = new Set<() => void>();
@@ -107,7 +111,16 @@ export function sentinelConnection(sentinel: StoreSentinel, where: string, logge
       return closed;
     },
     holdsCommands: true,
-    commands: (abandon) => (abandon === undefined ? sentinel : sentinel.withCommandOptions({ timeout: 0, abortSignal: abandon })),
+    commands: (abandon) => commandsOf(sentinel, abandon),
+    serverCommands: (abandon) => commandsOf(sentinel, abandon),
+    // The master the sentinels name now; a failover during a walk fails its next SCAN (a cursor of the old master).
+    masters: async () => [
+      {
+        where,
+        scan: (cursor, options) => sentinel.scan(cursor, options),
+        scanIterator: (options) => sentinel.scanIterator(options),
+      },
+    ],
     subscribe(channel, listener) {
       if (closed) return () => undefined;
       const stop = followChannel(sentinel, trouble, channel, listener, logger);
