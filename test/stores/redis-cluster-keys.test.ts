@@ -2,35 +2,26 @@
  * The cluster's key layout (src/stores/redis/keys.ts) without a cluster: every family of one record
  * lands in its bucket's slot, the directory in its own, one server's names carry no tag, and the
  * buckets' tags split the 16384 slots as evenly as masters with even ranges need. Slots are Redis
- * Cluster's: CRC16/XMODEM of the hash tag, mod 16384 (Redis' cluster specification, "Keys
- * distribution model"); the suite run on a real cluster (redis-cluster.test.ts) checks the same
- * against Redis itself.
+ * Cluster's (cluster-slot.ts); the store contract on a real cluster (redis-cluster-store.test.ts)
+ * checks the layout against Redis itself, which refuses a script whose keys span slots.
  */
 import { describe, expect, it } from 'vitest';
 import { newId, sha256Hex } from '../../src/domain/ids.js';
+import { clusterSlotOf } from '../../src/stores/redis/cluster-slot.js';
 import { BUCKET_TAGS, CLUSTER_BUCKETS, redisKeys } from '../../src/stores/redis/keys.js';
 
-function crc16(text: string): number {
-  let crc = 0;
-  for (const byte of Buffer.from(text)) {
-    crc ^= byte << 8;
-    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-  }
-  return crc;
-}
-
-/** The slot of a key: its first non-empty `{…}`, or the whole key. */
-function slotOf(key: string): number {
-  const open = key.indexOf('{');
-  const close = open < 0 ? -1 : key.indexOf('}', open + 1);
-  return crc16(close > open + 1 ? key.slice(open + 1, close) : key) % 16384;
-}
+const slotOf = clusterSlotOf;
 
 describe('the Redis Cluster key layout', () => {
   const keys = redisKeys('hass-auth:', { cluster: true });
 
-  it('CRC16 as Redis computes it (the specification\'s example: "123456789" is 0x31C3)', () => {
-    expect(crc16('123456789')).toBe(0x31c3);
+  it('computes slots as Redis does (the specification\'s CRC16 example, "123456789" → 0x31C3; tags)', () => {
+    expect(slotOf('123456789')).toBe(0x31c3 % 16384);
+    // The specification's tag examples, with the slots `CLUSTER KEYSLOT` gave for them (Redis 7.0).
+    expect(slotOf('{user1000}.following')).toBe(3443);
+    expect(slotOf('foo{}{bar}')).toBe(8363);
+    expect(slotOf('foo{{bar}}zap')).toBe(4015);
+    expect(slotOf('hass-auth:transitions')).toBe(9360);
   });
 
   it('gives each bucket a slot in the middle half of its sixteenth of the slots', () => {

@@ -23,8 +23,10 @@
  *
  * Channels (revocations, ban changes, live-inspection notices) use classic pub/sub, not sharded:
  * a PUBLISH on any node reaches every node over the cluster bus, so one subscription on any node
- * hears every instance's messages, and a channel owns no slot, so a reshard or a failover moves
- * nothing under it (cluster-subscription.ts moves it off a node that died or was replaced). Sharded pub/sub
+ * hears every instance's messages, and a reshard or a failover loses none of them but those sent
+ * while a subscription moves (cluster-subscription.ts moves it off a node that died or was
+ * replaced). Publishers and subscribers still meet on the channel's home master (homedPublish), so
+ * that PUBLISH's answer counts every instance that hears it. Sharded pub/sub
  * (SPUBLISH) reaches only the shard owning the channel's slot, but its subscribers must follow
  * that slot. The cost of classic, measured on a loopback cluster of 3 masters with 1 replica
  * each (test/stores/redis-cluster.test.ts, "costs one cluster bus message per other node…"): one
@@ -36,6 +38,7 @@
 import { createCluster } from 'redis';
 import type { Logger } from '../../domain/logger.js';
 import { redactUrl } from './connect.js';
+import { clusterSlotOf } from './cluster-slot.js';
 import type { RedisConnection, ScanTarget } from './connection.js';
 import { describeError } from './connection-errors.js';
 import { withDeadline } from './deadline.js';
@@ -110,6 +113,18 @@ function watchCluster(cluster: StoreCluster, where: string, logger: Logger | und
   });
 }
 
+/**
+ * The commands with PUBLISH sent to the channel's home, the master owning the slot of the
+ * channel's name, where every instance's subscription stays while it can (subscribe, below):
+ * PUBLISH then answers how many instances heard it, which the live-inspection channel relies on to
+ * know whether anybody watches (transition-channel.ts). node-redis' cluster client sends a PUBLISH,
+ * which names no key, to any node, whose answer counts only its own subscribers.
+ */
+function homedPublish<T extends StoreCluster | ReturnType<StoreCluster['withCommandOptions']>>(commands: T): T {
+  const publish = (channel: string, message: string) => commands.sendCommand<number>(channel, false, ['PUBLISH', channel, message]);
+  return Object.create(commands, { publish: { value: publish } }) as T;
+}
+
 export function clusterConnection(cluster: StoreCluster, options: { nodes: string[]; connectTimeoutMs: number; logger?: Logger }): RedisConnection {
   const where = describeClusterNodes(options.nodes);
   const { logger } = options;
@@ -134,7 +149,7 @@ export function clusterConnection(cluster: StoreCluster, options: { nodes: strin
       return closed || !cluster.isOpen;
     },
     holdsCommands: true,
-    commands: (abandon) => (abandon === undefined ? cluster : cluster.withCommandOptions({ timeout: 0, abortSignal: abandon })),
+    commands: (abandon) => homedPublish(abandon === undefined ? cluster : cluster.withCommandOptions({ timeout: 0, abortSignal: abandon })),
     serverCommands: null,
     masters: () =>
       Promise.all(
@@ -145,9 +160,14 @@ export function clusterConnection(cluster: StoreCluster, options: { nodes: strin
       ),
     subscribe(channel, listener) {
       if (closed) return () => undefined;
-      // The masters the client knows now (the slot map it read last), else the listed nodes.
+      // The masters the client knows now (the slot map it read last), else the listed nodes; the
+      // channel's home first (homedPublish, above).
+      const home = clusterSlotOf(channel);
       const candidates = () => {
         const masters = cluster.masters.map(({ host, port }) => ({ host, port }));
+        const owner = cluster.slots[home]?.master;
+        const first = masters.findIndex(({ host, port }) => host === owner?.host && port === owner.port);
+        if (first > 0) masters.unshift(...masters.splice(first, 1));
         return masters.length > 0 ? masters : rootAddresses;
       };
       const subscription = followClusterChannel({ candidates, clientOptions: access, channel, listener, where, ...(logger === undefined ? {} : { logger }) });

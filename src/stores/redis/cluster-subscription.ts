@@ -31,7 +31,7 @@ export interface NodeAccess {
 }
 
 export interface ClusterChannelOptions {
-  /** The nodes to subscribe on, tried in turn; read again at each attempt. */
+  /** The nodes to subscribe on, the preferred first, tried in turn; read again at each attempt. */
   candidates: () => NodeAddress[];
   clientOptions: NodeAccess;
   channel: string;
@@ -43,7 +43,7 @@ export interface ClusterChannelOptions {
 
 export interface ClusterChannel {
   stop(): void;
-  /** The slot map changed: leaves the node it is on if that is no longer a candidate (a master replaced while hung). */
+  /** The slot map changed: leaves the node it is on if that is no longer the first candidate (a master replaced while hung, a channel's home moved). */
   recheck(): void;
 }
 
@@ -94,16 +94,19 @@ export function followClusterChannel(options: ClusterChannelOptions): ClusterCha
   };
 
   void (async () => {
-    let start = Math.floor(Math.random() * Math.max(1, options.candidates().length));
+    // The first candidate is preferred (the channel's home: cluster-connection.ts); the others are
+    // tried in turn while it cannot be reached.
+    let next = 0;
     for (let failures = 0; !stopped; ) {
       const candidates = options.candidates();
-      const node = candidates[start % candidates.length];
-      start += 1;
+      const node = candidates[next % candidates.length];
+      next += 1;
       if (node === undefined) return;
       const outcome = await holdOn(node);
       if (stopped || outcome === 'refused') return;
       if (outcome === 'lost') {
         listener.interrupted();
+        next = 0;
         failures = 0;
         logger?.warn({ redis: options.where, node: `${node.host}:${node.port}`, channel }, 'Redis cluster: subscription lost; subscribing on another node');
         continue;
@@ -121,8 +124,10 @@ export function followClusterChannel(options: ClusterChannelOptions): ClusterCha
     },
     recheck: () => {
       const on = current;
-      // Destroying the connection ends it: the loop above tells `interrupted` and moves on.
-      if (on !== undefined && !options.candidates().some(({ host, port }) => host === on.node.host && port === on.node.port)) on.destroy();
+      const preferred = options.candidates()[0];
+      // Destroying the connection ends it: the loop above tells `interrupted` and subscribes on the
+      // first candidate. Left when its node is no longer the first: replaced, or no longer home.
+      if (on !== undefined && (preferred === undefined || preferred.host !== on.node.host || preferred.port !== on.node.port)) on.destroy();
     },
   };
 }

@@ -3,7 +3,7 @@
  * masters (one server and Sentinel have one). For what reads the whole store at rest or once
  * (readContents, the sealing pass), never for a request.
  */
-import type { StoreCommands } from './connection.js';
+import type { ScanTarget } from './connection.js';
 import type { Run } from './guard.js';
 
 const SCAN_COUNT = 1_000;
@@ -11,9 +11,7 @@ const SCAN_COUNT = 1_000;
 /** Calls `visit` with each batch of keys matching `match` (a key may come twice: SCAN's guarantee). */
 export type KeyWalk = (operation: string, match: string, visit: (keys: string[]) => Promise<void>) => Promise<void>;
 
-/** What one master scans with: `masters` gives one per master (connection.ts). */
-export type ScanTarget = Pick<StoreCommands, 'scan'>;
-
+/** `masters`: the connection's (connection.ts), one per master. */
 export function keyWalk(run: Run, masters: () => Promise<ScanTarget[]>): KeyWalk {
   return async (operation, match, visit) => {
     for (const master of await masters()) {

@@ -88,8 +88,9 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Readab
     silenceTimeoutMs: options.silenceTimeoutMs ?? DEFAULT_SILENCE_TIMEOUT_MS,
     minReplicasAck: options.minReplicasAck ?? 0,
   });
-  const keys = redisKeys(options.keyPrefix);
-  const walk = keyWalk(run, async () => [connection.commands()]);
+  // On a cluster the names carry hash tags (keys.ts); one server's stay as they always were.
+  const keys = redisKeys(options.keyPrefix, { cluster: options.cluster !== undefined });
+  const walk = keyWalk(run, () => connection.masters());
   const { sealer } = options;
   const codec = envelopeCodec(sealer);
   try {
