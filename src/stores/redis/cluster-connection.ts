@@ -140,6 +140,7 @@ export function clusterConnection(cluster: StoreCluster, options: { nodes: strin
     const parsed = new URL(url);
     return { host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(parsed.port || 6379) };
   });
+  const commands = homedPublish(cluster);
   return {
     where,
     get isReady() {
@@ -149,7 +150,7 @@ export function clusterConnection(cluster: StoreCluster, options: { nodes: strin
       return closed || !cluster.isOpen;
     },
     holdsCommands: true,
-    commands: (abandon) => homedPublish(abandon === undefined ? cluster : cluster.withCommandOptions({ timeout: 0, abortSignal: abandon })),
+    commands: (abandon) => (abandon === undefined ? commands : homedPublish(cluster.withCommandOptions({ timeout: 0, abortSignal: abandon }))),
     serverCommands: null,
     masters: () =>
       Promise.all(
