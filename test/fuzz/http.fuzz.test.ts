@@ -1,6 +1,6 @@
 /**
- * Property-based fuzzing of every HTTP route against the real server, on both stores (issue 7 item
- * 6): requests from http-arbitraries.ts, mostly well-formed and carrying real values of a set-up
+ * Property-based fuzzing of every HTTP route against the real server, on both stores and on Redis
+ * Cluster (issue 7 item 6, issue 15): requests from http-arbitraries.ts, mostly well-formed and carrying real values of a set-up
  * owner, must each get an answer in Home Assistant's shapes and never a 500 (answers.ts); afterwards
  * the server still answers and the store holds nothing inconsistent (checkStoreInvariants). fast-check
  * shrinks a failure to a smallest request and prints it with the seed (FUZZ_SEED, FUZZ_RUNS:
@@ -18,18 +18,31 @@ import { ROUTES } from './http-arbitraries.js';
 import { toFetch } from './http-request.js';
 import { RealValues } from './real-values.js';
 import { onboardOwner } from '../support/http-client.js';
+import { startRedisCluster, type RedisCluster } from '../support/redis-cluster.js';
+import { testSealer, uniquePrefix } from '../stores/redis-harness.js';
+import { openRedisStore } from '../../src/stores/redis/redis-store.js';
+import type { ReadableStore } from '../../src/stores/store-contents.js';
 
 const RUNS_PER_ROUTE = 50;
 
-describe.each<StoreKind>(['sqlite', 'redis'])('HTTP fuzzing (%s)', (kind) => {
+/** The stores fuzzed: both, and Redis again as a cluster of three masters (its buckets and directory slot: src/stores/redis/keys.ts). */
+type FuzzedStore = StoreKind | 'redis-cluster';
+
+describe.each<FuzzedStore>(['sqlite', 'redis', 'redis-cluster'])('HTTP fuzzing (%s)', (kind) => {
   let server: TestServer;
   let reals: RealValues;
+  let cluster: RedisCluster | undefined;
+  let clusterStore: ReadableStore | undefined;
   const log = errorLog();
   /** `<route> <status>` of every answer, to show that the runs got past the parsers. */
   const answered = new Set<string>();
 
   beforeAll(async () => {
-    server = await startTestServer(kind, undefined, { logger: log.logger });
+    if (kind === 'redis-cluster') {
+      cluster = await startRedisCluster({ masters: 3, replicasPerMaster: 0 });
+      clusterStore = await openRedisStore({ cluster: { nodes: cluster.urls }, keyPrefix: uniquePrefix(), sealer: testSealer() });
+    }
+    server = await startTestServer(kind === 'redis-cluster' ? 'redis' : kind, undefined, { logger: log.logger, ...(clusterStore === undefined ? {} : { store: clusterStore }) });
     const { access_token: accessToken } = await onboardOwner(server);
     const socket = await TestSocket.authenticated(server, accessToken);
     // The longest a signed path may live (a day here): the fake clock does not move during the run.
@@ -40,6 +53,8 @@ describe.each<StoreKind>(['sqlite', 'redis'])('HTTP fuzzing (%s)', (kind) => {
   });
   afterAll(async () => {
     await server.close();
+    await clusterStore?.close();
+    await cluster?.stop();
   });
 
   it.each(Object.keys(ROUTES))('%s: never a 500, always Home Assistant\'s error shapes', async (route) => {
