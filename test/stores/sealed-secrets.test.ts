@@ -8,10 +8,12 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCluster } from 'redis';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId, newSecret, sha256Hex } from '../../src/domain/ids.js';
 import type { Logger } from '../../src/domain/logger.js';
 import { UnreadableRecordError } from '../../src/stores/envelope-codec.js';
+import { redisKeys } from '../../src/stores/redis/keys.js';
 import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import { KEY_FILE, SealingKeyError } from '../../src/stores/sealing/secrets-keys.js';
 import { createSealer, keyIdOf, sealedKeyId, type Sealer } from '../../src/stores/sealing/sealer.js';
@@ -21,6 +23,7 @@ import type { Envelope, Store } from '../../src/stores/types.js';
 import type { User } from '../../src/domain/models.js';
 import { deleteKeysUnder, rawClient, REDIS_URL, uniquePrefix } from './redis-harness.js';
 import { makeTempDir } from './sqlite-harness.js';
+import { startRedisCluster, type RedisCluster } from '../support/redis-cluster.js';
 
 /** The stored text of each secret, read and written around the store (which must be closed meanwhile). */
 interface RawStore {
@@ -82,36 +85,57 @@ function sqlitePlace(): Place {
   };
 }
 
-function redisPlace(): Place {
-  const prefix = uniquePrefix();
-  return {
-    open: async (sealer, logger) =>
-      openRedisStore({ url: REDIS_URL, keyPrefix: prefix, sealer: sealer ?? createSealer([randomBytes(32)], 'SECRETS_KEY'), ...(logger === undefined ? {} : { logger }) }),
-    raw: async () => {
-      const client = await rawClient();
-      const env = (stem: string) => ({
-        read: async (id: string) => (await client.hGet(`${prefix}${stem}${id}`, 'env')) ?? '',
-        write: async (id: string, text: string) => void (await client.hSet(`${prefix}${stem}${id}`, 'env', text)),
-      });
-      const [tokens, flows] = [env('rt:'), env('mfa-flow:')];
-      return {
-        jwtKey: envelopeField(tokens.read, tokens.write, 'jwtKey'),
-        setupSecret: envelopeField(flows.read, flows.write, 'secret'),
-        totp: {
-          get: async (userId) => (await client.hGet(`${prefix}mfa:${userId}`, 'secret:totp')) ?? '',
-          set: async (userId, text) => void (await client.hSet(`${prefix}mfa:${userId}`, 'secret:totp', text)),
-        },
-        secret: {
-          get: async (name) => (await client.get(`${prefix}secret:${name}`)) ?? '',
-          set: async (name, text) => void (await client.set(`${prefix}secret:${name}`, text)),
-        },
-        dropMarker: async () => void (await client.del(`${prefix}sealed-with`)),
-        close: async () => client.destroy(),
-      };
-    },
-    cleanup: () => deleteKeysUnder(prefix),
+/** The same on Redis: one server, or a cluster of three masters (its names carry hash tags: keys.ts). */
+function redisPlace(topology: 'server' | 'cluster'): () => Place {
+  return () => {
+    const prefix = uniquePrefix();
+    const keys = redisKeys(prefix, { cluster: topology === 'cluster' });
+    const where = async () => (topology === 'cluster' ? { cluster: { nodes: (await sharedCluster()).urls } } : { url: REDIS_URL });
+    const rawOf = async (): Promise<RawRedis> => {
+      if (topology === 'server') return rawClient();
+      const client = createCluster({ rootNodes: (await sharedCluster()).urls.map((url) => ({ url })) });
+      client.on('error', () => undefined);
+      await client.connect();
+      return client;
+    };
+    return {
+      open: async (sealer, logger) =>
+        openRedisStore({ ...(await where()), keyPrefix: prefix, sealer: sealer ?? createSealer([randomBytes(32)], 'SECRETS_KEY'), ...(logger === undefined ? {} : { logger }) }),
+      raw: async () => {
+        const client = await rawOf();
+        const env = (key: (id: string) => string) => ({
+          read: async (id: string) => (await client.hGet(key(id), 'env')) ?? '',
+          write: async (id: string, text: string) => void (await client.hSet(key(id), 'env', text)),
+        });
+        const [tokens, flows] = [env(keys.refreshToken), env(keys.mfaSetupFlow)];
+        return {
+          jwtKey: envelopeField(tokens.read, tokens.write, 'jwtKey'),
+          setupSecret: envelopeField(flows.read, flows.write, 'secret'),
+          totp: {
+            get: async (userId) => (await client.hGet(keys.mfa(userId), 'secret:totp')) ?? '',
+            set: async (userId, text) => void (await client.hSet(keys.mfa(userId), 'secret:totp', text)),
+          },
+          secret: {
+            get: async (name) => (await client.get(keys.secret(name))) ?? '',
+            set: async (name, text) => void (await client.set(keys.secret(name), text)),
+          },
+          dropMarker: async () => void (await client.del(keys.sealingMarker)),
+          close: async () => client.destroy(),
+        };
+      },
+      // A cluster is thrown away with the file, keys and all.
+      cleanup: () => (topology === 'server' ? deleteKeysUnder(prefix) : Promise.resolve()),
+    };
   };
 }
+
+type RawRedis = Pick<Awaited<ReturnType<typeof rawClient>>, 'hGet' | 'hSet' | 'get' | 'set' | 'del' | 'destroy'>;
+
+let clusterStarting: Promise<RedisCluster> | undefined;
+const sharedCluster = () => (clusterStarting ??= startRedisCluster({ masters: 3, replicasPerMaster: 0 }));
+afterAll(async () => {
+  await (await clusterStarting)?.stop();
+}, 30_000);
 
 const [k1, k2, k3] = [randomBytes(32), randomBytes(32), randomBytes(32)];
 const sealerOf = (...keys: Buffer[]) => createSealer(keys, 'SECRETS_KEY');
@@ -174,7 +198,8 @@ async function expectReadable(store: Store, written: Written): Promise<void> {
 
 describe.each([
   ['sqlite', sqlitePlace],
-  ['redis', redisPlace],
+  ['redis', redisPlace('server')],
+  ['a Redis Cluster', redisPlace('cluster')],
 ])('sealed secrets on %s', (_kind, makePlace) => {
   let place: Place;
   let opened: Store[];
