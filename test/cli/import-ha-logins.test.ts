@@ -1,12 +1,12 @@
 /**
  * Moving from Home Assistant without anyone logging in again: the fixture's configuration directory
- * (ha-fixture.ts) is imported into a real server's store, on both stores, then the server is used the
+ * (ha-fixture.ts) is imported into a real server's store, on both stores and on a Redis Cluster, then the server is used the
  * way Home Assistant's clients use it: the login flow with Home Assistant's password hashes and the
  * TOTP secret of the authenticator app, the long-lived access token Home Assistant signed, the app's
  * refresh token and an access token Home Assistant minted from it shortly before the switch.
  */
 import { SignJWT } from 'jose';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REFRESH_TOKEN_INACTIVITY_MS } from '../../machines/refresh-token.js';
 import { importFromHomeAssistant } from '../../src/services/import/import-ha.js';
 import { restoreSnapshot } from '../../src/stores/envelope.js';
@@ -16,22 +16,37 @@ import { startTestServer, type TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { FIXTURE_DIR, fixtureToken, HA, homeAssistantLongLivedJwt, USER_IDS } from './ha-fixture.js';
 import { exchangeCode, refreshGrant } from '../support/http-client.js';
+import { startRedisCluster, type RedisCluster } from '../support/redis-cluster.js';
+import { testSealer, uniquePrefix } from '../stores/redis-harness.js';
+import { openRedisStore } from '../../src/stores/redis/redis-store.js';
+import type { ReadableStore } from '../../src/stores/store-contents.js';
 
 const apiRoot = (server: TestServer, accessToken: string) =>
   fetch(`${server.baseUrl}/api/`, { headers: { authorization: `Bearer ${accessToken}` } });
 
-describe.each(['sqlite', 'redis'] as const)('after importing Home Assistant (%s)', (kind) => {
+let clusterStarting: Promise<RedisCluster> | undefined;
+/** One cluster of three masters for the file's cluster runs, each under a prefix of its own. */
+const sharedCluster = () => (clusterStarting ??= startRedisCluster({ masters: 3, replicasPerMaster: 0 }));
+afterAll(async () => {
+  await (await clusterStarting)?.stop();
+}, 30_000);
+
+// On a cluster, the imported tokens' ids and secrets name different buckets (src/stores/redis/keys.ts `rt-elsewhere`).
+describe.each(['sqlite', 'redis', 'redis-cluster'] as const)('after importing Home Assistant (%s)', (kind) => {
   let server: TestServer;
+  let clusterStore: ReadableStore | undefined;
   const sockets: TestSocket[] = [];
 
   beforeEach(async () => {
-    server = await startTestServer(kind);
+    clusterStore = kind === 'redis-cluster' ? await openRedisStore({ cluster: { nodes: (await sharedCluster()).urls }, keyPrefix: uniquePrefix(), sealer: testSealer() }) : undefined;
+    server = await startTestServer(kind === 'redis-cluster' ? 'redis' : kind, undefined, clusterStore === undefined ? {} : { store: clusterStore });
     const outcome = await importFromHomeAssistant(server.store, FIXTURE_DIR, { resolution: 'stop', now: server.clock.now });
     expect(outcome).toMatchObject({ kind: 'planned', written: 16 });
   });
   afterEach(async () => {
     for (const socket of sockets.splice(0)) socket.close();
     await server.close();
+    await clusterStore?.close();
   });
 
   async function socketFor(accessToken: string): Promise<TestSocket> {
