@@ -154,18 +154,25 @@ export async function expectEachCodeRedeemedOnce(traffic: FaultTraffic, [a, b]: 
   }
 }
 
-/** Everything acknowledged still works, on either instance, and the sockets lived through it. */
-export async function expectNothingAcknowledgedLost(traffic: FaultTraffic, [a, b]: [Instance, Instance], sockets: TestSocket[]): Promise<void> {
+/** What was acknowledged and no longer holds, on either instance: tokens that stopped working, revocations undone. */
+export async function acknowledgedLost(traffic: FaultTraffic, [a, b]: [Instance, Instance]): Promise<Record<'refreshTokens' | 'accessTokens' | 'longLivedTokens' | 'revokedTokens', string[]>> {
   const refreshes = async (token: string, i: number) => {
     const fields = { grant_type: 'refresh_token', client_id: CLIENT_ID, refresh_token: token };
     return (await postForm(i % 2 === 0 ? a : b, '/auth/token', fields)).status === 200;
   };
   const opensApi = async (token: string, i: number) => (await getWithBearer(i % 2 === 0 ? b : a, '/api/', token)).status === 200;
-  expect(await failing(traffic.refreshTokens, refreshes)).toEqual([]);
-  expect(await failing(traffic.accessTokens, opensApi)).toEqual([]);
-  expect(await failing(traffic.longLivedTokens, opensApi)).toEqual([]);
   const refused = async (token: string, i: number) => !(await refreshes(token, i));
-  expect(await failing(traffic.revokedTokens, refused)).toEqual([]);
+  return {
+    refreshTokens: await failing(traffic.refreshTokens, refreshes),
+    accessTokens: await failing(traffic.accessTokens, opensApi),
+    longLivedTokens: await failing(traffic.longLivedTokens, opensApi),
+    revokedTokens: await failing(traffic.revokedTokens, refused),
+  };
+}
+
+/** Everything acknowledged still works, on either instance, and the sockets lived through it. */
+export async function expectNothingAcknowledgedLost(traffic: FaultTraffic, pair: [Instance, Instance], sockets: TestSocket[]): Promise<void> {
+  expect(await acknowledgedLost(traffic, pair)).toEqual({ refreshTokens: [], accessTokens: [], longLivedTokens: [], revokedTokens: [] });
   for (const socket of sockets) expect(await socket.command({ type: 'ping' })).toMatchObject({ type: 'pong' });
 }
 
