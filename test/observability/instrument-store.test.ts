@@ -6,7 +6,7 @@ import { StoreUnavailableError, type Store } from '../../src/stores/types.js';
 import { parseSamples, valueOf } from './scrape.js';
 
 // The transition channel passes through whole: its publish is never awaited (instrument-store.ts).
-const UNTIMED = ['revocations.subscribe', 'revocations.onMissedMessages', 'loginAttempts.watchBans', 'transitions.wanted', 'transitions.publish', 'transitions.watch', 'close'];
+const UNTIMED = ['placement.near', 'revocations.subscribe', 'revocations.onMissedMessages', 'loginAttempts.watchBans', 'transitions.wanted', 'transitions.publish', 'transitions.watch', 'close'];
 
 type Fake = ReturnType<typeof vi.fn<(...args: unknown[]) => unknown>>;
 
