@@ -52,8 +52,8 @@
  *   counters, the counts' fill marker. Small, rarely written, and its scripts join several of these
  *   keys (a user with their credentials, a failure with the ban it triggers): one slot.
  * - **Sixteen buckets** (tags BUCKET_TAGS): the records (grants, flows, MFA setup flows, refresh tokens)
- *   with their indexes, their per-state counts and their audit trail. A record's bucket is the first
- *   hex digit of its id (bucketOf). A write that joins two records (a rotation, a code exchange, a
+ *   with their indexes, their per-state counts and their audit trail. A record's bucket is a hash of
+ *   its id (bucketOf). A write that joins two records (a rotation, a code exchange, a
  *   flow and its client's open flows) needs the new one minted in the other's bucket: the services
  *   mint ids and secrets through Store.placement. Each bucket keeps its own counts, audit stream and
  *   per-user lists; what spans the deployment (a count, the audit tail, a user's tokens or history)
@@ -71,11 +71,11 @@ import type { MachineName } from '../../../machines/index.js';
  * `encodeURIComponent` never produces, so it cannot collide with a provider id. */
 const NO_PROVIDER_ID = '%';
 
-/** The buckets of a cluster's records: one hex digit of the id names it. */
+/** The buckets of a cluster's records. */
 export const CLUSTER_BUCKETS = 16;
 
 /**
- * Each bucket's hash tag: its hex digit and the smallest number that puts the tag's slot (CRC16 mod
+ * Each bucket's hash tag: its number in hex and the smallest number that puts the tag's slot (CRC16 mod
  * 16384) in the middle half of the bucket's sixteenth of the slots, so that masters given even
  * ranges of slots (as `redis-cli --cluster create` gives them) hold as even a share of the buckets as
  * can be: 6/5/5 on three masters, where the bare digits would give 4/6/6.
@@ -151,17 +151,15 @@ export interface RedisKeys {
   readonly nameOf: (key: string) => { family: string; rest: string } | null;
 }
 
-/** FNV-1a over the text's UTF-16 units: a bucket for a name that does not start with a hex digit. */
-function fnv1a(text: string): number {
+/**
+ * A cluster's bucket of an id, a token hash or a client's key: FNV-1a over its UTF-16 units, mod 16.
+ * A hash rather than the first character, since a client's key is an address ("192.168.1.0"), and
+ * an imported id need not be random hex: both would crowd a few buckets.
+ */
+export function clusterBucketOf(text: string): number {
   let hash = 0x811c9dc5;
   for (let index = 0; index < text.length; index++) hash = Math.imul(hash ^ text.charCodeAt(index), 0x01000193);
-  return hash >>> 0;
-}
-
-/** The first hex digit of an id or hash (ids and hashes are random hex); any other name by FNV-1a. */
-export function clusterBucketOf(text: string): number {
-  const digit = Number.parseInt(text.charAt(0), 16);
-  return Number.isNaN(digit) ? fnv1a(text) % CLUSTER_BUCKETS : digit;
+  return (hash >>> 0) % CLUSTER_BUCKETS;
 }
 
 export function redisKeys(prefix: string, layout: { cluster: boolean } = { cluster: false }): RedisKeys {
