@@ -26,6 +26,9 @@ import type { Run } from './guard.js';
 /** How long an instance publishes nothing after a publish that reached no subscriber. */
 export const QUIET_MS = 1_000;
 
+/** Notices waiting for their turn to be published, at most (publish): a second of a busy instance's transitions. */
+const MAX_WAITING = 10_000;
+
 type Watcher = (notice: TransitionNotice) => void;
 
 export interface TransitionChannelOptions {
@@ -62,6 +65,9 @@ export class RedisTransitionChannel implements TransitionChannel {
   /** Resolves once this instance's subscription listens; undefined while it has none. */
   #subscribed: Promise<void> | undefined;
   #quietUntil = 0;
+  /** The publishes in order (publish): the last one's, and how many wait or are in flight. */
+  #sending: Promise<void> = Promise.resolve();
+  #waiting = 0;
   readonly #now: () => number;
 
   constructor(private readonly options: TransitionChannelOptions) {
@@ -72,21 +78,34 @@ export class RedisTransitionChannel implements TransitionChannel {
     return this.#watchers.size > 0 || this.#now() >= this.#quietUntil;
   }
 
+  /**
+   * One at a time, each sent once the last was answered, so that watchers hear the notices in the
+   * order they were published: node-redis' cluster client may send a command issued later first
+   * while a node's connection is being made (it awaits the connection's promise chain for one and a
+   * settled promise for the other), and a live feed in the wrong order draws the wrong path. At most
+   * MAX_WAITING wait; past that, a notice is dropped, a gap like any other in a live feed.
+   */
   publish(notice: TransitionNotice): void {
-    const { run, channel } = this.options;
+    if (this.#waiting >= MAX_WAITING) return;
+    this.#waiting += 1;
     const text = JSON.stringify(notice);
-    this.#ownSubscription()
-      .then(() => run('transitions.publish', (client) => client.publish(channel, text)))
-      .then(
-        (receivers) => {
-          if (receivers === 0) this.#quietUntil = this.#now() + QUIET_MS;
-        },
-        () => {
-          // Redis is away: every request that needs it says so (503) and is logged; the feed only has a
-          // gap, and waits QUIET_MS like an idle one rather than failing once per transition.
-          this.#quietUntil = this.#now() + QUIET_MS;
-        },
-      );
+    this.#sending = this.#sending.then(async () => {
+      await this.#send(text);
+      this.#waiting -= 1;
+    });
+  }
+
+  async #send(text: string): Promise<void> {
+    const { run, channel } = this.options;
+    await this.#ownSubscription();
+    try {
+      const receivers = await run('transitions.publish', (client) => client.publish(channel, text));
+      if (receivers === 0) this.#quietUntil = this.#now() + QUIET_MS;
+    } catch {
+      // Redis is away: every request that needs it says so (503) and is logged; the feed only has a
+      // gap, and waits QUIET_MS like an idle one rather than failing once per transition.
+      this.#quietUntil = this.#now() + QUIET_MS;
+    }
   }
 
   watch(watcher: Watcher): () => void {
