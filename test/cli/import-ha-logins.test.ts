@@ -6,47 +6,36 @@
  * refresh token and an access token Home Assistant minted from it shortly before the switch.
  */
 import { SignJWT } from 'jose';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REFRESH_TOKEN_INACTIVITY_MS } from '../../machines/refresh-token.js';
 import { importFromHomeAssistant } from '../../src/services/import/import-ha.js';
 import { restoreSnapshot } from '../../src/stores/envelope.js';
 import { createEntry, initForm, ISSUED_TOKENS, jsonOf, openFlow, submitStep } from '../http/http-helpers.js';
 import { totpAt } from '../support/mfa.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import type { TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { FIXTURE_DIR, fixtureToken, HA, homeAssistantLongLivedJwt, USER_IDS } from './ha-fixture.js';
 import { exchangeCode, refreshGrant } from '../support/http-client.js';
-import { startRedisCluster, type RedisCluster } from '../support/redis-cluster.js';
-import { testSealer, uniquePrefix } from '../stores/redis-harness.js';
-import { openRedisStore } from '../../src/stores/redis/redis-store.js';
-import type { ReadableStore } from '../../src/stores/store-contents.js';
+import { clusterForFile, startServerOn } from '../support/file-cluster.js';
 
 const apiRoot = (server: TestServer, accessToken: string) =>
   fetch(`${server.baseUrl}/api/`, { headers: { authorization: `Bearer ${accessToken}` } });
 
-let clusterStarting: Promise<RedisCluster> | undefined;
-/** One cluster of three masters for the file's cluster runs, each under a prefix of its own. */
-const sharedCluster = () => (clusterStarting ??= startRedisCluster({ masters: 3, replicasPerMaster: 0 }));
-afterAll(async () => {
-  await (await clusterStarting)?.stop();
-}, 30_000);
+const cluster = clusterForFile();
 
 // On a cluster, the imported tokens' ids and secrets name different buckets (src/stores/redis/keys.ts `rt-elsewhere`).
 describe.each(['sqlite', 'redis', 'redis-cluster'] as const)('after importing Home Assistant (%s)', (kind) => {
   let server: TestServer;
-  let clusterStore: ReadableStore | undefined;
   const sockets: TestSocket[] = [];
 
   beforeEach(async () => {
-    clusterStore = kind === 'redis-cluster' ? await openRedisStore({ cluster: { nodes: (await sharedCluster()).urls }, keyPrefix: uniquePrefix(), sealer: testSealer() }) : undefined;
-    server = await startTestServer(kind === 'redis-cluster' ? 'redis' : kind, undefined, clusterStore === undefined ? {} : { store: clusterStore });
+    server = await startServerOn(kind, cluster);
     const outcome = await importFromHomeAssistant(server.store, FIXTURE_DIR, { resolution: 'stop', now: server.clock.now });
     expect(outcome).toMatchObject({ kind: 'planned', written: 16 });
   });
   afterEach(async () => {
     for (const socket of sockets.splice(0)) socket.close();
     await server.close();
-    await clusterStore?.close();
   });
 
   async function socketFor(accessToken: string): Promise<TestSocket> {

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { theOwner } from '../http/token-client.js';
 import { checkStoreInvariants } from '../support/store-invariants.js';
-import { startTestServer, type StoreKind, type TestServer } from '../support/test-server.js';
+import type { TestServer } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { answerProblems, errorLog, loggedProblems } from './answers.js';
 import { fuzzParameters, fuzzTimeout } from './fuzz-settings.js';
@@ -18,31 +18,22 @@ import { ROUTES } from './http-arbitraries.js';
 import { toFetch } from './http-request.js';
 import { RealValues } from './real-values.js';
 import { onboardOwner } from '../support/http-client.js';
-import { startRedisCluster, type RedisCluster } from '../support/redis-cluster.js';
-import { testSealer, uniquePrefix } from '../stores/redis-harness.js';
-import { openRedisStore } from '../../src/stores/redis/redis-store.js';
-import type { ReadableStore } from '../../src/stores/store-contents.js';
+import { clusterForFile, startServerOn, type ServerStoreKind } from '../support/file-cluster.js';
 
 const RUNS_PER_ROUTE = 50;
 
-/** The stores fuzzed: both, and Redis again as a cluster of three masters (its buckets and directory slot: src/stores/redis/keys.ts). */
-type FuzzedStore = StoreKind | 'redis-cluster';
+/** Redis again as a cluster of three masters: its buckets and directory slot (src/stores/redis/keys.ts). */
+const cluster = clusterForFile();
 
-describe.each<FuzzedStore>(['sqlite', 'redis', 'redis-cluster'])('HTTP fuzzing (%s)', (kind) => {
+describe.each<ServerStoreKind>(['sqlite', 'redis', 'redis-cluster'])('HTTP fuzzing (%s)', (kind) => {
   let server: TestServer;
   let reals: RealValues;
-  let cluster: RedisCluster | undefined;
-  let clusterStore: ReadableStore | undefined;
   const log = errorLog();
   /** `<route> <status>` of every answer, to show that the runs got past the parsers. */
   const answered = new Set<string>();
 
   beforeAll(async () => {
-    if (kind === 'redis-cluster') {
-      cluster = await startRedisCluster({ masters: 3, replicasPerMaster: 0 });
-      clusterStore = await openRedisStore({ cluster: { nodes: cluster.urls }, keyPrefix: uniquePrefix(), sealer: testSealer() });
-    }
-    server = await startTestServer(kind === 'redis-cluster' ? 'redis' : kind, undefined, { logger: log.logger, ...(clusterStore === undefined ? {} : { store: clusterStore }) });
+    server = await startServerOn(kind, cluster, { logger: log.logger });
     const { access_token: accessToken } = await onboardOwner(server);
     const socket = await TestSocket.authenticated(server, accessToken);
     // The longest a signed path may live (a day here): the fake clock does not move during the run.
@@ -53,8 +44,6 @@ describe.each<FuzzedStore>(['sqlite', 'redis', 'redis-cluster'])('HTTP fuzzing (
   });
   afterAll(async () => {
     await server.close();
-    await clusterStore?.close();
-    await cluster?.stop();
   });
 
   it.each(Object.keys(ROUTES))('%s: never a 500, always Home Assistant\'s error shapes', async (route) => {

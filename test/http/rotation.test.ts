@@ -1,11 +1,12 @@
 /**
- * Refresh-token rotation against the real server, on both stores: off for Home Assistant's own
+ * Refresh-token rotation against the real server, on both stores and on a Redis Cluster: off for Home Assistant's own
  * clients (the default), on for a client whose policy says so, with the grace window, reuse
  * detection that revokes the family (and closes its sockets), and the family's lifetime.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseAuthConfig } from '../../src/auth-config.js';
-import { CLIENT_ID, startTestServer, type TestServer } from '../support/test-server.js';
+import { CLIENT_ID, type TestServer } from '../support/test-server.js';
+import { clusterForFile, startServerOn } from '../support/file-cluster.js';
 import { TestSocket } from '../support/ws-client.js';
 import { apiStatus, HEX_128, issuerOf, newCode } from './token-client.js';
 import { type IssuedTokens, exchangeCode, onboardOwner, refreshGrant } from '../support/http-client.js';
@@ -23,10 +24,13 @@ interface Refreshed {
   body: { access_token?: string; refresh_token?: string; expires_in?: number; error?: string };
 }
 
-describe.each(['sqlite', 'redis'] as const)('refresh-token rotation (%s)', (kind) => {
+/** On a cluster a successor must land in its predecessor's bucket (Store.placement: a secret derived again until its hash does). */
+const cluster = clusterForFile();
+
+describe.each(['sqlite', 'redis', 'redis-cluster'] as const)('refresh-token rotation (%s)', (kind) => {
   let server: TestServer;
   beforeEach(async () => {
-    server = await startTestServer(kind, undefined, { authConfig });
+    server = await startServerOn(kind, cluster, { authConfig });
     await onboardOwner(server);
   });
   afterEach(() => server.close());
@@ -132,7 +136,7 @@ describe.each(['sqlite', 'redis'] as const)('refresh-token rotation (%s)', (kind
   });
 
   it('advertises nothing about rotation in the OAuth metadata: the document is the one without policies', async () => {
-    const plain = await startTestServer(kind);
+    const plain = await startServerOn(kind, cluster);
     try {
       const read = async (base: string) => (await (await fetch(`${base}/.well-known/oauth-authorization-server`)).text()).replaceAll(base, '<base>');
       expect(await read(server.baseUrl)).toBe(await read(plain.baseUrl));

@@ -9,26 +9,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, sha256Hex } from '../../src/domain/ids.js';
 import { redisKeys } from '../../src/stores/redis/keys.js';
-import { openRedisStore } from '../../src/stores/redis/redis-store.js';
 import type { ReadableStore } from '../../src/stores/store-contents.js';
-import { startRedisCluster, type RedisCluster } from '../support/redis-cluster.js';
+import { clusterForFile, openClusterStore } from '../support/file-cluster.js';
 import { describeStoreContract } from './contract.js';
 import { envelope } from './contract/context.js';
-import { testSealer, uniquePrefix } from './redis-harness.js';
+import { makeUser } from './contract/users.js';
 
-let starting: Promise<RedisCluster> | undefined;
-/** The file's cluster, started by the first test that needs it. */
-const started = () => (starting ??= startRedisCluster({ masters: 3, replicasPerMaster: 1 }));
-
-afterAll(async () => {
-  await (await starting)?.stop();
-}, 30_000);
-
-/** A store on the cluster under a fresh prefix; the cluster is thrown away with the file, keys and all. */
-async function openOnCluster(): Promise<ReadableStore> {
-  const { urls } = await started();
-  return openRedisStore({ cluster: { nodes: urls }, keyPrefix: uniquePrefix(), sealer: testSealer() });
-}
+const cluster = clusterForFile({ masters: 3, replicasPerMaster: 1 });
+const openOnCluster = () => openClusterStore(cluster);
 
 describeStoreContract('redis store on a cluster', {
   async open() {
@@ -89,6 +77,19 @@ describe('redis store on a cluster: what one server does not have', () => {
     for (const token of made) expect(await store.refreshTokens.create(token, envelope('refreshToken', 1))).toBe(true);
     expect(new Set(made.map((token) => keys.bucketOf(token.id))).size).toBeGreaterThan(1);
     expect((await store.refreshTokens.listByUser(userId)).map(({ id }) => id).sort()).toEqual(made.map(({ id }) => id).sort());
+  });
+
+  it('reads a session\'s user fresh every time, though it remembers whose the token is', async () => {
+    const user = makeUser({ store, clock: { now: () => Date.now(), advance: (ms: number) => sleep(ms) } });
+    expect(await store.users.createUser(user)).toBe(true);
+    const token = placedKeys(user.id);
+    expect(await store.refreshTokens.create(token, envelope('refreshToken', 1))).toBe(true);
+    expect((await store.refreshTokens.loadSession(token.id))?.user).toEqual(user);
+    const deactivated = { ...user, isActive: false };
+    expect(await store.users.updateUser(deactivated)).toBe(true);
+    expect((await store.refreshTokens.loadSession(token.id))?.user).toEqual(deactivated);
+    await store.users.deleteUser(user.id);
+    expect((await store.refreshTokens.loadSession(token.id))?.user).toBeNull();
   });
 
   it('refuses a joining write whose new token is not placed with its record, writing nothing', async () => {

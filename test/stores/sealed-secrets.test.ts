@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createCluster } from 'redis';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId, newSecret, sha256Hex } from '../../src/domain/ids.js';
 import type { Logger } from '../../src/domain/logger.js';
 import { UnreadableRecordError } from '../../src/stores/envelope-codec.js';
@@ -23,7 +23,7 @@ import type { Envelope, Store } from '../../src/stores/types.js';
 import type { User } from '../../src/domain/models.js';
 import { deleteKeysUnder, rawClient, REDIS_URL, uniquePrefix } from './redis-harness.js';
 import { makeTempDir } from './sqlite-harness.js';
-import { startRedisCluster, type RedisCluster } from '../support/redis-cluster.js';
+import { clusterForFile } from '../support/file-cluster.js';
 
 /** The stored text of each secret, read and written around the store (which must be closed meanwhile). */
 interface RawStore {
@@ -131,11 +131,7 @@ function redisPlace(topology: 'server' | 'cluster'): () => Place {
 
 type RawRedis = Pick<Awaited<ReturnType<typeof rawClient>>, 'hGet' | 'hSet' | 'get' | 'set' | 'del' | 'destroy'>;
 
-let clusterStarting: Promise<RedisCluster> | undefined;
-const sharedCluster = () => (clusterStarting ??= startRedisCluster({ masters: 3, replicasPerMaster: 0 }));
-afterAll(async () => {
-  await (await clusterStarting)?.stop();
-}, 30_000);
+const sharedCluster = clusterForFile();
 
 const [k1, k2, k3] = [randomBytes(32), randomBytes(32), randomBytes(32)];
 const sealerOf = (...keys: Buffer[]) => createSealer(keys, 'SECRETS_KEY');

@@ -18,15 +18,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, killRedisServer, rawClient } from '../stores/redis-harness.js';
+import { until } from './until.js';
+import { CLUSTER_SLOTS } from '../../src/stores/redis/cluster-slot.js';
 
 const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server';
 const REDIS_CLI = process.env.REDIS_CLI_BIN ?? '/usr/bin/redis-cli';
 /** How long a node may not answer before the others count it as failed (and its replica takes over). */
 export const CLUSTER_NODE_TIMEOUT_MS = 1_000;
 const SETTLE_TIMEOUT_MS = 20_000;
-const SLOTS = 16_384;
 /** Keys moved per MIGRATE while resharding a slot. */
 const MIGRATE_BATCH = 100;
 
@@ -85,19 +85,9 @@ function fieldsOfInfo(text: string): Record<string, string> {
   return fields;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = SETTLE_TIMEOUT_MS): Promise<T> {
-  const started = Date.now();
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() - started > timeoutMs) throw new Error(`redis cluster: ${what} not within ${timeoutMs} ms${last instanceof Error ? ` (${last.message})` : ''}`);
-    await sleep(25);
-  }
+/** `until` (support/until.ts) with this harness's deadline and pace. */
+function settle<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = SETTLE_TIMEOUT_MS): Promise<T> {
+  return until(`redis cluster: ${what}`, probe, timeoutMs, 25);
 }
 
 async function startNode(dir: string, port: number): Promise<ChildProcess> {
@@ -121,7 +111,7 @@ async function startNode(dir: string, port: number): Promise<ChildProcess> {
   );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await until(`node ${port} start`, async () => {
+  await settle(`node ${port} start`, async () => {
     if (child.exitCode !== null) throw new Error(`node ${port} exited: ${output}`);
     return output.includes('Ready to accept connections') ? true : undefined;
   });
@@ -177,17 +167,17 @@ export async function startRedisCluster(options: ClusterOptions = {}): Promise<R
       return { master, successor };
     };
     const settled = async (timeoutMs = SETTLE_TIMEOUT_MS) => {
-      await until(
+      await settle(
         'cluster_state:ok with every slot served',
         async () => {
           const states = await Promise.all(alive().map(info));
-          const ok = states.every((state) => state.cluster_state === 'ok' && state.cluster_slots_ok === String(SLOTS));
+          const ok = states.every((state) => state.cluster_state === 'ok' && state.cluster_slots_ok === String(CLUSTER_SLOTS));
           return ok ? true : undefined;
         },
         timeoutMs,
       );
       // Every replica of a live master has its data: a master killed next loses nothing it acknowledged before.
-      await until(
+      await settle(
         'replicas in sync',
         async () => {
           const roles = await Promise.all(alive().map(roleOf));

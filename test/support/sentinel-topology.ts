@@ -19,8 +19,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, killRedisServer, rawClient, startRedisServer, TEST_SECRETS_KEY } from '../stores/redis-harness.js';
+import { until } from './until.js';
 
 const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server';
 export const MASTER_NAME = 'hass-auth-test';
@@ -68,19 +68,9 @@ export async function replicaPorts(sentinelPort: number): Promise<number[]> {
   return replicas.map((replica) => Number(fieldsOf(replica).port));
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = SETTLE_TIMEOUT_MS): Promise<T> {
-  const started = Date.now();
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() - started > timeoutMs) throw new Error(`sentinel topology: ${what} not within ${timeoutMs} ms${last === undefined ? '' : ` (${last instanceof Error ? last.message : JSON.stringify(last)})`}`);
-    await sleep(50);
-  }
+/** `until` (support/until.ts) with this harness's deadline and pace. */
+function settle<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = SETTLE_TIMEOUT_MS): Promise<T> {
+  return until(`sentinel topology: ${what}`, probe, timeoutMs, 50);
 }
 
 async function startSentinel(dir: string, port: number, masterPort: number): Promise<ChildProcess> {
@@ -102,7 +92,7 @@ async function startSentinel(dir: string, port: number, masterPort: number): Pro
   const child = spawn(REDIS_SERVER, [file, '--sentinel'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await until(`sentinel ${port} start`, async () => {
+  await settle(`sentinel ${port} start`, async () => {
     if (child.exitCode !== null) throw new Error(`sentinel ${port} exited: ${output}`);
     return output.includes('+monitor') ? true : undefined;
   });
@@ -125,7 +115,7 @@ export async function startSentinelTopology(): Promise<SentinelTopology> {
     servers.set(masterPort, await startRedisServer(masterPort));
     for (const port of replicaPorts) {
       servers.set(port, await startRedisServer(port, { args: ['--replicaof', '127.0.0.1', String(masterPort)] }));
-      await until(`replica ${port} in sync`, async () => {
+      await settle(`replica ${port} in sync`, async () => {
         const client = await rawClient(`redis://127.0.0.1:${port}`);
         try {
           return (await client.info('replication')).includes('master_link_status:up') ? true : undefined;
@@ -135,7 +125,7 @@ export async function startSentinelTopology(): Promise<SentinelTopology> {
       });
     }
     for (const port of sentinelPorts) sentinels.push(await startSentinel(dir, port, masterPort));
-    await until('sentinels aware of the replica and of each other', async () => {
+    await settle('sentinels aware of the replica and of each other', async () => {
       const states = await Promise.all(sentinelPorts.map(masterState));
       return states.every((state) => state['num-slaves'] === '2' && state['num-other-sentinels'] === '2') ? true : undefined;
     });
@@ -155,7 +145,7 @@ export async function startSentinelTopology(): Promise<SentinelTopology> {
         return port;
       },
       promoted: (oldPort, timeoutMs = SETTLE_TIMEOUT_MS) =>
-        until(
+        settle(
           'promotion',
           async () => {
             const port = await masterPortNow();

@@ -4,7 +4,8 @@
  * distribution model"). node-redis computes it inside its cluster client without exporting it; the
  * subscriptions need it to meet their publishers on one node (cluster-connection.ts).
  */
-const SLOTS = 16_384;
+/** How many hash slots a Redis Cluster has. */
+export const CLUSTER_SLOTS = 16_384;
 
 function crc16(bytes: Uint8Array): number {
   let crc = 0;
@@ -19,5 +20,5 @@ export function clusterSlotOf(name: string): number {
   const open = name.indexOf('{');
   const close = open < 0 ? -1 : name.indexOf('}', open + 1);
   const hashed = close > open + 1 ? name.slice(open + 1, close) : name;
-  return crc16(Buffer.from(hashed)) % SLOTS;
+  return crc16(Buffer.from(hashed)) % CLUSTER_SLOTS;
 }

@@ -11,9 +11,9 @@ import { clusterConnection, createStoreCluster, describeClusterNodes, type Store
 import type { RedisConnection } from './connection.js';
 import { describeError } from './connection-errors.js';
 import { withDeadline } from './deadline.js';
+import { CLUSTER_SLOTS } from './cluster-slot.js';
 
 /** Hash slots of a Redis Cluster (Redis documentation, "Redis cluster specification"). */
-const CLUSTER_SLOTS = 16_384;
 
 export class ClusterStartError extends StoreUnavailableError {
   constructor(message: string, options?: { cause?: unknown }) {
