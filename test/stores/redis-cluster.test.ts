@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { followClusterChannel } from '../../src/stores/redis/cluster-subscription.js';
+import { clusterSlotOf } from '../../src/stores/redis/cluster-slot.js';
 import { connectCluster } from '../../src/stores/redis/cluster-start.js';
 import { connectRedis } from '../../src/stores/redis/connect.js';
 import { directConnection } from '../../src/stores/redis/direct-connection.js';
@@ -266,6 +267,8 @@ describe('the cluster connection', () => {
     try {
       await vi.waitFor(() => expect(heard).toEqual(['listening']), WAIT);
       const host = await subscriberHost(channel);
+      // It subscribes on the channel's home, where PUBLISH is sent too (cluster-connection.ts).
+      expect(host.port).toBe((await ownerOf(clusterSlotOf(channel))).port);
       const other = cluster.nodes.find((node) => node.port !== host.port) as ClusterNode;
       await onNode(other, (client) => client.publish(channel, 'before'));
       await vi.waitFor(() => expect(heard).toEqual(['listening', 'before']), WAIT);
@@ -275,6 +278,12 @@ describe('the cluster connection', () => {
       expect(killed.port).toBe(host.port);
       await vi.waitFor(() => expect(heard).toEqual(['listening', 'before', 'interrupted', 'listening']), WAIT);
       await cluster.settled();
+      // Once the client has read the new slot map, the subscription is back home: on the master now
+      // owning the channel's slot (it may first have moved to another, and been told to move again).
+      await vi.waitFor(async () => {
+        expect((await subscriberHost(channel)).port).toBe((await ownerOf(clusterSlotOf(channel), successor)).port);
+        expect(heard.at(-1)).toBe('listening');
+      }, WAIT);
       await onNode(successor, (client) => client.publish(channel, 'after'));
       await vi.waitFor(() => expect(heard.at(-1)).toBe('after'), WAIT);
       // Commands reach the promoted replica once the client read the slot map again.

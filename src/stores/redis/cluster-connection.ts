@@ -43,7 +43,7 @@ import type { RedisConnection, ScanTarget } from './connection.js';
 import { describeError } from './connection-errors.js';
 import { withDeadline } from './deadline.js';
 import { followClusterChannel, type ClusterChannel, type NodeAccess, type NodeAddress } from './cluster-subscription.js';
-import { watchSlotMap } from './cluster-slot-watch.js';
+import { SLOT_MAP_CHECK_INTERVAL_MS, watchSlotMap } from './cluster-slot-watch.js';
 import { reconnectStrategy } from './reconnect.js';
 import { redisScripts } from './scripts/index.js';
 
@@ -136,6 +136,13 @@ export function clusterConnection(cluster: StoreCluster, options: { nodes: strin
     logger?.info({ redis: where, masters: cluster.masters.map(({ address }) => address) }, 'Redis cluster: slot map read again');
     for (const subscription of subscriptions) subscription.recheck();
   });
+  // node-redis also reads the slot map again by itself (a MOVED answer, a lost node), which the watch
+  // above does not see as a change: a subscription that had to settle away from its channel's home
+  // while the home's master failed over finds the new home at the next check.
+  const homing = setInterval(() => {
+    for (const subscription of subscriptions) subscription.recheck();
+  }, SLOT_MAP_CHECK_INTERVAL_MS);
+  homing.unref();
   const rootAddresses = options.nodes.map((url): NodeAddress => {
     const parsed = new URL(url);
     return { host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(parsed.port || 6379) };
@@ -182,6 +189,7 @@ export function clusterConnection(cluster: StoreCluster, options: { nodes: strin
       if (closed) return;
       closed = true;
       stopWatch();
+      clearInterval(homing);
       for (const subscription of subscriptions) subscription.stop();
       subscriptions.clear();
       if (!cluster.isOpen) return;
