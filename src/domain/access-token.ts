@@ -4,11 +4,16 @@
  * the ASCII string (not hex-decoded). Validation reads `iss` unverified only to find the key, then
  * verifies signature, issuer and `exp`/`iat` with 10 s of leeway, after refusing tokens over 8192 chars.
  *
- * fast-jwt rather than jose: with a key per token, neither can reuse a prepared key, and fast-jwt
- * signs or verifies in about 9 µs where jose takes about 75 (bench/jwt-signing.ts), on every refresh
- * grant and every Bearer request. Both produce the same bytes for these claims (checked there too).
+ * fast-jwt rather than jose: fast-jwt signs or verifies in about 9 µs where jose takes about 75
+ * (bench/jwt-signing.ts), on every refresh grant and every Bearer request. Both produce the same
+ * bytes for these claims (checked there too). Preparing a key (fast-jwt's options checked, a
+ * KeyObject made) cost about as much again, on every call: each process keeps the signer and the
+ * verifier of the keys it used lately, since a token's key serves every refresh and Bearer request
+ * of its session. Neither depends on the time, so that a prepared verifier serves any `now`: the
+ * time claims are judged here, as PyJWT judges them.
  */
 import { createDecoder, createSigner, createVerifier } from 'fast-jwt';
+import { rememberIn } from './bounded-map.js';
 
 /** `MAX_TOKEN_SIZE`, homeassistant/auth/jwt_wrapper.py: refused before any parsing. */
 export const MAX_TOKEN_SIZE = 8192;
@@ -17,10 +22,36 @@ export const ACCESS_TOKEN_LEEWAY_S = 10;
 
 const decodePayload = createDecoder();
 
+/** Keys whose signer and verifier a process keeps: a few MB at most. */
+const PREPARED_KEYS = 4096;
+
+type Claims = { iss?: unknown; iat?: unknown; exp?: unknown; nbf?: unknown };
+const signers = new Map<string, (claims: Claims) => string>();
+const verifiers = new Map<string, (token: string) => Claims>();
+
+function signerOf(jwtKey: string): (claims: Claims) => string {
+  return signers.get(jwtKey) ?? rememberIn(signers, jwtKey, createSigner({ key: jwtKey, algorithm: 'HS256' }), PREPARED_KEYS);
+}
+
+function verifierOf(jwtKey: string): (token: string) => Claims {
+  const made = () =>
+    createVerifier({
+      key: jwtKey,
+      algorithms: ['HS256'],
+      requiredClaims: ['exp', 'iat'],
+      // Judged below: fast-jwt would read the clock when the verifier was made, and still accepts a
+      // token at `exp + leeway` to the millisecond, where PyJWT does not.
+      ignoreExpiration: true,
+      ignoreNotBefore: true,
+      cache: false,
+    });
+  return verifiers.get(jwtKey) ?? rememberIn(verifiers, jwtKey, made(), PREPARED_KEYS);
+}
+
 export async function signAccessToken(refreshTokenId: string, jwtKey: string, nowMs: number, lifetimeS: number): Promise<string> {
   const iat = Math.floor(nowMs / 1000);
   // The claims in this order, and `iat` as given: fast-jwt keeps a payload's own `iat`.
-  return createSigner({ key: jwtKey, algorithm: 'HS256' })({ iss: refreshTokenId, iat, exp: iat + lifetimeS });
+  return signerOf(jwtKey)({ iss: refreshTokenId, iat, exp: iat + lifetimeS });
 }
 
 /** The `iss` claim read without verification, or null for anything that is not a JWT of the right size. */
@@ -37,19 +68,13 @@ export function unverifiedIssuer(token: string): string | null {
 /** True when `token` is signed with `jwtKey` for `issuer` and current at `nowMs`; never throws. */
 export async function verifyAccessToken(token: string, jwtKey: string, issuer: string, nowMs: number): Promise<boolean> {
   try {
-    const claims = createVerifier({
-      key: jwtKey,
-      algorithms: ['HS256'],
-      requiredClaims: ['exp', 'iat'],
-      clockTimestamp: nowMs,
-      clockTolerance: ACCESS_TOKEN_LEEWAY_S * 1000,
-      // Judged below: fast-jwt still accepts a token at `exp + leeway` to the millisecond, PyJWT does not.
-      ignoreExpiration: true,
-      cache: false,
-    })(token) as { iss?: unknown; iat?: unknown; exp?: unknown };
-    // PyJWT (`_validate_exp`): expired when `exp <= now - leeway`; `iat` and `exp` must be numbers.
-    const { iss, iat, exp } = claims;
-    return iss === issuer && typeof iat === 'number' && typeof exp === 'number' && exp > nowMs / 1000 - ACCESS_TOKEN_LEEWAY_S;
+    const { iss, iat, exp, nbf } = verifierOf(jwtKey)(token);
+    const now = nowMs / 1000;
+    // PyJWT: expired when `exp <= now - leeway` (`_validate_exp`), not yet valid when `nbf > now +
+    // leeway` (`_validate_nbf`); `iat`, `exp` and any `nbf` must be numbers.
+    const current = typeof exp === 'number' && exp > now - ACCESS_TOKEN_LEEWAY_S;
+    const begun = nbf === undefined || (typeof nbf === 'number' && nbf <= now + ACCESS_TOKEN_LEEWAY_S);
+    return iss === issuer && typeof iat === 'number' && current && begun;
   } catch {
     return false;
   }

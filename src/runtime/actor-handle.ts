@@ -34,11 +34,15 @@ export interface Transitioned<N extends MachineName> {
   changed: boolean;
 }
 
-/** A write that is more than the record's compare-and-set (a rotation also creates the successor). */
+/**
+ * A write that is more than the record's compare-and-set (a rotation also creates the successor), or
+ * less (a refresh token's use, kept beside an envelope it leaves as it is). `next` encodes the next
+ * envelope when called, once: a write that keeps none does not pay for it.
+ */
 export type TransitionWrite<N extends MachineName> = (
   id: string,
   expectedRev: number,
-  next: Envelope,
+  next: () => Envelope,
   ttl: TtlChange,
   after: Snapshot<N>,
   audit: AuditEntry[],
@@ -108,6 +112,24 @@ function emittedBy<N extends MachineName>(actions: readonly StepAction[]): Emitt
   return actions.filter((action) => action.type === 'xstate.emit').map((action) => (action.params as { event: EmittedOf<N> }).event);
 }
 
+type Persisted = { status: unknown; value: unknown; context: Record<string, unknown> };
+
+/** A field's value as JSON writes it: objects by their text, for those a step rebuilt unchanged. */
+const sameField = (a: unknown, b: unknown) => a === b || (typeof a === 'object' && typeof b === 'object' && JSON.stringify(a) === JSON.stringify(b));
+
+/**
+ * Whether a step left the snapshot as it would be persisted: same status, state and context. xstate
+ * keeps the context object when no `assign` ran, and an `assign` keeps the fields it does not set,
+ * so the fields are compared one by one, without encoding either snapshot.
+ */
+function unchanged(before: unknown, after: unknown): boolean {
+  const [from, to] = [before as Persisted, after as Persisted];
+  if (from.status !== to.status || !sameField(from.value, to.value)) return false;
+  if (from.context === to.context) return true;
+  const keys = Object.keys(to.context);
+  return keys.length === Object.keys(from.context).length && keys.every((key) => key in from.context && sameField(from.context[key], to.context[key]));
+}
+
 function persistedJson(name: MachineName, snapshot: unknown): string {
   return JSON.stringify(machines[name].machine.getPersistedSnapshot(snapshot as never));
 }
@@ -143,15 +165,14 @@ export function actorHandle<N extends MachineName>(
         const { envelope, snapshot: before } = current;
         const [after, actions] = step(name, before, event);
         const emitted = emittedBy<N>(actions);
-        // The snapshot reached, as JSON once: to compare with the one left, and to write.
-        const afterJson = persistedJson(name, after);
-        const changed = persistedJson(name, before) !== afterJson;
+        const changed = !unchanged(before, after);
         if (!changed && emitted.length === 0) return { before, after, emitted, changed };
-        const next = envelopeFromJson(name, afterJson, envelope.rev + 1);
+        let next: Envelope | undefined;
+        const encoded = () => (next ??= envelopeFromJson(name, persistedJson(name, after), envelope.rev + 1));
         const ttl = options.ttlAfter?.(after);
         const entry = audit === undefined ? undefined : transitionEntry(name, id, event, before, after, emitted);
         const kept = keptInWrite && entry !== undefined ? [entry] : [];
-        const written = write === undefined ? records.compareAndSet(id, envelope.rev, next, ttl, kept) : write(id, envelope.rev, next, ttl, after, kept);
+        const written = write === undefined ? records.compareAndSet(id, envelope.rev, encoded(), ttl, kept) : write(id, envelope.rev, encoded, ttl, after, kept);
         const result = await unlessGarbled<CasResult>(written, { ok: false, current: null }, name, id, logger);
         if (result.ok) {
           if (kept.length === 0 && entry !== undefined) recordInAudit(audit, entry, logger);

@@ -48,6 +48,16 @@ describe('access tokens', () => {
     expect(unverifiedIssuer(unsigned)).toBe(ISSUER);
   });
 
+  it('refuse a token not yet valid (PyJWT: when nbf > now + leeway) and a non-numeric nbf, whatever time the key was last used at', async () => {
+    const claims = (nbf: string) => pyjwtToken(`{"iss":"${ISSUER}","iat":${IAT},"exp":${IAT + 1800},"nbf":${nbf}}`);
+    // The key was used at NOW first: what is prepared for it holds no time.
+    expect(await verifyAccessToken(await signAccessToken(ISSUER, KEY, NOW, 1800), KEY, ISSUER, NOW)).toBe(true);
+    expect(await verifyAccessToken(claims(`${IAT + ACCESS_TOKEN_LEEWAY_S}`), KEY, ISSUER, NOW)).toBe(true);
+    expect(await verifyAccessToken(claims(`${IAT + ACCESS_TOKEN_LEEWAY_S + 1}`), KEY, ISSUER, NOW)).toBe(false);
+    expect(await verifyAccessToken(claims(`${IAT + ACCESS_TOKEN_LEEWAY_S + 1}`), KEY, ISSUER, NOW + 2_000)).toBe(true);
+    expect(await verifyAccessToken(claims(`"${IAT}"`), KEY, ISSUER, NOW)).toBe(false);
+  });
+
   it('read no issuer from what is not a JWT of at most MAX_TOKEN_SIZE characters', async () => {
     const token = await signAccessToken(ISSUER, KEY, NOW, 1800);
     expect(unverifiedIssuer('not a token')).toBeNull();

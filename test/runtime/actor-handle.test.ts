@@ -130,4 +130,28 @@ describe('an actor handle (src/runtime)', () => {
     const loaded = await loadRecord(store.grants, 'loginGrant', 'same', silentLogger());
     expect(loaded?.snapshot.context.issuedAt).toBe(0);
   });
+
+  it('judges a step by the fields it set: equal values write nothing, one new value writes, and `next` is encoded only when a write asks', async () => {
+    const handle = actorHandle('refreshToken', { load: async () => null, compareAndSet: async () => ({ ok: true }) }, { logger: silentLogger() });
+    const loaded = handle.initial({
+      id: 'rt1', userId: 'u1', clientId, clientName: null, clientIcon: null, tokenType: 'normal', createdAt: 0,
+      accessTokenExpirationS: 1800, jwtKey: 'k'.repeat(128), credentialId: null, version: null,
+    });
+    const asked: number[] = [];
+    const write = vi.fn(async (_id: string, _rev: number, next: () => { rev: number }) => {
+      asked.push(next().rev);
+      return { ok: true as const };
+    });
+    // The token has an expiry: the machine's `setExpiry` assigns nothing new (a new context, equal fields).
+    const same = await handle.transition('rt1', { type: 'SET_EXPIRY', now: 5, enable: true }, { loaded, write });
+    expect(same).toMatchObject({ changed: false });
+    expect(write).not.toHaveBeenCalled();
+    const cleared = await handle.transition('rt1', { type: 'SET_EXPIRY', now: 5, enable: false }, { loaded, write });
+    expect(cleared).toMatchObject({ changed: true });
+    expect(cleared?.after.context.expireAt).toBeNull();
+    expect(asked).toEqual([2]);
+    // A write that keeps no envelope (a use kept beside it) never has it encoded.
+    const uses = await handle.transition('rt1', { type: 'USE', now: 9, ip: null }, { loaded, write: async () => ({ ok: true }) });
+    expect(uses?.after.context.lastUsedAt).toBe(9);
+  });
 });

@@ -103,10 +103,10 @@ export function loginGrantService(
             issued ??= await issue({ credential, user: isStoredLogin(found.credential, credential) ? found.user : null }, refreshTokenId);
             if ('token' in issued) {
               const { keys, initial, audit: tokenAudit } = issued.token;
-              return store.grants.redeem(grantId, expectedRev, next, ttl, { keys, envelope: initial.envelope }, [...audit, ...tokenAudit]);
+              return store.grants.redeem(grantId, expectedRev, next(), ttl, { keys, envelope: initial.envelope }, [...audit, ...tokenAudit]);
             }
           }
-          return store.grants.compareAndSet(grantId, expectedRev, next, ttl, audit);
+          return store.grants.compareAndSet(grantId, expectedRev, next(), ttl, audit);
         },
       });
       if (result === null) return { ok: false, reason: 'unknown' };

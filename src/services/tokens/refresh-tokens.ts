@@ -336,11 +336,11 @@ export function refreshTokenService(
         loaded: record,
         write: (id, expectedRev, next, ttl, after, audit) =>
           namesOurs(after)
-            ? store.refreshTokens.exchange(id, expectedRev, next, ttl, { keys: successorKeys, envelope: successor.envelope }, [
+            ? store.refreshTokens.exchange(id, expectedRev, next(), ttl, { keys: successorKeys, envelope: successor.envelope }, [
                 ...audit,
                 ...tokens.creationAudit(successorId, successor.snapshot, now),
               ])
-            : store.refreshTokens.compareAndSet(id, expectedRev, next, ttl, audit),
+            : store.refreshTokens.compareAndSet(id, expectedRev, next(), ttl, audit),
       });
       await perform(rotated?.emitted ?? []);
       if (rotated === null || !rotated.after.matches('redeemed')) return { ok: false };
@@ -363,7 +363,7 @@ export function refreshTokenService(
         write: (recordId, expectedRev, next, ttl, after, audit) =>
           after.matches('issued')
             ? store.refreshTokens.recordUse(recordId, expectedRev, { at: now, ip }, audit)
-            : store.refreshTokens.compareAndSet(recordId, expectedRev, next, ttl, audit),
+            : store.refreshTokens.compareAndSet(recordId, expectedRev, next(), ttl, audit),
       });
       if (used === null) return null;
       await perform(used.emitted);

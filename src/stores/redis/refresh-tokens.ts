@@ -14,6 +14,7 @@ import { decodeStored, redisEnvelopeAccess } from './actor-records.js';
 import { storedUse, withStoredUse } from '../refresh-token-use.js';
 import { auditKeptWith } from './audit.js';
 import { decodeCredential, decodeUser, ttlChangeArgument } from './codec.js';
+import { rememberIn } from '../../domain/bounded-map.js';
 import { CREDENTIAL_NONE, type StoredToken } from './scripts/refresh-token-scripts.js';
 import type { Run } from './guard.js';
 import type { RedisKeys } from './keys.js';
@@ -101,10 +102,7 @@ export function redisRefreshTokens(run: Run, keys: RedisKeys, codec: EnvelopeCod
    * reads are fresh, only the name of whom to read is remembered. Oldest out first past the cap.
    */
   const userOfToken = new Map<string, string>();
-  const rememberUser = (id: string, userId: string) => {
-    userOfToken.set(id, userId);
-    if (userOfToken.size > SESSION_USERS_REMEMBERED) userOfToken.delete(userOfToken.keys().next().value as string);
-  };
+  const rememberUser = (id: string, userId: string) => rememberIn(userOfToken, id, userId, SESSION_USERS_REMEMBERED);
 
   /** A cluster's directory is in a slot of its own (keys.ts): a token's user and credential are read apart, in one round trip. */
   const directoryOf = (operation: string, userId: string | null, credentialId: string | null) =>

@@ -11,15 +11,18 @@
  * opens, which is how a key is rotated. A value not in this form was written before sealing (or by an
  * instance of an older version during an upgrade) and is read as it is; the next write seals it.
  *
- * Each process remembers (bounded) the values it opened and their sealed form: a refresh grant
- * reads and writes its token's record with an unchanged `jwt_key`, and so neither decrypts nor
- * encrypts after the token's first use in the process. That matters for time: an AES-GCM open costs
+ * Each process remembers (bounded) the values it opened or sealed, with their sealed form: a refresh
+ * grant reads and writes its token's record with an unchanged `jwt_key`, and so neither decrypts nor
+ * encrypts after the token's first use in the process, nor does a rotation decrypt the successor it
+ * sealed itself when that successor is presented. That matters for time: an AES-GCM open costs
  * about 5 µs in a tight loop but about 0.2 ms of CPU in a process busy with other work (OpenSSL's
  * cipher set-up runs from cold caches; bench/sealing.ts), which would add a tenth to a refresh grant.
  * And for the key's life: random nonces bound a key to about 2^32 seals (SP 800-38D §8.3), which
  * then count secrets made, not uses.
  */
-import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createSecretKey, type KeyObject } from 'node:crypto';
+import { rememberIn } from '../../domain/bounded-map.js';
+import { randomBytesFromPool } from '../../domain/ids.js';
 
 const PREFIX = 'sealed:';
 const NONCE_BYTES = 12;
@@ -71,19 +74,21 @@ export function createSealer(keys: readonly Buffer[], source: string): Sealer {
   // aad ‖ stored text → plaintext, and aad ‖ plaintext → its sealed form under the first key.
   const opened = new Map<string, string>();
   const sealedAs = new Map<string, string>();
-  const remember = (map: Map<string, string>, key: string, value: string) => {
-    if (map.size >= REMEMBERED) map.delete(map.keys().next().value as string);
-    map.set(key, value);
-  };
+  const remember = (map: Map<string, string>, key: string, value: string) => rememberIn(map, key, value, REMEMBERED);
 
   const seal = (plaintext: string, aad: string): string => {
     const known = sealedAs.get(`${aad}\0${plaintext}`);
     if (known !== undefined) return known;
-    const nonce = randomBytes(NONCE_BYTES);
+    const nonce = randomBytesFromPool(NONCE_BYTES);
     const cipher = createCipheriv('aes-256-gcm', sealingKey, nonce);
     cipher.setAAD(Buffer.from(aad));
     const body = Buffer.concat([nonce, cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
-    return `${PREFIX}${sealingId}:${body.toString('base64url')}`;
+    const sealed = `${PREFIX}${sealingId}:${body.toString('base64url')}`;
+    // What this process sealed it opens without decrypting: a rotated token's successor is read
+    // back at its next rotation, often by this same process.
+    remember(opened, `${aad}\0${sealed}`, plaintext);
+    remember(sealedAs, `${aad}\0${plaintext}`, sealed);
+    return sealed;
   };
 
   const decrypt = (stored: string, keyId: string, aad: string): string => {

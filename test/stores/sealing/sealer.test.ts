@@ -24,9 +24,13 @@ describe('sealer', () => {
     expect(sealer.isCurrent(sealed)).toBe(true);
   });
 
-  it('seals the same secret differently each time (random nonces)', () => {
-    const sealer = createSealer([newKey], 'SECRETS_KEY');
-    expect(sealer.seal(JWT_KEY, PLACE)).not.toBe(sealer.seal(JWT_KEY, PLACE));
+  it('seals the same secret differently in each process (random nonces), and as it did before within one', () => {
+    const [one, another] = [createSealer([newKey], 'SECRETS_KEY'), createSealer([newKey], 'SECRETS_KEY')];
+    const sealed = one.seal(JWT_KEY, PLACE);
+    expect(another.seal(JWT_KEY, PLACE)).not.toBe(sealed);
+    // A record written again with its secret unchanged keeps its text: a rotation's successor is sealed once.
+    expect(one.seal(JWT_KEY, PLACE)).toBe(sealed);
+    expect(one.seal(JWT_KEY, 'elsewhere')).not.toBe(sealed);
   });
 
   it('seals a secret it opened with the first key as the same text again: a refresh grant encrypts nothing', () => {
