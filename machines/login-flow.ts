@@ -128,8 +128,17 @@ export const loginFlowMachine = setup({
   },
 }).createMachine({
   id: 'loginFlow',
+  // Each field named, no spread: see machines/refresh-token.ts's context.
   context: ({ input }) => ({
-    ...input,
+    flowId: input.flowId,
+    handler: input.handler,
+    clientId: input.clientId,
+    redirectUri: input.redirectUri,
+    ipAddress: input.ipAddress,
+    credentialOnly: input.credentialOnly,
+    createdAt: input.createdAt,
+    codeChallenge: input.codeChallenge,
+    userChoices: input.userChoices,
     error: null,
     credential: null,
     userId: null,

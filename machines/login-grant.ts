@@ -74,7 +74,16 @@ export const loginGrantMachine = setup({
   },
 }).createMachine({
   id: 'loginGrant',
-  context: ({ input }) => ({ ...input, refreshTokenId: null, endedAt: null }),
+  // Each field named, no spread: see machines/refresh-token.ts's context.
+  context: ({ input }) => ({
+    codeId: input.codeId,
+    clientId: input.clientId,
+    credential: input.credential,
+    issuedAt: input.issuedAt,
+    codeChallenge: input.codeChallenge,
+    refreshTokenId: null,
+    endedAt: null,
+  }),
   initial: 'issued',
   states: {
     issued: {

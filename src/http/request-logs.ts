@@ -6,10 +6,14 @@
 import type { FastifyInstance } from 'fastify';
 
 export function logRequestsAtDebug(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
+  // Above `debug` they would log nothing: no hooks then, which every request would run for nothing.
+  if (app.log.level !== 'debug' && app.log.level !== 'trace') return;
+  app.addHook('onRequest', (request, _reply, done) => {
     request.log.debug({ req: request }, 'incoming request');
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     request.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    done();
   });
 }

@@ -12,13 +12,14 @@
  * `redeemed` and the machine decides what a second REDEEM means.
  */
 import type { EmittedFrom, EventFromLogic, InputFrom } from 'xstate';
-import { machines, type MachineName, type MachineOf } from '../../machines/index.js';
+import type { MachineName, MachineOf } from '../../machines/index.js';
 import { CodedError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
-import { envelopeFromJson } from '../stores/envelope.js';
+import { toEnvelope } from '../stores/envelope.js';
 import type { ActorRecords, AuditEntry, AuditLog, CasResult, Envelope, TtlChange } from '../stores/types.js';
 import { creationEntry, recordInAudit, transitionEntry } from './audit-trail.js';
 import { step, type StepAction } from './machine-step.js';
+import { unchanged } from './unchanged.js';
 import { tellObservers, type TransitionObserver } from './observers.js';
 import { initialEnvelope, loadRecord, restoreFound, restoreOrNull, unlessGarbled, type Loaded, type Snapshot } from './records.js';
 
@@ -112,28 +113,6 @@ function emittedBy<N extends MachineName>(actions: readonly StepAction[]): Emitt
   return actions.filter((action) => action.type === 'xstate.emit').map((action) => (action.params as { event: EmittedOf<N> }).event);
 }
 
-type Persisted = { status: unknown; value: unknown; context: Record<string, unknown> };
-
-/** A field's value as JSON writes it: objects by their text, for those a step rebuilt unchanged. */
-const sameField = (a: unknown, b: unknown) => a === b || (typeof a === 'object' && typeof b === 'object' && JSON.stringify(a) === JSON.stringify(b));
-
-/**
- * Whether a step left the snapshot as it would be persisted: same status, state and context. xstate
- * keeps the context object when no `assign` ran, and an `assign` keeps the fields it does not set,
- * so the fields are compared one by one, without encoding either snapshot.
- */
-function unchanged(before: unknown, after: unknown): boolean {
-  const [from, to] = [before as Persisted, after as Persisted];
-  if (from.status !== to.status || !sameField(from.value, to.value)) return false;
-  if (from.context === to.context) return true;
-  const keys = Object.keys(to.context);
-  return keys.length === Object.keys(from.context).length && keys.every((key) => key in from.context && sameField(from.context[key], to.context[key]));
-}
-
-function persistedJson(name: MachineName, snapshot: unknown): string {
-  return JSON.stringify(machines[name].machine.getPersistedSnapshot(snapshot as never));
-}
-
 export function actorHandle<N extends MachineName>(
   name: N,
   records: Pick<ActorRecords, 'load' | 'compareAndSet'>,
@@ -168,7 +147,7 @@ export function actorHandle<N extends MachineName>(
         const changed = !unchanged(before, after);
         if (!changed && emitted.length === 0) return { before, after, emitted, changed };
         let next: Envelope | undefined;
-        const encoded = () => (next ??= envelopeFromJson(name, persistedJson(name, after), envelope.rev + 1));
+        const encoded = () => (next ??= toEnvelope(name, after, envelope.rev + 1));
         const ttl = options.ttlAfter?.(after);
         const entry = audit === undefined ? undefined : transitionEntry(name, id, event, before, after, emitted);
         const kept = keptInWrite && entry !== undefined ? [entry] : [];

@@ -30,6 +30,8 @@ import type {
 import { getShortestPaths, getStateNodes, serializeSnapshot, type StatePath } from 'xstate/graph';
 import { machines, type MachineName } from '../../machines/index.js';
 import { initialStep, step } from '../../src/runtime/machine-step.js';
+import { unchanged } from '../../src/runtime/unchanged.js';
+import { toEnvelope } from '../../src/stores/envelope.js';
 
 type Event<M extends AnyStateMachine> = EventFromLogic<M>;
 /** What `getShortestPaths` calls a snapshot of `M`. */
@@ -202,6 +204,25 @@ export function describeModel<M extends AnyStateMachine>(name: string, spec: Mod
           expect(actions.map((action) => [action.type, action.params])).toEqual(expectedActions.map((action) => [action.type, action.params]));
         }
       }
+    });
+
+    it("persists every snapshot of every path as xstate does, text for text, and sees a change exactly where the text changes", () => {
+      const name = machineNameOf(machine);
+      const text = (snapshot: AnyMachineSnapshot) => JSON.stringify(machine.getPersistedSnapshot(snapshot));
+      let kept = 0;
+      for (const path of paths) {
+        for (const { after: reached } of moves(path)) {
+          expect(JSON.stringify(toEnvelope(name, reached as never, 1).snapshot)).toBe(text(reached));
+          // Every sample event from every state reached, those it ignores included.
+          const from = persistAndRestore(machine, reached);
+          for (const event of spec.events) {
+            const [after] = transition(machine, from, event);
+            expect(unchanged(from, after), `${describePath(path)}, then ${event.type}`).toBe(text(from) === text(after));
+            if (text(from) === text(after)) kept += 1;
+          }
+        }
+      }
+      expect(kept).toBeGreaterThan(0);
     });
 
     it('reaches every state of the machine', () => {

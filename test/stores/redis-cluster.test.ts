@@ -260,6 +260,24 @@ describe('the cluster connection', () => {
     await cluster.settled();
   }, 40_000);
 
+  it("sends PUBLISH to the channel's home, where the subscription is: each answer counts it, and messages arrive in order", async () => {
+    const channel = 'cluster-test-order';
+    const { heard, listener } = recordingListener();
+    const stop = connection.subscribe(channel, listener);
+    try {
+      await vi.waitFor(() => expect(heard).toEqual(['listening']), WAIT);
+      // node-redis alone sends a keyless PUBLISH to a random node: it would count 0 two times in
+      // three, and a message relayed over the cluster bus could arrive after the next one.
+      const sent = Array.from({ length: 30 }, (_, n) => `m${n}`);
+      const counts: number[] = [];
+      for (const message of sent) counts.push(await connection.commands().publish(channel, message));
+      expect(counts).toEqual(sent.map(() => 1));
+      await vi.waitFor(() => expect(heard).toEqual(['listening', ...sent]), WAIT);
+    } finally {
+      stop();
+    }
+  });
+
   it('hears a publish made on another node, and again after the master it listened on was killed', async () => {
     const channel = 'cluster-test-channel';
     const { heard, listener } = recordingListener();

@@ -91,6 +91,9 @@ function settle<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs 
 }
 
 async function startNode(dir: string, port: number): Promise<ChildProcess> {
+  // The cluster bus gets a free port of its own: by default it is `port + 10000`, which another
+  // process may hold (seen once in a full run) or which may not exist (a port above 55535).
+  const busPort = await freePort();
   const child = spawn(
     REDIS_SERVER,
     [
@@ -98,6 +101,7 @@ async function startNode(dir: string, port: number): Promise<ChildProcess> {
       '--bind', '127.0.0.1',
       '--dir', dir,
       '--cluster-enabled', 'yes',
+      '--cluster-port', String(busPort),
       '--cluster-config-file', `nodes-${port}.conf`,
       '--cluster-node-timeout', String(CLUSTER_NODE_TIMEOUT_MS),
       '--save', '',

@@ -39,7 +39,7 @@ import { createCluster } from 'redis';
 import type { Logger } from '../../domain/logger.js';
 import { redactUrl } from './connect.js';
 import { clusterSlotOf } from './cluster-slot.js';
-import type { RedisConnection, ScanTarget } from './connection.js';
+import type { RedisConnection, ScanTarget, StoreCommands } from './connection.js';
 import { describeError } from './connection-errors.js';
 import { withDeadline } from './deadline.js';
 import { followClusterChannel, type ClusterChannel, type NodeAccess, type NodeAddress } from './cluster-subscription.js';
@@ -117,12 +117,20 @@ function watchCluster(cluster: StoreCluster, where: string, logger: Logger | und
  * The commands with PUBLISH sent to the channel's home, the master owning the slot of the
  * channel's name, where every instance's subscription stays while it can (subscribe, below):
  * PUBLISH then answers how many instances heard it, which the live-inspection channel relies on to
- * know whether anybody watches (transition-channel.ts). node-redis' cluster client sends a PUBLISH,
- * which names no key, to any node, whose answer counts only its own subscribers.
+ * know whether anybody watches (transition-channel.ts), and two notices published one after the
+ * other reach a subscriber in that order. node-redis' cluster client sends PUBLISH, which names no
+ * key, to a random node whatever key it is given (its command policy `default-keyless`), whose
+ * answer counts only its own subscribers and whose cluster-bus copy can arrive after a later one
+ * sent to the home: so it is sent on the home's own client (`getNodeClientForKey`), with the same
+ * command options (an operation's abort signal).
  */
-function homedPublish<T extends StoreCluster | ReturnType<StoreCluster['withCommandOptions']>>(commands: T): T {
-  const publish = (channel: string, message: string) => commands.sendCommand<number>(channel, false, ['PUBLISH', channel, message]);
-  return Object.create(commands, { publish: { value: publish } }) as T;
+function homedPublish(cluster: StoreCluster, options?: { timeout: number; abortSignal: AbortSignal }): StoreCommands {
+  const commands = options === undefined ? cluster : cluster.withCommandOptions(options);
+  const publish = async (channel: string, message: string) => {
+    const home = await cluster.getNodeClientForKey(channel);
+    return (options === undefined ? home : home.withCommandOptions(options)).publish(channel, message);
+  };
+  return Object.create(commands, { publish: { value: publish } }) as StoreCommands;
 }
 
 export function clusterConnection(cluster: StoreCluster, options: { nodes: string[]; connectTimeoutMs: number; logger?: Logger }): RedisConnection {
@@ -157,7 +165,7 @@ export function clusterConnection(cluster: StoreCluster, options: { nodes: strin
       return closed || !cluster.isOpen;
     },
     holdsCommands: true,
-    commands: (abandon) => (abandon === undefined ? commands : homedPublish(cluster.withCommandOptions({ timeout: 0, abortSignal: abandon }))),
+    commands: (abandon) => (abandon === undefined ? commands : homedPublish(cluster, { timeout: 0, abortSignal: abandon })),
     serverCommands: null,
     masters: () =>
       Promise.all(
