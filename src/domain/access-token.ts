@@ -13,7 +13,7 @@
  * time claims are judged here, as PyJWT judges them.
  */
 import { createDecoder, createSigner, createVerifier } from 'fast-jwt';
-import { rememberIn } from './bounded-map.js';
+import { BoundedMap } from './bounded-map.js';
 
 /** `MAX_TOKEN_SIZE`, homeassistant/auth/jwt_wrapper.py: refused before any parsing. */
 export const MAX_TOKEN_SIZE = 8192;
@@ -26,11 +26,11 @@ const decodePayload = createDecoder();
 const PREPARED_KEYS = 4096;
 
 type Claims = { iss?: unknown; iat?: unknown; exp?: unknown; nbf?: unknown };
-const signers = new Map<string, (claims: Claims) => string>();
-const verifiers = new Map<string, (token: string) => Claims>();
+const signers = new BoundedMap<string, (claims: Claims) => string>(PREPARED_KEYS);
+const verifiers = new BoundedMap<string, (token: string) => Claims>(PREPARED_KEYS);
 
 function signerOf(jwtKey: string): (claims: Claims) => string {
-  return signers.get(jwtKey) ?? rememberIn(signers, jwtKey, createSigner({ key: jwtKey, algorithm: 'HS256' }), PREPARED_KEYS);
+  return signers.get(jwtKey) ?? signers.set(jwtKey, createSigner({ key: jwtKey, algorithm: 'HS256' }));
 }
 
 function verifierOf(jwtKey: string): (token: string) => Claims {
@@ -45,7 +45,7 @@ function verifierOf(jwtKey: string): (token: string) => Claims {
       ignoreNotBefore: true,
       cache: false,
     });
-  return verifiers.get(jwtKey) ?? rememberIn(verifiers, jwtKey, made(), PREPARED_KEYS);
+  return verifiers.get(jwtKey) ?? verifiers.set(jwtKey, made());
 }
 
 export async function signAccessToken(refreshTokenId: string, jwtKey: string, nowMs: number, lifetimeS: number): Promise<string> {

@@ -14,7 +14,7 @@ import { decodeStored, redisEnvelopeAccess } from './actor-records.js';
 import { storedUse, withStoredUse } from '../refresh-token-use.js';
 import { auditKeptWith } from './audit.js';
 import { decodeCredential, decodeUser, ttlChangeArgument } from './codec.js';
-import { rememberIn } from '../../domain/bounded-map.js';
+import { BoundedMap } from '../../domain/bounded-map.js';
 import { CREDENTIAL_NONE, type StoredToken } from './scripts/refresh-token-scripts.js';
 import type { Run } from './guard.js';
 import type { RedisKeys } from './keys.js';
@@ -99,10 +99,10 @@ export function redisRefreshTokens(run: Run, keys: RedisKeys, codec: EnvelopeCod
   /**
    * Cluster only: the user of each token seen lately (a token's user never changes), so that
    * `loadSession` reads the token and its user at once, in one round trip instead of two; both
-   * reads are fresh, only the name of whom to read is remembered. Oldest out first past the cap.
+   * reads are fresh, only the name of whom to read is remembered (BoundedMap: the latest few thousand).
    */
-  const userOfToken = new Map<string, string>();
-  const rememberUser = (id: string, userId: string) => rememberIn(userOfToken, id, userId, SESSION_USERS_REMEMBERED);
+  const userOfToken = new BoundedMap<string, string>(SESSION_USERS_REMEMBERED);
+  const rememberUser = (id: string, userId: string) => userOfToken.set(id, userId);
 
   /** A cluster's directory is in a slot of its own (keys.ts): a token's user and credential are read apart, in one round trip. */
   const directoryOf = (operation: string, userId: string | null, credentialId: string | null) =>
