@@ -61,8 +61,13 @@ export function sqliteAudit(db: Database, group: GroupCommit): AuditLog & { keep
 
   return {
     append: (entry, hold) => group.write((now) => counted(append(entry, hold, now))),
-    keepNow: (entries, now) => {
-      for (const entry of entries) counted(append(entry, undefined, now));
+    // Only records that never hold entries keep them in their own write (types.ts ActorRecords'
+    // `audit`): nothing of theirs can wait in `audit_held`, so no statement looks there.
+    keepNow: (entries) => {
+      for (const entry of entries) {
+        insert.run(entry.recordId, JSON.stringify(entry));
+        counted(1);
+      }
     },
     tail: (limit) => group.read(() => newest.all(limit).map(decode).reverse()),
     // A record has kept entries or held ones, never both (types.ts AuditHold): one after the other is its order.
