@@ -7,11 +7,15 @@ import { integerReply, luaScript } from './define.js';
  * slot, as a cluster requires of every key a script is given (redis/keys.ts).
  */
 const KEEP_AUDIT = `
+local keptAt
 local function keepAudit(stream, recordList, userList, entry, streamCap, recordCap, ttl, userCap)
-  -- 't': when it was kept, in µs (Redis' clock, frozen for the script), which orders the entries
-  -- of a cluster's streams kept within one millisecond on different masters (../audit.ts tail).
-  local time = redis.call('TIME')
-  redis.call('XADD', stream, 'MAXLEN', '~', streamCap, '*', 'e', entry, 't', time[1] .. string.format('%06d', tonumber(time[2])))
+  -- 't': when it was kept, in µs (Redis' clock, frozen for the script: read once), which orders the
+  -- entries of a cluster's streams kept within one millisecond on different masters (../audit.ts tail).
+  if not keptAt then
+    local time = redis.call('TIME')
+    keptAt = time[1] .. string.format('%06d', tonumber(time[2]))
+  end
+  redis.call('XADD', stream, 'MAXLEN', '~', streamCap, '*', 'e', entry, 't', keptAt)
   redis.call('RPUSH', recordList, entry)
   redis.call('LTRIM', recordList, -tonumber(recordCap), -1)
   redis.call('PEXPIRE', recordList, ttl)

@@ -46,22 +46,26 @@ end`;
  * before, after)` moves `id` from the set of state `before` to that of `after` (nil: none, for a
  * create or a delete), where `registry` is the machine's `states-of` key (a declared key of the
  * script), `stem` the machine's `in-state:<machine>:` and `record` the record's key, whose expiry
- * scores the member; `ttlKept`: the write left the record's TTL as it was. `countedState(record)` is
- * the state of the record as stored now.
+ * scores the member; `ttlKept`: the write left the record's TTL as it was; `noTtl`: the record was
+ * just created without one (a refresh token), so its score is +inf without asking. `countedState(record)`
+ * is the state of the record as stored now.
  */
 export const KEEP_COUNTS = `${STATE_OF}${NOW_MS}
 local function countedState(record)
   return stateOf(redis.call('HGET', record, 'env'))
 end
-local function countMove(registry, stem, id, record, before, after, ttlKept)
+local function countMove(registry, stem, id, record, before, after, ttlKept, noTtl)
   -- A write that keeps the state and the TTL changes nothing here; one that keeps the state only
   -- moves the score (the TTL changed), and the set does not grow.
   if before == after and ttlKept then return end
   if before and before ~= after then redis.call('ZREM', stem .. before, id) end
   if not after then return end
   local set = stem .. after
-  local expiry = redis.call('PEXPIRETIME', record)
-  local score = expiry < 0 and '+inf' or expiry
+  local score = '+inf'
+  if not noTtl then
+    local expiry = redis.call('PEXPIRETIME', record)
+    if expiry >= 0 then score = expiry end
+  end
   if before == after then
     redis.call('ZADD', set, score, id)
     return

@@ -13,12 +13,18 @@ import { CAS_WRITE, casReply, STORED_NOW, type CasReply } from './record-scripts
 /** A token's `cred` field when it was issued for no credential (ids are 32 hex characters: never this). */
 export const CREDENTIAL_NONE = '-';
 
-/** Writes a token's record and both indexes, unless its id or hash is taken. → 1 | 0 */
+/**
+ * Writes a token's record (with no TTL: the counts score it +inf) and both indexes, unless its id or
+ * hash is taken (not asked again when `free`: the caller looked). → 1 | 0
+ */
 const CREATE_TOKEN = `
-local function createToken(record, index, userSet, id, rev, env, hash, user, cred)
-  if redis.call('EXISTS', record) == 1 or redis.call('EXISTS', index) == 1 then return 0 end
-  redis.call('HSET', record, 'rev', rev, 'env', env, 'hash', hash, 'user', user)
-  if cred ~= '' then redis.call('HSET', record, 'cred', cred) end
+local function createToken(record, index, userSet, id, rev, env, hash, user, cred, free)
+  if not free and (redis.call('EXISTS', record) == 1 or redis.call('EXISTS', index) == 1) then return 0 end
+  if cred ~= '' then
+    redis.call('HSET', record, 'rev', rev, 'env', env, 'hash', hash, 'user', user, 'cred', cred)
+  else
+    redis.call('HSET', record, 'rev', rev, 'env', env, 'hash', hash, 'user', user)
+  end
   redis.call('SET', index, id)
   redis.call('SADD', userSet, id)
   return 1
@@ -40,7 +46,7 @@ if KEYS[5] ~= KEYS[2] then
   if holder and holder ~= ARGV[1] then return 0 end
 end
 if createToken(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]) == 0 then return 0 end
-countMove(KEYS[4], ARGV[7], ARGV[1], KEYS[1], nil, stateOf(ARGV[3]))
+countMove(KEYS[4], ARGV[7], ARGV[1], KEYS[1], nil, stateOf(ARGV[3]), false, true)
 keepAuditFrom(6, 8)
 return 1
 `,
@@ -67,9 +73,9 @@ end
 if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
 local countedBefore = countedState(KEYS[1])
 ${CAS_WRITE}
-createToken(KEYS[2], KEYS[3], KEYS[4], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11])
+createToken(KEYS[2], KEYS[3], KEYS[4], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], true)
 countMove(KEYS[5], ARGV[12], ARGV[13], KEYS[1], countedBefore, stateOf(ARGV[3]), ARGV[4] == 'keep')
-countMove(KEYS[6], ARGV[14], ARGV[6], KEYS[2], nil, stateOf(ARGV[8]))
+countMove(KEYS[6], ARGV[14], ARGV[6], KEYS[2], nil, stateOf(ARGV[8]), false, true)
 keepAuditFrom(7, 15)
 return 1
 `,
