@@ -31,23 +31,35 @@ export async function startInstance(name: string, env: Record<string, string>): 
   return { name, baseUrl: service.baseUrl, metricsBaseUrl, output: service.output, stop: () => service.stop() };
 }
 
+/**
+ * Instances named `names`, started at once, each with the environment `envOf` gives; when one does
+ * not start, the others are stopped and its error is thrown.
+ */
+export async function startInstances(names: string[], envOf: () => Record<string, string> | Promise<Record<string, string>>): Promise<Instance[]> {
+  const results = await Promise.allSettled(names.map(async (name) => startInstance(name, await envOf())));
+  const instances = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed !== undefined) {
+    await Promise.all(instances.map((instance) => instance.stop()));
+    throw failed.reason;
+  }
+  return instances;
+}
+
 /** Instances named `names`, all on one fresh prefix of the shared Redis, bcrypt at its real cost. */
 export async function startCluster(names: string[], extraEnv: Record<string, string> = {}): Promise<Cluster> {
   const prefix = uniquePrefix();
   const env: Record<string, string> = { REDIS_URL, REDIS_KEY_PREFIX: prefix, SECRETS_KEY: TEST_SECRETS_KEY, LOG_LEVEL: 'warn', ...extraEnv };
   // Replicas in containers each own the metrics port they are given; on loopback each needs its own.
   const ownEnv = async () => (env.METRICS_PORT === undefined ? env : { ...env, METRICS_PORT: String(await freePort()) });
-  const results = await Promise.allSettled(names.map(async (name) => startInstance(name, await ownEnv())));
-  const instances = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const instances = await startInstances(names, ownEnv).catch(async (error: unknown) => {
+    await deleteKeysUnder(prefix);
+    throw error;
+  });
   const close = async () => {
     await Promise.all(instances.map((instance) => instance.stop()));
     await deleteKeysUnder(prefix);
   };
-  const failed = results.find((result) => result.status === 'rejected');
-  if (failed !== undefined) {
-    await close();
-    throw failed.reason;
-  }
   return { prefix, instances, close };
 }
 

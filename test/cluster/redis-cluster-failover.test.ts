@@ -38,7 +38,7 @@ import {
   WAIT,
 } from './fault-checks.js';
 import { TRAFFIC_CONFIG } from './fault-traffic.js';
-import { getWithBearer, startInstance, type Instance } from './instances.js';
+import { getWithBearer, startInstances, type Instance } from './instances.js';
 
 const PREFIX = 'hass-auth:';
 const DIRECTORY_SLOT = clusterSlotOf('{d}');
@@ -62,9 +62,7 @@ beforeAll(async () => {
   writeFileSync(configFile, TRAFFIC_CONFIG);
   cluster = await startRedisCluster({ masters: 3, replicasPerMaster: 1 });
   const env = { REDIS_CLUSTER_NODES: cluster.urls.join(','), SECRETS_KEY: TEST_SECRETS_KEY, REDIS_KEY_PREFIX: PREFIX, CONFIG_FILE: configFile, LOG_LEVEL: 'warn' };
-  const results = await Promise.allSettled([startInstance('A', env), startInstance('B', env)]);
-  for (const result of results) if (result.status === 'fulfilled') started.push(result.value);
-  for (const result of results) if (result.status === 'rejected') throw result.reason;
+  started.push(...(await startInstances(['A', 'B'], () => env)));
   [a, b] = started as [Instance, Instance];
   const owner = await ownerTokens([a, b]);
   for (const instance of [a, b]) sockets.push(await TestSocket.authenticated(instance, owner.access_token));

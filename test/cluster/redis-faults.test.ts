@@ -23,7 +23,7 @@ import { READY_TIMEOUT_MS } from '../support/service-process.js';
 import { TestSocket } from '../support/ws-client.js';
 import { ownerTokens, expectEachCodeRedeemedOnce, expectNothingAcknowledgedLost, expectOnlyTimelyErrors, trafficThrough } from './fault-checks.js';
 import { TRAFFIC_CONFIG } from './fault-traffic.js';
-import { startInstance, type Instance } from './instances.js';
+import { startInstances, type Instance } from './instances.js';
 
 /** At least this long: reconnect attempts back off to one every 1-2 s (src/stores/redis/reconnect.ts). */
 const FAULT_LASTS_MS = 2_500;
@@ -43,9 +43,7 @@ beforeAll(async () => {
   port = await freePort();
   redis = await startRedisServer(port, { appendOnlyDir: dataDir });
   const env = { REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_KEY_PREFIX: 'hass-auth:', SECRETS_KEY: TEST_SECRETS_KEY, CONFIG_FILE: configFile, LOG_LEVEL: 'warn' };
-  const results = await Promise.allSettled([startInstance('A', env), startInstance('B', env)]);
-  for (const result of results) if (result.status === 'fulfilled') started.push(result.value);
-  for (const result of results) if (result.status === 'rejected') throw result.reason;
+  started.push(...(await startInstances(['A', 'B'], () => env)));
   [a, b] = started as [Instance, Instance];
 }, READY_TIMEOUT_MS + 15_000);
 

@@ -24,7 +24,7 @@ import { CLIENT_ID, REDIRECT_URI } from '../support/test-server.js';
 import { TestSocket } from '../support/ws-client.js';
 import { expectEachCodeRedeemedOnce, expectNothingAcknowledgedLost, expectOnlyTimelyErrors, ownerTokens, trafficThrough } from './fault-checks.js';
 import { TRAFFIC_CONFIG } from './fault-traffic.js';
-import { startInstance, type Instance } from './instances.js';
+import { startInstances, type Instance } from './instances.js';
 import { postForm, postJson } from '../support/http-client.js';
 
 /** The bound for a start that cannot succeed. */
@@ -44,9 +44,7 @@ beforeAll(async () => {
   writeFileSync(configFile, TRAFFIC_CONFIG);
   topology = await startSentinelTopology();
   env = { ...topology.env, REDIS_MIN_REPLICAS_ACK: '1', REDIS_KEY_PREFIX: 'hass-auth:', CONFIG_FILE: configFile, LOG_LEVEL: 'warn' };
-  const results = await Promise.allSettled([startInstance('A', env), startInstance('B', env)]);
-  for (const result of results) if (result.status === 'fulfilled') started.push(result.value);
-  for (const result of results) if (result.status === 'rejected') throw result.reason;
+  started.push(...(await startInstances(['A', 'B'], () => env)));
   [a, b] = started as [Instance, Instance];
 }, READY_TIMEOUT_MS + 30_000);
 

@@ -84,6 +84,19 @@ function recordingListener() {
   return { heard, listener };
 }
 
+/** A subscription of the connection to `channel`, once it listens: what it heard, and how to stop it. */
+async function listeningTo(channel: string): Promise<{ heard: string[]; stop: () => void }> {
+  const { heard, listener } = recordingListener();
+  const stop = connection.subscribe(channel, listener);
+  try {
+    await vi.waitFor(() => expect(heard).toEqual(['listening']), WAIT);
+  } catch (error) {
+    stop();
+    throw error;
+  }
+  return { heard, stop };
+}
+
 /** `cluster_stats_messages_<kind>_sent` summed over every node. */
 async function busMessagesSent(kind: 'publish' | 'publishshard'): Promise<number> {
   const infos = await Promise.all(cluster.nodes.map((node) => cluster.info(node)));
@@ -238,12 +251,10 @@ describe('the cluster connection', () => {
 
   it('serves the slots of a master that hangs, once its replica took over, and moves a subscription off it', async () => {
     const channel = 'pause-test-channel';
-    const { heard, listener } = recordingListener();
-    const stop = connection.subscribe(channel, listener);
+    const { heard, stop } = await listeningTo(channel);
     const run = guardedRun(connection, { commandTimeoutMs: 1_000, silenceTimeoutMs: 400 });
     let paused: Awaited<ReturnType<RedisCluster['pauseMaster']>> | undefined;
     try {
-      await vi.waitFor(() => expect(heard).toEqual(['listening']), WAIT);
       const host = await subscriberHost(channel);
       const key = await keyServedBy(host);
       paused = await cluster.pauseMaster((await cluster.masterPorts()).indexOf(host.port));
@@ -262,10 +273,8 @@ describe('the cluster connection', () => {
 
   it("sends PUBLISH to the channel's home, where the subscription is: each answer counts it, and messages arrive in order", async () => {
     const channel = 'cluster-test-order';
-    const { heard, listener } = recordingListener();
-    const stop = connection.subscribe(channel, listener);
+    const { heard, stop } = await listeningTo(channel);
     try {
-      await vi.waitFor(() => expect(heard).toEqual(['listening']), WAIT);
       // node-redis alone sends a keyless PUBLISH to a random node: it would count 0 two times in
       // three, and a message relayed over the cluster bus could arrive after the next one.
       const sent = Array.from({ length: 30 }, (_, n) => `m${n}`);
@@ -280,10 +289,8 @@ describe('the cluster connection', () => {
 
   it('hears a publish made on another node, and again after the master it listened on was killed', async () => {
     const channel = 'cluster-test-channel';
-    const { heard, listener } = recordingListener();
-    const stop = connection.subscribe(channel, listener);
+    const { heard, stop } = await listeningTo(channel);
     try {
-      await vi.waitFor(() => expect(heard).toEqual(['listening']), WAIT);
       const host = await subscriberHost(channel);
       // It subscribes on the channel's home, where PUBLISH is sent too (cluster-connection.ts).
       expect(host.port).toBe((await ownerOf(clusterSlotOf(channel))).port);

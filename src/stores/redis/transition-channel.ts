@@ -80,10 +80,10 @@ export class RedisTransitionChannel implements TransitionChannel {
 
   /**
    * One at a time, each sent once the last was answered, so that watchers hear the notices in the
-   * order they were published: node-redis' cluster client may send a command issued later first
-   * while a node's connection is being made (it awaits the connection's promise chain for one and a
-   * settled promise for the other), and a live feed in the wrong order draws the wrong path. At most
-   * MAX_WAITING wait; past that, a notice is dropped, a gap like any other in a live feed.
+   * order they were published, whatever the connection does with commands issued together (on a
+   * cluster, a PUBLISH first looks up its channel's home node: cluster-connection.ts), and a live
+   * feed in the wrong order draws the wrong path. At most MAX_WAITING wait; past that, a notice is
+   * dropped, a gap like any other in a live feed.
    */
   publish(notice: TransitionNotice): void {
     if (this.#waiting >= MAX_WAITING) return;

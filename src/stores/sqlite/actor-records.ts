@@ -42,7 +42,7 @@ export function envelopeInsert(
     dropIfExpired(id, now);
     const row = { id, rev: envelope.rev, envelope: codec.encode(id, envelope), expiresAt: expiresAt(now, ttlMs) };
     if (insert.run(row).changes !== 1) return false;
-    keepAudit(audit, now);
+    keepAudit(audit);
     return true;
   };
 }

@@ -19,7 +19,7 @@ const decode = (row: { entry: string }): AuditEntry => JSON.parse(row.entry) as 
  * Keeps entries inside the caller's unit (group-commit.ts): a record's write and its trail commit
  * together, in one savepoint (types.ts ActorRecords' `audit`).
  */
-export type KeepAudit = (entries: readonly AuditEntry[], now: number) => void;
+export type KeepAudit = (entries: readonly AuditEntry[]) => void;
 
 export function sqliteAudit(db: Database, group: GroupCommit): AuditLog & { keepNow: KeepAudit } {
   const insert = db.prepare<[string, string]>('INSERT INTO audit (record_id, entry) VALUES (?, ?)');

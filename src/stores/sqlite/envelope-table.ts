@@ -87,7 +87,7 @@ export function envelopeTable(
     assertRev(next, expectedRev + 1);
     const params = { id, expectedRev, rev: next.rev, envelope: codec.encode(id, next), now, ...ttlUpdate(now, ttl) };
     if (update.run(params).changes !== 1) return { ok: false, current: loadAt(id, now) };
-    keepAudit(audit, now);
+    keepAudit(audit);
     return { ok: true };
   };
 

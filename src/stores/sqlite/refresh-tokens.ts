@@ -68,7 +68,7 @@ export function refreshTokenInsert(
     deleteExpiredHash.run({ tokenHash: keys.tokenHash, now });
     const { id, userId, tokenHash } = keys;
     if (insert.run({ id, userId, tokenHash, rev: envelope.rev, envelope: codec.encode(id, envelope) }).changes !== 1) return false;
-    keepAudit(audit, now);
+    keepAudit(audit);
     return true;
   };
 }
@@ -137,7 +137,7 @@ export function sqliteRefreshTokens(db: Database, group: GroupCommit, codec: Env
   );
   const recordUse = (id: string, expectedRev: number, { at, ip }: RecordedUse, audit: readonly AuditEntry[], now: number): CasResult => {
     if (updateUse.run({ id, expectedRev, at, ip, now }).changes !== 1) return { ok: false, current: table.loadNow(id, now) };
-    keepAudit(audit, now);
+    keepAudit(audit);
     return { ok: true };
   };
   const create = refreshTokenInsert(db, group, codec, keepAudit);
