@@ -3,7 +3,7 @@
  * are `uuid4().hex` (32 hex chars); refresh-token secrets and `jwt_key`s are `secrets.token_hex(64)`
  * (128 hex chars, 512 bits). Secrets are stored only as their SHA-256 (ARCHITECTURE.md, "Stores").
  */
-import { createHash, randomFillSync, randomUUID } from 'node:crypto';
+import { hash, randomFillSync, randomUUID } from 'node:crypto';
 
 /**
  * Random bytes are drawn from a pool filled from the CSPRNG 4 KiB at a time, each byte handed out
@@ -41,6 +41,7 @@ export function newSecret(): string {
   return pool.toString('hex', at, at + 64);
 }
 
+/** One-shot `crypto.hash` (Node 20.12): no Hash object made and collected per call, about half the time. */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex');
 }

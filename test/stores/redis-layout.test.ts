@@ -9,6 +9,7 @@ import type { Store } from '../../src/stores/types.js';
 import type { User } from '../../src/domain/models.js';
 import { deleteKeysUnder, envelope, keysUnder, rawClient, REDIS_URL, testSealer, uniquePrefix } from './redis-harness.js';
 import { newId, sha256Hex } from '../../src/domain/ids.js';
+import { AUDIT_MAX_PER_RECORD, AUDIT_MAX_PER_USER } from '../../src/stores/audit-limits.js';
 
 const id = newId;
 const sha256 = sha256Hex;
@@ -216,6 +217,24 @@ describe('redis store: key layout', () => {
     expect(await raw.lRange(`${prefix}audit-user:${userId}`, 0, -1)).toEqual([JSON.stringify(entry)]);
     for (const list of [`audit-user:${userId}`, `audit:${recordId}`]) {
       expect(await raw.pTTL(prefix + list)).toBeGreaterThan(29 * 24 * 60 * 60 * 1000);
+    }
+  });
+
+  it('keeps the lists of entries kept with a write at their caps, newest last, with a month\'s TTL', async () => {
+    const [tokenId, userId] = [id(), id()];
+    const entry = (at: number, recordId = tokenId) => ({ at, machine: 'refreshToken' as const, recordId, event: 'USE', from: 'issued', to: 'issued', userId, clientId: null, ip: null, detail: null });
+    const [recordList, userList] = [`${prefix}audit:${tokenId}`, `${prefix}audit-user:${userId}`];
+    // Each list one short of its cap before a write that keeps two entries in it.
+    await raw.rPush(recordList, Array.from({ length: AUDIT_MAX_PER_RECORD - 1 }, (_, at) => JSON.stringify(entry(at))));
+    await raw.rPush(userList, Array.from({ length: AUDIT_MAX_PER_USER - 1 }, (_, at) => JSON.stringify(entry(at))));
+    await store.refreshTokens.create({ id: tokenId, userId, tokenHash: sha256(tokenId) }, envelope(1, 'issued', 'refreshToken'));
+    const kept = [entry(AUDIT_MAX_PER_USER), entry(AUDIT_MAX_PER_USER + 1)];
+    expect(await store.refreshTokens.recordUse(tokenId, 1, { at: 2, ip: null }, kept)).toEqual({ ok: true });
+    expect(await raw.lLen(recordList)).toBe(AUDIT_MAX_PER_RECORD);
+    expect(await raw.lLen(userList)).toBe(AUDIT_MAX_PER_USER);
+    for (const list of [recordList, userList]) {
+      expect(await raw.lRange(list, -2, -1)).toEqual(kept.map((item) => JSON.stringify(item)));
+      expect(await raw.pTTL(list)).toBeGreaterThan(29 * 24 * 60 * 60 * 1000);
     }
   });
 

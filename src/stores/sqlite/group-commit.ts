@@ -57,7 +57,9 @@ interface Queued {
 }
 
 function queued<T>(unit: Unit<T>, now: number, write: boolean, resolve: (value: T) => void, reject: (error: unknown) => void): Queued {
-  let outcome: Outcome<T> = { threw: true, error: new Error('the unit never ran') };
+  // Made only for a unit left unrun: an Error captures its stack when made, which cost every write
+  // about 8 % of an embedded refresh grant's CPU.
+  let outcome: Outcome<T> | undefined;
   return {
     write,
     run: () => {
@@ -70,6 +72,7 @@ function queued<T>(unit: Unit<T>, now: number, write: boolean, resolve: (value: 
     },
     settle: (batch) => {
       if (batch.failed) reject(batch.error);
+      else if (outcome === undefined) reject(new Error('the unit never ran'));
       else if (outcome.threw) reject(outcome.error);
       else resolve(outcome.value);
     },

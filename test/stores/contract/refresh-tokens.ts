@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Envelope, RefreshTokenKeys } from '../../../src/stores/types.js';
 import { envelope, eventually, letShortTtlPass, mintedKeys, newId, SHORT_TTL_MS, type ContractContext } from './context.js';
 import { sha256Hex } from '../../../src/domain/ids.js';
+import { AUDIT_MAX_PER_USER } from '../../../src/stores/audit-limits.js';
 import { makeCredential, makeUser } from './users.js';
 
 const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
@@ -193,6 +194,23 @@ export function describeRefreshTokenIndexes(context: ContractContext): void {
         expect(await tokens().load(keys.id)).toEqual(first);
       }
       expect(await tokens().listByUser(keys.userId)).toHaveLength(2);
+    });
+
+    it('keeps its entries in each record\'s history and, in order, in their user\'s, which stays capped', async () => {
+      const { keys } = await created();
+      const successor = successorOf(keys);
+      const at = (time: number, recordId: string, event: string) =>
+        ({ at: time, machine: 'refreshToken' as const, recordId, event, from: null, to: 'issued', userId: keys.userId, clientId: null, ip: null, detail: null });
+      // The user's history one short of its cap: the write's two entries push its oldest out.
+      for (let time = 1; time < AUDIT_MAX_PER_USER; time += 1) await context.store.audit.append(at(time, newId(), 'older'));
+      const entries = [at(AUDIT_MAX_PER_USER, keys.id, 'ROTATE'), at(AUDIT_MAX_PER_USER + 1, successor.keys.id, 'create')];
+      expect(await tokens().exchange(keys.id, 1, make(2), undefined, successor, entries)).toEqual({ ok: true });
+      expect(await context.store.audit.forRecord(keys.id)).toEqual([entries[0]]);
+      expect(await context.store.audit.forRecord(successor.keys.id)).toEqual([entries[1]]);
+      const kept = await context.store.audit.forUser(keys.userId, AUDIT_MAX_PER_USER * 2);
+      expect(kept.map((entry) => entry.at)).toEqual(Array.from({ length: AUDIT_MAX_PER_USER }, (_, index) => index + 2));
+      expect(kept.slice(-2)).toEqual(entries);
+      expect(await context.store.audit.tail(2)).toEqual(entries);
     });
 
     it('gives the redeemed token and its hash index the TTL it is given, and none to the successor', async () => {

@@ -2,13 +2,13 @@
 import { integerReply, luaScript } from './define.js';
 
 /**
- * Keeps one entry: in the stream, the record's list and the user's, capped and with the lists' TTL.
+ * Keeps entries: in the stream, the record's list and the user's, capped and with the lists' TTL.
  * An entry naming no user has the stream itself in its user list's place: a key of the script's own
  * slot, as a cluster requires of every key a script is given (redis/keys.ts).
  */
 const KEEP_AUDIT = `
 local keptAt
-local function keepAudit(stream, recordList, userList, entry, streamCap, recordCap, ttl, userCap)
+local function keepInStream(stream, entry, streamCap)
   -- 't': when it was kept, in µs (Redis' clock, frozen for the script: read once), which orders the
   -- entries of a cluster's streams kept within one millisecond on different masters (../audit.ts tail).
   if not keptAt then
@@ -16,14 +16,16 @@ local function keepAudit(stream, recordList, userList, entry, streamCap, recordC
     keptAt = time[1] .. string.format('%06d', tonumber(time[2]))
   end
   redis.call('XADD', stream, 'MAXLEN', '~', streamCap, '*', 'e', entry, 't', keptAt)
-  redis.call('RPUSH', recordList, entry)
-  redis.call('LTRIM', recordList, -tonumber(recordCap), -1)
-  redis.call('PEXPIRE', recordList, ttl)
-  if userList and userList ~= stream then
-    redis.call('RPUSH', userList, entry)
-    redis.call('LTRIM', userList, -tonumber(userCap), -1)
-    redis.call('PEXPIRE', userList, ttl)
-  end
+end
+local function keepInList(list, entries, cap, ttl)
+  -- RPUSH answers the list's length: trimmed only once it is over its cap.
+  if redis.call('RPUSH', list, unpack(entries)) > tonumber(cap) then redis.call('LTRIM', list, -tonumber(cap), -1) end
+  redis.call('PEXPIRE', list, ttl)
+end
+local function keepAudit(stream, recordList, userList, entry, streamCap, recordCap, ttl, userCap)
+  keepInStream(stream, entry, streamCap)
+  keepInList(recordList, { entry }, recordCap, ttl)
+  if userList and userList ~= stream then keepInList(userList, { entry }, userCap, ttl) end
 end`;
 
 /**
@@ -35,9 +37,24 @@ end`;
  */
 export const KEEP_AUDIT_FROM = `${KEEP_AUDIT}
 local function keepAuditFrom(k, a)
-  for i = 1, #ARGV - a - 3 do
-    keepAudit(KEYS[k], KEYS[k + 2 * i - 1], KEYS[k + 2 * i], ARGV[a + 3 + i], ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3])
+  -- Each list gets its entries in one push, in their order: a rotation's two entries name one user.
+  local lists, order = {}, {}
+  local function gather(list, entry, cap)
+    local gathered = lists[list]
+    if not gathered then
+      gathered = { cap = cap }
+      lists[list] = gathered
+      order[#order + 1] = list
+    end
+    gathered[#gathered + 1] = entry
   end
+  for i = 1, #ARGV - a - 3 do
+    local entry, userList = ARGV[a + 3 + i], KEYS[k + 2 * i]
+    keepInStream(KEYS[k], entry, ARGV[a])
+    gather(KEYS[k + 2 * i - 1], entry, ARGV[a + 1])
+    if userList ~= KEYS[k] then gather(userList, entry, ARGV[a + 3]) end
+  end
+  for _, list in ipairs(order) do keepInList(list, lists[list], lists[list].cap, ARGV[a + 2]) end
 end`;
 
 /**

@@ -35,16 +35,24 @@ export type CasReply = { ok: true } | { ok: false; current: string | null; usedA
 export const STORED_NOW = `redis.call('HMGET', KEYS[1], 'env', 'used_at', 'used_ip')`;
 
 /**
- * The write of a compare-and-set whose revision matched, as the body of a script whose KEYS[1] and
- * ARGV[2..5] are recordCompareAndSet's (refresh-token-scripts.ts appends a successor's creation to it).
+ * A compare-and-set's one read of KEYS[1], whose revision must be ARGV[1]: when it is not, the
+ * script returns what is stored (as STORED_NOW); when it is, `stored` holds what the write needs of
+ * the record as it was: its envelope (`stored[2]`, whose state the counts move it from) and its
+ * `hash` (`stored[5]`, CAS_WRITE's companion).
+ */
+export const CAS_READ = `
+local stored = redis.call('HMGET', KEYS[1], 'rev', 'env', 'used_at', 'used_ip', 'hash')
+if stored[1] ~= ARGV[1] then return { stored[2], stored[3], stored[4] } end`;
+
+/**
+ * The write of a compare-and-set whose revision matched (after CAS_READ), as the body of a script
+ * whose KEYS[1] and ARGV[2..5] are recordCompareAndSet's (refresh-token-scripts.ts appends a
+ * successor's creation to it).
  */
 export const CAS_WRITE = `
 redis.call('HSET', KEYS[1], 'rev', ARGV[2], 'env', ARGV[3])
 local keys = { KEYS[1] }
-if ARGV[5] ~= '' then
-  local hash = redis.call('HGET', KEYS[1], 'hash')
-  if hash then keys[2] = ARGV[5] .. hash end
-end
+if ARGV[5] ~= '' and stored[5] then keys[2] = ARGV[5] .. stored[5] end
 for _, key in ipairs(keys) do
   if ARGV[4] == 'persist' then
     redis.call('PERSIST', key)
@@ -53,7 +61,7 @@ for _, key in ipairs(keys) do
   end
 end`;
 
-/** 1 when written; STORED_NOW (the envelope JSON or nil, and the use) when the revision did not match. */
+/** 1 when written; the envelope JSON or nil, and the use, as STORED_NOW reads them, when the revision did not match. */
 export function casReply(what: string) {
   return (reply: unknown): CasReply => {
     if (reply === 1) return { ok: true };
@@ -70,16 +78,11 @@ export function casReply(what: string) {
  * companion key named by the record's `hash` field ('' for none: the refresh-token hash index, which
  * must expire with its record), ARGV[6] the machine's `in-state:` stem, ARGV[7] record id;
  * KEYS[3..] and ARGV[8..] the audit entries kept with the write (KEEP_AUDIT_FROM).
- * → 1 when written; otherwise STORED_NOW (read in the same call).
+ * → 1 when written; otherwise what is stored (CAS_READ, in the same call).
  */
 export const recordCompareAndSet = luaScript(
-  `${KEEP_AUDIT_FROM}${KEEP_COUNTS}
-if redis.call('HGET', KEYS[1], 'rev') ~= ARGV[1] then
-  return ${STORED_NOW}
-end
-local countedBefore = countedState(KEYS[1])
-${CAS_WRITE}
-countMove(KEYS[2], ARGV[6], ARGV[7], KEYS[1], countedBefore, stateOf(ARGV[3]), ARGV[4] == 'keep')
+  `${KEEP_AUDIT_FROM}${KEEP_COUNTS}${CAS_READ}${CAS_WRITE}
+countMove(KEYS[2], ARGV[6], ARGV[7], KEYS[1], stateOf(stored[2]), stateOf(ARGV[3]), ARGV[4] == 'keep')
 keepAuditFrom(3, 8)
 return 1
 `,

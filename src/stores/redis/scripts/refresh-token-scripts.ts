@@ -8,7 +8,7 @@
 import { integerReply, luaScript, optionalStringsReply, stringArrayReply, UnexpectedReplyError } from './define.js';
 import { KEEP_AUDIT_FROM } from './audit-scripts.js';
 import { KEEP_COUNTS } from './record-count-scripts.js';
-import { CAS_WRITE, casReply, STORED_NOW, type CasReply } from './record-scripts.js';
+import { CAS_READ, CAS_WRITE, casReply, STORED_NOW, type CasReply } from './record-scripts.js';
 
 /** A token's `cred` field when it was issued for no credential (ids are 32 hex characters: never this). */
 export const CREDENTIAL_NONE = '-';
@@ -62,16 +62,13 @@ return 1
  * refreshTokenCreate's ARGV[1..6]; KEEP_COUNTS: KEYS[5] the `states-of` of KEYS[1]'s machine, KEYS[6]
  * the tokens', ARGV[12] KEYS[1]'s machine's `in-state:` stem, ARGV[13] its id, ARGV[14] the tokens'
  * stem; KEYS[7..] and ARGV[15..] the audit entries kept with the write (KEEP_AUDIT_FROM).
- * → 1 when written; STORED_NOW (record-scripts.ts) when the revision did not match; -1, writing
- * nothing, when the successor's id or hash is taken.
+ * → 1 when written; what is stored (record-scripts.ts CAS_READ) when the revision did not match;
+ * -1, writing nothing, when the successor's id or hash is taken.
  */
 export const refreshTokenExchange = luaScript(
-  `${CREATE_TOKEN}${KEEP_AUDIT_FROM}${KEEP_COUNTS}
-if redis.call('HGET', KEYS[1], 'rev') ~= ARGV[1] then
-  return ${STORED_NOW}
-end
-if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
-local countedBefore = countedState(KEYS[1])
+  `${CREATE_TOKEN}${KEEP_AUDIT_FROM}${KEEP_COUNTS}${CAS_READ}
+if redis.call('EXISTS', KEYS[2], KEYS[3]) > 0 then return -1 end
+local countedBefore = stateOf(stored[2])
 ${CAS_WRITE}
 createToken(KEYS[2], KEYS[3], KEYS[4], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], true)
 countMove(KEYS[5], ARGV[12], ARGV[13], KEYS[1], countedBefore, stateOf(ARGV[3]), ARGV[4] == 'keep')
@@ -246,10 +243,11 @@ return { fields[1], redis.call('HGET', KEYS[2], fields[2]), fields[3], fields[4]
  */
 export const refreshTokenRecordUse = luaScript(
   `${KEEP_AUDIT_FROM}
-if redis.call('HGET', KEYS[1], 'rev') ~= ARGV[1] then
+local seen = redis.call('HMGET', KEYS[1], 'rev', 'used_at')
+if seen[1] ~= ARGV[1] then
   return ${STORED_NOW}
 end
-local last = tonumber(redis.call('HGET', KEYS[1], 'used_at'))
+local last = tonumber(seen[2])
 if not last or last < tonumber(ARGV[2]) then redis.call('HSET', KEYS[1], 'used_at', ARGV[2], 'used_ip', ARGV[3]) end
 keepAuditFrom(2, 4)
 return 1
