@@ -11,6 +11,13 @@
  * verifier of the keys it used lately, since a token's key serves every refresh and Bearer request
  * of its session. Neither depends on the time, so that a prepared verifier serves any `now`: the
  * time claims are judged here, as PyJWT judges them.
+ *
+ * A Bearer token is presented again and again for its half hour: each process also remembers the
+ * tokens it verified lately, with the key each was verified under and its claims. Checking a
+ * signature is a pure function of the token and the key, so a remembered verdict is the one a new
+ * check would give; the time claims are still judged at every use, and the session behind the token
+ * is still read from the store at every use (services/tokens/access-tokens.ts), so that a revoked
+ * token or a deactivated user gets no further than before. It saves the two decodes and the HMAC.
  */
 import { createDecoder, createSigner, createVerifier } from 'fast-jwt';
 import { BoundedMap } from './bounded-map.js';
@@ -25,9 +32,14 @@ const decodePayload = createDecoder();
 /** Keys whose signer and verifier a process keeps: a few MB at most. */
 const PREPARED_KEYS = 4096;
 
+/** Tokens whose verdict a process keeps: a few MB at most. */
+const VERIFIED_TOKENS = 4096;
+
 type Claims = { iss?: unknown; iat?: unknown; exp?: unknown; nbf?: unknown };
 const signers = new BoundedMap<string, (claims: Claims) => string>(PREPARED_KEYS);
 const verifiers = new BoundedMap<string, (token: string) => Claims>(PREPARED_KEYS);
+/** Token → the key its signature was verified with, and its claims; only tokens whose signature held. */
+const verified = new BoundedMap<string, { jwtKey: string; claims: Claims }>(VERIFIED_TOKENS);
 
 function signerOf(jwtKey: string): (claims: Claims) => string {
   return signers.get(jwtKey) ?? signers.set(jwtKey, createSigner({ key: jwtKey, algorithm: 'HS256' }));
@@ -58,7 +70,7 @@ export async function signAccessToken(refreshTokenId: string, jwtKey: string, no
 export function unverifiedIssuer(token: string): string | null {
   if (token.length > MAX_TOKEN_SIZE) return null;
   try {
-    const { iss } = decodePayload(token) as { iss?: unknown };
+    const { iss } = verified.get(token)?.claims ?? (decodePayload(token) as Claims);
     return typeof iss === 'string' ? iss : null;
   } catch {
     return null;
@@ -68,7 +80,8 @@ export function unverifiedIssuer(token: string): string | null {
 /** True when `token` is signed with `jwtKey` for `issuer` and current at `nowMs`; never throws. */
 export async function verifyAccessToken(token: string, jwtKey: string, issuer: string, nowMs: number): Promise<boolean> {
   try {
-    const { iss, iat, exp, nbf } = verifierOf(jwtKey)(token);
+    const known = verified.get(token);
+    const { iss, iat, exp, nbf } = known?.jwtKey === jwtKey ? known.claims : verified.set(token, { jwtKey, claims: verifierOf(jwtKey)(token) }).claims;
     const now = nowMs / 1000;
     // PyJWT: expired when `exp <= now - leeway` (`_validate_exp`), not yet valid when `nbf > now +
     // leeway` (`_validate_nbf`); `iat`, `exp` and any `nbf` must be numbers.

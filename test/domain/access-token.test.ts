@@ -58,6 +58,21 @@ describe('access tokens', () => {
     expect(await verifyAccessToken(claims(`"${IAT}"`), KEY, ISSUER, NOW)).toBe(false);
   });
 
+  it('judge a token verified before as a new one: its time claims at every use, under its own key and issuer only', async () => {
+    const key = 'cd'.repeat(64);
+    const token = await signAccessToken(ISSUER, key, NOW, 1800);
+    expect(await verifyAccessToken(token, key, ISSUER, NOW)).toBe(true);
+    expect(unverifiedIssuer(token)).toBe(ISSUER);
+    expect(await verifyAccessToken(token, KEY, ISSUER, NOW)).toBe(false);
+    expect(await verifyAccessToken(token, key, 'f'.repeat(32), NOW)).toBe(false);
+    expect(await verifyAccessToken(token, key, ISSUER, (IAT + 1800 + ACCESS_TOKEN_LEEWAY_S) * 1000)).toBe(false);
+    expect(await verifyAccessToken(token, key, ISSUER, NOW)).toBe(true);
+    // Verified once with a non-string issuer: still none to read.
+    const numericIssuer = pyjwtToken(`{"iss":7,"iat":${IAT},"exp":${IAT + 1800}}`, key);
+    expect(await verifyAccessToken(numericIssuer, key, '7', NOW)).toBe(false);
+    expect(unverifiedIssuer(numericIssuer)).toBeNull();
+  });
+
   it('read no issuer from what is not a JWT of at most MAX_TOKEN_SIZE characters', async () => {
     const token = await signAccessToken(ISSUER, KEY, NOW, 1800);
     expect(unverifiedIssuer('not a token')).toBeNull();
