@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DATABASE_FILE } from '../../src/stores/sqlite/open-database.js';
+import { DATABASE_FILE, openDatabase } from '../../src/stores/sqlite/open-database.js';
 import { groupCommit } from '../../src/stores/sqlite/group-commit.js';
 import { openSqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import type { Store } from '../../src/stores/types.js';
@@ -155,8 +155,10 @@ describe('sqlite store: group commit', () => {
 
 describe('group commit over a connection', () => {
   const opened: Database.Database[] = [];
+  const removals: Array<() => void> = [];
   afterEach(() => {
     for (const db of opened.splice(0)) db.close();
+    for (const remove of removals.splice(0)) remove();
   });
   const connection = () => {
     const db = new Database(':memory:');
@@ -185,6 +187,29 @@ describe('group commit over a connection', () => {
       { status: 'rejected', reason: new Error('half done') },
       { status: 'fulfilled', value: 1 },
     ]);
+    expect(rows()).toEqual(['a', 'c']);
+  });
+
+  it('rolls back a unit whose changes pass the 64 KiB at which a savepoint journal would spill to a file', async () => {
+    // The store's own file and settings (open-database.ts), not an in-memory database.
+    const temp = makeTempDir();
+    const db = openDatabase(temp.dir);
+    opened.push(db);
+    removals.push(() => temp.remove());
+    db.exec('CREATE TABLE rows (v TEXT NOT NULL)');
+    const group = groupCommit(db, () => 0);
+    const insert = (v: string) => db.prepare<[string]>('INSERT INTO rows (v) VALUES (?)').run(v).changes;
+    const rows = () => db.prepare<[], { v: string }>('SELECT substr(v, 1, 1) AS v FROM rows ORDER BY rowid').all().map((row) => row.v);
+    const page = 'x'.repeat(4096);
+    const outcomes = await Promise.allSettled([
+      group.write(() => insert('a')),
+      group.write(() => {
+        for (let row = 0; row < 40; row += 1) insert(page);
+        throw new Error('half done');
+      }),
+      group.write(() => insert('c')),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(rows()).toEqual(['a', 'c']);
   });
 

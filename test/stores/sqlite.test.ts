@@ -57,11 +57,13 @@ describe('sqlite store: on disk', () => {
     expect(existsSync(join(dataDir, 'hass-auth.db'))).toBe(true);
   });
 
-  it('opens in WAL mode with synchronous=FULL, foreign keys on, holding the lock', () => {
+  it('opens in WAL mode with synchronous=FULL, savepoint journals in memory, foreign keys on, holding the lock', () => {
     const db = openDatabase(tempDir());
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(db.pragma('synchronous', { simple: true })).toBe(2);
+      // 2: MEMORY (https://www.sqlite.org/pragma.html#pragma_temp_store).
+      expect(db.pragma('temp_store', { simple: true })).toBe(2);
       expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
       expect(db.pragma('locking_mode', { simple: true })).toBe('exclusive');
     } finally {

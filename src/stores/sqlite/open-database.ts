@@ -35,6 +35,12 @@ function configure(db: Connection): Connection {
   // those too. An fsync per commit is cheap at an auth service's write rate. The kill -9 half is
   // what test/cluster/embedded-durability.test.ts checks; a power loss no test here can make.
   db.pragma('synchronous = FULL');
+  // Each write of a group commit runs in a savepoint (group-commit.ts), whose sub-journal keeps the
+  // original of every page the write changes, in case it rolls back. By default that journal spills
+  // to a temporary file past 64 KiB, which a commit of a few dozen writes always passed: about six
+  // 4 KiB writes to that file per refresh grant, more than to the WAL. In memory it costs a copy,
+  // and holds nothing durable (https://www.sqlite.org/tempfiles.html#stmtjrnl).
+  db.pragma('temp_store = MEMORY');
   // Credentials belong to users: deleting a user deletes its credentials (UserStore.deleteUser).
   db.pragma('foreign_keys = ON');
   applySchema(db);
