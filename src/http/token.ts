@@ -23,6 +23,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TokenOutcome, TokenService } from '../services/tokens/token-endpoint.js';
 import { sendOAuthError } from './error-reply.js';
 import { acceptFormBodies, formFields } from './form-body.js';
+import { ANY_ORIGIN, anyOriginPreflights } from './cors.js';
 
 function render(reply: FastifyReply, outcome: TokenOutcome) {
   if (outcome.kind === 'access_denied') return sendOAuthError(reply, 'access_denied', { reason: outcome.reason });
@@ -37,8 +38,9 @@ function render(reply: FastifyReply, outcome: TokenOutcome) {
 export function tokenRoutes(app: FastifyInstance, tokens: TokenService): void {
   void app.register(async (scope) => {
     acceptFormBodies(scope);
+    anyOriginPreflights(scope, ['/auth/token', '/auth/revoke']);
 
-    scope.post('/auth/token', async (request, reply) => {
+    scope.post('/auth/token', { config: ANY_ORIGIN }, async (request, reply) => {
       const data = formFields(request);
       if (data.action === 'revoke') {
         await tokens.revoke(data.token);
@@ -52,7 +54,7 @@ export function tokenRoutes(app: FastifyInstance, tokens: TokenService): void {
       return sendOAuthError(reply, 'unsupported_grant_type');
     });
 
-    scope.post('/auth/revoke', async (request, reply) => {
+    scope.post('/auth/revoke', { config: ANY_ORIGIN }, async (request, reply) => {
       await tokens.revoke(formFields(request).token);
       return reply.code(200).send();
     });

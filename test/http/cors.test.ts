@@ -29,6 +29,11 @@ describe('CORS', () => {
     expect(preflight).toEqual({ status: 204, origin: '*', headers: 'Origin, Accept, X-Requested-With, Content-Type, Authorization', credentials: null });
   });
 
+  it.each(['/auth/token', '/auth/revoke', '/auth/login_flow'])('answers an OPTIONS request to %s that is no preflight with a plain 400', async (path) => {
+    const response = await fetch(`${server.baseUrl}${path}`, { method: 'OPTIONS' });
+    expect({ status: response.status, body: await response.text() }).toEqual({ status: 400, body: 'Invalid Preflight Request' });
+  });
+
   it('allows only the configured origins elsewhere (Home Assistant\'s default: the Cast app)', async () => {
     expect((await corsOf('/api/', { headers: { origin: 'https://cast.home-assistant.io' } })).origin).toBe('https://cast.home-assistant.io');
     expect((await corsOf('/api/', { headers: { origin: 'https://app.example' } })).origin).toBeNull();
