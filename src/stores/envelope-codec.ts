@@ -7,6 +7,7 @@
  */
 import { needsResealing, openEnvelope, sealEnvelope } from './sealing/sealed-places.js';
 import { SealedValueError, type Sealer } from './sealing/sealer.js';
+import { BoundedMap } from '../domain/bounded-map.js';
 import type { Envelope } from './types.js';
 
 /** Stored text that is not an envelope (edited by hand, written by a foreign tool): treated as expired. */
@@ -38,6 +39,17 @@ export function decodeEnvelope(text: string): Envelope {
   return value;
 }
 
+/** Records whose decoded envelope a process keeps (about 3 KB each with its text). */
+const DECODED_REMEMBERED = 2048;
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
 /** How an adapter turns envelopes into stored text and back; `id` is the record's, the place its secrets are bound to. */
 export interface EnvelopeCodec {
   encode(id: string, envelope: Envelope): string;
@@ -61,7 +73,16 @@ export function envelopeCodec(sealer: Sealer): EnvelopeCodec {
       throw error;
     }
   };
-  const decode = (id: string, text: string) => open(id, decodeEnvelope(text));
+  // The envelope each record's text last decoded to: a token's text stays the same through all its
+  // Bearer requests and refresh grants (its uses are stored beside it), and parsing and opening it
+  // again cost each of them a few µs. Keyed by id and compared by text, so that a text only ever
+  // gives what it decodes to; frozen, since every reader of that text shares it.
+  const decoded = new BoundedMap<string, { text: string; envelope: Envelope }>(DECODED_REMEMBERED);
+  const decode = (id: string, text: string): Envelope => {
+    const known = decoded.get(id);
+    if (known?.text === text) return known.envelope;
+    return decoded.set(id, { text, envelope: deepFreeze(open(id, decodeEnvelope(text))) }).envelope;
+  };
   return {
     encode: (id, envelope) => encodeEnvelope(sealEnvelope(sealer, id, envelope)),
     decode,
