@@ -150,7 +150,7 @@ describe('an actor handle (src/runtime)', () => {
     expect(cleared).toMatchObject({ changed: true });
     expect(cleared?.after.context.expireAt).toBeNull();
     expect(asked).toEqual([2]);
-    // A write that keeps no envelope (a use kept beside it) never has it encoded.
+    // A write that keeps no envelope (a use kept beside it) need not ask for one: the step still lands.
     const uses = await handle.transition('rt1', { type: 'USE', now: 9, ip: null }, { loaded, write: async () => ({ ok: true }) });
     expect(uses?.after.context.lastUsedAt).toBe(9);
   });
