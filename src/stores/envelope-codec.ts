@@ -58,7 +58,10 @@ export interface EnvelopeCodec {
    * open (sealed with a key not given, or altered): the record is treated as expired, never a 500.
    */
   decode(id: string, text: string): Envelope;
-  /** For listings: a record that cannot be read is left out (a `load` of its id reports it). */
+  /**
+   * For listings: a record that cannot be read is left out (a `load` of its id reports it). What it
+   * decodes is not remembered (and not frozen): a listing must not push out the records in use.
+   */
   decodeOrSkip(id: string, text: string): Envelope[];
   /** The text with its secret fields sealed with the first key; null when they are already. Throws as `decode`. */
   reseal(id: string, text: string): string | null;
@@ -78,17 +81,21 @@ export function envelopeCodec(sealer: Sealer): EnvelopeCodec {
   // again cost each of them a few µs. Keyed by id and compared by text, so that a text only ever
   // gives what it decodes to; frozen, since every reader of that text shares it.
   const decoded = new BoundedMap<string, { text: string; envelope: Envelope }>(DECODED_REMEMBERED);
-  const decode = (id: string, text: string): Envelope => {
+  const remembered = (id: string, text: string): Envelope | undefined => {
     const known = decoded.get(id);
-    if (known?.text === text) return known.envelope;
-    return decoded.set(id, { text, envelope: deepFreeze(open(id, decodeEnvelope(text))) }).envelope;
+    return known?.text === text ? known.envelope : undefined;
   };
+  const decode = (id: string, text: string): Envelope =>
+    remembered(id, text) ?? decoded.set(id, { text, envelope: deepFreeze(open(id, decodeEnvelope(text))) }).envelope;
   return {
     encode: (id, envelope) => encodeEnvelope(sealEnvelope(sealer, id, envelope)),
     decode,
     decodeOrSkip: (id, text) => {
       try {
-        return [decode(id, text)];
+        // A listing (a user's tokens, the inspection's every record) reads through what is
+        // remembered but adds nothing to it: thousands of records read once would push out the
+        // tokens in use, and each would be frozen for nobody.
+        return [remembered(id, text) ?? open(id, decodeEnvelope(text))];
       } catch (error) {
         if (error instanceof UnreadableRecordError) return [];
         throw error;

@@ -27,4 +27,22 @@ describe('envelope codec', () => {
     codec.decode('r1', text);
     expect(() => codec.decode('r2', text)).toThrow(UnreadableRecordError);
   });
+
+  it('reads a listing through what it remembers without adding to it, so that a long listing leaves the records in use remembered', () => {
+    const codec = envelopeCodec(createSealer([randomBytes(32)], 'test'));
+    const hotText = codec.encode('hot', token(1, 'c'.repeat(128)));
+    const hot = codec.decode('hot', hotText);
+    expect(codec.decodeOrSkip('hot', hotText)).toEqual([hot]);
+    expect(codec.decodeOrSkip('hot', hotText)[0]).toBe(hot);
+    // Twice as many records as the codec remembers (DECODED_REMEMBERED, 2048), each listed once.
+    for (let index = 0; index < 4096; index++) {
+      const id = `listed-${index}`;
+      const envelope = token(1, 'd'.repeat(128));
+      const [listed] = codec.decodeOrSkip(id, codec.encode(id, envelope));
+      expect(listed).toEqual(envelope);
+      expect(Object.isFrozen(listed)).toBe(false);
+    }
+    expect(codec.decode('hot', hotText)).toBe(hot);
+    expect(codec.decodeOrSkip('unreadable', 'not json')).toEqual([]);
+  });
 });
