@@ -1,5 +1,5 @@
 /**
- * Where a refresh grant's CPU goes: a V8 CPU profile of this process while it runs refresh grants
+ * Where a refresh grant's CPU goes, or a rotating client's: a V8 CPU profile of this process while it runs refresh grants
  * through the real app (`app.inject`, so Node's HTTP parser and the socket are left out: the bare
  * route pays those too) over Redis (REDIS_URL, under a prefix of its own, deleted afterwards) or the
  * embedded store, then the self time summed by where the code lives (this service's folders, each
@@ -7,10 +7,11 @@
  *
  * `CONCURRENCY` grants run at once, each on a token of its own, as the bench's connections do.
  *
- *   npx tsx bench/profile-refresh.ts [redis|sqlite] [grants]
+ *   npx tsx bench/profile-refresh.ts [redis|sqlite] [grants] [rotating]
  *
- * `npm run bench` runs it on the bench's Redis after the side-by-side with node-oidc-provider and
- * writes the summary into that section of bench/RESULTS.md.
+ * `npm run bench` runs it on the bench's Redis after the side-by-side with node-oidc-provider, for
+ * the frontend's tokens and for a rotating client's, and writes both summaries into that section
+ * of bench/RESULTS.md.
  */
 import { randomBytes } from 'node:crypto';
 import { Session } from 'node:inspector/promises';
@@ -62,6 +63,8 @@ async function openStore(kind: 'redis' | 'sqlite', redisUrl: string): Promise<{ 
 
 export interface RefreshProfile {
   store: 'redis' | 'sqlite';
+  /** Grants of a client whose tokens rotate (each grant redeems its token for a successor). */
+  rotating: boolean;
   grants: number;
   concurrency: number;
   /** This process's CPU per grant while profiled (the profiler's own cost included). */
@@ -75,9 +78,9 @@ export interface RefreshProfile {
 }
 
 /** Refresh grants under the profiler (see the header), on Redis at `redisUrl` or on SQLite in memory. */
-export async function profileRefreshGrant(kind: 'redis' | 'sqlite', grants: number, redisUrl = REDIS_URL): Promise<RefreshProfile> {
+export async function profileRefreshGrant(kind: 'redis' | 'sqlite', grants: number, { redisUrl = REDIS_URL, rotating = false } = {}): Promise<RefreshProfile> {
   const { store, cleanup } = await openStore(kind, redisUrl);
-  const { app, refresh } = await refreshingApp(store, CONCURRENCY);
+  const { app, refresh } = await refreshingApp(store, CONCURRENCY, { rotating });
   const run = async (count: number) => {
     let left = count;
     await Promise.all(
@@ -101,7 +104,7 @@ export async function profileRefreshGrant(kind: 'redis' | 'sqlite', grants: numb
     const used = process.cpuUsage(started);
     const { profile } = (await session.post('Profiler.stop')) as unknown as { profile: { nodes: ProfileNode[] } };
     session.disconnect();
-    return { store: kind, grants, concurrency: CONCURRENCY, cpuUsPerGrant: (used.user + used.system) / grants, ...summarize(profile.nodes) };
+    return { store: kind, rotating, grants, concurrency: CONCURRENCY, cpuUsPerGrant: (used.user + used.system) / grants, ...summarize(profile.nodes) };
   } finally {
     await app.close();
     await cleanup();
@@ -148,9 +151,9 @@ export function renderProfile(profile: RefreshProfile): string[] {
     '',
   ];
   return [
-    '### Where the refresh grant\'s CPU goes',
+    profile.rotating ? '### Where a rotating client\'s refresh grant\'s CPU goes' : '### Where the refresh grant\'s CPU goes',
     '',
-    `A V8 CPU profile (bench/profile-refresh.ts) of ${profile.grants} refresh grants on ${profile.store === 'redis' ? "the bench's Redis" : 'SQLite in memory'}, ` +
+    `A V8 CPU profile (bench/profile-refresh.ts) of ${profile.grants} refresh grants${profile.rotating ? ' of a client whose tokens rotate (each redeems its token for a successor)' : ''} on ${profile.store === 'redis' ? "the bench's Redis" : 'SQLite in memory'}, ` +
       `${profile.concurrency} at once, through \`app.inject\` in the bench's process: ${profile.cpuUsPerGrant.toFixed(0)} µs of CPU per grant under the profiler. ` +
       "`light-my-request` is inject's stand-in for Node's HTTP server and socket, which a real request pays instead; the store's own CPU is not in it. " +
       'Self time, by where the code lives, then with Node\'s internals and natives charged to the code that called them:',
@@ -165,7 +168,7 @@ export function renderProfile(profile: RefreshProfile): string[] {
 
 async function main(): Promise<void> {
   const kind = process.argv[2] === 'sqlite' ? 'sqlite' : 'redis';
-  const profile = await profileRefreshGrant(kind, Number(process.argv[3] ?? 20_000));
+  const profile = await profileRefreshGrant(kind, Number(process.argv[3] ?? 20_000), { rotating: process.argv[4] === 'rotating' });
   console.log(renderProfile(profile).join('\n'));
 }
 

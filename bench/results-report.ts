@@ -66,6 +66,8 @@ export interface PeerComparison {
   targets: Target[];
   /** Where the refresh grant's CPU went (bench/profile-refresh.ts), run after the rounds. */
   profile?: RefreshProfile;
+  /** The same for a rotating client's grants. */
+  rotationProfile?: RefreshProfile;
 }
 
 const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
@@ -185,7 +187,7 @@ function renderPeerSection(peer: PeerComparison): string[] {
     'Each ratio is the median over the rounds of that round\'s ratio.',
     '',
     ...targetLines(peer.targets, false),
-    ...(peer.profile === undefined ? [] : renderProfile(peer.profile)),
+    ...[peer.profile, peer.rotationProfile].flatMap((profile) => (profile === undefined ? [] : renderProfile(profile))),
   ];
 }
 

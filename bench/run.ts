@@ -12,7 +12,8 @@
  * and with rotation, the service's refresh grant on Redis (one token per connection; a rotating
  * client; 10 tokens shared by the 50 connections) and on the embedded store, the bare GET route and
  * `GET /api/` with a Bearer token; its targets are ratios between those rows. After the rounds, a
- * CPU profile of the refresh grant (profile-refresh.ts) is summarized in the same section.
+ * CPU profile of the refresh grant and one of a rotating client's (profile-refresh.ts) are summarized in
+ * the same section.
  *
  *   npm run bench                                   # 12 to 13 minutes
  *   BENCH_DURATION=3 BENCH_WARMUP=1 npm run bench   # a quick look
@@ -186,8 +187,9 @@ async function main(): Promise<void> {
   let peer: PeerComparison | undefined;
   if (runs('peer')) {
     peer = await comparePeer({ bareRoute, service, redisUrl, redisPid, configFile, dir, pool, later, log });
-    log('a CPU profile of the refresh grant');
-    peer.profile = await profileRefreshGrant('redis', PROFILED_GRANTS, redisUrl);
+    log('CPU profiles of the refresh grant, and of a rotating client\'s');
+    peer.profile = await profileRefreshGrant('redis', PROFILED_GRANTS, { redisUrl });
+    peer.rotationProfile = await profileRefreshGrant('redis', PROFILED_GRANTS, { redisUrl, rotating: true });
   }
 
   if (runs('websocket')) {

@@ -45,12 +45,16 @@ describe('the node-oidc-provider section of RESULTS.md', () => {
     expect(withPeerSection(second, comparison(2000))).toBe(second);
   });
 
-  it('carries the refresh grant\'s profile, in µs per grant, and is still replaced whole', () => {
+  it('carries the refresh grant\'s profile and a rotating client\'s, in µs per grant, and is still replaced whole', () => {
     const profiled: PeerComparison = {
       ...comparison(1000),
       profile: {
-        store: 'redis', grants: 20_000, concurrency: 50, cpuUsPerGrant: 400,
+        store: 'redis', rotating: false, grants: 20_000, concurrency: 50, cpuUsPerGrant: 400,
         byArea: [['src/stores', 0.25], ['a|b', 0.05]], byCaller: [['fastify', 0.5]], functions: [['toEnvelope src/stores/envelope.ts:1', 0.1]],
+      },
+      rotationProfile: {
+        store: 'redis', rotating: true, grants: 20_000, concurrency: 50, cpuUsPerGrant: 800,
+        byArea: [['xstate', 0.25]], byCaller: [['src/stores', 0.5]], functions: [['sealEnvelope src/stores/sealing/sealed-places.ts:1', 0.1]],
       },
     };
     const updated = withPeerSection([...before, ...after].join('\n'), profiled);
@@ -58,6 +62,11 @@ describe('the node-oidc-provider section of RESULTS.md', () => {
     expect(updated).toContain('| src/stores | 25.0 % | 100.0 |');
     expect(updated).toContain('| a\\|b | 5.0 % | 20.0 |');
     expect(updated).toContain('| fastify | 50.0 % | 200.0 |');
+    // The rotating client's comes after the refresh grant's, its µs from its own CPU per grant.
+    const rotation = updated.indexOf("### Where a rotating client's refresh grant's CPU goes");
+    expect(rotation).toBeGreaterThan(updated.indexOf("### Where the refresh grant's CPU goes"));
+    expect(updated.slice(rotation)).toContain('| xstate | 25.0 % | 200.0 |');
+    expect(updated.slice(rotation)).toContain('| sealEnvelope src/stores/sealing/sealed-places.ts:1 | 10.0 % | 80.0 |');
     expect(withPeerSection(updated, comparison(1000))).toBe(withPeerSection([...before, ...after].join('\n'), comparison(1000)));
   });
 
@@ -65,5 +74,11 @@ describe('the node-oidc-provider section of RESULTS.md', () => {
     const targets = comparison(1000).targets;
     expect(targets.map((target) => target.value)).toEqual(['1.00', '1.00', '1.00', '20 ms', '1.00', '1.00', '1.00']);
     expect(targets.map((target) => target.met)).toEqual([false, true, true, true, true, false, true]);
+  });
+
+  it('says how busy each compared process was: CPU per request times its rate, of one core', () => {
+    // 300 µs per request at 2000 requests per second: 0.6 of a core.
+    const [refresh] = comparison(2000).targets;
+    expect(refresh?.why).toContain('row redis (setup) used 300 µs of its process\'s CPU per request (its process busy 0.60 of a core)');
   });
 });
