@@ -155,7 +155,8 @@ export function peerTargets(rows: PeerRow[]): Goal[] {
   const costs = (id: PeerRowId) => {
     const { scenario, setup, rounds } = row(id);
     const redis = rounds.some((m) => m.redisCpuUs !== undefined) ? ` and Redis ${median(rounds.map((m) => m.redisCpuUs ?? Number.NaN)).toFixed(0)} µs` : '';
-    // CPU per request times requests per second: how busy the process was. Near 1, its one event loop is what bounds its rate.
+    // CPU per request times requests per second: how busy the process was. Near 1, its one event
+    // loop is what bounds its rate (it can pass 1: V8 and libuv also work on threads of their own).
     const cores = median(rounds.map((m) => (m.cpuUsPerRequest * m.requestsPerSecond) / 1e6));
     return `${scenario} (${setup}) used ${median(rounds.map(cpu)).toFixed(0)} µs of its process's CPU${redis} per request (its process busy ${cores.toFixed(2)} of a core)`;
   };

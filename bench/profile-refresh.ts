@@ -1,9 +1,10 @@
 /**
- * Where a refresh grant's CPU goes, or a rotating client's: a V8 CPU profile of this process while it runs refresh grants
- * through the real app (`app.inject`, so Node's HTTP parser and the socket are left out: the bare
- * route pays those too) over Redis (REDIS_URL, under a prefix of its own, deleted afterwards) or the
- * embedded store, then the self time summed by where the code lives (this service's folders, each
- * dependency, Node's internals, the garbage collector) and the functions that take the most.
+ * Where a refresh grant's CPU goes, or a rotating client's: a V8 CPU profile of this process while
+ * it runs refresh grants through the real app (`app.inject`, so Node's HTTP parser and the socket
+ * are left out: the bare route pays those too) over Redis (REDIS_URL, under a prefix of its own,
+ * deleted afterwards) or the embedded store, then the self time summed by where the code lives
+ * (this service's folders, each dependency, Node's internals, the garbage collector) and the
+ * functions that take the most.
  *
  * `CONCURRENCY` grants run at once, each on a token of its own, as the bench's connections do.
  *
