@@ -185,6 +185,16 @@ export interface UserStore extends OnboardingState {
    * never moves to another user or provider, so that is the caller's bug.
    */
   updateCredential(credential: Credential): Promise<boolean>;
+  /**
+   * A `homeassistant` login renamed, in one step or not at all (Home Assistant changes the provider's
+   * entry and the credential's data in memory at once; two writes here would leave, after a crash or
+   * a store outage between them, a password entry whose name no credential holds): the password
+   * entry `from` moves to `to` with its hash and, when given, `credential` replaces the stored one as
+   * `updateCredential` does. 'taken' when `to` has an entry or the credential's new
+   * login is another credential's; 'missing' when `from` has no entry or the credential does not
+   * exist. Rejects, writing nothing, when the credential would move to another user or provider.
+   */
+  renameLogin(from: string, to: string, credential?: Credential): Promise<LoginRename>;
   /** The `homeassistant` provider's entries. `addPassword` is false when the username exists. */
   addPassword(entry: PasswordEntry): Promise<boolean>;
   getPassword(username: string): Promise<PasswordEntry | null>;
@@ -193,6 +203,9 @@ export interface UserStore extends OnboardingState {
   deletePassword(username: string): Promise<void>;
   listPasswords(): Promise<PasswordEntry[]>;
 }
+
+/** What `UserStore.renameLogin` did. */
+export type LoginRename = 'renamed' | 'taken' | 'missing';
 
 /**
  * What users set up for their MFA modules, per (module id, user id): Home Assistant's

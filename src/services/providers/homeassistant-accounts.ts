@@ -97,14 +97,10 @@ export function homeAssistantAccountService(users: UserStore, passwords: HomeAss
 
     async adminChangeUsername(userId, username) {
       const credential = await accountOfUser(userId);
-      const oldUsername = usernameOf(credential);
-      await passwords.changeUsername(oldUsername, username);
-      // HA's `async_update_user_credentials_data`. The provider checked only password entries: a
-      // credential left without one may hold the new name, and then the rename is taken back.
+      // With HA's `async_update_user_credentials_data`, in the same step. The provider checks only
+      // password entries: a credential left without one may hold the new name, which the step refuses.
       const renamed = { ...credential, data: { ...credential.data, username }, lookupKey: username };
-      if (await users.updateCredential(renamed)) return;
-      await passwords.changeUsername(username, oldUsername);
-      throw new CodedError('username_already_exists', { username });
+      await passwords.changeUsername(usernameOf(credential), username, renamed);
     },
   };
 }

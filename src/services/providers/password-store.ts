@@ -18,7 +18,7 @@
 import { CodedError } from '../../domain/errors.js';
 import { checkAgainstDummyHash, hashPassword, verifyPassword, type HashOptions } from '../../domain/passwords.js';
 import type { UserStore } from '../../stores/types.js';
-import type { PasswordEntry } from '../../domain/models.js';
+import type { Credential, PasswordEntry } from '../../domain/models.js';
 import type { PasswordChecks } from './password-checks.js';
 
 /** The code points for which Python's `str.isspace()` holds, which `str.strip()` removes. */
@@ -84,7 +84,12 @@ export interface HomeAssistantProvider {
   validateLogin(username: string, password: string): Promise<boolean>;
   addAuth(username: string, password: string): Promise<void>;
   changePassword(username: string, newPassword: string): Promise<void>;
-  changeUsername(username: string, newUsername: string): Promise<void>;
+  /**
+   * HA's `async_change_username`. With `credential` (the login's credential as it is to be stored:
+   * HA's `async_update_user_credentials_data`, which it calls in the same step), both change in one
+   * write (UserStore.renameLogin).
+   */
+  changeUsername(username: string, newUsername: string, credential?: Credential): Promise<void>;
   removeAuth(username: string): Promise<void>;
   listUsernames(): Promise<string[]>;
 }
@@ -148,17 +153,15 @@ export function createHomeAssistantProvider(
       }
     },
 
-    async changeUsername(username, newUsername) {
+    async changeUsername(username, newUsername, credential) {
       // HA's order: the new name is checked before the old one is looked up.
       await validateNewUsername(newUsername);
       const entry = await findEntry(username);
       if (entry === undefined) throw new CodedError('username_not_found');
-      // The store has no rename: add the new entry first, so that a crash in between leaves both
-      // names working rather than neither.
-      if (!(await users.addPassword({ username: newUsername, passwordHash: entry.passwordHash }))) {
-        throw new CodedError('username_already_exists', { username: newUsername });
-      }
-      await users.deletePassword(entry.username);
+      // Another instance may have taken the name, or removed the entry, since: the store decides.
+      const renamed = await users.renameLogin(entry.username, newUsername, credential);
+      if (renamed === 'taken') throw new CodedError('username_already_exists', { username: newUsername });
+      if (renamed === 'missing') throw new CodedError('username_not_found');
     },
 
     async removeAuth(username) {

@@ -4,21 +4,37 @@
  * with the credential, in one script, only when neither the id nor the lookup key exists, and an
  * update moves it in one script too, so no instance sees a credential under two logins or none.
  */
-import type { UserStore } from '../types.js';
+import type { LoginRename, UserStore } from '../types.js';
 import type { Credential } from '../../domain/models.js';
 import { decodeCredential } from './codec.js';
 import type { Run } from './guard.js';
 import type { RedisKeys } from './keys.js';
-import { NO_SUCH_USER, OTHER_USER_OR_PROVIDER } from './scripts/credential-scripts.js';
+import { LOGIN_MISSING, LOGIN_RENAMED, LOGIN_TAKEN, NO_SUCH_USER, OTHER_USER_OR_PROVIDER } from './scripts/credential-scripts.js';
+import { UnexpectedReplyError } from './scripts/define.js';
 
 type CredentialRecords = Pick<
   UserStore,
-  'addCredential' | 'findCredential' | 'getCredential' | 'listCredentials' | 'removeCredential' | 'updateCredential'
+  'addCredential' | 'findCredential' | 'getCredential' | 'listCredentials' | 'removeCredential' | 'updateCredential' | 'renameLogin'
 >;
+
+const RENAMES = new Map<number, LoginRename>([[LOGIN_RENAMED, 'renamed'], [LOGIN_TAKEN, 'taken'], [LOGIN_MISSING, 'missing']]);
+
+/** A credential never moves to another user or provider: asking for it is the caller's bug. */
+const movedElsewhere = (operation: string, credential: Credential) =>
+  new Error(`${operation}: credential ${credential.id} cannot move to another user or provider`);
 
 export function redisCredentials(run: Run, keys: RedisKeys): CredentialRecords {
   const lookupSuffix = (c: Pick<Credential, 'authProviderType' | 'authProviderId' | 'lookupKey'>) =>
     keys.credentialLookupSuffix(c.authProviderType, c.authProviderId, c.lookupKey);
+  /** credentialUpdate's keys and arguments (scripts/credential-scripts.ts), which loginRename takes after its own. */
+  const credentialUpdate = (credential: Credential) => {
+    const suffix = lookupSuffix(credential);
+    const providerPart = lookupSuffix({ ...credential, lookupKey: '' });
+    return {
+      keys: [keys.credential(credential.id), keys.directory + suffix],
+      args: [credential.id, JSON.stringify(credential), credential.userId, suffix, keys.directory, providerPart],
+    };
+  };
   return {
     addCredential: async (credential) => {
       const suffix = lookupSuffix(credential);
@@ -55,15 +71,19 @@ export function redisCredentials(run: Run, keys: RedisKeys): CredentialRecords {
       await run.write('users.removeCredential', (client) => client.credentialRemove([keys.credential(id)], args));
     },
     updateCredential: async (credential) => {
-      const suffix = lookupSuffix(credential);
-      const providerPart = lookupSuffix({ ...credential, lookupKey: '' });
-      const scriptKeys = [keys.credential(credential.id), keys.directory + suffix];
-      const args = [credential.id, JSON.stringify(credential), credential.userId, suffix, keys.directory, providerPart];
-      const reply = await run.write('users.updateCredential', (client) => client.credentialUpdate(scriptKeys, args));
-      if (reply === OTHER_USER_OR_PROVIDER) {
-        throw new Error(`updateCredential: credential ${credential.id} cannot move to another user or provider`);
-      }
+      const update = credentialUpdate(credential);
+      const reply = await run.write('users.updateCredential', (client) => client.credentialUpdate(update.keys, update.args));
+      if (reply === OTHER_USER_OR_PROVIDER) throw movedElsewhere('updateCredential', credential);
       return reply === 1;
+    },
+    // The passwords hash, the credential and its logins are all the directory's (one slot on a cluster).
+    renameLogin: async (from, to, credential) => {
+      const update = credential === undefined ? { keys: [], args: [] } : credentialUpdate(credential);
+      const reply = await run.write('users.renameLogin', (client) => client.loginRename([keys.passwords, ...update.keys], [from, to, ...update.args]));
+      if (reply === OTHER_USER_OR_PROVIDER && credential !== undefined) throw movedElsewhere('renameLogin', credential);
+      const renamed = RENAMES.get(reply);
+      if (renamed === undefined) throw new UnexpectedReplyError('login rename', reply);
+      return renamed;
     },
   };
 }

@@ -4,13 +4,13 @@
  * partial unique indexes because the default providers' id is NULL, and NULL must match NULL.
  */
 import type { Database } from 'better-sqlite3';
-import type { UserStore } from '../types.js';
+import type { LoginRename, UserStore } from '../types.js';
 import type { Credential } from '../../domain/models.js';
 import type { GroupCommit } from './group-commit.js';
 
 type CredentialRecords = Pick<
   UserStore,
-  'addCredential' | 'findCredential' | 'getCredential' | 'listCredentials' | 'removeCredential' | 'updateCredential'
+  'addCredential' | 'findCredential' | 'getCredential' | 'listCredentials' | 'removeCredential' | 'updateCredential' | 'renameLogin'
 >;
 
 interface CredentialRow {
@@ -47,15 +47,36 @@ export function sqliteCredentials(db: Database, group: GroupCommit): CredentialR
     'UPDATE OR IGNORE credentials SET lookup_key = @lookupKey, credential = @credential WHERE id = @id',
   );
 
-  // The check and the write run in one unit (group-commit.ts), so nothing can come between them.
-  const updateCredential = (c: Credential): boolean => {
+  const selectPassword = db.prepare<[string], { username: string }>('SELECT username FROM passwords WHERE username = ?');
+  // The row keeps its rowid, so the entry keeps its place in the listing, as Home Assistant renames in place.
+  const renamePassword = db.prepare<{ from: string; to: string }>('UPDATE passwords SET username = @to WHERE username = @from');
+
+  /** The stored credential `c` replaces; rejects when `c` would move it to another user or provider. */
+  const storedFor = (operation: string, c: Credential): Credential | undefined => {
     const row = selectOne.get(c.id);
-    if (row === undefined) return false;
+    if (row === undefined) return undefined;
     const stored = decode(row);
     if (stored.userId !== c.userId || stored.authProviderType !== c.authProviderType || stored.authProviderId !== c.authProviderId) {
-      throw new Error(`updateCredential: credential ${c.id} cannot move to another user or provider`);
+      throw new Error(`${operation}: credential ${c.id} cannot move to another user or provider`);
     }
-    return update.run({ id: c.id, lookupKey: c.lookupKey, credential: JSON.stringify(c) }).changes === 1;
+    return stored;
+  };
+
+  // The checks and the writes run in one unit (group-commit.ts), so nothing can come between them.
+  const updateCredential = (c: Credential): boolean =>
+    storedFor('updateCredential', c) !== undefined && update.run({ id: c.id, lookupKey: c.lookupKey, credential: JSON.stringify(c) }).changes === 1;
+
+  const renameLogin = (from: string, to: string, c: Credential | undefined): LoginRename => {
+    const credentialMissing = c !== undefined && storedFor('renameLogin', c) === undefined;
+    if (selectPassword.get(from) === undefined || credentialMissing) return 'missing';
+    if (selectPassword.get(to) !== undefined) return 'taken';
+    if (c !== undefined) {
+      const holder = selectByLogin.get({ type: c.authProviderType, providerId: c.authProviderId, lookupKey: c.lookupKey });
+      if (holder !== undefined && decode(holder).id !== c.id) return 'taken';
+      update.run({ id: c.id, lookupKey: c.lookupKey, credential: JSON.stringify(c) });
+    }
+    renamePassword.run({ from, to });
+    return 'renamed';
   };
 
   return {
@@ -77,5 +98,6 @@ export function sqliteCredentials(db: Database, group: GroupCommit): CredentialR
         deleteOne.run(id);
       }),
     updateCredential: (credential) => group.write(() => updateCredential(credential)),
+    renameLogin: (from, to, credential) => group.write(() => renameLogin(from, to, credential)),
   };
 }

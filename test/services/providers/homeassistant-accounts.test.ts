@@ -8,7 +8,7 @@ import { newId } from '../../../src/domain/ids.js';
 import { CodedError, type ErrorCode } from '../../../src/domain/errors.js';
 import { homeAssistantAccountService, type HomeAssistantAccountService } from '../../../src/services/providers/homeassistant-accounts.js';
 import { createHomeAssistantProvider, type HomeAssistantProvider } from '../../../src/services/providers/password-store.js';
-import type { Store } from '../../../src/stores/types.js';
+import { StoreUnavailableError, type Store } from '../../../src/stores/types.js';
 import type { Credential, User } from '../../../src/domain/models.js';
 import { openStorePerTest } from '../../stores/contract.js';
 import { aUser, issueRefreshToken } from '../../support/fixtures.js';
@@ -182,7 +182,7 @@ describe.each(BOTH_STORES)('homeassistant accounts over %s', (_kind, harness) =>
       expect(await passwords.validateLogin('bob', 'old-secret')).toBe(true);
     });
 
-    it("undoes the rename when another user's credential holds the new name", async () => {
+    it("refuses, changing nothing, when another user's credential holds the new name", async () => {
       const user = await withAccount('bob');
       const theirs = await credentialOf((await stored()).id, 'robert');
       await expect(accounts.adminChangeUsername(user.id, 'robert')).rejects.toMatchObject({
@@ -193,6 +193,33 @@ describe.each(BOTH_STORES)('homeassistant accounts over %s', (_kind, harness) =>
       expect(await passwords.listUsernames()).toEqual(['bob']);
       expect((await find('bob'))?.userId).toBe(user.id);
       expect(await find('robert')).toEqual(theirs);
+    });
+
+    it.each([1, 2, 3])('leaves the login whole, old or new, when the store fails its write number %i', async (failing) => {
+      const [oldName, newName] = [`bob${failing}`, `robert${failing}`];
+      const user = await withAccount(oldName);
+      // The store as the service sees it, with a store outage at one write of the rename.
+      let writes = 0;
+      const outage = new Set(['addPassword', 'deletePassword', 'setPassword', 'addCredential', 'removeCredential', 'updateCredential', 'renameLogin']);
+      const failingUsers = new Proxy(store.users, {
+        get: (target, name, receiver) => {
+          const member = Reflect.get(target, name, receiver) as unknown;
+          if (typeof name !== 'string' || !outage.has(name) || typeof member !== 'function') return member;
+          return (...args: unknown[]) => {
+            writes += 1;
+            return writes === failing ? Promise.reject(new StoreUnavailableError('Redis is unavailable (a test outage)')) : (member as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+      const failingAccounts = homeAssistantAccountService(failingUsers, createHomeAssistantProvider(failingUsers, { rounds: 4 }));
+      await failingAccounts.adminChangeUsername(user.id, newName).catch((error: unknown) => expect(error).toBeInstanceOf(StoreUnavailableError));
+      // One name holds both the password entry and the user's credential; the other holds neither.
+      const entries = (await passwords.listUsernames()).filter((name) => name === oldName || name === newName);
+      expect(entries).toHaveLength(1);
+      const [kept] = entries as [string];
+      expect((await find(kept))?.userId).toBe(user.id);
+      expect(await find(kept === oldName ? newName : oldName)).toBeNull();
+      expect(await passwords.validateLogin(kept, 'old-secret')).toBe(true);
     });
   });
 });

@@ -145,5 +145,87 @@ export function describeCredentials(context: ContractContext): void {
         expect(await users().findCredential(after.authProviderType, after.authProviderId, after.lookupKey)).toBeNull();
       });
     });
+
+    describe('renameLogin', () => {
+      const newName = () => `name-${newId()}`;
+      const hashOf = (username: string) => `hash-of-${username}`;
+      /** A `homeassistant` login: a password entry, and a credential whose lookup key is its username. */
+      const login = async () => {
+        const username = newName();
+        expect(await users().addPassword({ username, passwordHash: hashOf(username) })).toBe(true);
+        return { username, credential: await added(makeCredential(await newUserId(), { data: { username }, lookupKey: username })) };
+      };
+      const renamedTo = (credential: Credential, username: string): Credential => ({ ...credential, data: { username }, lookupKey: username });
+      const passwordOf = async (username: string) => (await users().getPassword(username))?.passwordHash ?? null;
+      /** Nothing moved: the entry and the credential are as `login` made them, and `to` has neither. */
+      const unchanged = async ({ username, credential }: Awaited<ReturnType<typeof login>>, to: string) => {
+        expect(await passwordOf(username)).toBe(hashOf(username));
+        expect(await users().getCredential(credential.id)).toEqual(credential);
+        expect(await users().findCredential('homeassistant', null, username)).toEqual(credential);
+        expect((await users().findCredential('homeassistant', null, to))?.id).not.toBe(credential.id);
+      };
+
+      it('moves the password entry, with its hash, and the credential\'s login together', async () => {
+        const { username, credential } = await login();
+        const to = newName();
+        expect(await users().renameLogin(username, to, renamedTo(credential, to))).toBe('renamed');
+        expect(await passwordOf(to)).toBe(hashOf(username));
+        expect(await passwordOf(username)).toBeNull();
+        expect(await users().getCredential(credential.id)).toEqual(renamedTo(credential, to));
+        expect(await users().findCredential('homeassistant', null, to)).toEqual(renamedTo(credential, to));
+        expect(await users().findCredential('homeassistant', null, username)).toBeNull();
+      });
+
+      it('moves the password entry alone when given no credential', async () => {
+        const username = newName();
+        await users().addPassword({ username, passwordHash: hashOf(username) });
+        const to = newName();
+        expect(await users().renameLogin(username, to)).toBe('renamed');
+        expect(await passwordOf(to)).toBe(hashOf(username));
+        expect(await passwordOf(username)).toBeNull();
+      });
+
+      it("is 'taken', writing nothing, when the new name has a password entry (its own name included)", async () => {
+        const mine = await login();
+        const theirs = await login();
+        expect(await users().renameLogin(mine.username, theirs.username, renamedTo(mine.credential, theirs.username))).toBe('taken');
+        await unchanged(mine, theirs.username);
+        expect(await passwordOf(theirs.username)).toBe(hashOf(theirs.username));
+        expect(await users().renameLogin(mine.username, mine.username, mine.credential)).toBe('taken');
+        await unchanged(mine, newName());
+      });
+
+      it("is 'taken', writing nothing, when the new login is another credential's", async () => {
+        const mine = await login();
+        // A credential left without a password entry holds the name (Home Assistant's provider checks only its entries).
+        const holder = await added(makeCredential(await newUserId()));
+        expect(await users().renameLogin(mine.username, holder.lookupKey, renamedTo(mine.credential, holder.lookupKey))).toBe('taken');
+        await unchanged(mine, holder.lookupKey);
+        expect(await passwordOf(holder.lookupKey)).toBeNull();
+        expect(await users().findCredential('homeassistant', null, holder.lookupKey)).toEqual(holder);
+      });
+
+      it("is 'missing', writing nothing, when the old name has no entry or the credential does not exist", async () => {
+        const mine = await login();
+        const to = newName();
+        expect(await users().renameLogin(newName(), to, renamedTo(mine.credential, to))).toBe('missing');
+        await unchanged(mine, to);
+        const ghost = renamedTo(makeCredential(mine.credential.userId), to);
+        expect(await users().renameLogin(mine.username, to, ghost)).toBe('missing');
+        await unchanged(mine, to);
+        expect(await passwordOf(to)).toBeNull();
+        expect(await users().renameLogin(newName(), to)).toBe('missing');
+      });
+
+      it('rejects a credential moved to another user as a caller bug, writing nothing', async () => {
+        const mine = await login();
+        const to = newName();
+        await expect(users().renameLogin(mine.username, to, { ...renamedTo(mine.credential, to), userId: await newUserId() })).rejects.toThrow(
+          /cannot move to another user or provider/,
+        );
+        await unchanged(mine, to);
+        expect(await passwordOf(to)).toBeNull();
+      });
+    });
   });
 }

@@ -40,8 +40,33 @@ return 1
   integerReply('credential add'),
 );
 
-/** Returned by `credentialUpdate` when the user or the provider differ from the stored ones. */
+/** Returned by `credentialUpdate` and `loginRename` when the user or the provider differ from the stored ones. */
 export const OTHER_USER_OR_PROVIDER = -1;
+
+/**
+ * A credential's update, checked before anything is written: `credentialUpdateRefusal(k, a)` reads
+ * KEYS[k] the credential and KEYS[k + 1] its new lookup key, with ARGV[a..a+5] as credentialUpdate's
+ * ARGV[1..6], and returns why the update cannot be made ('missing', 'taken', 'other') or nil and the
+ * stored lookup, which `applyCredentialUpdate(k, a, stored)` then moves.
+ */
+const UPDATE_CREDENTIAL = `
+local function credentialUpdateRefusal(k, a)
+  local fields = redis.call('HMGET', KEYS[k], 'user', 'lookup')
+  if not fields[1] then return 'missing' end
+  if fields[1] ~= ARGV[a + 2] or string.sub(fields[2], 1, #ARGV[a + 5]) ~= ARGV[a + 5] then return 'other' end
+  local holder = redis.call('GET', KEYS[k + 1])
+  if holder and holder ~= ARGV[a] then return 'taken' end
+  return nil, fields[2]
+end
+local function applyCredentialUpdate(k, a, stored)
+  if stored ~= ARGV[a + 3] then
+    local old = ARGV[a + 4] .. stored
+    if redis.call('GET', old) == ARGV[a] then redis.call('DEL', old) end
+    redis.call('SET', KEYS[k + 1], ARGV[a])
+  end
+  redis.call('HSET', KEYS[k], 'json', ARGV[a + 1], 'lookup', ARGV[a + 3])
+end
+`;
 
 /**
  * KEYS[1] credential, KEYS[2] new lookup key · ARGV[1] id, ARGV[2] Credential JSON, ARGV[3] user id,
@@ -51,21 +76,43 @@ export const OTHER_USER_OR_PROVIDER = -1;
  * → 1 | 0 (no such credential, or the new login is another's) | -1 (other user or provider)
  */
 export const credentialUpdate = luaScript(
-  `
-local fields = redis.call('HMGET', KEYS[1], 'user', 'lookup')
-if not fields[1] then return 0 end
-if fields[1] ~= ARGV[3] or string.sub(fields[2], 1, #ARGV[6]) ~= ARGV[6] then return ${OTHER_USER_OR_PROVIDER} end
-local holder = redis.call('GET', KEYS[2])
-if holder and holder ~= ARGV[1] then return 0 end
-if fields[2] ~= ARGV[4] then
-  local old = ARGV[5] .. fields[2]
-  if redis.call('GET', old) == ARGV[1] then redis.call('DEL', old) end
-  redis.call('SET', KEYS[2], ARGV[1])
-end
-redis.call('HSET', KEYS[1], 'json', ARGV[2], 'lookup', ARGV[4])
+  `${UPDATE_CREDENTIAL}
+local refusal, stored = credentialUpdateRefusal(1, 1)
+if refusal == 'other' then return ${OTHER_USER_OR_PROVIDER} end
+if refusal then return 0 end
+applyCredentialUpdate(1, 1, stored)
 return 1
 `,
   integerReply('credential update'),
+);
+
+/** `loginRename`'s replies but OTHER_USER_OR_PROVIDER. */
+export const LOGIN_RENAMED = 1;
+export const LOGIN_TAKEN = 0;
+export const LOGIN_MISSING = 2;
+
+/**
+ * UserStore.renameLogin. KEYS[1] the passwords hash, then with a credential KEYS[2] the credential
+ * and KEYS[3] its new lookup key · ARGV[1] from, ARGV[2] to, then with a credential ARGV[3..8] as
+ * credentialUpdate's ARGV[1..6]. Everything is checked before anything is written.
+ * → LOGIN_RENAMED | LOGIN_TAKEN | LOGIN_MISSING | OTHER_USER_OR_PROVIDER
+ */
+export const loginRename = luaScript(
+  `${UPDATE_CREDENTIAL}
+local refusal, stored
+if KEYS[2] then
+  refusal, stored = credentialUpdateRefusal(2, 3)
+  if refusal == 'other' then return ${OTHER_USER_OR_PROVIDER} end
+end
+local hash = redis.call('HGET', KEYS[1], ARGV[1])
+if not hash or refusal == 'missing' then return ${LOGIN_MISSING} end
+if redis.call('HEXISTS', KEYS[1], ARGV[2]) == 1 or refusal == 'taken' then return ${LOGIN_TAKEN} end
+if KEYS[2] then applyCredentialUpdate(2, 3, stored) end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[1], ARGV[2], hash)
+return ${LOGIN_RENAMED}
+`,
+  integerReply('login rename'),
 );
 
 /** KEYS[1] credential · ARGV[1] id, ARGV[2] key prefix, ARGV[3] credential stem, ARGV[4] user credential set stem. → 1 */
