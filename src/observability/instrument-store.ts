@@ -52,7 +52,7 @@ const USERS: Record<keyof UserStore, true> = {
   createUser: true, getUser: true, listUsers: true, updateUser: true, deleteUser: true,
   isOnboarded: true, markOnboarded: true, undoOnboarding: true,
   addCredential: true, findCredential: true, getCredential: true, listCredentials: true,
-  removeCredential: true, updateCredential: true, renameLogin: true,
+  removeCredential: true, updateCredential: true, renameLogin: true, addLogin: true,
   addPassword: true, getPassword: true, setPassword: true, deletePassword: true, listPasswords: true,
 };
 const GRANTS: Record<keyof GrantStore, true> = { ...ACTOR_RECORDS, loadRedemption: true, redeem: true };

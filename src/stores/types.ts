@@ -195,6 +195,14 @@ export interface UserStore extends OnboardingState {
    * exist. Rejects, writing nothing, when the credential would move to another user or provider.
    */
   renameLogin(from: string, to: string, credential?: Credential): Promise<LoginRename>;
+  /**
+   * A `homeassistant` login added, in one step or not at all, for the same reason: the password
+   * entry, and `credential` unless its login is already a credential of the same user (one that lost
+   * its entry), which it then keeps. Rejects, writing nothing, for an unknown user (as
+   * `addCredential`); else 'username_taken' when the entry's username has one, 'credential_taken'
+   * when the login is another user's credential.
+   */
+  addLogin(entry: PasswordEntry, credential: Credential): Promise<LoginAdd>;
   /** The `homeassistant` provider's entries. `addPassword` is false when the username exists. */
   addPassword(entry: PasswordEntry): Promise<boolean>;
   getPassword(username: string): Promise<PasswordEntry | null>;
@@ -206,6 +214,9 @@ export interface UserStore extends OnboardingState {
 
 /** What `UserStore.renameLogin` did. */
 export type LoginRename = 'renamed' | 'taken' | 'missing';
+
+/** What `UserStore.addLogin` did. */
+export type LoginAdd = 'added' | 'username_taken' | 'credential_taken';
 
 /**
  * What users set up for their MFA modules, per (module id, user id): Home Assistant's

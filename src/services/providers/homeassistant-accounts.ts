@@ -7,9 +7,10 @@
  * - A user's account is its first `homeassistant` credential, as HA's handlers pick it.
  * - Nothing here ends refresh tokens: HA keeps them across password changes and credential removal
  *   (§10.4, §16.2 #11).
- * - Beyond HA: a password entry added for a credential that turns out to be another user's is removed
- *   again (HA keeps it, which would give that user a password the admin chose), and a rename whose
- *   credential cannot follow is undone, so the entry and the credential never disagree.
+ * - Beyond HA: an account is added, and renamed, with its credential in one store write
+ *   (UserStore.addLogin, renameLogin), refused whole when the credential is another user's (HA keeps
+ *   the entry, which would give that user a password the admin chose), so that the entry and the
+ *   credential never disagree, not even after a store outage or a crash between two writes.
  */
 import { CodedError, isCoded } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
@@ -59,23 +60,16 @@ export function homeAssistantAccountService(users: UserStore, passwords: HomeAss
   }
 
   /** HA's `async_get_or_create_credentials` then `async_link_user`: linked to this user already is fine. */
-  async function link(userId: string, username: string): Promise<boolean> {
-    const credential = { id: newId(), userId, authProviderType: 'homeassistant', authProviderId: null, data: { username }, lookupKey: username };
-    if (await users.addCredential(credential)) return true;
-    const holder = await users.findCredential('homeassistant', null, username);
-    return holder?.userId === userId;
-  }
-
   return {
     async addCredentials(userId, username, password) {
       const user = await users.getUser(userId);
       if (user === null) throw new CodedError('unknown_user');
       if (user.systemGenerated) throw new CodedError('system_generated');
-      // addAuth refuses a username that is not normalized, so from here on it is its own lookup key.
-      await passwords.addAuth(username, password);
-      if (await link(userId, username)) return;
-      await passwords.removeAuth(username);
-      throw new CodedError('credential_taken', { username });
+      // addAuth refuses a username that is not normalized, so it is its own lookup key. The entry and
+      // the credential in one step: a user's own credential that lost its entry is kept, another
+      // user's refuses both (credential_taken).
+      const credential = { id: newId(), userId, authProviderType: 'homeassistant', authProviderId: null, data: { username }, lookupKey: username };
+      await passwords.addAuth(username, password, credential);
     },
 
     async removeByUsername(username) {

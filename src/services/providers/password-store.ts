@@ -82,7 +82,13 @@ export interface HomeAssistantProvider {
    * every bcrypt step here, rejects with PasswordChecksBusyError when the queue is full.
    */
   validateLogin(username: string, password: string): Promise<boolean>;
-  addAuth(username: string, password: string): Promise<void>;
+  /**
+   * HA's `async_add_auth`. With `credential` (the login's credential, linked to its user: HA's
+   * `async_get_or_create_credentials` and `async_link_user`, which follow it in the same step), both
+   * are added in one write (UserStore.addLogin); `credential_taken` when another user's credential
+   * holds the name.
+   */
+  addAuth(username: string, password: string, credential?: Credential): Promise<void>;
   changePassword(username: string, newPassword: string): Promise<void>;
   /**
    * HA's `async_change_username`. With `credential` (the login's credential as it is to be stored:
@@ -135,13 +141,14 @@ export function createHomeAssistantProvider(
       return bcrypt(() => verifyPassword(password, passwordHash));
     },
 
-    async addAuth(username, password) {
+    async addAuth(username, password, credential) {
       await validateNewUsername(username);
       const passwordHash = await bcrypt(() => hashPassword(password, hashOptions));
       // Another instance may have added the same name while we hashed: the store decides.
-      if (!(await users.addPassword({ username, passwordHash }))) {
-        throw new CodedError('username_already_exists', { username });
-      }
+      const entry = { username, passwordHash };
+      const added = credential === undefined ? ((await users.addPassword(entry)) ? 'added' : 'username_taken') : await users.addLogin(entry, credential);
+      if (added === 'username_taken') throw new CodedError('username_already_exists', { username });
+      if (added === 'credential_taken') throw new CodedError('credential_taken', { username });
     },
 
     async changePassword(username, newPassword) {

@@ -46,13 +46,6 @@ export function onboardingService(users: UserService, provider: HomeAssistantPro
       }
       const owner = await users.createOwner(name);
       if (owner === null) return { kind: 'already_done' };
-      try {
-        await provider.addAuth(username, password);
-      } catch (error) {
-        await users.undoOwner(owner.id);
-        if (isCoded(error, 'username_not_normalized', 'username_already_exists')) return { kind: 'invalid_username', refusal: error };
-        throw error;
-      }
       const credential: LoginCredential = {
         id: newId(),
         authProviderType: 'homeassistant',
@@ -60,7 +53,16 @@ export function onboardingService(users: UserService, provider: HomeAssistantPro
         data: { username },
         lookupKey: username,
       };
-      await users.link(owner, credential);
+      try {
+        // The password entry and the owner's credential in one step (UserStore.addLogin).
+        await provider.addAuth(username, password, { ...credential, userId: owner.id });
+      } catch (error) {
+        await users.undoOwner(owner.id);
+        if (isCoded(error, 'username_not_normalized', 'username_already_exists')) return { kind: 'invalid_username', refusal: error };
+        // Another user's credential holds the name (an import, say): the name is taken.
+        if (isCoded(error, 'credential_taken')) return { kind: 'invalid_username', refusal: new CodedError('username_already_exists', { username }) };
+        throw error;
+      }
       return { kind: 'created', authCode: await grants.issue(clientId, credential, null) };
     },
   };

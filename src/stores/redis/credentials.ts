@@ -4,20 +4,23 @@
  * with the credential, in one script, only when neither the id nor the lookup key exists, and an
  * update moves it in one script too, so no instance sees a credential under two logins or none.
  */
-import type { LoginRename, UserStore } from '../types.js';
+import type { LoginAdd, LoginRename, UserStore } from '../types.js';
 import type { Credential } from '../../domain/models.js';
 import { decodeCredential } from './codec.js';
 import type { Run } from './guard.js';
 import type { RedisKeys } from './keys.js';
-import { LOGIN_MISSING, LOGIN_RENAMED, LOGIN_TAKEN, NO_SUCH_USER, OTHER_USER_OR_PROVIDER } from './scripts/credential-scripts.js';
+import {
+  LOGIN_ADDED, LOGIN_CREDENTIAL_TAKEN, LOGIN_MISSING, LOGIN_RENAMED, LOGIN_TAKEN, LOGIN_USERNAME_TAKEN, NO_SUCH_USER, OTHER_USER_OR_PROVIDER,
+} from './scripts/credential-scripts.js';
 import { UnexpectedReplyError } from './scripts/define.js';
 
 type CredentialRecords = Pick<
   UserStore,
-  'addCredential' | 'findCredential' | 'getCredential' | 'listCredentials' | 'removeCredential' | 'updateCredential' | 'renameLogin'
+  'addCredential' | 'findCredential' | 'getCredential' | 'listCredentials' | 'removeCredential' | 'updateCredential' | 'renameLogin' | 'addLogin'
 >;
 
 const RENAMES = new Map<number, LoginRename>([[LOGIN_RENAMED, 'renamed'], [LOGIN_TAKEN, 'taken'], [LOGIN_MISSING, 'missing']]);
+const ADDS = new Map<number, LoginAdd>([[LOGIN_ADDED, 'added'], [LOGIN_USERNAME_TAKEN, 'username_taken'], [LOGIN_CREDENTIAL_TAKEN, 'credential_taken']]);
 
 /** A credential never moves to another user or provider: asking for it is the caller's bug. */
 const movedElsewhere = (operation: string, credential: Credential) =>
@@ -35,21 +38,32 @@ export function redisCredentials(run: Run, keys: RedisKeys): CredentialRecords {
       args: [credential.id, JSON.stringify(credential), credential.userId, suffix, keys.directory, providerPart],
     };
   };
+  /** credentialAdd's keys and arguments, which loginAdd takes after its own. */
+  const credentialAdd = (credential: Credential) => {
+    const suffix = lookupSuffix(credential);
+    return {
+      keys: [keys.credential(credential.id), keys.directory + suffix, keys.userCredentials(credential.userId), keys.users],
+      args: [credential.id, JSON.stringify(credential), credential.userId, suffix],
+    };
+  };
+  // A credential is always linked to a user: like the embedded store's foreign key, an unknown
+  // user is the caller's bug and rejects rather than reading as "taken".
+  const noSuchUser = (operation: string, credential: Credential) => new Error(`${operation}: no user ${credential.userId}`);
   return {
     addCredential: async (credential) => {
-      const suffix = lookupSuffix(credential);
-      const scriptKeys = [
-        keys.credential(credential.id),
-        keys.directory + suffix,
-        keys.userCredentials(credential.userId),
-        keys.users,
-      ];
-      const args = [credential.id, JSON.stringify(credential), credential.userId, suffix];
-      const reply = await run.write('users.addCredential', (client) => client.credentialAdd(scriptKeys, args));
-      // A credential is always linked to a user: like the embedded store's foreign key, an unknown
-      // user is the caller's bug and rejects rather than reading as "taken".
-      if (reply === NO_SUCH_USER) throw new Error(`addCredential: no user ${credential.userId}`);
+      const add = credentialAdd(credential);
+      const reply = await run.write('users.addCredential', (client) => client.credentialAdd(add.keys, add.args));
+      if (reply === NO_SUCH_USER) throw noSuchUser('addCredential', credential);
       return reply === 1;
+    },
+    addLogin: async ({ username, passwordHash }, credential) => {
+      const add = credentialAdd(credential);
+      const scriptKeys = [keys.passwords, ...add.keys];
+      const reply = await run.write('users.addLogin', (client) => client.loginAdd(scriptKeys, [username, passwordHash, ...add.args, keys.stems.credential]));
+      if (reply === NO_SUCH_USER) throw noSuchUser('addLogin', credential);
+      const added = ADDS.get(reply);
+      if (added === undefined) throw new UnexpectedReplyError('login add', reply);
+      return added;
     },
     findCredential: async (authProviderType, authProviderId, lookupKey) => {
       const lookup = keys.directory + lookupSuffix({ authProviderType, authProviderId, lookupKey });

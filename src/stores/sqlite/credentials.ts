@@ -4,13 +4,13 @@
  * partial unique indexes because the default providers' id is NULL, and NULL must match NULL.
  */
 import type { Database } from 'better-sqlite3';
-import type { LoginRename, UserStore } from '../types.js';
+import type { LoginAdd, LoginRename, UserStore } from '../types.js';
 import type { Credential } from '../../domain/models.js';
 import type { GroupCommit } from './group-commit.js';
 
 type CredentialRecords = Pick<
   UserStore,
-  'addCredential' | 'findCredential' | 'getCredential' | 'listCredentials' | 'removeCredential' | 'updateCredential' | 'renameLogin'
+  'addCredential' | 'findCredential' | 'getCredential' | 'listCredentials' | 'removeCredential' | 'updateCredential' | 'renameLogin' | 'addLogin'
 >;
 
 interface CredentialRow {
@@ -79,9 +79,22 @@ export function sqliteCredentials(db: Database, group: GroupCommit): CredentialR
     return 'renamed';
   };
 
+  const selectUser = db.prepare<[string], { id: string }>('SELECT id FROM users WHERE id = ?');
+  const insertPassword = db.prepare<{ username: string; passwordHash: string }>('INSERT INTO passwords (username, password_hash) VALUES (@username, @passwordHash)');
+  const addCredential = (c: Credential): boolean => insert.run(c.id, c.userId, c.authProviderType, c.authProviderId, c.lookupKey, JSON.stringify(c)).changes === 1;
+
+  const addLogin = (username: string, passwordHash: string, c: Credential): LoginAdd => {
+    if (selectUser.get(c.userId) === undefined) throw new Error(`addLogin: no user ${c.userId}`);
+    if (selectPassword.get(username) !== undefined) return 'username_taken';
+    const holder = selectByLogin.get({ type: c.authProviderType, providerId: c.authProviderId, lookupKey: c.lookupKey });
+    // The user's own credential that lost its entry is kept; another user's is theirs.
+    if (holder !== undefined ? decode(holder).userId !== c.userId : !addCredential(c)) return 'credential_taken';
+    insertPassword.run({ username, passwordHash });
+    return 'added';
+  };
+
   return {
-    addCredential: (c) =>
-      group.write(() => insert.run(c.id, c.userId, c.authProviderType, c.authProviderId, c.lookupKey, JSON.stringify(c)).changes === 1),
+    addCredential: (credential) => group.write(() => addCredential(credential)),
     findCredential: (type, providerId, lookupKey) =>
       group.read(() => {
         const row = selectByLogin.get({ type, providerId, lookupKey });
@@ -99,5 +112,6 @@ export function sqliteCredentials(db: Database, group: GroupCommit): CredentialR
       }),
     updateCredential: (credential) => group.write(() => updateCredential(credential)),
     renameLogin: (from, to, credential) => group.write(() => renameLogin(from, to, credential)),
+    addLogin: ({ username, passwordHash }, credential) => group.write(() => addLogin(username, passwordHash, credential)),
   };
 }

@@ -53,6 +53,22 @@ describe.each(BOTH_STORES)('homeassistant accounts over %s', (_kind, harness) =>
     return user;
   };
   const find = (username: string) => store.users.findCredential('homeassistant', null, username);
+  /** The service on the store as it sees it, with a store outage at its write number `failing` (the first is 1). */
+  const accountsFailingAtWrite = (failing: number): HomeAssistantAccountService => {
+    let writes = 0;
+    const outage = new Set(['addPassword', 'deletePassword', 'setPassword', 'addCredential', 'removeCredential', 'updateCredential', 'renameLogin', 'addLogin']);
+    const failingUsers = new Proxy(store.users, {
+      get: (target, name, receiver) => {
+        const member = Reflect.get(target, name, receiver) as unknown;
+        if (typeof name !== 'string' || !outage.has(name) || typeof member !== 'function') return member;
+        return (...args: unknown[]) => {
+          writes += 1;
+          return writes === failing ? Promise.reject(new StoreUnavailableError('Redis is unavailable (a test outage)')) : (member as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    return homeAssistantAccountService(failingUsers, createHomeAssistantProvider(failingUsers, { rounds: 4 }));
+  };
 
   describe('addCredentials', () => {
     it('adds the password entry and links a credential for it to the user', async () => {
@@ -87,7 +103,16 @@ describe.each(BOTH_STORES)('homeassistant accounts over %s', (_kind, harness) =>
       expect(await passwords.validateLogin('bob', 'secret')).toBe(true);
     });
 
-    it("refuses a credential of another user, and takes the new password entry back so it cannot log that user in", async () => {
+    it.each([1, 2])('adds the entry and the credential both or neither when the store fails its write number %i', async (failing) => {
+      const user = await stored();
+      const username = `bob${failing}`;
+      await accountsFailingAtWrite(failing).addCredentials(user.id, username, 'secret').catch((error: unknown) => expect(error).toBeInstanceOf(StoreUnavailableError));
+      // A password entry whose name no credential holds would make a new user at its first login.
+      const entry = (await passwords.listUsernames()).includes(username);
+      expect((await find(username))?.userId).toBe(entry ? user.id : undefined);
+    });
+
+    it("refuses a credential of another user, writing no password entry that could log that user in", async () => {
       const other = await stored();
       const theirs = await credentialOf(other.id, 'bob');
       const user = await stored();
@@ -198,21 +223,7 @@ describe.each(BOTH_STORES)('homeassistant accounts over %s', (_kind, harness) =>
     it.each([1, 2, 3])('leaves the login whole, old or new, when the store fails its write number %i', async (failing) => {
       const [oldName, newName] = [`bob${failing}`, `robert${failing}`];
       const user = await withAccount(oldName);
-      // The store as the service sees it, with a store outage at one write of the rename.
-      let writes = 0;
-      const outage = new Set(['addPassword', 'deletePassword', 'setPassword', 'addCredential', 'removeCredential', 'updateCredential', 'renameLogin']);
-      const failingUsers = new Proxy(store.users, {
-        get: (target, name, receiver) => {
-          const member = Reflect.get(target, name, receiver) as unknown;
-          if (typeof name !== 'string' || !outage.has(name) || typeof member !== 'function') return member;
-          return (...args: unknown[]) => {
-            writes += 1;
-            return writes === failing ? Promise.reject(new StoreUnavailableError('Redis is unavailable (a test outage)')) : (member as (...a: unknown[]) => unknown).apply(target, args);
-          };
-        },
-      });
-      const failingAccounts = homeAssistantAccountService(failingUsers, createHomeAssistantProvider(failingUsers, { rounds: 4 }));
-      await failingAccounts.adminChangeUsername(user.id, newName).catch((error: unknown) => expect(error).toBeInstanceOf(StoreUnavailableError));
+      await accountsFailingAtWrite(failing).adminChangeUsername(user.id, newName).catch((error: unknown) => expect(error).toBeInstanceOf(StoreUnavailableError));
       // One name holds both the password entry and the user's credential; the other holds neither.
       const entries = (await passwords.listUsernames()).filter((name) => name === oldName || name === newName);
       expect(entries).toHaveLength(1);

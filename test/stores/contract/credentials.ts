@@ -146,6 +146,58 @@ export function describeCredentials(context: ContractContext): void {
       });
     });
 
+    describe('addLogin', () => {
+      const newName = () => `name-${newId()}`;
+      const entryFor = (username: string) => ({ username, passwordHash: `hash-of-${username}` });
+      const credentialFor = (userId: string, username: string, overrides: Partial<Credential> = {}) =>
+        makeCredential(userId, { data: { username }, lookupKey: username, ...overrides });
+
+      it('adds the password entry and the credential together', async () => {
+        const userId = await newUserId();
+        const username = newName();
+        const credential = credentialFor(userId, username);
+        expect(await users().addLogin(entryFor(username), credential)).toBe('added');
+        expect(await users().getPassword(username)).toEqual(entryFor(username));
+        expect(await users().findCredential('homeassistant', null, username)).toEqual(credential);
+        expect(await users().listCredentials(userId)).toEqual([credential]);
+      });
+
+      it("keeps the user's own credential that lost its entry, adding only the entry", async () => {
+        const userId = await newUserId();
+        const username = newName();
+        const own = await added(credentialFor(userId, username));
+        expect(await users().addLogin(entryFor(username), credentialFor(userId, username))).toBe('added');
+        expect(await users().getPassword(username)).toEqual(entryFor(username));
+        expect(await users().listCredentials(userId)).toEqual([own]);
+      });
+
+      it("is 'username_taken', writing nothing, when the username has an entry", async () => {
+        const userId = await newUserId();
+        const username = newName();
+        await users().addPassword({ username, passwordHash: 'first' });
+        expect(await users().addLogin(entryFor(username), credentialFor(userId, username))).toBe('username_taken');
+        expect(await users().getPassword(username)).toEqual({ username, passwordHash: 'first' });
+        expect(await users().listCredentials(userId)).toEqual([]);
+      });
+
+      it("is 'credential_taken', writing nothing, when the login is another user's credential", async () => {
+        const username = newName();
+        const theirs = await added(credentialFor(await newUserId(), username));
+        const userId = await newUserId();
+        expect(await users().addLogin(entryFor(username), credentialFor(userId, username))).toBe('credential_taken');
+        expect(await users().getPassword(username)).toBeNull();
+        expect(await users().findCredential('homeassistant', null, username)).toEqual(theirs);
+        expect(await users().listCredentials(userId)).toEqual([]);
+      });
+
+      it('rejects an unknown user as a caller bug, writing nothing', async () => {
+        const username = newName();
+        await expect(users().addLogin(entryFor(username), credentialFor(newId(), username))).rejects.toThrow(/no user/);
+        expect(await users().getPassword(username)).toBeNull();
+        expect(await users().findCredential('homeassistant', null, username)).toBeNull();
+      });
+    });
+
     describe('renameLogin', () => {
       const newName = () => `name-${newId()}`;
       const hashOf = (username: string) => `hash-of-${username}`;

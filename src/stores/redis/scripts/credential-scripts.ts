@@ -20,8 +20,26 @@ local function removeCredential(id, prefix, credentialStem, userCredentialStem)
 end
 `;
 
-/** Returned by `credentialAdd` when the user does not exist. */
+/** Returned by `credentialAdd` and `loginAdd` when the user does not exist. */
 export const NO_SUCH_USER = -1;
+
+/**
+ * A credential's creation: `credentialAddRefusal(k, a)` reads KEYS[k..k+3] and ARGV[a..a+3] as
+ * credentialAdd's KEYS[1..4] and ARGV[1..4] and returns NO_SUCH_USER, 0 (id or login taken) or nil;
+ * `addCredential(k, a)` then writes it.
+ */
+const ADD_CREDENTIAL = `
+local function credentialAddRefusal(k, a)
+  if redis.call('HEXISTS', KEYS[k + 3], ARGV[a + 2]) == 0 then return ${NO_SUCH_USER} end
+  if redis.call('EXISTS', KEYS[k]) == 1 or redis.call('EXISTS', KEYS[k + 1]) == 1 then return 0 end
+  return nil
+end
+local function addCredential(k, a)
+  redis.call('HSET', KEYS[k], 'json', ARGV[a + 1], 'user', ARGV[a + 2], 'lookup', ARGV[a + 3])
+  redis.call('SET', KEYS[k + 1], ARGV[a])
+  redis.call('SADD', KEYS[k + 2], ARGV[a])
+end
+`;
 
 /**
  * KEYS[1] credential, KEYS[2] lookup key, KEYS[3] the user's credential set, KEYS[4] users ·
@@ -29,15 +47,43 @@ export const NO_SUCH_USER = -1;
  * → 1 | 0 (id or login taken) | -1 (no such user: a credential is always linked to a user)
  */
 export const credentialAdd = luaScript(
-  `
-if redis.call('HEXISTS', KEYS[4], ARGV[3]) == 0 then return ${NO_SUCH_USER} end
-if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'json', ARGV[2], 'user', ARGV[3], 'lookup', ARGV[4])
-redis.call('SET', KEYS[2], ARGV[1])
-redis.call('SADD', KEYS[3], ARGV[1])
+  `${ADD_CREDENTIAL}
+local refusal = credentialAddRefusal(1, 1)
+if refusal then return refusal end
+addCredential(1, 1)
 return 1
 `,
   integerReply('credential add'),
+);
+
+/** `loginAdd`'s replies but NO_SUCH_USER. */
+export const LOGIN_ADDED = 1;
+export const LOGIN_USERNAME_TAKEN = 0;
+export const LOGIN_CREDENTIAL_TAKEN = 2;
+
+/**
+ * UserStore.addLogin. KEYS[1] the passwords hash, KEYS[2..5] as credentialAdd's KEYS[1..4] ·
+ * ARGV[1] username, ARGV[2] password hash, ARGV[3..6] as credentialAdd's ARGV[1..4], ARGV[7] the
+ * credential stem (to read whose a held login is). Everything is checked before anything is written.
+ * → LOGIN_ADDED | LOGIN_USERNAME_TAKEN | LOGIN_CREDENTIAL_TAKEN | NO_SUCH_USER
+ */
+export const loginAdd = luaScript(
+  `${ADD_CREDENTIAL}
+if redis.call('HEXISTS', KEYS[5], ARGV[5]) == 0 then return ${NO_SUCH_USER} end
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return ${LOGIN_USERNAME_TAKEN} end
+local holder = redis.call('GET', KEYS[3])
+if holder then
+  -- The user's own credential that lost its entry is kept; another user's is theirs.
+  if redis.call('HGET', ARGV[7] .. holder, 'user') ~= ARGV[5] then return ${LOGIN_CREDENTIAL_TAKEN} end
+else
+  -- Only a taken id is left to refuse (random ids: never in practice), as another's login.
+  if credentialAddRefusal(2, 3) then return ${LOGIN_CREDENTIAL_TAKEN} end
+  addCredential(2, 3)
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return ${LOGIN_ADDED}
+`,
+  integerReply('login add'),
 );
 
 /** Returned by `credentialUpdate` and `loginRename` when the user or the provider differ from the stored ones. */

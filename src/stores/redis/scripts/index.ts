@@ -1,6 +1,6 @@
 /** Every script the adapter loads, by the name node-redis gives its client method. */
 import { auditAppend } from './audit-scripts.js';
-import { credentialAdd, credentialFind, credentialList, credentialRemove, credentialUpdate, credentialWithUser, loginRename } from './credential-scripts.js';
+import { credentialAdd, credentialFind, credentialList, credentialRemove, credentialUpdate, credentialWithUser, loginAdd, loginRename } from './credential-scripts.js';
 import { endedRecordCount } from './ended-record-scripts.js';
 import { flowOpen } from './flow-scripts.js';
 import { grantLoadRedemption } from './grant-scripts.js';
@@ -44,6 +44,7 @@ export const redisScripts = {
   credentialFind,
   credentialList,
   credentialWithUser,
+  loginAdd,
   loginRename,
   passwordReplace,
   mfaSet,
