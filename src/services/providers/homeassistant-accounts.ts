@@ -59,15 +59,15 @@ export function homeAssistantAccountService(users: UserStore, passwords: HomeAss
     return accountOf(userId);
   }
 
-  /** HA's `async_get_or_create_credentials` then `async_link_user`: linked to this user already is fine. */
   return {
     async addCredentials(userId, username, password) {
       const user = await users.getUser(userId);
       if (user === null) throw new CodedError('unknown_user');
       if (user.systemGenerated) throw new CodedError('system_generated');
-      // addAuth refuses a username that is not normalized, so it is its own lookup key. The entry and
-      // the credential in one step: a user's own credential that lost its entry is kept, another
-      // user's refuses both (credential_taken).
+      // addAuth refuses a username that is not normalized, so it is its own lookup key. The entry
+      // and the credential in one step (HA's `async_get_or_create_credentials` then
+      // `async_link_user`): a user's own credential that lost its entry is kept, another user's
+      // refuses both (credential_taken).
       const credential = { id: newId(), userId, authProviderType: 'homeassistant', authProviderId: null, data: { username }, lookupKey: username };
       await passwords.addAuth(username, password, credential);
     },
