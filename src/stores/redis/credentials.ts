@@ -3,6 +3,7 @@
  * login is unique per (provider type, provider id, lookup key): its lookup key `cred:…` is created
  * with the credential, in one script, only when neither the id nor the lookup key exists, and an
  * update moves it in one script too, so no instance sees a credential under two logins or none.
+ * A `homeassistant` login added or renamed goes with its password entry, in one script as well.
  */
 import type { LoginAdd, LoginRename, UserStore } from '../types.js';
 import type { Credential } from '../../domain/models.js';

@@ -2,6 +2,7 @@
  * Credentials: the logins linked to a user (Home Assistant keeps them inside the user record).
  * A login is unique per (provider type, provider id, lookup key); schema.ts enforces it with two
  * partial unique indexes because the default providers' id is NULL, and NULL must match NULL.
+ * A `homeassistant` login added or renamed goes with its password entry, in one unit of the group commit.
  */
 import type { Database } from 'better-sqlite3';
 import type { LoginAdd, LoginRename, UserStore } from '../types.js';
