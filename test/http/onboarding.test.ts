@@ -10,6 +10,8 @@ import { TestSocket } from '../support/ws-client.js';
 import { tokensOf } from '../ws/ws-helpers.js';
 import { expectHomeAssistantHeaders, HEX32, ISSUED_TOKENS, jsonOf, postRaw, textOf } from './http-helpers.js';
 import { exchangeCode, logIn, onboardOwner, postJson } from '../support/http-client.js';
+import { aUser } from '../support/fixtures.js';
+import { newId } from '../../src/domain/ids.js';
 
 const OWNER = { name: 'Alice', username: 'alice', password: 'secret-password', client_id: CLIENT_ID, language: 'en' };
 
@@ -122,6 +124,20 @@ describe.each(['sqlite', 'redis'] as const)('onboarding over %s', (kind) => {
     expect(await jsonOf(response)).toEqual({ status: 400, body: { message: 'Username "alice" already exists' } });
     expect(await server.store.users.listUsers()).toEqual([]);
     expect(await server.store.users.listPasswords()).toEqual([taken]);
+    expect(await jsonOf(await getSteps())).toEqual({ status: 200, body: stepsDone(false) });
+  });
+
+  it("refuses a username another user's credential holds, and writes neither a password entry nor the owner", async () => {
+    // A user imported with a credential whose password entry is missing: onboarding is still open.
+    const imported = aUser({ name: 'Imported', groupIds: ['system-users'] });
+    await server.store.users.createUser(imported);
+    const theirs = { id: newId(), userId: imported.id, authProviderType: 'homeassistant', authProviderId: null, data: { username: 'alice' }, lookupKey: 'alice' };
+    await server.store.users.addCredential(theirs);
+    const response = await createOwner();
+    expect(await jsonOf(response)).toEqual({ status: 400, body: { message: 'Username "alice" already exists' } });
+    expect(await server.store.users.listUsers()).toEqual([imported]);
+    expect(await server.store.users.listPasswords()).toEqual([]);
+    expect(await server.store.users.findCredential('homeassistant', null, 'alice')).toEqual(theirs);
     expect(await jsonOf(await getSteps())).toEqual({ status: 200, body: stepsDone(false) });
   });
 

@@ -9,7 +9,9 @@ import {
   pythonStrip,
   type HomeAssistantProviderOptions,
 } from '../../../src/services/providers/password-store.js';
+import { newId } from '../../../src/domain/ids.js';
 import { openSqliteStore } from '../../../src/stores/sqlite/sqlite-store.js';
+import { aUser } from '../../support/fixtures.js';
 import type { UserStore } from '../../../src/stores/types.js';
 
 // The real bcrypt, watched: each login attempt must cost exactly one bcrypt check.
@@ -174,6 +176,26 @@ describe('changeUsername', () => {
     expect(await rejection(provider.changeUsername('nobody', 'Carol'))).toMatchObject(notNormalized('Carol'));
     expect(await rejection(provider.changeUsername('nobody', 'carol'))).toMatchObject(userNotFound);
     expect(await provider.listUsernames()).toEqual(['alice', 'bob']);
+  });
+
+  it("answers the store's refusal of the credential that follows the name, and moves nothing", async () => {
+    const { users, provider } = setup();
+    await provider.addAuth('alice', 'pw');
+    const [mine, theirs] = [aUser(), aUser()];
+    for (const user of [mine, theirs]) await users.createUser(user);
+    const credential = { id: newId(), userId: mine.id, authProviderType: 'homeassistant', authProviderId: null, data: { username: 'alice' }, lookupKey: 'alice' };
+    const renamed = (username: string) => ({ ...credential, data: { username }, lookupKey: username });
+    // The credential was removed meanwhile (another instance): the login is gone.
+    expect(await rejection(provider.changeUsername('alice', 'bob', renamed('bob')))).toMatchObject(userNotFound);
+    await users.addCredential(credential);
+    // Another user's credential, left without a password entry, holds the name.
+    await users.addCredential({ ...credential, id: newId(), userId: theirs.id, data: { username: 'carol' }, lookupKey: 'carol' });
+    expect(await rejection(provider.changeUsername('alice', 'carol', renamed('carol')))).toMatchObject(alreadyExists('carol'));
+    expect(await provider.listUsernames()).toEqual(['alice']);
+    expect(await users.findCredential('homeassistant', null, 'alice')).toEqual(credential);
+    await provider.changeUsername('alice', 'bob', renamed('bob'));
+    expect(await provider.listUsernames()).toEqual(['bob']);
+    expect(await users.findCredential('homeassistant', null, 'bob')).toEqual(renamed('bob'));
   });
 });
 
